@@ -1,0 +1,236 @@
+//! Wire types shared by the service and the client (JSON over HTTP, documented in OpenAPI).
+//!
+//! Breaking changes here break deployed workstations: add fields as `Option` or with defaults.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::mandate::{Application, Citizen, Mandate, MandateState};
+use crate::domain::request::{
+    HistoryEntry, MessageKind, Outcome, Priority, RequestId, Status, ThreadEntry, Topic,
+};
+use crate::domain::roles::Role;
+
+/// Every error body: a stable machine code, a message for people, and the offending field if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// e.g. `invalid_field`, `not_found`, `unauthorized`, `forbidden`, `conflict`,
+    /// `illegal_transition`, `stale_version`, `idempotency_mismatch`, `payload_too_large`.
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub office: Option<String>,
+    pub region: Option<String>,
+    pub patronato: Option<String>,
+}
+
+/// `POST /v1/requests` (patronato clients).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// Office the patronato addresses (competent for the citizen's residence).
+    pub office: String,
+    pub topic: Topic,
+    /// The citizen's codice fiscale; validated.
+    pub citizen: String,
+    #[serde(default)]
+    pub application_protocol: Option<String>,
+    pub subject: String,
+    /// First message of the thread.
+    pub body: String,
+    #[serde(default = "default_priority")]
+    pub priority: Priority,
+}
+
+fn default_priority() -> Priority {
+    Priority::Normale
+}
+
+/// `POST /v1/requests/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub body: String,
+}
+
+/// Meeting channel for an appointment (Agenda appuntamenti).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentMode {
+    InSede,
+    Telefono,
+    Video,
+}
+
+/// `POST /v1/requests/{id}/actions`, with `If-Match: "<version>"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionBody {
+    Take,
+    Release,
+    Assign {
+        assignee: String,
+    },
+    Forward {
+        office: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Close {
+        outcome: Outcome,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Reopen {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    Tag {
+        tag: String,
+    },
+    Untag {
+        tag: String,
+    },
+    BookAppointment {
+        mode: AppointmentMode,
+        at: Timestamp,
+    },
+}
+
+/// A row of a request list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequestSummary {
+    pub id: RequestId,
+    pub patronato: String,
+    pub office: String,
+    pub topic: Topic,
+    pub citizen: String,
+    pub citizen_name: Option<String>,
+    pub subject: String,
+    pub priority: Priority,
+    pub status: Status,
+    pub assignee: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+    /// SLA clocks, once the SLA engine is wired in (issue 3). Opaque to old clients.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub clocks: Vec<serde_json::Value>,
+}
+
+/// `GET /v1/requests/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub summary: RequestSummary,
+    pub application_protocol: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub thread: Vec<ThreadEntry>,
+    pub history: Vec<HistoryEntry>,
+    pub appointments: Vec<Appointment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Appointment {
+    pub mode: AppointmentMode,
+    pub at: Timestamp,
+    pub booked_by: String,
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Query of `GET /v1/requests`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams,
+)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RequestFilter {
+    /// A queue id from `GET /v1/queues` (e.g. `mine`, `unassigned`, `topic:pensioni`).
+    pub queue: Option<String>,
+    pub status: Option<Status>,
+    pub topic: Option<Topic>,
+    pub office: Option<String>,
+    pub patronato: Option<String>,
+    pub assignee: Option<String>,
+    /// Substring match on id, codice fiscale and subject.
+    pub q: Option<String>,
+    /// Page size, 1..=500 (default 100).
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/queues`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct QueueCount {
+    /// Stable id, usable as `queue=` filter.
+    pub id: String,
+    pub open: u64,
+    pub at_risk: u64,
+    pub breached: u64,
+}
+
+/// A mandate with its state judged by the server at read time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MandateView {
+    #[serde(flatten)]
+    pub mandate: Mandate,
+    pub state: MandateState,
+}
+
+/// `GET /v1/dossiers/{codice_fiscale}`. Every read is audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Dossier {
+    pub citizen: Citizen,
+    pub mandates: Vec<MandateView>,
+    pub applications: Vec<Application>,
+    /// The citizen's requests visible to the caller, newest first.
+    pub requests: Vec<RequestSummary>,
+}
+
+/// One event of `GET /v1/events` (also the SSE `data:` payload; SSE `id:` = `seq`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventEnvelope {
+    pub seq: u64,
+    pub at: Timestamp,
+    /// e.g. `request.created`, `request.updated`, `request.message`, `sla.warning`, `presence`.
+    pub kind: String,
+    pub request_id: Option<RequestId>,
+    pub office: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// `GET /v1/audit` (auditor role).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub actor: String,
+    pub role: Role,
+    /// e.g. `dossier.read`, `request.take`.
+    pub action: String,
+    pub target: String,
+    pub remote_addr: Option<String>,
+    /// Hex SHA-256 of the previous entry's hash and this entry's fields.
+    pub hash: String,
+}

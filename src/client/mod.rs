@@ -1,0 +1,1 @@
+//! Async client of the central service: every endpoint, retries, SSE with resume.

@@ -1,0 +1,1 @@
+//! Workstation configuration: config file, profiles, paths.

@@ -1,0 +1,1 @@
+//! Business calendars of INPS offices (issue 3).

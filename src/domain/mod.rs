@@ -1,0 +1,11 @@
+//! The pure core: types, rules, SLA maths, calendars, codice fiscale. No I/O, no async.
+
+pub mod calendar;
+pub mod codice_fiscale;
+pub mod mandate;
+pub mod office;
+pub mod registry;
+pub mod request;
+pub mod roles;
+pub mod sanitize;
+pub mod sla;

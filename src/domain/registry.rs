@@ -1,0 +1,1 @@
+//! Registries: patronati, offices (sedi), comuni.

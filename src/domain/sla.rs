@@ -1,0 +1,1 @@
+//! SLA clocks and policies (issue 3).

@@ -1,0 +1,1 @@
+//! UI strings in Italian (default) and English, in one catalog.

@@ -1,0 +1,1 @@
+//! The operator workstation: state → update → view, on ratatui + crossterm.
