@@ -92,21 +92,11 @@ pub enum CalendarError {
 }
 
 /// What an office calendar is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CalendarSpec {
     pub hours: WeeklyHours,
     pub patron: Option<PatronDay>,
     pub closures: Vec<Closure>,
-}
-
-impl Default for CalendarSpec {
-    fn default() -> Self {
-        Self {
-            hours: WeeklyHours::default(),
-            patron: None,
-            closures: Vec::new(),
-        }
-    }
 }
 
 impl CalendarSpec {
