@@ -1,1 +1,3 @@
 //! The operator workstation: state → update → view, on ratatui + crossterm.
+
+pub mod action;
