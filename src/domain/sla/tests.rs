@@ -47,5 +47,8 @@ fn policy_errors_carry_line_and_reason() {
 #[test]
 fn config_example_documents_the_embedded_policy() {
     let example = include_str!("../../../config.example.toml");
-    assert_eq!(Policy::from_toml(example, "config.example.toml"), Policy::embedded());
+    assert_eq!(
+        Policy::from_toml(example, "config.example.toml"),
+        Policy::embedded()
+    );
 }
