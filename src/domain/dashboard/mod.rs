@@ -33,6 +33,8 @@ use serde::{Deserialize, Serialize};
 
 use super::request::{Priority, Request, Status, Topic, Transition};
 
+pub mod csv;
+
 /// Business time in an office's calendar.
 pub trait BusinessClock {
     /// Business seconds of `office` in `[from, to)`; 0 when `to <= from`.
@@ -464,6 +466,18 @@ pub fn patronato_figures(
         .collect()
 }
 
+/// Yearly quality indicators per patronato (protocol §5): requests filed in `year` (Europe/Rome).
+pub fn yearly_quality(
+    facts: &[RequestFacts],
+    clock: &dyn BusinessClock,
+    year: i16,
+) -> Vec<PatronatoFigures> {
+    let tz = rome();
+    patronato_figures(facts, clock, |f| {
+        f.created_at.to_zoned(tz.clone()).year() == year
+    })
+}
+
 fn workload(facts: &[RequestFacts], named: bool) -> Workload {
     let mut per_operator: BTreeMap<&str, u32> = BTreeMap::new();
     let mut unassigned_open = 0;
@@ -802,7 +816,8 @@ mod tests {
     #[test]
     fn patronato_figures_match_hand_computation() {
         let cal = calendar();
-        let figures = patronato_figures(&dataset(), &cal, |_| true);
+        let figures = yearly_quality(&dataset(), &cal, 2026);
+        assert!(yearly_quality(&dataset(), &cal, 2025).is_empty());
         let by = |code: &str| figures.iter().find(|f| f.patronato == code).unwrap();
         assert_eq!(figures.len(), 3);
         let inca = by("INCA"); // A C D I
@@ -881,6 +896,20 @@ mod tests {
             .find(|d| d.date == date(2026, 12, 3))
             .unwrap();
         assert_eq!((thu3.answered, thu3.answered_within_sla), (1, 0)); // G missed
+    }
+
+    #[test]
+    fn dashboard_csv_row_matches_the_figures() {
+        let dash = compute(&dataset(), &calendar(), now(), &DashboardOptions::default());
+        let text = csv::dashboard_csv(&dash);
+        let rows: Vec<&str> = text.split("\r\n").collect();
+        assert!(rows[0].starts_with("office,topic,open,at_risk,breached,paused,"));
+        assert!(rows[0].ends_with(",backlog_age_>10"));
+        assert_eq!(
+            rows[2],
+            "RM01,pensioni,6,1,2,1,,100.0,75.0,6.0,27.0,10.0,11.0,25.0,0.0,0,1,1,2,2,0"
+        );
+        assert_eq!(rows.len(), 1 + 2 + 2 + 1); // header, cells, office totals, trailing
     }
 
     #[test]
