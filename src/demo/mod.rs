@@ -1,5 +1,7 @@
 //! Realistic synthetic data: a deterministic seed dataset and a live traffic simulator.
 
+pub mod simulate;
+
 use crate::domain::mandate::{Application, Citizen, Mandate};
 use crate::domain::office::Office;
 use crate::domain::request::Request;

@@ -3,3 +3,10 @@
 pub mod dashboard;
 
 pub mod action;
+pub mod fixture;
+pub mod headless;
+pub mod input;
+pub mod safe_text;
+pub mod state;
+pub mod update;
+pub mod view;
