@@ -23,7 +23,10 @@ fn line(fields: &[String]) -> String {
 }
 
 fn percent(share: Share) -> String {
-    share.percent().map(|p| format!("{p:.1}")).unwrap_or_default()
+    share
+        .percent()
+        .map(|p| format!("{p:.1}"))
+        .unwrap_or_default()
 }
 
 fn hours(secs: Option<i64>) -> String {

@@ -31,7 +31,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::calendar::CalendarSet;
 use super::request::{Priority, Request, Status, Topic, Transition};
+use super::sla::{ClockKind, Policy};
 
 pub mod csv;
 
@@ -41,6 +43,39 @@ pub trait BusinessClock {
     fn business_seconds(&self, office: &str, from: Timestamp, to: Timestamp) -> i64;
     /// Length in seconds of one standard business day of `office` (to express ages in days).
     fn business_day_seconds(&self, office: &str) -> i64;
+}
+
+/// The SLA engine's office calendars as a [`BusinessClock`]; a business day lasts the policy's
+/// `business_day_hours`. An office without a calendar (or an instant outside the precomputed
+/// years) counts no business time rather than failing the whole dashboard.
+pub struct SlaCalendars<'a> {
+    pub calendars: &'a CalendarSet,
+    pub business_day_hours: u32,
+}
+
+impl BusinessClock for SlaCalendars<'_> {
+    fn business_seconds(&self, office: &str, from: Timestamp, to: Timestamp) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        self.calendars
+            .get(office)
+            .and_then(|calendar| calendar.business_seconds(from, to))
+            .unwrap_or(0)
+    }
+    fn business_day_seconds(&self, _office: &str) -> i64 {
+        i64::from(self.business_day_hours) * 3600
+    }
+}
+
+impl Targets {
+    /// First-reply and resolution targets of the SLA policy for a topic and priority.
+    pub fn from_policy(policy: &Policy, topic: Topic, priority: Priority) -> Self {
+        Targets {
+            first_reply_secs: policy.target_secs(ClockKind::FirstReply, topic, priority),
+            resolution_secs: policy.target_secs(ClockKind::Resolution, topic, priority),
+        }
+    }
 }
 
 /// SLA targets of one request, in business seconds.

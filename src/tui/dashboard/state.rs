@@ -72,9 +72,15 @@ impl DashboardState {
 
     /// Table rows: office × topic cells, each office followed by its total.
     pub fn rows(&self) -> Vec<&CellFigures> {
-        let mut rows = Vec::with_capacity(self.figures.cells.len() + self.figures.office_totals.len());
+        let mut rows =
+            Vec::with_capacity(self.figures.cells.len() + self.figures.office_totals.len());
         for total in &self.figures.office_totals {
-            rows.extend(self.figures.cells.iter().filter(|c| c.office == total.office));
+            rows.extend(
+                self.figures
+                    .cells
+                    .iter()
+                    .filter(|c| c.office == total.office),
+            );
             rows.push(total);
         }
         rows
@@ -135,8 +141,8 @@ impl DashboardState {
 /// `q`/Esc/Ctrl-C; the workstation's write keys map to [`DashboardAction::Write`] so that they
 /// are refused with a message instead of silently ignored.
 pub fn default_action(key: &crossterm::event::KeyEvent) -> Option<DashboardAction> {
-    use crossterm::event::{KeyCode, KeyModifiers};
     use DashboardAction as A;
+    use crossterm::event::{KeyCode, KeyModifiers};
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {
             KeyCode::Char('c') | KeyCode::Char('d') => Some(A::Quit),

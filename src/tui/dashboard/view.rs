@@ -55,7 +55,11 @@ fn columns(text: &Text) -> Vec<Column> {
         hours(lang, if median { d.median_secs } else { d.p90_secs })
     }
     vec![
-        Column { title: text.open.into(), width: 6, value: |_, s, c| plain(c.open.to_string(), s) },
+        Column {
+            title: text.open.into(),
+            width: 6,
+            value: |_, s, c| plain(c.open.to_string(), s),
+        },
         Column {
             title: text.breached.into(),
             width: 8,
@@ -121,7 +125,13 @@ fn columns(text: &Text) -> Vec<Column> {
             width: 38,
             value: |_, s, c| {
                 let b = c.backlog_by_age;
-                plain(format!("{:>18} {:>3} {:>3} {:>4} {:>3}", b[0], b[1], b[2], b[3], b[4]), s)
+                plain(
+                    format!(
+                        "{:>18} {:>3} {:>3} {:>4} {:>3}",
+                        b[0], b[1], b[2], b[3], b[4]
+                    ),
+                    s,
+                )
             },
         },
     ]
@@ -163,7 +173,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &mut DashboardState, styles:
 fn render_header(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &DashStyles) {
     let text = state.lang.text();
     let tz = TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC);
-    let clock = state.now.to_zoned(tz).strftime("%d/%m/%Y %H:%M:%S").to_string();
+    let clock = state
+        .now
+        .to_zoned(tz)
+        .strftime("%d/%m/%Y %H:%M:%S")
+        .to_string();
     let mut spans = vec![
         Span::styled(format!(" COMBIPAT · {} ", text.title), styles.title),
         Span::styled(format!("· {} ", state.scope_label), styles.base),
@@ -173,11 +187,20 @@ fn render_header(frame: &mut Frame, area: Rect, state: &DashboardState, styles: 
         spans.push(Span::styled(format!(" {} ", text.read_only), styles.badge));
     }
     let workload = match &state.figures.workload {
-        Workload::Aggregated { operators, unassigned_open, min_open, median_open, max_open } => format!(
+        Workload::Aggregated {
+            operators,
+            unassigned_open,
+            min_open,
+            median_open,
+            max_open,
+        } => format!(
             "  {}: {operators} {} {min_open}/{median_open}/{max_open} · {unassigned_open} {}",
             text.workload, text.workload_aggregated, text.unassigned
         ),
-        Workload::Named { unassigned_open, operators } => format!(
+        Workload::Named {
+            unassigned_open,
+            operators,
+        } => format!(
             "  {}: {} · {unassigned_open} {}",
             text.workload,
             operators
@@ -230,7 +253,11 @@ fn render_table(frame: &mut Frame, area: Rect, state: &mut DashboardState, style
                 Cell::from(Span::styled(value, style))
             }));
             let row = Row::new(cells);
-            if cell.topic.is_none() { row.style(styles.title) } else { row }
+            if cell.topic.is_none() {
+                row.style(styles.title)
+            } else {
+                row
+            }
         })
         .collect();
     let mut widths = vec![Constraint::Length(8), Constraint::Length(22)];
@@ -271,8 +298,14 @@ fn render_patronati(frame: &mut Frame, area: Rect, state: &DashboardState, style
         ],
     )
     .header(
-        Row::new(vec![text.patronato, text.volume, text.integrations, text.defect, text.reopen])
-            .style(styles.header),
+        Row::new(vec![
+            text.patronato,
+            text.volume,
+            text.integrations,
+            text.defect,
+            text.reopen,
+        ])
+        .style(styles.header),
     )
     .block(
         Block::default()
@@ -288,7 +321,12 @@ fn render_trend(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &
     let text = state.lang.text();
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let filed: Vec<u64> = state.figures.trend.iter().map(|d| u64::from(d.filed)).collect();
+    let filed: Vec<u64> = state
+        .figures
+        .trend
+        .iter()
+        .map(|d| u64::from(d.filed))
+        .collect();
     let within: Vec<u64> = state
         .figures
         .trend
