@@ -2,6 +2,7 @@
 
 mod generate;
 pub mod names;
+pub mod simulate;
 pub mod texts;
 
 pub use generate::generate;

@@ -1,3 +1,10 @@
 //! The operator workstation: state → update → view, on ratatui + crossterm.
 
 pub mod action;
+pub mod fixture;
+pub mod headless;
+pub mod input;
+pub mod safe_text;
+pub mod state;
+pub mod update;
+pub mod view;

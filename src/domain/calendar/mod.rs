@@ -19,6 +19,8 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::domain::registry;
+
 pub use holidays::{NationalHoliday, easter_sunday, national_holidays};
 pub use hours::{DayInterval, HoursError, WeeklyHours};
 
@@ -372,6 +374,33 @@ impl CalendarSet {
             );
         }
         Ok(Self { calendars })
+    }
+
+    /// Calendars of every office in [`registry::offices`], each with the patron saint of its
+    /// comune; `configure` may adjust each spec (configured hours, closures) before it is built.
+    pub fn from_registry(
+        years: RangeInclusive<i16>,
+        mut configure: impl FnMut(&str, &mut CalendarSpec),
+    ) -> Result<Self, CalendarError> {
+        let offices = registry::offices().iter().map(|office| {
+            let mut spec = CalendarSpec {
+                patron: office
+                    .comune()
+                    .and_then(|c| c.patron_saint)
+                    .map(|p| PatronDay {
+                        month: p.month,
+                        day: p.day,
+                        saint: p.saint.to_string(),
+                    }),
+                ..CalendarSpec::default()
+            };
+            configure(office.code, &mut spec);
+            OfficeCalendarSpec {
+                code: office.code.to_string(),
+                spec,
+            }
+        });
+        Self::new(offices, years)
     }
 
     /// Years around `year` worth precomputing for a running service (two back, five ahead).
