@@ -18,6 +18,9 @@ use crate::domain::request::RequestId;
 pub struct Versioned<T> {
     pub value: T,
     pub version: u64,
+    /// The server answered a repeated idempotency key with the first response; nothing new
+    /// was written. Always false for reads.
+    pub replayed: bool,
 }
 
 /// Query of `GET /v1/audit`.
@@ -114,15 +117,18 @@ impl Client {
     }
 
     /// `POST /v1/requests/{id}/messages`: reply, internal note, integration request or
-    /// patronato message.
+    /// patronato message. With `if_match`, the server refuses ([`ClientError::Stale`]) if the
+    /// request changed since that version was read.
     pub async fn add_message(
         &self,
         id: &RequestId,
         message: &NewMessage,
+        if_match: Option<u64>,
         key: &IdempotencyKey,
     ) -> Result<Versioned<RequestDetail>, ClientError> {
         let url = self.url(&["v1", "requests", id.as_str(), "messages"]);
-        let call = Call::post(url, message, key)?;
+        let mut call = Call::post(url, message, key)?;
+        call.if_match = if_match;
         versioned_detail(&self.execute(call).await?)
     }
 
@@ -164,7 +170,11 @@ fn versioned_detail(
     // The ETag is authoritative; the body's version is the same number, kept as a fallback
     // for proxies that strip the header.
     let version = answer.etag_version().unwrap_or(value.summary.version);
-    Ok(Versioned { value, version })
+    Ok(Versioned {
+        value,
+        version,
+        replayed: answer.is_replay(),
+    })
 }
 
 /// Serializes `query` as URL query parameters (absent options are left out).

@@ -68,6 +68,13 @@ impl Answer {
         })
     }
 
+    /// The service marks answers replayed for a repeated idempotency key.
+    pub fn is_replay(&self) -> bool {
+        self.headers
+            .get("idempotent-replayed")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    }
+
     /// The version in `ETag: "<version>"` (weak tags accepted), if present and numeric.
     pub fn etag_version(&self) -> Option<u64> {
         let tag = self.headers.get(header::ETAG)?.to_str().ok()?;

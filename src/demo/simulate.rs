@@ -162,7 +162,7 @@ async fn step(
                 if let Some(id) = target {
                     let message = compose_integration(rng);
                     let key = IdempotencyKey::from_rng(rng);
-                    match client.add_message(&id, &message, &key).await {
+                    match client.add_message(&id, &message, None, &key).await {
                         Ok(_) => {
                             report.answered += 1;
                             tracing::info!(request = %id, "integration sent");
