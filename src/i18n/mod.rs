@@ -1,1 +1,391 @@
 //! UI strings in Italian (default) and English, in one catalog.
+//!
+//! Keys are stable dotted names; a missing key renders as a visible marker.
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    It,
+    En,
+}
+
+impl Lang {
+    /// Parses `it`/`en` (case-insensitive), as given by `--lang` or the config.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "it" | "ita" | "italiano" => Some(Lang::It),
+            "en" | "eng" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// (key, Italian, English)
+const CATALOG: &[(&str, &str, &str)] = &[
+    // commands (help screen, palette)
+    ("cmd.quit", "Esci", "Quit"),
+    ("cmd.help", "Aiuto (tasti)", "Help (keys)"),
+    ("cmd.palette", "Tavolozza comandi", "Command palette"),
+    ("cmd.filter", "Filtra l'elenco", "Filter the list"),
+    (
+        "cmd.jump",
+        "Vai a una richiesta per numero",
+        "Jump to a request id",
+    ),
+    ("cmd.focus_next", "Pannello successivo", "Next pane"),
+    ("cmd.focus_prev", "Pannello precedente", "Previous pane"),
+    ("cmd.up", "Su", "Up"),
+    ("cmd.down", "Giù", "Down"),
+    ("cmd.page_up", "Pagina su", "Page up"),
+    ("cmd.page_down", "Pagina giù", "Page down"),
+    ("cmd.top", "Inizio", "Top"),
+    ("cmd.bottom", "Fine", "Bottom"),
+    ("cmd.open", "Apri", "Open"),
+    ("cmd.back", "Indietro", "Back"),
+    ("cmd.next_queue", "Coda successiva", "Next queue"),
+    ("cmd.prev_queue", "Coda precedente", "Previous queue"),
+    ("cmd.sort_cycle", "Cambia ordinamento", "Cycle sort order"),
+    (
+        "cmd.toggle_select",
+        "Seleziona/deseleziona",
+        "Toggle selection",
+    ),
+    ("cmd.select_all", "Seleziona tutte", "Select all"),
+    (
+        "cmd.clear_selection",
+        "Annulla selezione",
+        "Clear selection",
+    ),
+    ("cmd.dashboard", "Cruscotto", "Dashboard"),
+    ("cmd.suspend", "Sospendi (Ctrl-Z)", "Suspend (Ctrl-Z)"),
+    ("cmd.refresh", "Aggiorna", "Refresh"),
+    ("cmd.export_csv", "Esporta CSV", "Export CSV"),
+    ("cmd.take", "Prendi in carico", "Take"),
+    ("cmd.release", "Rilascia", "Release"),
+    ("cmd.assign", "Assegna a…", "Assign to…"),
+    ("cmd.reply", "Rispondi", "Reply"),
+    (
+        "cmd.reply_editor",
+        "Rispondi con $EDITOR",
+        "Reply in $EDITOR",
+    ),
+    ("cmd.note", "Nota interna", "Internal note"),
+    (
+        "cmd.request_integration",
+        "Chiedi integrazione",
+        "Request integration",
+    ),
+    (
+        "cmd.forward",
+        "Trasferisci a sede competente",
+        "Forward to office",
+    ),
+    ("cmd.close", "Chiudi con esito", "Close with outcome"),
+    ("cmd.reopen", "Riapri", "Reopen"),
+    ("cmd.tag", "Etichetta", "Tag"),
+    (
+        "cmd.book_appointment",
+        "Prenota appuntamento",
+        "Book appointment",
+    ),
+    ("cmd.copy_id", "Copia numero", "Copy id"),
+    (
+        "cmd.bulk_take",
+        "Prendi in carico le selezionate",
+        "Take selected",
+    ),
+    (
+        "cmd.bulk_forward",
+        "Trasferisci le selezionate",
+        "Forward selected",
+    ),
+    ("cmd.bulk_close", "Chiudi le selezionate", "Close selected"),
+    (
+        "cmd.undo",
+        "Annulla ultima chiusura/trasferimento",
+        "Undo last close/forward",
+    ),
+    ("cmd.canned_reply", "Risposta predefinita", "Canned reply"),
+    // queues
+    ("queue.mine", "Mie", "Mine"),
+    (
+        "queue.unassigned",
+        "Da assegnare (sede)",
+        "Unassigned (office)",
+    ),
+    (
+        "queue.awaiting",
+        "In attesa integrazione",
+        "Awaiting integration",
+    ),
+    ("queue.at_risk", "A rischio", "At risk"),
+    ("queue.breached", "Scadute", "Breached"),
+    ("queue.closed_today", "Chiuse oggi", "Closed today"),
+    ("queue.all", "Tutte aperte", "All open"),
+    ("topic.pensioni", "Pensioni", "Pensions"),
+    (
+        "topic.ammortizzatori_sociali",
+        "Ammortizzatori sociali",
+        "Income support",
+    ),
+    (
+        "topic.invalidita_civile",
+        "Invalidità civile",
+        "Civil disability",
+    ),
+    ("topic.assegno_unico", "Assegno unico", "Child benefit"),
+    ("topic.contributi", "Contributi", "Contributions"),
+    // panes and columns
+    ("pane.queues", "Code", "Queues"),
+    ("pane.list", "Richieste", "Requests"),
+    ("pane.detail", "Dettaglio", "Detail"),
+    ("col.sla", "SLA", "SLA"),
+    ("col.priority", "P", "P"),
+    ("col.id", "Numero", "Id"),
+    ("col.patronato", "Patronato", "Patronato"),
+    ("col.topic", "Materia", "Topic"),
+    ("col.citizen", "Cittadino", "Citizen"),
+    ("col.subject", "Oggetto", "Subject"),
+    ("col.age", "Età", "Age"),
+    ("col.assignee", "Assegnata", "Assignee"),
+    (
+        "detail.none",
+        "Nessuna richiesta selezionata",
+        "No request selected",
+    ),
+    ("detail.status", "Stato", "Status"),
+    ("detail.citizen", "Cittadino", "Citizen"),
+    ("detail.mandate", "Mandato", "Mandate"),
+    ("detail.thread", "Conversazione", "Thread"),
+    ("detail.history", "Cronologia", "History"),
+    ("detail.applications", "Domande", "Applications"),
+    (
+        "detail.other_requests",
+        "Altre richieste aperte",
+        "Other open requests",
+    ),
+    ("detail.clocks", "Orologi SLA", "SLA clocks"),
+    ("detail.due", "Scadenza", "Due"),
+    ("detail.tags", "Etichette", "Tags"),
+    ("detail.loading", "Caricamento…", "Loading…"),
+    ("detail.viewing", "Sta guardando", "Viewing"),
+    // status bar, banners, dialogs
+    ("status.demo", "DEMO", "DEMO"),
+    ("status.read_only", "SOLA LETTURA", "READ-ONLY"),
+    ("status.selected", "selezionate", "selected"),
+    ("status.sort", "ordina", "sort"),
+    ("status.filter", "filtro", "filter"),
+    ("sort.sla", "SLA", "SLA"),
+    ("sort.age", "età", "age"),
+    ("sort.priority", "priorità", "priority"),
+    (
+        "banner.stale",
+        "La richiesta è cambiata: premi r per aggiornare",
+        "This request changed: press r to refresh",
+    ),
+    (
+        "banner.offline",
+        "Collegamento al servizio perso: riprovo…",
+        "Lost connection to the service: retrying…",
+    ),
+    (
+        "error.read_only",
+        "Modalità sola lettura: azione non consentita",
+        "Read-only mode: action not allowed",
+    ),
+    (
+        "error.stale",
+        "Modifica rifiutata: la richiesta è stata cambiata da altri. Aggiorna e riprova.",
+        "Change refused: the request was changed by someone else. Refresh and retry.",
+    ),
+    (
+        "error.no_request",
+        "Nessuna richiesta selezionata",
+        "No request selected",
+    ),
+    (
+        "error.no_selection",
+        "Nessuna richiesta selezionata (spazio per selezionare)",
+        "Nothing selected (space to select)",
+    ),
+    (
+        "error.not_found",
+        "Richiesta non trovata",
+        "Request not found",
+    ),
+    (
+        "error.context",
+        "Azione non disponibile qui",
+        "Action not available here",
+    ),
+    ("dialog.confirm", "Conferma", "Confirm"),
+    (
+        "dialog.confirm_hint",
+        "Invio conferma · Esc annulla",
+        "Enter confirms · Esc cancels",
+    ),
+    (
+        "dialog.bulk_take",
+        "Prendere in carico {n} richieste?",
+        "Take {n} requests?",
+    ),
+    (
+        "dialog.bulk_close",
+        "Chiudere {n} richieste?",
+        "Close {n} requests?",
+    ),
+    (
+        "dialog.bulk_forward",
+        "Trasferire {n} richieste?",
+        "Forward {n} requests?",
+    ),
+    ("dialog.reply", "Risposta", "Reply"),
+    ("dialog.note", "Nota interna", "Internal note"),
+    (
+        "dialog.integration",
+        "Richiesta di integrazione",
+        "Integration request",
+    ),
+    ("dialog.tag", "Etichetta", "Tag"),
+    (
+        "dialog.assign",
+        "Assegna a (utente)",
+        "Assign to (username)",
+    ),
+    ("dialog.jump", "Vai al numero", "Jump to id"),
+    (
+        "dialog.input_hint",
+        "Invio invia · Esc annulla · Ctrl-E $EDITOR",
+        "Enter sends · Esc cancels · Ctrl-E $EDITOR",
+    ),
+    ("dialog.forward", "Trasferisci a sede", "Forward to office"),
+    ("dialog.outcome", "Esito della chiusura", "Closing outcome"),
+    (
+        "dialog.appointment",
+        "Modalità appuntamento",
+        "Appointment mode",
+    ),
+    ("dialog.canned", "Risposte predefinite", "Canned replies"),
+    ("dialog.palette", "Comando", "Command"),
+    ("dialog.help", "Tasti", "Keys"),
+    (
+        "dialog.picker_hint",
+        "Scrivi per cercare · Invio sceglie · Esc annulla",
+        "Type to search · Enter picks · Esc cancels",
+    ),
+    (
+        "undo.pending",
+        "{what}: Ctrl-U/u annulla entro {s}s",
+        "{what}: undo within {s}s",
+    ),
+    ("undo.done", "Annullato", "Undone"),
+    ("undo.nothing", "Niente da annullare", "Nothing to undo"),
+    ("done.take", "Presa in carico", "Taken"),
+    ("done.release", "Rilasciata", "Released"),
+    ("done.reply", "Risposta inviata", "Reply sent"),
+    ("done.note", "Nota aggiunta", "Note added"),
+    (
+        "done.integration",
+        "Integrazione richiesta",
+        "Integration requested",
+    ),
+    ("done.forward", "Trasferita", "Forwarded"),
+    ("done.close", "Chiusa", "Closed"),
+    ("done.reopen", "Riaperta", "Reopened"),
+    ("done.tag", "Etichetta aggiunta", "Tag added"),
+    ("done.assign", "Assegnata", "Assigned"),
+    (
+        "done.appointment",
+        "Appuntamento prenotato",
+        "Appointment booked",
+    ),
+    ("done.copy", "Numero copiato", "Id copied"),
+    ("mode.in_sede", "In sede", "In person"),
+    ("mode.telefono", "Telefono", "Phone"),
+    ("mode.video", "Video", "Video"),
+    ("outcome.evasa", "Evasa", "Answered"),
+    (
+        "outcome.non_di_competenza",
+        "Non di competenza",
+        "Not competent",
+    ),
+    (
+        "outcome.integrazione_non_pervenuta",
+        "Integrazione non pervenuta",
+        "Integration not received",
+    ),
+    ("outcome.duplicata", "Duplicata", "Duplicate"),
+    ("outcome.ritirata", "Ritirata", "Withdrawn"),
+    (
+        "outcome.risolta_in_appuntamento",
+        "Risolta in appuntamento",
+        "Solved at appointment",
+    ),
+    ("status.nuova", "Nuova", "New"),
+    ("status.in_lavorazione", "In lavorazione", "In progress"),
+    (
+        "status.in_attesa_integrazione",
+        "Attesa integrazione",
+        "Awaiting integration",
+    ),
+    ("status.risposta_inviata", "Risposta inviata", "Answered"),
+    ("status.chiusa", "Chiusa", "Closed"),
+    ("status.riaperta", "Riaperta", "Reopened"),
+    ("status.trasferita", "Trasferita", "Forwarded"),
+];
+
+/// Shown for a key missing from the catalog, so gaps are visible.
+pub const MISSING: &str = "⟨?⟩";
+
+/// The text for `key` in `lang`; [`MISSING`] when the key is unknown.
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match CATALOG.iter().find(|(k, _, _)| *k == key) {
+        Some((_, it, en)) => match lang {
+            Lang::It => it,
+            Lang::En => en,
+        },
+        None => MISSING,
+    }
+}
+
+/// Like [`t`] with `{name}` placeholders replaced.
+pub fn tf(lang: Lang, key: &str, vars: &[(&str, &str)]) -> String {
+    let mut text = t(lang, key).to_string();
+    for (name, value) in vars {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_command_is_described_in_both_languages() {
+        for c in crate::tui::action::COMMANDS {
+            assert_ne!(t(Lang::It, c.description_key), MISSING);
+            assert_ne!(t(Lang::En, c.description_key), MISSING);
+        }
+    }
+
+    #[test]
+    fn keys_are_unique() {
+        let mut seen = HashSet::new();
+        for (k, _, _) in CATALOG {
+            assert!(seen.insert(*k), "duplicate key {k}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            tf(Lang::En, "dialog.bulk_close", &[("n", "3")]),
+            "Close 3 requests?"
+        );
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(t(Lang::It, "no.such.key"), MISSING);
+    }
+}

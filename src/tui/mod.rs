@@ -1,4 +1,12 @@
 //! The operator workstation: state → update → view, on ratatui + crossterm.
 
+pub mod action;
+pub mod fixture;
+pub mod headless;
+pub mod input;
 pub mod keymap;
+pub mod safe_text;
+pub mod state;
 pub mod theme;
+pub mod update;
+pub mod view;

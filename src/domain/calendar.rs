@@ -1,1 +1,0 @@
-//! Business calendars of INPS offices (issue 3).

@@ -1,0 +1,90 @@
+use super::*;
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn rome_calendar() -> BusinessCalendar {
+    let spec = CalendarSpec {
+        patron: Some(PatronDay {
+            month: 6,
+            day: 29,
+            saint: "Santi Pietro e Paolo".into(),
+        }),
+        ..CalendarSpec::default()
+    };
+    BusinessCalendar::new(spec, 2026..=2027).unwrap()
+}
+
+#[test]
+fn business_seconds_within_and_across_days() {
+    let cal = rome_calendar();
+    // Tuesday 2026-11-24, CET (UTC+1): 09:00–11:00 local.
+    assert_eq!(
+        cal.business_seconds(ts("2026-11-24T08:00:00Z"), ts("2026-11-24T10:00:00Z")),
+        Ok(7200)
+    );
+    // From Friday 17:00 local to Monday 09:00 local: 1 h + 1 h.
+    assert_eq!(
+        cal.business_seconds(ts("2026-11-27T16:00:00Z"), ts("2026-11-30T08:00:00Z")),
+        Ok(7200)
+    );
+    assert_eq!(
+        cal.business_seconds(ts("2026-11-30T08:00:00Z"), ts("2026-11-27T16:00:00Z")),
+        Ok(-7200)
+    );
+}
+
+#[test]
+fn add_business_seconds_is_inverse_of_business_seconds() {
+    let cal = rome_calendar();
+    let start = ts("2026-12-04T15:30:00Z");
+    for secs in [1, 59, 3600, 36_000, 100_000, 1_000_000] {
+        let due = cal.add_business_seconds(start, secs).unwrap();
+        assert_eq!(cal.business_seconds(start, due), Ok(secs), "{secs}");
+    }
+    // Exactly the rest of the day ends at closing time, not at the next opening.
+    assert_eq!(
+        cal.add_business_seconds(ts("2026-11-24T16:00:00Z"), 3600),
+        Ok(ts("2026-11-24T17:00:00Z"))
+    );
+}
+
+#[test]
+fn next_business_instant_and_out_of_range() {
+    let cal = rome_calendar();
+    assert_eq!(
+        cal.next_business_instant(ts("2026-11-28T10:00:00Z")),
+        Ok(ts("2026-11-30T07:00:00Z"))
+    );
+    assert_eq!(
+        cal.next_business_instant(ts("2026-11-30T09:00:00Z")),
+        Ok(ts("2026-11-30T09:00:00Z"))
+    );
+    assert!(
+        cal.business_seconds(ts("2030-01-01T00:00:00Z"), ts("2030-01-02T00:00:00Z"))
+            .is_err()
+    );
+    assert!(BusinessCalendar::new(CalendarSpec::default(), 1980..=1990).is_err());
+}
+
+#[test]
+fn several_reasons_on_one_day() {
+    let spec = CalendarSpec {
+        patron: Some(PatronDay {
+            month: 4,
+            day: 25,
+            saint: "San Marco".into(),
+        }),
+        closures: vec![Closure {
+            date: date(2011, 4, 25),
+            reason: "Trasloco".into(),
+        }],
+        ..CalendarSpec::default()
+    };
+    let cal = BusinessCalendar::new(spec, 2011..=2011).unwrap();
+    let days = cal.closing_days(2011).unwrap();
+    let day = days.iter().find(|d| d.date == date(2011, 4, 25)).unwrap();
+    // 2011: Easter Monday coincides with Liberation Day.
+    assert_eq!(day.reasons.len(), 4, "{day:?}");
+}

@@ -1,1 +1,0 @@
-//! SLA clocks and policies (issue 3).

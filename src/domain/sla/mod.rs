@@ -1,0 +1,386 @@
+//! SLA clocks and policies (issue 3).
+//!
+//! Each request carries one [`Clock`] per measured promise. A clock runs in *segments*, each on
+//! the calendar of the office competent at the time, so a forwarded request keeps its accumulated
+//! time and continues on the receiving office's calendar. Clocks pause only while the request
+//! awaits integration from the patronato. [`on_transition`] updates clocks (pure, no calendar
+//! needed); [`countdown`] reads them at an instant (pure, precomputed calendars).
+
+mod policy;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::calendar::{CalendarError, CalendarSet};
+use crate::domain::request::{Priority, Status, Topic, Transition};
+
+pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
+
+/// What a clock measures.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// Filing → an operator takes the request (internal target).
+    PresaInCarico,
+    /// Filing → the first answer; never reset by forwarding.
+    FirstReply,
+    /// New information from the patronato → the next answer.
+    NextReply,
+    /// Filing → closing.
+    Resolution,
+}
+
+impl ClockKind {
+    pub const ALL: [ClockKind; 4] = [
+        Self::PresaInCarico,
+        Self::FirstReply,
+        Self::NextReply,
+        Self::Resolution,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PresaInCarico => "presa_in_carico",
+            Self::FirstReply => "first_reply",
+            Self::NextReply => "next_reply",
+            Self::Resolution => "resolution",
+        }
+    }
+}
+
+/// A stretch of running time on one office's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Segment {
+    pub office: String,
+    #[schema(value_type = String)]
+    pub from: Timestamp,
+    #[schema(value_type = Option<String>)]
+    pub to: Option<Timestamp>,
+}
+
+/// A pause while awaiting integration from the patronato.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Pause {
+    #[schema(value_type = String)]
+    pub from: Timestamp,
+    #[schema(value_type = Option<String>)]
+    pub to: Option<Timestamp>,
+}
+
+/// One SLA clock of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Clock {
+    pub kind: ClockKind,
+    /// Office whose calendar the clock runs on now.
+    pub office: String,
+    #[schema(value_type = String)]
+    pub started_at: Timestamp,
+    /// Target in business seconds.
+    pub target_secs: i64,
+    /// Thresholds in force when the clock started.
+    pub thresholds: Thresholds,
+    pub segments: Vec<Segment>,
+    pub pauses: Vec<Pause>,
+    #[schema(value_type = Option<String>)]
+    pub stopped_at: Option<Timestamp>,
+}
+
+impl Clock {
+    fn start(kind: ClockKind, change: &ClockChange<'_>, policy: &Policy) -> Self {
+        Self {
+            kind,
+            office: change.office.to_string(),
+            started_at: change.at,
+            target_secs: policy.target_secs(kind, change.topic, change.priority),
+            thresholds: policy.thresholds,
+            segments: vec![Segment {
+                office: change.office.to_string(),
+                from: change.at,
+                to: None,
+            }],
+            pauses: Vec::new(),
+            stopped_at: None,
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.segments.last().is_some_and(|s| s.to.is_none())
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.stopped_at.is_none() && self.pauses.last().is_some_and(|p| p.to.is_none())
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped_at.is_some()
+    }
+
+    fn close_segment(&mut self, at: Timestamp) {
+        if let Some(segment) = self.segments.last_mut().filter(|s| s.to.is_none()) {
+            segment.to = Some(at.max(segment.from));
+        }
+    }
+
+    fn open_segment(&mut self, office: &str, at: Timestamp) {
+        self.office = office.to_string();
+        self.segments.push(Segment {
+            office: office.to_string(),
+            from: at,
+            to: None,
+        });
+    }
+
+    fn stop(&mut self, at: Timestamp) {
+        if self.is_stopped() {
+            return;
+        }
+        self.close_segment(at);
+        if let Some(pause) = self.pauses.last_mut().filter(|p| p.to.is_none()) {
+            pause.to = Some(at);
+        }
+        self.stopped_at = Some(at);
+    }
+}
+
+/// What happened to the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaEvent {
+    /// The patronato filed the request.
+    Filed,
+    /// A status-machine transition, with the statuses before and after.
+    Transition {
+        transition: Transition,
+        from: Status,
+        to: Status,
+    },
+}
+
+/// An event with its context: when, the office competent *after* it, the request's topic and
+/// priority (which select the targets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockChange<'a> {
+    pub event: SlaEvent,
+    pub at: Timestamp,
+    pub office: &'a str,
+    pub topic: Topic,
+    pub priority: Priority,
+}
+
+/// The request's clocks after `change` (pure).
+pub fn on_transition(clocks: &[Clock], change: &ClockChange<'_>, policy: &Policy) -> Vec<Clock> {
+    let mut clocks = clocks.to_vec();
+    let at = change.at;
+    let (transition, from, to) = match change.event {
+        SlaEvent::Filed => {
+            if clocks.is_empty() {
+                for kind in [
+                    ClockKind::PresaInCarico,
+                    ClockKind::FirstReply,
+                    ClockKind::Resolution,
+                ] {
+                    clocks.push(Clock::start(kind, change, policy));
+                }
+            }
+            return clocks;
+        }
+        SlaEvent::Transition {
+            transition,
+            from,
+            to,
+        } => (transition, from, to),
+    };
+    let open_next_reply = |clocks: &[Clock]| {
+        clocks
+            .iter()
+            .any(|c| c.kind == ClockKind::NextReply && !c.is_stopped())
+    };
+    let first_reply_done = |clocks: &[Clock]| {
+        clocks
+            .iter()
+            .any(|c| c.kind == ClockKind::FirstReply && c.is_stopped())
+    };
+    match transition {
+        Transition::Take | Transition::Assign => {
+            stop_kind(&mut clocks, ClockKind::PresaInCarico, at)
+        }
+        Transition::Reply => {
+            for kind in [
+                ClockKind::PresaInCarico,
+                ClockKind::FirstReply,
+                ClockKind::NextReply,
+            ] {
+                stop_kind(&mut clocks, kind, at);
+            }
+        }
+        Transition::Close => clocks.iter_mut().for_each(|c| c.stop(at)),
+        Transition::Reopen => {
+            for clock in clocks
+                .iter_mut()
+                .filter(|c| c.kind == ClockKind::Resolution)
+            {
+                if clock.is_stopped() {
+                    clock.stopped_at = None;
+                    clock.open_segment(change.office, at);
+                }
+            }
+            if !open_next_reply(&clocks) {
+                clocks.push(Clock::start(ClockKind::NextReply, change, policy));
+            }
+        }
+        Transition::PatronatoMessage => {
+            if first_reply_done(&clocks) && !open_next_reply(&clocks) {
+                clocks.push(Clock::start(ClockKind::NextReply, change, policy));
+            }
+        }
+        Transition::Forward => {
+            for clock in clocks.iter_mut().filter(|c| c.is_running()) {
+                clock.close_segment(at);
+                clock.open_segment(change.office, at);
+            }
+            for clock in clocks.iter_mut().filter(|c| !c.is_stopped()) {
+                clock.office = change.office.to_string();
+            }
+        }
+        Transition::Release
+        | Transition::RequestIntegration
+        | Transition::InternalNote
+        | Transition::Tag => {}
+    }
+    let awaiting = Status::InAttesaIntegrazione;
+    if to == awaiting && from != awaiting {
+        for clock in clocks.iter_mut().filter(|c| c.is_running()) {
+            clock.close_segment(at);
+            clock.pauses.push(Pause { from: at, to: None });
+        }
+    } else if from == awaiting && to != awaiting {
+        for clock in clocks.iter_mut().filter(|c| c.is_paused()) {
+            if let Some(pause) = clock.pauses.last_mut() {
+                pause.to = Some(at);
+            }
+            clock.open_segment(change.office, at);
+        }
+    }
+    clocks
+}
+
+fn stop_kind(clocks: &mut [Clock], kind: ClockKind, at: Timestamp) {
+    clocks
+        .iter_mut()
+        .filter(|c| c.kind == kind)
+        .for_each(|c| c.stop(at));
+}
+
+/// How a clock stands at an instant.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaState {
+    Ok,
+    Warning,
+    Critical,
+    Breached,
+    Paused,
+    /// Stopped within target.
+    Met,
+    /// Stopped after the target.
+    Missed,
+}
+
+/// The countdown of a clock at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Countdown {
+    pub state: SlaState,
+    /// When the target is (or was) reached if the clock keeps running; `None` when paused or stopped.
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Timestamp>,
+    /// Business seconds left (negative once breached).
+    pub remaining_secs: i64,
+    pub elapsed_secs: i64,
+    /// Elapsed business time as a percentage of the target (may exceed 100).
+    pub percent_used: u32,
+}
+
+/// THE countdown: how `clock` stands at `now`, counted on the calendars of the offices it ran in.
+pub fn countdown(
+    clock: &Clock,
+    now: Timestamp,
+    calendars: &CalendarSet,
+) -> Result<Countdown, CalendarError> {
+    let mut elapsed = 0i64;
+    for segment in &clock.segments {
+        let end = segment.to.unwrap_or(now).min(now);
+        if end > segment.from {
+            elapsed += calendars
+                .get(&segment.office)?
+                .business_seconds(segment.from, end)?;
+        }
+    }
+    let target = clock.target_secs;
+    let remaining = target - elapsed;
+    let percent_used = if target > 0 {
+        u32::try_from(elapsed.saturating_mul(100) / target).unwrap_or(u32::MAX)
+    } else {
+        u32::MAX
+    };
+    let reached = |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
+    let t = clock.thresholds;
+    let (state, due_at) = if clock.stopped_at.is_some_and(|s| s <= now) {
+        (
+            if reached(t.breach) {
+                SlaState::Missed
+            } else {
+                SlaState::Met
+            },
+            None,
+        )
+    } else if !clock.is_running() {
+        (SlaState::Paused, None)
+    } else {
+        let due = calendars
+            .get(&clock.office)?
+            .add_business_seconds(now, remaining)
+            .ok();
+        let state = if reached(t.breach) {
+            SlaState::Breached
+        } else if reached(t.critical) {
+            SlaState::Critical
+        } else if reached(t.warning) {
+            SlaState::Warning
+        } else {
+            SlaState::Ok
+        };
+        (state, due)
+    };
+    Ok(Countdown {
+        state,
+        due_at,
+        remaining_secs: remaining,
+        elapsed_secs: elapsed,
+        percent_used,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! A deterministic request list for snapshots and the TUI benchmark (no service needed).
+//!
+//! Plain arithmetic over the index: the same `(count, now)` always yields the same rows.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::api::RequestSummary;
+use crate::domain::registry;
+use crate::domain::request::{Priority, RequestId, Status, Topic};
+
+const SURNAMES: &[&str] = &[
+    "Rossi", "Bianchi", "Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco",
+];
+const NAMES: &[&str] = &[
+    "Maria",
+    "Giuseppe",
+    "Anna",
+    "Antonio",
+    "Giulia",
+    "Francesco",
+    "Rosa",
+    "Luca",
+];
+const SUBJECTS: &[&str] = &[
+    "Ricostituzione pensione di vecchiaia",
+    "NASpI: stato della domanda",
+    "Verbale invalidità civile non ricevuto",
+    "Assegno unico: importo ridotto",
+    "Estratto conto contributivo incompleto",
+    "Sollecito liquidazione arretrati",
+    "Richiesta appuntamento in sede",
+];
+
+/// `count` requests filed over the days before `now`, for `office` and its operator `me`.
+pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<RequestSummary> {
+    let patronati = registry::patronati();
+    let offices = registry::offices();
+    (0..count)
+        .map(|i| {
+            let n = i as u64;
+            let created_at =
+                now - SignedDuration::from_secs(((n * 7919) % (30 * 86_400)) as i64 + 600);
+            let status = match n % 9 {
+                0..=2 => Status::Nuova,
+                3..=4 => Status::InLavorazione,
+                5 => Status::InAttesaIntegrazione,
+                6 => Status::RispostaInviata,
+                7 => Status::Chiusa,
+                _ => Status::Riaperta,
+            };
+            let assignee = match status {
+                Status::Nuova => None,
+                _ if n % 2 == 0 => Some(me.to_string()),
+                _ => Some(format!("op{:02}", n % 40)),
+            };
+            let office_code = if n % 5 == 0 || offices.is_empty() {
+                office.to_string()
+            } else {
+                offices[(n as usize / 5) % offices.len()].code.to_string()
+            };
+            let due = created_at + SignedDuration::from_secs(5 * 86_400);
+            let topic = Topic::ALL[(n % 5) as usize];
+            let surname = SURNAMES[(n % 8) as usize];
+            let name = NAMES[((n / 8) % 8) as usize];
+            RequestSummary {
+                id: RequestId::new(2026, (i + 1) as u32),
+                patronato: patronati
+                    .get(i % patronati.len().max(1))
+                    .map(|p| p.code.to_string())
+                    .unwrap_or_else(|| "INCA".into()),
+                office: office_code,
+                topic,
+                citizen: format!(
+                    "{}{}{:02}A{:02}H501{}",
+                    &surname[..3].to_uppercase(),
+                    &name[..3].to_uppercase(),
+                    40 + n % 50,
+                    1 + n % 28,
+                    char::from(b'A' + (n % 26) as u8)
+                ),
+                citizen_name: Some(format!("{name} {surname}")),
+                subject: SUBJECTS[(n % SUBJECTS.len() as u64) as usize].to_string(),
+                priority: if n % 11 == 0 {
+                    Priority::Urgente
+                } else {
+                    Priority::Normale
+                },
+                status,
+                assignee,
+                tags: if n % 13 == 0 {
+                    vec!["arretrati".into()]
+                } else {
+                    vec![]
+                },
+                created_at,
+                updated_at: created_at,
+                version: 1,
+                clocks: vec![serde_json::json!({
+                    "kind": "resolution",
+                    "due_at": due.to_string(),
+                    "stop": null,
+                })],
+            }
+        })
+        .collect()
+}

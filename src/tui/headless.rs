@@ -1,0 +1,88 @@
+//! Drives the workstation without a terminal: keys in, state and a rendered buffer out.
+//! Used by snapshot tests, flow tests and `combipat bench tui`; the real loop uses the same
+//! [`dispatch_key`].
+
+use crossterm::event::KeyEvent;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::tui::input::fallback_lookup;
+use crate::tui::state::State;
+use crate::tui::update::{Effect, Msg, update, wants_raw_keys};
+use crate::tui::view::{Styles, view};
+
+/// Rows of the request table for a terminal `height` (banner, borders, header, hints, status).
+pub fn list_height(height: u16) -> usize {
+    usize::from(height.saturating_sub(6)).max(1)
+}
+
+/// One key through the keymap (or the open dialog) into `update`.
+pub fn dispatch_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if wants_raw_keys(state) {
+        return update(state, Msg::DialogKey(key));
+    }
+    match fallback_lookup(state.focus, &key) {
+        Some(action) => update(state, Msg::Command(action.to_string())),
+        None => vec![],
+    }
+}
+
+pub struct Headless {
+    pub state: State,
+    pub terminal: Terminal<TestBackend>,
+    pub styles: Styles,
+    /// Effects produced so far, in order, for the caller to run or inspect.
+    pub effects: Vec<Effect>,
+}
+
+impl Headless {
+    pub fn new(mut state: State, width: u16, height: u16, styles: Styles) -> Self {
+        update(
+            &mut state,
+            Msg::Resize {
+                list_height: list_height(height),
+            },
+        );
+        let terminal = match Terminal::new(TestBackend::new(width, height)) {
+            Ok(t) => t,
+            Err(never) => match never {},
+        };
+        Headless {
+            state,
+            terminal,
+            styles,
+            effects: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, msg: Msg) {
+        let effects = update(&mut self.state, msg);
+        self.effects.extend(effects);
+    }
+
+    pub fn press(&mut self, key: KeyEvent) {
+        let effects = dispatch_key(&mut self.state, key);
+        self.effects.extend(effects);
+    }
+
+    /// Renders one frame.
+    pub fn draw(&mut self) {
+        let (state, styles) = (&self.state, &self.styles);
+        if let Err(never) = self.terminal.draw(|frame| view(state, frame, styles)) {
+            match never {}
+        }
+    }
+
+    /// The last frame as text, one line per row, trailing spaces trimmed.
+    pub fn screen(&self) -> String {
+        let buffer = self.terminal.backend().buffer();
+        let width = buffer.area.width as usize;
+        let mut out = String::new();
+        for row in buffer.content.chunks(width) {
+            let line: String = row.iter().map(|c| c.symbol()).collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}

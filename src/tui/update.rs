@@ -1,0 +1,815 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: every state change happens here, nothing else does I/O.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::api::{ActionBody, AppointmentMode, RequestDetail, RequestSummary};
+use crate::domain::request::{MessageKind, Outcome, RequestId};
+use crate::i18n::{t, tf};
+use crate::tui::action::{COMMANDS, command};
+use crate::tui::state::{
+    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, State,
+};
+
+/// How long a close or forward can be undone.
+pub const UNDO_SECONDS: i64 = 5;
+
+/// Inputs to `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A named action from the keymap or the palette.
+    Command(String),
+    /// A key while a dialog (or the filter line) has the focus.
+    DialogKey(KeyEvent),
+    Tick(Timestamp),
+    Resize {
+        list_height: usize,
+    },
+    Loaded(Vec<RequestSummary>),
+    Upserted(Box<RequestSummary>),
+    DetailLoaded(Box<RequestDetail>),
+    Presence {
+        id: RequestId,
+        viewers: Vec<String>,
+    },
+    /// An effect failed; `stale` for HTTP 412.
+    Failed {
+        message: String,
+        stale: bool,
+    },
+    Done {
+        key: &'static str,
+    },
+    Offline(bool),
+    EditorText {
+        kind: InputKind,
+        text: String,
+    },
+}
+
+/// Work for the runner; results come back as `Msg`s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadDetail(RequestId),
+    Act {
+        id: RequestId,
+        version: u64,
+        body: ActionBody,
+    },
+    Message {
+        id: RequestId,
+        version: u64,
+        kind: MessageKind,
+        body: String,
+    },
+    CopyToClipboard(String),
+    OpenEditor {
+        kind: InputKind,
+        initial: String,
+    },
+    Refresh,
+    Suspend,
+    Quit,
+}
+
+/// Whether `update` must see raw keys instead of keymap actions.
+pub fn wants_raw_keys(state: &State) -> bool {
+    !matches!(state.mode, Mode::Normal)
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Command(name) => command_action(state, &name),
+        Msg::DialogKey(key) => dialog_key(state, key),
+        Msg::Tick(now) => {
+            state.now = now;
+            commit_due(state)
+        }
+        Msg::Resize { list_height } => {
+            state.list_height = list_height.max(1);
+            state.clamp_cursor();
+            vec![]
+        }
+        Msg::Loaded(requests) => {
+            state.set_requests(requests);
+            load_current(state)
+        }
+        Msg::Upserted(r) => {
+            state.upsert(*r);
+            vec![]
+        }
+        Msg::DetailLoaded(detail) => {
+            state.detail_stale = false;
+            state.detail = Some(*detail);
+            vec![]
+        }
+        Msg::Presence { id, viewers } => {
+            state.presence.insert(id, viewers);
+            vec![]
+        }
+        Msg::Failed { message, stale } => {
+            let text = if stale {
+                state.detail_stale = true;
+                t(state.lang, "error.stale").to_string()
+            } else {
+                message
+            };
+            state.notice = Some(Notice { text, error: true });
+            vec![]
+        }
+        Msg::Done { key } => {
+            notice(state, key, false);
+            vec![]
+        }
+        Msg::Offline(offline) => {
+            state.offline = offline;
+            vec![]
+        }
+        Msg::EditorText { kind, text } => submit_input(state, kind, text),
+    }
+}
+
+fn notice(state: &mut State, key: &str, error: bool) {
+    state.notice = Some(Notice {
+        text: t(state.lang, key).to_string(),
+        error,
+    });
+}
+
+fn load_current(state: &State) -> Vec<Effect> {
+    match (state.focus, state.current()) {
+        (Pane::Detail, Some(r)) => vec![Effect::LoadDetail(r.id.clone())],
+        _ => vec![],
+    }
+}
+
+fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
+    let Some(spec) = command(name) else {
+        return vec![];
+    };
+    if spec.writes && state.read_only {
+        notice(state, "error.read_only", true);
+        return vec![];
+    }
+    state.notice = None;
+    let page = state.list_height.max(1);
+    match name {
+        "quit" => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        "help" => {
+            state.mode = Mode::Help {
+                query: String::new(),
+            };
+            vec![]
+        }
+        "back" => {
+            if matches!(state.mode, Mode::Help { .. }) {
+                state.mode = Mode::Normal;
+            } else if !state.filter.is_empty() {
+                state.filter.clear();
+                state.invalidate_filter();
+                state.refilter();
+            } else if state.focus == Pane::Detail {
+                state.focus = Pane::List;
+            }
+            vec![]
+        }
+        "filter" => {
+            state.mode = Mode::Filter;
+            state.focus = Pane::List;
+            vec![]
+        }
+        "palette" => {
+            let items = palette_items(state);
+            open_picker(state, PickerKind::Palette, items, false);
+            vec![]
+        }
+        "jump" => open_input(state, InputKind::Jump),
+        "focus_next" | "focus_prev" => {
+            let order = [Pane::Queues, Pane::List, Pane::Detail];
+            let at = order.iter().position(|p| *p == state.focus).unwrap_or(1);
+            let next = if name == "focus_next" {
+                (at + 1) % 3
+            } else {
+                (at + 2) % 3
+            };
+            state.focus = order[next];
+            load_current(state)
+        }
+        "up" | "down" | "page_up" | "page_down" | "top" | "bottom" => {
+            move_cursor(state, name, page)
+        }
+        "open" => {
+            if state.focus == Pane::Queues {
+                state.focus = Pane::List;
+                return vec![];
+            }
+            state.focus = Pane::Detail;
+            state.detail_scroll = 0;
+            load_current(state)
+        }
+        "next_queue" | "prev_queue" => {
+            let n = state.queues.len();
+            state.queue_cursor = if name == "next_queue" {
+                (state.queue_cursor + 1) % n
+            } else {
+                (state.queue_cursor + n - 1) % n
+            };
+            switch_queue(state);
+            vec![]
+        }
+        "sort_cycle" => {
+            state.sort = state.sort.next();
+            state.invalidate_filter();
+            state.refilter();
+            vec![]
+        }
+        "toggle_select" => {
+            if let Some(id) = state.current().map(|r| r.id.clone()) {
+                if !state.selected.remove(&id) {
+                    state.selected.insert(id);
+                }
+                move_cursor(state, "down", page);
+            }
+            vec![]
+        }
+        "select_all" => {
+            state.selected = state
+                .visible
+                .iter()
+                .map(|&i| state.requests[i].id.clone())
+                .collect();
+            vec![]
+        }
+        "clear_selection" => {
+            state.selected.clear();
+            vec![]
+        }
+        "suspend" => vec![Effect::Suspend],
+        "refresh" => {
+            let mut effects = vec![Effect::Refresh];
+            effects.extend(state.current().map(|r| Effect::LoadDetail(r.id.clone())));
+            effects
+        }
+        "dashboard" | "export_csv" => {
+            notice(state, "error.context", true);
+            vec![]
+        }
+        "copy_id" => match state.current() {
+            Some(r) => {
+                let id = r.id.as_str().to_string();
+                notice(state, "done.copy", false);
+                vec![Effect::CopyToClipboard(id)]
+            }
+            None => no_request(state),
+        },
+        "take" => act_on_current(state, ActionBody::Take),
+        "release" => act_on_current(state, ActionBody::Release),
+        "reopen" => act_on_current(state, ActionBody::Reopen { note: None }),
+        "assign" => open_input(state, InputKind::Assign),
+        "reply" => open_input(state, InputKind::Reply),
+        "note" => open_input(state, InputKind::Note),
+        "request_integration" => open_input(state, InputKind::Integration),
+        "tag" => open_input(state, InputKind::Tag),
+        "reply_editor" => match state.current() {
+            Some(_) => vec![Effect::OpenEditor {
+                kind: InputKind::Reply,
+                initial: String::new(),
+            }],
+            None => no_request(state),
+        },
+        "forward" | "bulk_forward" => {
+            if state.targets().is_empty() {
+                return no_selection(state, name);
+            }
+            let items = state
+                .offices
+                .iter()
+                .filter(|(code, _)| *code != state.me.office)
+                .map(|(code, label)| PickItem {
+                    label: format!("{code}  {label}"),
+                    value: code.clone(),
+                })
+                .collect();
+            open_picker(state, PickerKind::Forward, items, name == "bulk_forward");
+            vec![]
+        }
+        "close" | "bulk_close" => {
+            if state.targets().is_empty() {
+                return no_selection(state, name);
+            }
+            let items = Outcome::ALL
+                .iter()
+                .map(|o| {
+                    let code = outcome_code(*o);
+                    PickItem {
+                        label: t(state.lang, &format!("outcome.{code}")).to_string(),
+                        value: code.to_string(),
+                    }
+                })
+                .collect();
+            open_picker(state, PickerKind::Outcome, items, name == "bulk_close");
+            vec![]
+        }
+        "book_appointment" => {
+            if state.current().is_none() {
+                return no_request(state);
+            }
+            let items = ["in_sede", "telefono", "video"]
+                .iter()
+                .map(|m| PickItem {
+                    label: t(state.lang, &format!("mode.{m}")).to_string(),
+                    value: m.to_string(),
+                })
+                .collect();
+            open_picker(state, PickerKind::Appointment, items, false);
+            vec![]
+        }
+        "canned_reply" => {
+            if state.current().is_none() {
+                return no_request(state);
+            }
+            let items = state
+                .canned
+                .iter()
+                .map(|(name, body)| PickItem {
+                    label: name.clone(),
+                    value: body.clone(),
+                })
+                .collect();
+            open_picker(state, PickerKind::Canned, items, false);
+            vec![]
+        }
+        "bulk_take" => {
+            if state.selected.is_empty() {
+                return no_selection(state, name);
+            }
+            state.mode = Mode::Confirm {
+                op: BulkOp::Take,
+                ids: state.targets(),
+            };
+            vec![]
+        }
+        "undo" => {
+            if state.pending.take().is_some() {
+                notice(state, "undo.done", false);
+            } else {
+                notice(state, "undo.nothing", true);
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn no_request(state: &mut State) -> Vec<Effect> {
+    notice(state, "error.no_request", true);
+    vec![]
+}
+
+fn no_selection(state: &mut State, name: &str) -> Vec<Effect> {
+    if name.starts_with("bulk_") {
+        notice(state, "error.no_selection", true);
+    } else {
+        notice(state, "error.no_request", true);
+    }
+    vec![]
+}
+
+fn switch_queue(state: &mut State) {
+    state.cursor = 0;
+    state.scroll = 0;
+    state.invalidate_filter();
+    state.refilter();
+}
+
+fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
+    match state.focus {
+        Pane::Queues => {
+            let n = state.queues.len();
+            state.queue_cursor = match name {
+                "up" => state.queue_cursor.saturating_sub(1),
+                "down" => (state.queue_cursor + 1).min(n - 1),
+                "top" | "page_up" => 0,
+                _ => n - 1,
+            };
+            switch_queue(state);
+            vec![]
+        }
+        Pane::Detail => {
+            state.detail_scroll = match name {
+                "up" => state.detail_scroll.saturating_sub(1),
+                "down" => state.detail_scroll + 1,
+                "page_up" => state.detail_scroll.saturating_sub(page),
+                "page_down" => state.detail_scroll + page,
+                "top" => 0,
+                _ => usize::MAX / 2,
+            };
+            vec![]
+        }
+        Pane::List => {
+            let last = state.visible.len().saturating_sub(1);
+            state.cursor = match name {
+                "up" => state.cursor.saturating_sub(1),
+                "down" => (state.cursor + 1).min(last),
+                "page_up" => state.cursor.saturating_sub(page),
+                "page_down" => (state.cursor + page).min(last),
+                "top" => 0,
+                _ => last,
+            };
+            state.clamp_cursor();
+            vec![]
+        }
+    }
+}
+
+fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
+    if kind != InputKind::Jump && state.current().is_none() {
+        return no_request(state);
+    }
+    state.mode = Mode::Input {
+        kind,
+        buffer: String::new(),
+    };
+    vec![]
+}
+
+fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: bool) {
+    let matches = (0..items.len()).collect();
+    state.mode = Mode::Picker {
+        kind,
+        query: String::new(),
+        items,
+        matches,
+        cursor: 0,
+        bulk,
+    };
+}
+
+fn palette_items(state: &State) -> Vec<PickItem> {
+    let mut items: Vec<PickItem> = COMMANDS
+        .iter()
+        .map(|c| PickItem {
+            label: format!("{}  {}", c.name, t(state.lang, c.description_key)),
+            value: c.name.to_string(),
+        })
+        .collect();
+    items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {
+        label: format!("queue  {}", t(state.lang, &q.label_key())),
+        value: format!("queue:{i}"),
+    }));
+    items
+}
+
+pub fn outcome_code(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Evasa => "evasa",
+        Outcome::NonDiCompetenza => "non_di_competenza",
+        Outcome::IntegrazioneNonPervenuta => "integrazione_non_pervenuta",
+        Outcome::Duplicata => "duplicata",
+        Outcome::Ritirata => "ritirata",
+        Outcome::RisoltaInAppuntamento => "risolta_in_appuntamento",
+    }
+}
+
+fn outcome_from_code(code: &str) -> Option<Outcome> {
+    Outcome::ALL.into_iter().find(|o| outcome_code(*o) == code)
+}
+
+fn act_on_current(state: &mut State, body: ActionBody) -> Vec<Effect> {
+    match state.current() {
+        Some(r) => vec![Effect::Act {
+            id: r.id.clone(),
+            version: r.version,
+            body,
+        }],
+        None => no_request(state),
+    }
+}
+
+fn acts_on(state: &State, ids: &[RequestId], body: &ActionBody) -> Vec<Effect> {
+    ids.iter()
+        .filter_map(|id| state.request(id))
+        .map(|r| Effect::Act {
+            id: r.id.clone(),
+            version: r.version,
+            body: body.clone(),
+        })
+        .collect()
+}
+
+/// Sends the held-back close/forward once its undo window has passed.
+fn commit_due(state: &mut State) -> Vec<Effect> {
+    match &state.pending {
+        Some(p) if p.deadline <= state.now => {
+            let Some(p) = state.pending.take() else {
+                return vec![];
+            };
+            commit(state, &p)
+        }
+        _ => vec![],
+    }
+}
+
+fn commit(state: &State, p: &PendingCommit) -> Vec<Effect> {
+    let body = match &p.op {
+        BulkOp::Take => ActionBody::Take,
+        BulkOp::Close(code) => match outcome_from_code(code) {
+            Some(outcome) => ActionBody::Close {
+                outcome,
+                note: None,
+            },
+            None => return vec![],
+        },
+        BulkOp::Forward(office) => ActionBody::Forward {
+            office: office.clone(),
+            note: None,
+        },
+    };
+    acts_on(state, &p.ids, &body)
+}
+
+/// Close/forward are deferred (undoable); take is sent at once.
+fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Vec<Effect> {
+    let mut effects = match state.pending.take() {
+        Some(previous) => commit(state, &previous),
+        None => vec![],
+    };
+    if op == BulkOp::Take {
+        effects.extend(acts_on(state, &ids, &ActionBody::Take));
+        return effects;
+    }
+    let what = match op {
+        BulkOp::Forward(_) => t(state.lang, "done.forward"),
+        _ => t(state.lang, "done.close"),
+    };
+    let text = tf(
+        state.lang,
+        "undo.pending",
+        &[("what", what), ("s", &UNDO_SECONDS.to_string())],
+    );
+    state.notice = Some(Notice { text, error: false });
+    state.pending = Some(PendingCommit {
+        ids,
+        op,
+        deadline: state.now + SignedDuration::from_secs(UNDO_SECONDS),
+    });
+    state.selected.clear();
+    effects
+}
+
+fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let mode = std::mem::take(&mut state.mode);
+    match mode {
+        Mode::Normal => vec![],
+        Mode::Filter => {
+            match key.code {
+                KeyCode::Esc => {
+                    state.filter.clear();
+                    state.invalidate_filter();
+                    state.refilter();
+                }
+                KeyCode::Enter => {}
+                KeyCode::Backspace => {
+                    state.filter.pop();
+                    state.invalidate_filter();
+                    state.refilter();
+                    state.mode = Mode::Filter;
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    state.filter.push(c);
+                    state.refilter();
+                    state.mode = Mode::Filter;
+                }
+                _ => state.mode = Mode::Filter,
+            }
+            vec![]
+        }
+        Mode::Help { mut query } => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter => {}
+                KeyCode::Backspace => {
+                    query.pop();
+                    state.mode = Mode::Help { query };
+                }
+                KeyCode::Char(c) => {
+                    query.push(c);
+                    state.mode = Mode::Help { query };
+                }
+                _ => state.mode = Mode::Help { query },
+            }
+            vec![]
+        }
+        Mode::Input { kind, mut buffer } => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => submit_input(state, kind, buffer),
+            KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                vec![Effect::OpenEditor {
+                    kind,
+                    initial: buffer,
+                }]
+            }
+            KeyCode::Backspace => {
+                buffer.pop();
+                state.mode = Mode::Input { kind, buffer };
+                vec![]
+            }
+            KeyCode::Char(c) => {
+                buffer.push(c);
+                state.mode = Mode::Input { kind, buffer };
+                vec![]
+            }
+            _ => {
+                state.mode = Mode::Input { kind, buffer };
+                vec![]
+            }
+        },
+        Mode::Picker {
+            kind,
+            mut query,
+            items,
+            mut matches,
+            mut cursor,
+            bulk,
+        } => {
+            match key.code {
+                KeyCode::Esc => return vec![],
+                KeyCode::Enter => {
+                    let Some(item) = matches.get(cursor).and_then(|&i| items.get(i)).cloned()
+                    else {
+                        return vec![];
+                    };
+                    return pick(state, kind, item.value, bulk);
+                }
+                KeyCode::Up => cursor = cursor.saturating_sub(1),
+                KeyCode::Down | KeyCode::Tab => {
+                    cursor = (cursor + 1).min(matches.len().saturating_sub(1))
+                }
+                KeyCode::Backspace => {
+                    query.pop();
+                    matches = fuzzy_rank(&items, &query);
+                    cursor = 0;
+                }
+                KeyCode::Char(c) => {
+                    query.push(c);
+                    matches = fuzzy_rank(&items, &query);
+                    cursor = 0;
+                }
+                _ => {}
+            }
+            state.mode = Mode::Picker {
+                kind,
+                query,
+                items,
+                matches,
+                cursor,
+                bulk,
+            };
+            vec![]
+        }
+        Mode::Confirm { op, ids } => match key.code {
+            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('s') => schedule(state, op, ids),
+            KeyCode::Esc | KeyCode::Char('n') => vec![],
+            _ => {
+                state.mode = Mode::Confirm { op, ids };
+                vec![]
+            }
+        },
+    }
+}
+
+fn fuzzy_rank(items: &[PickItem], query: &str) -> Vec<usize> {
+    if query.is_empty() {
+        return (0..items.len()).collect();
+    }
+    let matcher = SkimMatcherV2::default().ignore_case();
+    let mut scored: Vec<(i64, usize)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| matcher.fuzzy_match(&item.label, query).map(|s| (s, i)))
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+fn pick(state: &mut State, kind: PickerKind, value: String, bulk: bool) -> Vec<Effect> {
+    let ids = if bulk {
+        state.targets()
+    } else {
+        state
+            .current()
+            .map(|r| vec![r.id.clone()])
+            .unwrap_or_default()
+    };
+    match kind {
+        PickerKind::Palette => match value.strip_prefix("queue:") {
+            Some(index) => {
+                state.queue_cursor = index.parse().unwrap_or(0);
+                switch_queue(state);
+                vec![]
+            }
+            None => command_action(state, &value),
+        },
+        PickerKind::Forward | PickerKind::Outcome => {
+            let op = if kind == PickerKind::Forward {
+                BulkOp::Forward(value)
+            } else {
+                BulkOp::Close(value)
+            };
+            if bulk {
+                state.mode = Mode::Confirm { op, ids };
+                vec![]
+            } else {
+                schedule(state, op, ids)
+            }
+        }
+        PickerKind::Appointment => {
+            let mode = match value.as_str() {
+                "telefono" => AppointmentMode::Telefono,
+                "video" => AppointmentMode::Video,
+                _ => AppointmentMode::InSede,
+            };
+            // Next business morning slot: tomorrow at 09:00 UTC+1 is close enough for a proposal;
+            // the service validates against the office calendar.
+            let at = state.now + SignedDuration::from_hours(24);
+            act_on_current(state, ActionBody::BookAppointment { mode, at })
+        }
+        PickerKind::Canned => {
+            let text = fill_template(state, &value);
+            state.mode = Mode::Input {
+                kind: InputKind::Reply,
+                buffer: text,
+            };
+            vec![]
+        }
+    }
+}
+
+/// Fills `{citizen_name}`, `{request_id}`, `{office}`, `{operator}` in a canned reply.
+pub fn fill_template(state: &State, template: &str) -> String {
+    let Some(r) = state.current() else {
+        return template.to_string();
+    };
+    template
+        .replace("{citizen_name}", r.citizen_name.as_deref().unwrap_or(""))
+        .replace("{request_id}", r.id.as_str())
+        .replace("{office}", &state.me.office)
+        .replace("{operator}", &state.me.username)
+}
+
+fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect> {
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return vec![];
+    }
+    if kind == InputKind::Jump {
+        return match RequestId::parse(&text) {
+            Ok(id) => {
+                if !state.select_id(&id) {
+                    state.queue_cursor = state.queues.len() - 1;
+                    switch_queue(state);
+                    if !state.select_id(&id) {
+                        notice(state, "error.not_found", true);
+                        return vec![];
+                    }
+                }
+                state.focus = Pane::Detail;
+                vec![Effect::LoadDetail(id)]
+            }
+            Err(_) => {
+                notice(state, "error.not_found", true);
+                vec![]
+            }
+        };
+    }
+    let Some(r) = state.current() else {
+        return no_request(state);
+    };
+    let (id, version) = (r.id.clone(), r.version);
+    let message = |kind| Effect::Message {
+        id: id.clone(),
+        version,
+        kind,
+        body: text.clone(),
+    };
+    match kind {
+        InputKind::Reply => vec![message(MessageKind::Reply)],
+        InputKind::Note => vec![message(MessageKind::InternalNote)],
+        InputKind::Integration => vec![message(MessageKind::IntegrationRequest)],
+        InputKind::Tag => vec![Effect::Act {
+            id,
+            version,
+            body: ActionBody::Tag { tag: text },
+        }],
+        InputKind::Assign => vec![Effect::Act {
+            id,
+            version,
+            body: ActionBody::Assign { assignee: text },
+        }],
+        InputKind::Jump => vec![],
+    }
+}

@@ -1,0 +1,625 @@
+//! `view(&State, &mut Frame, &Styles)`: a pure function of the state. Only visible rows are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+
+use crate::api::RequestSummary;
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::request::Priority;
+use crate::i18n::{t, tf};
+use crate::tui::action::COMMANDS;
+use crate::tui::safe_text::inline;
+use crate::tui::state::{
+    BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
+};
+
+/// Styles used by the view. Interim until `tui::theme::Theme` (owner tuiconf) lands.
+#[derive(Debug, Clone)]
+pub struct Styles {
+    pub base: Style,
+    pub border: Style,
+    pub border_focused: Style,
+    pub header: Style,
+    pub selection: Style,
+    pub status_bar: Style,
+    pub demo_badge: Style,
+    pub banner: Style,
+    pub error: Style,
+    pub muted: Style,
+    pub urgent: Style,
+    pub sla: [Style; 7],
+}
+
+impl Styles {
+    pub fn dark() -> Self {
+        let fg = |c| Style::default().fg(c);
+        Styles {
+            base: Style::default(),
+            border: fg(Color::DarkGray),
+            border_focused: fg(Color::Cyan),
+            header: Style::default().add_modifier(Modifier::BOLD),
+            selection: Style::default().add_modifier(Modifier::REVERSED),
+            status_bar: Style::default().bg(Color::Blue).fg(Color::White),
+            demo_badge: Style::default()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            banner: Style::default().bg(Color::Magenta).fg(Color::White),
+            error: fg(Color::Red).add_modifier(Modifier::BOLD),
+            muted: fg(Color::DarkGray),
+            urgent: fg(Color::Red).add_modifier(Modifier::BOLD),
+            sla: [
+                fg(Color::Gray),
+                fg(Color::Green),
+                fg(Color::Yellow),
+                fg(Color::LightRed),
+                fg(Color::Red).add_modifier(Modifier::BOLD),
+                fg(Color::Blue),
+                fg(Color::DarkGray),
+            ],
+        }
+    }
+
+    /// No colour at all: meaning carried by symbols and modifiers (NO_COLOR).
+    pub fn monochrome() -> Self {
+        let plain = Style::default();
+        let bold = plain.add_modifier(Modifier::BOLD);
+        Styles {
+            base: plain,
+            border: plain,
+            border_focused: bold,
+            header: bold.add_modifier(Modifier::UNDERLINED),
+            selection: plain.add_modifier(Modifier::REVERSED),
+            status_bar: plain.add_modifier(Modifier::REVERSED),
+            demo_badge: bold,
+            banner: bold.add_modifier(Modifier::REVERSED),
+            error: bold,
+            muted: plain.add_modifier(Modifier::DIM),
+            urgent: bold,
+            sla: [
+                plain,
+                plain,
+                bold,
+                bold,
+                bold.add_modifier(Modifier::UNDERLINED),
+                plain,
+                plain,
+            ],
+        }
+    }
+
+    fn sla(&self, level: SlaLevel) -> Style {
+        self.sla[level as usize]
+    }
+}
+
+fn sla_symbol(level: SlaLevel) -> &'static str {
+    match level {
+        SlaLevel::Unknown => "·",
+        SlaLevel::Ok => "●",
+        SlaLevel::Warning => "◐",
+        SlaLevel::Critical => "▲",
+        SlaLevel::Breached => "✖",
+        SlaLevel::Paused => "‖",
+        SlaLevel::Met => "✓",
+    }
+}
+
+/// Draws the whole screen.
+pub fn view(state: &State, frame: &mut Frame, styles: &Styles) {
+    let area = frame.area();
+    let banner = state.detail_stale || state.offline;
+    let [banner_area, body, hints, status] = Layout::vertical([
+        Constraint::Length(u16::from(banner)),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if banner {
+        let key = if state.offline {
+            "banner.offline"
+        } else {
+            "banner.stale"
+        };
+        frame.render_widget(
+            Paragraph::new(t(state.lang, key)).style(styles.banner),
+            banner_area,
+        );
+    }
+    let wide = area.width >= 120;
+    let sidebar = if area.width >= 100 { 28 } else { 22 };
+    let [queues_area, main] =
+        Layout::horizontal([Constraint::Length(sidebar), Constraint::Min(20)]).areas(body);
+    draw_queues(state, frame, queues_area, styles);
+    if wide {
+        let [list, detail] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(main);
+        draw_list(state, frame, list, styles);
+        draw_detail(state, frame, detail, styles);
+    } else if state.focus == Pane::Detail {
+        draw_detail(state, frame, main, styles);
+    } else {
+        draw_list(state, frame, main, styles);
+    }
+    draw_hints(state, frame, hints, styles);
+    draw_status(state, frame, status, styles);
+    draw_dialog(state, frame, area, styles);
+}
+
+fn pane_block<'a>(state: &State, pane: Pane, title: String, styles: &Styles) -> Block<'a> {
+    let style = if state.focus == pane {
+        styles.border_focused
+    } else {
+        styles.border
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, styles.header))
+}
+
+fn draw_queues(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let block = pane_block(
+        state,
+        Pane::Queues,
+        t(state.lang, "pane.queues").into(),
+        styles,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = state
+        .queues
+        .iter()
+        .enumerate()
+        .take(inner.height as usize)
+        .map(|(i, q)| {
+            let label = t(state.lang, &q.label_key());
+            let count = state.queue_counts.get(i).copied().unwrap_or(0).to_string();
+            let room = width.saturating_sub(count.len() + 1);
+            let text = format!("{:<room$} {count}", truncate(label, room));
+            let style = if i == state.queue_cursor {
+                styles.selection
+            } else {
+                styles.base
+            };
+            Line::styled(text, style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn masked(cf: &str) -> String {
+    CodiceFiscale::parse(cf)
+        .map(|c| c.masked())
+        .unwrap_or_else(|_| inline(cf, 16))
+}
+
+fn age(state: &State, r: &RequestSummary) -> String {
+    let secs = (state.now.as_second() - r.created_at.as_second()).max(0);
+    if secs >= 86_400 {
+        format!("{}g", secs / 86_400)
+    } else if secs >= 3600 {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs / 60)
+    }
+}
+
+fn due_text(state: &State, r: &RequestSummary) -> String {
+    match due_at(r) {
+        Some(due) => {
+            let left = due.as_second() - state.now.as_second();
+            let sign = if left < 0 { "-" } else { "" };
+            let left = left.abs();
+            if left >= 86_400 {
+                format!("{sign}{}g", left / 86_400)
+            } else {
+                format!("{sign}{}h{:02}", left / 3600, (left % 3600) / 60)
+            }
+        }
+        None => "—".into(),
+    }
+}
+
+fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let queue = t(state.lang, &state.current_queue().label_key());
+    let mut title = format!(
+        "{} · {} ({}) · {} {}",
+        t(state.lang, "pane.list"),
+        queue,
+        state.visible.len(),
+        t(state.lang, "status.sort"),
+        t(state.lang, state.sort.label_key())
+    );
+    if !state.filter.is_empty() || state.mode == Mode::Filter {
+        title.push_str(&format!(" · /{}", inline(&state.filter, 40)));
+    }
+    let block = pane_block(state, Pane::List, title, styles);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let wide = inner.width >= 90;
+    let rows_room = inner.height.saturating_sub(1) as usize;
+    let start = state.scroll.min(state.visible.len());
+    let end = (start + rows_room).min(state.visible.len());
+    let rows: Vec<Row> = state.visible[start..end]
+        .iter()
+        .enumerate()
+        .map(|(offset, &i)| {
+            let r = &state.requests[i];
+            let level = sla_of(r, state.now);
+            let mark = if state.selected.contains(&r.id) {
+                "*"
+            } else {
+                " "
+            };
+            let sla = Span::styled(
+                format!("{mark}{} {}", sla_symbol(level), due_text(state, r)),
+                styles.sla(level),
+            );
+            let priority = match r.priority {
+                Priority::Urgente => Span::styled("!", styles.urgent),
+                Priority::Normale => Span::raw(" "),
+            };
+            let mut cells = vec![
+                Line::from(sla),
+                Line::from(priority),
+                Line::from(r.id.as_str().to_string()),
+                Line::from(inline(&r.patronato, 10)),
+            ];
+            if wide {
+                cells.push(Line::from(
+                    t(state.lang, &format!("topic.{}", r.topic.code())).to_string(),
+                ));
+                cells.push(Line::from(masked(&r.citizen)));
+            }
+            cells.push(Line::from(inline(&r.subject, 80)));
+            cells.push(Line::from(age(state, r)));
+            if wide {
+                cells.push(Line::from(inline(r.assignee.as_deref().unwrap_or("—"), 12)));
+            }
+            let row = Row::new(cells);
+            if start + offset == state.cursor {
+                row.style(styles.selection)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut header = vec![
+        t(state.lang, "col.sla"),
+        t(state.lang, "col.priority"),
+        t(state.lang, "col.id"),
+        t(state.lang, "col.patronato"),
+    ];
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Length(1),
+        Constraint::Length(16),
+        Constraint::Length(9),
+    ];
+    if wide {
+        header.extend([t(state.lang, "col.topic"), t(state.lang, "col.citizen")]);
+        widths.extend([Constraint::Length(12), Constraint::Length(16)]);
+    }
+    header.extend([t(state.lang, "col.subject"), t(state.lang, "col.age")]);
+    widths.extend([Constraint::Min(10), Constraint::Length(4)]);
+    if wide {
+        header.push(t(state.lang, "col.assignee"));
+        widths.push(Constraint::Length(10));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(styles.header))
+        .column_spacing(1);
+    frame.render_widget(table, inner);
+}
+
+fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let block = pane_block(
+        state,
+        Pane::Detail,
+        t(state.lang, "pane.detail").into(),
+        styles,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let Some(r) = state.current() else {
+        frame.render_widget(
+            Paragraph::new(t(state.lang, "detail.none")).style(styles.muted),
+            inner,
+        );
+        return;
+    };
+    let lang = state.lang;
+    let mut lines: Vec<Line> = vec![
+        Line::styled(
+            format!(
+                "{}  {}",
+                r.id.as_str(),
+                inline(&r.subject, width.saturating_sub(18))
+            ),
+            styles.header,
+        ),
+        Line::from(format!(
+            "{}: {} · {} · {}",
+            t(lang, "detail.status"),
+            t(lang, &format!("status.{}", r.status.code())),
+            inline(&r.patronato, 20),
+            t(lang, &format!("topic.{}", r.topic.code()))
+        )),
+        Line::from(format!(
+            "{}: {} {}",
+            t(lang, "detail.citizen"),
+            masked(&r.citizen),
+            inline(r.citizen_name.as_deref().unwrap_or(""), 40)
+        )),
+        Line::from(vec![
+            Span::raw(format!("{}: ", t(lang, "detail.due"))),
+            Span::styled(
+                format!(
+                    "{} {}",
+                    sla_symbol(sla_of(r, state.now)),
+                    due_text(state, r)
+                ),
+                styles.sla(sla_of(r, state.now)),
+            ),
+        ]),
+    ];
+    if !r.tags.is_empty() {
+        let tags: Vec<String> = r.tags.iter().map(|t| inline(t, 20)).collect();
+        lines.push(Line::from(format!(
+            "{}: {}",
+            t(lang, "detail.tags"),
+            tags.join(", ")
+        )));
+    }
+    if let Some(viewers) = state.presence.get(&r.id).filter(|v| !v.is_empty()) {
+        let names: Vec<String> = viewers.iter().map(|v| inline(v, 20)).collect();
+        lines.push(Line::styled(
+            format!("{}: {}", t(lang, "detail.viewing"), names.join(", ")),
+            styles.banner,
+        ));
+    }
+    match state.detail.as_ref().filter(|d| d.summary.id == r.id) {
+        None => lines.push(Line::styled(t(lang, "detail.loading"), styles.muted)),
+        Some(d) => {
+            lines.push(Line::styled(t(lang, "detail.thread"), styles.header));
+            for entry in &d.thread {
+                lines.push(Line::styled(
+                    format!(
+                        "{} {} ({:?})",
+                        entry.at.strftime("%d/%m %H:%M"),
+                        inline(&entry.author.name, 30),
+                        entry.kind
+                    ),
+                    styles.muted,
+                ));
+                for l in crate::tui::safe_text::block(&entry.body, width.max(10) * 4) {
+                    lines.push(Line::from(format!("  {l}")));
+                }
+            }
+            lines.push(Line::styled(t(lang, "detail.history"), styles.header));
+            for h in &d.history {
+                lines.push(Line::from(format!(
+                    "{} {} {} → {}",
+                    h.at.strftime("%d/%m %H:%M"),
+                    inline(&h.actor.name, 24),
+                    t(lang, &format!("status.{}", h.from.code())),
+                    t(lang, &format!("status.{}", h.to.code()))
+                )));
+            }
+        }
+    }
+    let others: Vec<&RequestSummary> = state
+        .requests
+        .iter()
+        .filter(|o| o.citizen == r.citizen && o.id != r.id && o.status.is_open())
+        .take(5)
+        .collect();
+    if !others.is_empty() {
+        lines.push(Line::styled(
+            t(lang, "detail.other_requests"),
+            styles.header,
+        ));
+        for o in others {
+            lines.push(Line::from(format!(
+                "{}  {}",
+                o.id.as_str(),
+                inline(&o.subject, 60)
+            )));
+        }
+    }
+    let scroll = state.detail_scroll.min(lines.len().saturating_sub(1)) as u16;
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+}
+
+fn draw_hints(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let hints = match state.focus {
+        Pane::Queues => "↑↓ coda · Invio apri · Tab pannello · ? aiuto",
+        Pane::List => "t prendi · r rispondi · c chiudi · f trasferisci · / filtra · ? aiuto",
+        Pane::Detail => "r rispondi · n nota · i integrazione · Esc indietro · ? aiuto",
+    };
+    let hints = if state.lang == crate::i18n::Lang::En {
+        match state.focus {
+            Pane::Queues => "↑↓ queue · Enter open · Tab pane · ? help",
+            Pane::List => "t take · r reply · c close · f forward · / filter · ? help",
+            Pane::Detail => "r reply · n note · i integration · Esc back · ? help",
+        }
+    } else {
+        hints
+    };
+    frame.render_widget(Paragraph::new(hints).style(styles.muted), area);
+}
+
+fn draw_status(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let mut spans = Vec::new();
+    if state.demo {
+        spans.push(Span::styled(
+            format!(" {} ", t(state.lang, "status.demo")),
+            styles.demo_badge,
+        ));
+    }
+    if state.read_only {
+        spans.push(Span::styled(
+            format!(" {} ", t(state.lang, "status.read_only")),
+            styles.error,
+        ));
+    }
+    spans.push(Span::raw(format!(
+        " {}@{} ",
+        inline(&state.me.username, 20),
+        inline(&state.me.office, 8)
+    )));
+    if !state.selected.is_empty() {
+        spans.push(Span::raw(format!(
+            "· {} {} ",
+            state.selected.len(),
+            t(state.lang, "status.selected")
+        )));
+    }
+    if let Some(n) = &state.notice {
+        let style = if n.error { styles.error } else { styles.base };
+        spans.push(Span::styled(format!("· {}", inline(&n.text, 120)), style));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(styles.status_bar),
+        area,
+    );
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+    let lang = state.lang;
+    match &state.mode {
+        Mode::Normal | Mode::Filter => {}
+        Mode::Help { query } => {
+            let rect = centered(area, 70, area.height.saturating_sub(4));
+            let q = query.to_lowercase();
+            let lines: Vec<Line> = COMMANDS
+                .iter()
+                .map(|c| (c.name, t(lang, c.description_key)))
+                .filter(|(name, desc)| {
+                    q.is_empty() || name.contains(&q) || desc.to_lowercase().contains(&q)
+                })
+                .map(|(name, desc)| Line::from(format!("{name:<22} {desc}")))
+                .collect();
+            let title = format!("{} /{}", t(lang, "dialog.help"), inline(query, 30));
+            dialog(frame, rect, title, lines, styles);
+        }
+        Mode::Input { kind, buffer } => {
+            let key = match kind {
+                InputKind::Reply => "dialog.reply",
+                InputKind::Note => "dialog.note",
+                InputKind::Integration => "dialog.integration",
+                InputKind::Tag => "dialog.tag",
+                InputKind::Assign => "dialog.assign",
+                InputKind::Jump => "dialog.jump",
+            };
+            let rect = centered(area, 70, 8);
+            let mut lines: Vec<Line> = crate::tui::safe_text::block(buffer, 1000)
+                .into_iter()
+                .map(Line::from)
+                .collect();
+            if let Some(last) = lines.last_mut() {
+                last.push_span(Span::styled("▏", styles.border_focused));
+            }
+            lines.push(Line::styled(t(lang, "dialog.input_hint"), styles.muted));
+            dialog(frame, rect, t(lang, key).into(), lines, styles);
+        }
+        Mode::Picker {
+            kind,
+            query,
+            items,
+            matches,
+            cursor,
+            ..
+        } => {
+            let key = match kind {
+                PickerKind::Forward => "dialog.forward",
+                PickerKind::Outcome => "dialog.outcome",
+                PickerKind::Appointment => "dialog.appointment",
+                PickerKind::Canned => "dialog.canned",
+                PickerKind::Palette => "dialog.palette",
+            };
+            let rect = centered(area, 64, area.height.saturating_sub(4).min(18));
+            let room = rect.height.saturating_sub(4) as usize;
+            let first = cursor.saturating_sub(room.saturating_sub(1));
+            let mut lines = vec![Line::from(format!("> {}▏", inline(query, 50)))];
+            lines.extend(
+                matches
+                    .iter()
+                    .enumerate()
+                    .skip(first)
+                    .take(room)
+                    .map(|(pos, &i)| {
+                        let style = if pos == *cursor {
+                            styles.selection
+                        } else {
+                            styles.base
+                        };
+                        Line::styled(inline(&items[i].label, 60), style)
+                    }),
+            );
+            lines.push(Line::styled(t(lang, "dialog.picker_hint"), styles.muted));
+            dialog(frame, rect, t(lang, key).into(), lines, styles);
+        }
+        Mode::Confirm { op, ids } => {
+            let key = match op {
+                BulkOp::Take => "dialog.bulk_take",
+                BulkOp::Close(_) => "dialog.bulk_close",
+                BulkOp::Forward(_) => "dialog.bulk_forward",
+            };
+            let rect = centered(area, 50, 5);
+            let lines = vec![
+                Line::from(tf(lang, key, &[("n", &ids.len().to_string())])),
+                Line::styled(t(lang, "dialog.confirm_hint"), styles.muted),
+            ];
+            dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, styles);
+        }
+    }
+}
+
+fn dialog(frame: &mut Frame, rect: Rect, title: String, lines: Vec<Line>, styles: &Styles) {
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(styles.border_focused)
+        .title(Span::styled(title, styles.header));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
