@@ -6,9 +6,7 @@
 
 mod key;
 
-use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use serde::Deserialize;
@@ -30,55 +28,13 @@ pub const USER_FILE: &str = "keymap.toml";
 /// The action a user binds to unbind a key from the preset.
 pub const UNBIND: &str = "noop";
 
-/// Where a binding applies. `Global` bindings apply in every context unless the context binds
-/// the same keys itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Queues,
-    List,
-    Detail,
-    Dashboard,
-}
+/// Keymap contexts are the command table's: `global`, `queues`, `list`, `detail`, `dashboard`.
+/// `Global` bindings apply in every context unless the context binds the same keys itself.
+pub use crate::tui::action::Context;
 
-impl Context {
-    pub const ALL: [Context; 5] = [
-        Context::Global,
-        Context::Queues,
-        Context::List,
-        Context::Detail,
-        Context::Dashboard,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::Queues => "queues",
-            Context::List => "list",
-            Context::Detail => "detail",
-            Context::Dashboard => "dashboard",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for Context {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Context {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Context::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown keymap context `{s}`"))
-    }
+/// Position of a context's bindings in `Keymap::contexts`.
+fn slot(context: Context) -> usize {
+    context as usize
 }
 
 /// One key sequence bound to an action in a context.
@@ -181,7 +137,7 @@ impl Keymap {
 
         let mut contexts: [Vec<Binding>; 5] = Default::default();
         for context in Context::ALL {
-            let i = context.index();
+            let i = slot(context);
             let mut ordered: Vec<(Candidate, Placement)> = Vec::new();
             let mut base_bindings = base.contexts[i].keymap.clone().unwrap_or_default();
             if let Some(user) = &user_layer {
@@ -232,9 +188,9 @@ impl Keymap {
             &[context, Context::Global]
         };
         for layer in layers {
-            let bindings = &self.contexts[layer.index()];
+            let bindings = &self.contexts[slot(*layer)];
             if let Some(found) = bindings.iter().position(|b| b.keys == sequence) {
-                return Lookup::Action(&self.contexts[layer.index()][found].action);
+                return Lookup::Action(&self.contexts[slot(*layer)][found].action);
             }
             if bindings
                 .iter()
@@ -264,18 +220,18 @@ impl Keymap {
 
     /// The bindings of one context only (without `global`).
     pub fn bindings_in(&self, context: Context) -> &[Binding] {
-        &self.contexts[context.index()]
+        &self.contexts[slot(context)]
     }
 
     /// The key-hint line of a context: its own hinted bindings, then hinted global ones whose
     /// keys the context does not rebind. One entry per action (the first key wins).
     pub fn hints(&self, context: Context) -> Vec<&Binding> {
-        let own = &self.contexts[context.index()];
+        let own = &self.contexts[slot(context)];
         let mut hints: Vec<&Binding> = Vec::new();
         let global = if context == Context::Global {
             &[][..]
         } else {
-            &self.contexts[Context::Global.index()][..]
+            &self.contexts[slot(Context::Global)][..]
         };
         for binding in own.iter().chain(
             global
@@ -292,9 +248,9 @@ impl Keymap {
     /// The first key sequence bound to `action` in `context` (or global), for menus and the
     /// palette: `Some("t")`.
     pub fn key_for(&self, context: Context, action: &str) -> Option<String> {
-        self.contexts[context.index()]
+        self.contexts[slot(context)]
             .iter()
-            .chain(self.contexts[Context::Global.index()].iter())
+            .chain(self.contexts[slot(Context::Global)].iter())
             .find(|b| b.action == action)
             .map(Binding::keys_display)
     }
@@ -386,7 +342,7 @@ fn parse_layer(
                 .filter_map(|b| convert_binding(source, context, b, known_actions, diagnostics))
                 .collect()
         };
-        let parsed = &mut layer.contexts[context.index()];
+        let parsed = &mut layer.contexts[slot(context)];
         parsed.keymap = raw.keymap.map(&mut convert);
         parsed.prepend = convert(raw.prepend_keymap);
         parsed.append = convert(raw.append_keymap);
@@ -434,7 +390,8 @@ fn convert_binding(
         match text.parse::<KeyChord>() {
             Ok(k) => keys.push(k),
             Err(e) => {
-                diagnostics.push(source.diagnostic(Some(on_span), format!("[{context}] {e}")));
+                diagnostics
+                    .push(source.diagnostic(Some(on_span), format!("[{}] {e}", context.name())));
                 return None;
             }
         }
@@ -444,7 +401,7 @@ fn convert_binding(
     if action != UNBIND && !known_actions.contains(&action.as_str()) {
         diagnostics.push(source.diagnostic(
             Some(run_span),
-            format!("[{context}] unknown action `{action}`"),
+            format!("[{}] unknown action `{action}`", context.name()),
         ));
         return None;
     }
@@ -498,7 +455,7 @@ fn resolve(
                         column: candidate.column,
                         message: format!(
                             "[{}] key `{}` {} (`{}` → {} at {}:{}); binding to `{}` ignored",
-                            binding.context,
+                            binding.context.name(),
                             binding.keys_display(),
                             relation,
                             earlier.keys_display(),

@@ -2,52 +2,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 
-/// The action names of INTERFACES.md (tuicore's command table mirrors them).
-const ACTIONS: &[&str] = &[
-    "quit",
-    "help",
-    "palette",
-    "filter",
-    "jump",
-    "focus_next",
-    "focus_prev",
-    "up",
-    "down",
-    "page_up",
-    "page_down",
-    "top",
-    "bottom",
-    "open",
-    "back",
-    "next_queue",
-    "prev_queue",
-    "sort_cycle",
-    "toggle_select",
-    "select_all",
-    "clear_selection",
-    "dashboard",
-    "suspend",
-    "refresh",
-    "export_csv",
-    "take",
-    "release",
-    "assign",
-    "reply",
-    "reply_editor",
-    "note",
-    "request_integration",
-    "forward",
-    "close",
-    "reopen",
-    "tag",
-    "book_appointment",
-    "copy_id",
-    "bulk_take",
-    "bulk_forward",
-    "bulk_close",
-    "undo",
-    "canned_reply",
-];
+/// The command table's action names.
+fn actions() -> Vec<&'static str> {
+    crate::tui::action::command_names().collect()
+}
 
 fn press(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -56,9 +14,9 @@ fn press(c: char) -> KeyEvent {
 #[test]
 fn presets_load_clean_and_bind_every_action() {
     for (name, _) in PRESETS {
-        let (keymap, diagnostics) = Keymap::from_sources(name, None, ACTIONS);
+        let (keymap, diagnostics) = Keymap::from_sources(name, None, &actions());
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
-        for action in ACTIONS {
+        for action in actions() {
             assert!(keymap.is_bound(action), "{name}: `{action}` has no key");
         }
     }
@@ -66,7 +24,7 @@ fn presets_load_clean_and_bind_every_action() {
 
 #[test]
 fn sequences_are_pending_then_fire() {
-    let (mut keymap, _) = Keymap::from_sources("vim", None, ACTIONS);
+    let (mut keymap, _) = Keymap::from_sources("vim", None, &actions());
     assert_eq!(keymap.lookup(Context::List, &press('g')), Lookup::Pending);
     assert_eq!(keymap.pending().len(), 1);
     assert_eq!(
@@ -91,7 +49,7 @@ fn sequences_are_pending_then_fire() {
 
 #[test]
 fn context_wins_over_global_and_release_is_ignored() {
-    let (mut keymap, _) = Keymap::from_sources("default", None, ACTIONS);
+    let (mut keymap, _) = Keymap::from_sources("default", None, &actions());
     let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(keymap.lookup(Context::Detail, &esc), Lookup::Action("back"));
     assert_eq!(
@@ -118,7 +76,7 @@ fn context_wins_over_global_and_release_is_ignored() {
 
 #[test]
 fn hints_come_from_the_context_then_global() {
-    let (keymap, _) = Keymap::from_sources("default", None, ACTIONS);
+    let (keymap, _) = Keymap::from_sources("default", None, &actions());
     let hints: Vec<&str> = keymap
         .hints(Context::List)
         .iter()
