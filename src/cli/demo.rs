@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use color_eyre::eyre::{WrapErr, bail};
 
 use crate::client::{Client, ClientOptions};
+use crate::demo::DemoSize;
 use crate::demo::simulate::{self, SimulateConfig};
 
 #[derive(Debug, clap::Subcommand)]
@@ -61,8 +62,30 @@ pub fn run(cmd: DemoCommand) -> color_eyre::Result<()> {
     }
 }
 
-fn seed(_args: SeedArgs) -> color_eyre::Result<()> {
-    bail!("'combipat demo seed' needs the service store, which is not available yet")
+fn seed(args: SeedArgs) -> color_eyre::Result<()> {
+    let size = if args.small {
+        DemoSize::small()
+    } else {
+        DemoSize::full()
+    };
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    std::fs::create_dir_all(&args.data_dir)
+        .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
+    let dataset = crate::demo::generate(args.seed, size, now);
+    let requests = dataset.requests.len();
+    let citizens = dataset.citizens.len();
+    let offices = dataset.offices.len();
+    let credentials = super::runtime()?
+        .block_on(crate::service::seed_demo(&args.data_dir, dataset))
+        .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
+    println!(
+        "seeded {} with {offices} offices, {citizens} citizens, {requests} requests; \
+         {} tokens in {}",
+        args.data_dir.display(),
+        credentials.credential.len(),
+        args.data_dir.join("demo-credentials.toml").display()
+    );
+    Ok(())
 }
 
 fn run_simulation(args: SimulateArgs) -> color_eyre::Result<()> {
