@@ -1,15 +1,19 @@
 //! `combipat bench`: benchmarks that print figures.
 
 mod sla;
+mod tui;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// SLA remaining-time computation over many open requests.
     Sla(sla::SlaBenchArgs),
+    /// Workstation keypress-to-frame and filter latency, peak memory.
+    Tui(tui::TuiBenchArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
     match cmd {
         BenchCommand::Sla(args) => sla::run(args),
+        BenchCommand::Tui(args) => tui::run(args),
     }
 }
