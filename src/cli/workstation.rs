@@ -79,7 +79,9 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         },
     };
     if args.server.is_some() {
-        bail!("--server: remote service support needs the HTTP client, not available in this build yet");
+        bail!(
+            "--server: remote service support needs the HTTP client, not available in this build yet"
+        );
     }
     let styles = match args.theme.as_deref() {
         Some("monochrome") => Styles::monochrome(),

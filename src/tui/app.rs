@@ -43,11 +43,7 @@ fn enter_terminal() -> io::Result<()> {
 }
 
 /// Runs the workstation until `quit`. The terminal is restored on return and on panic.
-pub async fn run(
-    mut state: State,
-    styles: Styles,
-    gateway: Arc<dyn Gateway>,
-) -> io::Result<()> {
+pub async fn run(mut state: State, styles: Styles, gateway: Arc<dyn Gateway>) -> io::Result<()> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -67,7 +63,12 @@ async fn event_loop(
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     // The only terminal query, at start-up.
     let size = terminal.size()?;
-    update(state, Msg::Resize { list_height: list_height(size.height) });
+    update(
+        state,
+        Msg::Resize {
+            list_height: list_height(size.height),
+        },
+    );
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     run_effect(Effect::Refresh, &gateway, &tx);
     let mut events = EventStream::new();
@@ -128,7 +129,13 @@ async fn event_loop(
                             }
                         }
                         Err(e) => {
-                            update(state, Msg::Failed { message: e.to_string(), stale: false });
+                            update(
+                                state,
+                                Msg::Failed {
+                                    message: e.to_string(),
+                                    stale: false,
+                                },
+                            );
                         }
                     }
                 }
@@ -204,46 +211,51 @@ pub fn run_effect(effect: Effect, gateway: &Arc<dyn Gateway>, tx: &mpsc::Unbound
     let gateway = Arc::clone(gateway);
     let tx = tx.clone();
     tokio::spawn(async move {
-        let msg = match effect {
-            Effect::Refresh => match gateway.list().await {
-                Ok(list) => Msg::Loaded(list),
-                Err(e) => failed(e),
-            },
-            Effect::LoadDetail(id) => match gateway.detail(&id).await {
-                Ok(d) => Msg::DetailLoaded(Box::new(d)),
-                Err(e) => failed(e),
-            },
-            Effect::Act { id, version, body } => {
-                let done = done_key(&body);
-                match gateway.act(&id, version, body).await {
-                    Ok(r) => {
-                        let _ = tx.send(Msg::Upserted(Box::new(r)));
-                        Msg::Done { key: done }
-                    }
-                    Err(e) => failed(e),
-                }
-            }
-            Effect::Message { id, version, kind, body } => {
-                let done = match kind {
-                    crate::domain::request::MessageKind::InternalNote => "done.note",
-                    crate::domain::request::MessageKind::IntegrationRequest => "done.integration",
-                    _ => "done.reply",
-                };
-                match gateway.message(&id, version, kind, body).await {
-                    Ok(r) => {
-                        let _ = tx.send(Msg::Upserted(Box::new(r)));
-                        Msg::Done { key: done }
-                    }
-                    Err(e) => failed(e),
-                }
-            }
-            Effect::Quit
-            | Effect::Suspend
-            | Effect::CopyToClipboard(_)
-            | Effect::OpenEditor { .. } => return,
-        };
-        let _ = tx.send(msg);
+        for msg in perform(effect, gateway.as_ref()).await {
+            let _ = tx.send(msg);
+        }
     });
+}
+
+/// Executes a gateway effect and returns the messages it yields (terminal effects yield none).
+pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
+    use crate::domain::request::MessageKind;
+    match effect {
+        Effect::Refresh => match gateway.list().await {
+            Ok(list) => vec![Msg::Loaded(list)],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::LoadDetail(id) => match gateway.detail(&id).await {
+            Ok(d) => vec![Msg::DetailLoaded(Box::new(d))],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::Act { id, version, body } => {
+            let done = done_key(&body);
+            match gateway.act(&id, version, body).await {
+                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => vec![failed(e)],
+            }
+        }
+        Effect::Message {
+            id,
+            version,
+            kind,
+            body,
+        } => {
+            let done = match kind {
+                MessageKind::InternalNote => "done.note",
+                MessageKind::IntegrationRequest => "done.integration",
+                _ => "done.reply",
+            };
+            match gateway.message(&id, version, kind, body).await {
+                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => vec![failed(e)],
+            }
+        }
+        Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
+            vec![]
+        }
+    }
 }
 
 fn done_key(body: &crate::api::ActionBody) -> &'static str {

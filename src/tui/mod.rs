@@ -1,11 +1,11 @@
 //! The operator workstation: state → update → view, on ratatui + crossterm.
 
 pub mod action;
+pub mod app;
 pub mod fixture;
+pub mod gateway;
 pub mod headless;
 pub mod input;
 pub mod state;
 pub mod update;
 pub mod view;
-pub mod gateway;
-pub mod app;

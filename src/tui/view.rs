@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use crate::api::RequestSummary;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::Priority;
+use crate::domain::sanitize::inline;
 use crate::i18n::{t, tf};
 use crate::tui::action::COMMANDS;
-use crate::domain::sanitize::inline;
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
 };

@@ -64,7 +64,12 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
     };
     let load_started = Instant::now();
     let mut state = State::new(Lang::It, me.clone(), now);
-    state.set_requests(fixture::requests(args.requests, now, &me.office, &me.username));
+    state.set_requests(fixture::requests(
+        args.requests,
+        now,
+        &me.office,
+        &me.username,
+    ));
     let load = load_started.elapsed();
     // "All open" queue: the largest list.
     state.queue_cursor = state.queues.len() - 1;
@@ -99,7 +104,13 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
     report("keypress-to-frame (navigation)", nav);
 
     let mut filter = Vec::new();
-    for query in ["rossi", "pensione", "inca 2026", "cbp-2026-00999", "esp maria"] {
+    for query in [
+        "rossi",
+        "pensione",
+        "inca 2026",
+        "cbp-2026-00999",
+        "esp maria",
+    ] {
         h.press(key(KeyCode::Char('/')));
         for c in query.chars() {
             let started = Instant::now();
