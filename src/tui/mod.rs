@@ -8,6 +8,8 @@ pub mod fixture;
 pub mod gateway;
 pub mod headless;
 pub mod input;
+pub mod keymap;
 pub mod state;
+pub mod theme;
 pub mod update;
 pub mod view;

@@ -1,5 +1,6 @@
 //! `combipat bench`: benchmarks that print figures.
 
+mod dashboard_bandwidth;
 mod sla;
 mod tui;
 
@@ -9,11 +10,14 @@ pub enum BenchCommand {
     Sla(sla::SlaBenchArgs),
     /// Workstation keypress-to-frame and filter latency, peak memory.
     Tui(tui::TuiBenchArgs),
+    /// Bytes per second the cruscotto writes over SSH while idle (200×50, ticking clock).
+    DashboardBandwidth(dashboard_bandwidth::BandwidthArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
     match cmd {
         BenchCommand::Sla(args) => sla::run(args),
         BenchCommand::Tui(args) => tui::run(args),
+        BenchCommand::DashboardBandwidth(args) => dashboard_bandwidth::run(args),
     }
 }
