@@ -1,1 +1,179 @@
 //! The central service: axum REST + SSE over a storage trait (SQLite by default).
+//!
+//! [`start`] opens the data dir (migrating it), optionally seeds demo data, binds and serves
+//! until [`RunningService::shutdown`]. It runs in-process as well as under `combipat serve`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thiserror::Error;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub mod demo_credentials;
+pub mod http;
+pub mod seed;
+pub mod store;
+
+pub use demo_credentials::{Credential, DemoCredentials};
+pub use seed::{seed_demo, starter_dataset};
+use store::Store;
+use store::sqlite::SqliteStore;
+
+/// Seed used by `--demo` when none is given.
+pub const DEFAULT_DEMO_SEED: u64 = 42;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// `127.0.0.1:0` picks a free port; see [`RunningService::addr`].
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Seed an empty data dir with demo data and write `demo-credentials.toml`.
+    pub demo: bool,
+    pub demo_seed: u64,
+}
+
+impl ServiceConfig {
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
+        ServiceConfig {
+            listen,
+            data_dir: data_dir.into(),
+            demo: false,
+            demo_seed: DEFAULT_DEMO_SEED,
+        }
+    }
+
+    pub fn with_demo(mut self, demo: bool) -> Self {
+        self.demo = demo;
+        self
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Credentials(#[from] demo_credentials::CredentialsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0} already holds data; demo data goes only into an empty data dir")]
+    NotEmpty(PathBuf),
+    #[error("server failed: {0}")]
+    Server(String),
+}
+
+/// A service running on a tokio runtime.
+pub struct RunningService {
+    addr: SocketAddr,
+    store: Arc<dyn Store>,
+    credentials: Option<DemoCredentials>,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningService {
+    /// The bound address (the real port when configured with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    /// Demo credentials when started with `demo` (freshly seeded or read back from the dir).
+    pub fn credentials(&self) -> Option<&DemoCredentials> {
+        self.credentials.as_ref()
+    }
+
+    /// Stops accepting connections, ends event streams, waits for in-flight requests.
+    pub async fn shutdown(self) -> Result<(), ServiceError> {
+        let _ = self.stop.send(true);
+        match self.server.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
+            Err(e) => Err(ServiceError::Server(e.to_string())),
+        }
+    }
+
+    /// Waits until the server stops by itself (it only does on errors).
+    pub async fn wait(&mut self) -> Result<(), ServiceError> {
+        match (&mut self.server).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
+            Err(e) => Err(ServiceError::Server(e.to_string())),
+        }
+    }
+}
+
+/// Opens (and migrates) the SQLite store of a data dir.
+pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn Store>, ServiceError> {
+    let dir = data_dir.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open_dir(&dir))
+        .await
+        .map_err(|e| ServiceError::Server(e.to_string()))??;
+    Ok(Arc::new(store))
+}
+
+/// The dataset `--demo` seeds.
+pub fn demo_dataset(seed: u64, now: jiff::Timestamp) -> crate::demo::Dataset {
+    starter_dataset(seed, now)
+}
+
+pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError> {
+    let store = open_store(&config.data_dir).await?;
+    let credentials = if config.demo {
+        if store.is_empty().await? {
+            let dataset = demo_dataset(config.demo_seed, jiff::Timestamp::now());
+            Some(seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?)
+        } else {
+            demo_credentials::load(&config.data_dir).ok()
+        }
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServiceError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServiceError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let (stop, stopped) = watch::channel(false);
+    let app = http::router(http::AppState {
+        store: store.clone(),
+        shutdown: stopped.clone(),
+    });
+    let mut until_stopped = stopped;
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = until_stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "service listening");
+    Ok(RunningService {
+        addr,
+        store,
+        credentials,
+        stop,
+        server,
+    })
+}

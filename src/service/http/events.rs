@@ -1,0 +1,137 @@
+//! `GET /v1/events`: the outbox as server-sent events, resumable by `Last-Event-ID`.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use super::AppState;
+use super::errors::ApiError;
+use super::extract::{Caller, StrictQuery};
+use crate::api::ErrorBody;
+use crate::service::store::{Principal, Store};
+
+const BATCH: u32 = 500;
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Resume after this seq (the `Last-Event-ID` header wins when both are given).
+    pub after: Option<u64>,
+}
+
+struct Cursor {
+    store: Arc<dyn Store>,
+    who: Principal,
+    after: u64,
+    latest: watch::Receiver<u64>,
+    shutdown: watch::Receiver<bool>,
+    ready: VecDeque<Event>,
+}
+
+impl Cursor {
+    /// Next event to send, waiting for new ones; `None` ends the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Some(event);
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            // Mark the current value seen before reading, so no commit slips between.
+            self.latest.borrow_and_update();
+            let batch = match self.store.events_after(&self.who, self.after, BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event stream ended by a storage error");
+                    return None;
+                }
+            };
+            self.after = batch.cursor;
+            if batch.resync {
+                self.ready.push_back(
+                    Event::default()
+                        .event("resync")
+                        .id(batch.cursor.to_string())
+                        .data(
+                            serde_json::json!({ "seq": batch.cursor, "reason": "pruned" })
+                                .to_string(),
+                        ),
+                );
+                continue;
+            }
+            for envelope in batch.events {
+                let data = serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into());
+                self.ready.push_back(
+                    Event::default()
+                        .id(envelope.seq.to_string())
+                        .event(envelope.kind.clone())
+                        .data(data),
+                );
+            }
+            if !self.ready.is_empty() || batch.more {
+                continue;
+            }
+            tokio::select! {
+                changed = self.latest.changed() => if changed.is_err() { return None },
+                _ = self.shutdown.changed() => return None,
+            }
+        }
+    }
+}
+
+fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    match headers.get("last-event-id") {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("Last-Event-ID", "Last-Event-ID must be a seq")),
+    }
+}
+
+/// Server-sent events: `id:` is the seq, `event:` the kind, `data:` an `EventEnvelope`.
+/// Without `Last-Event-ID` or `after`, only new events are sent. A cursor older than the
+/// retained events gets one `resync` event (reload, then continue from its id).
+#[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
+    params(EventsQuery, ("Last-Event-ID" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "text/event-stream of EventEnvelope", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody),
+    ))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    StrictQuery(query): StrictQuery<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let latest = state.store.subscribe();
+    let after = match last_event_id(&headers)?.or(query.after) {
+        Some(after) => after,
+        None => *latest.borrow(),
+    };
+    let cursor = Cursor {
+        store: state.store.clone(),
+        who,
+        after,
+        latest,
+        shutdown: state.shutdown.clone(),
+        ready: VecDeque::new(),
+    };
+    let events = futures::stream::unfold(cursor, |mut cursor| async move {
+        cursor.next().await.map(|event| (Ok(event), cursor))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}

@@ -1,0 +1,318 @@
+//! Seeding a data dir for demos: import a dataset, create one token per role, write the
+//! credentials file.
+//!
+//! [`starter_dataset`] is a small built-in dataset (3 offices, 8 citizens, 60 requests) used
+//! until `demo::generate` provides the full one.
+
+use std::path::Path;
+
+use jiff::{Timestamp, ToSpan};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::ServiceError;
+use super::demo_credentials::{self, Credential, DemoCredentials};
+use super::store::Store;
+use crate::demo::Dataset;
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::mandate::{Citizen, Mandate};
+use crate::domain::office::Office;
+use crate::domain::request::{
+    ActorRef, HistoryEntry, MessageKind, Outcome, Priority, Request, RequestId, Status,
+    ThreadEntry, Topic, Transition,
+};
+use crate::domain::roles::{Operator, Role};
+
+/// Imports `dataset` into an empty store, issues one token per role (creating users for the
+/// roles the dataset lacks) and writes `DIR/demo-credentials.toml`.
+pub async fn seed_store(
+    store: &dyn Store,
+    data_dir: &Path,
+    dataset: Dataset,
+) -> Result<DemoCredentials, ServiceError> {
+    if !store.is_empty().await? {
+        return Err(ServiceError::NotEmpty(data_dir.to_path_buf()));
+    }
+    let first_office = dataset.offices.first().map(|o| o.code.clone());
+    let first_patronato = dataset
+        .requests
+        .first()
+        .map(|r| r.patronato.clone())
+        .unwrap_or_else(|| "INCA".into());
+    let mut users: Vec<Operator> = Vec::new();
+    for role in Role::ALL {
+        if let Some(existing) = dataset.operators.iter().find(|o| o.role == role) {
+            users.push(existing.clone());
+        }
+    }
+    let extra: Vec<Operator> = Role::ALL
+        .into_iter()
+        .filter(|role| !users.iter().any(|u| u.role == *role))
+        .map(|role| Operator {
+            username: format!("demo.{}", role.code()),
+            full_name: format!("Demo {}", role.code()),
+            role,
+            office: matches!(role, Role::Operator | Role::Supervisor)
+                .then(|| first_office.clone())
+                .flatten(),
+            region: None,
+            patronato: (role == Role::Patronato).then(|| first_patronato.clone()),
+        })
+        .collect();
+    store.import(dataset).await?;
+    for op in &extra {
+        store.create_operator(op.clone()).await?;
+    }
+    users.extend(extra);
+    let mut credentials = DemoCredentials::default();
+    for user in users {
+        let issued = store.issue_token(&user.username, "demo").await?;
+        credentials.credential.push(Credential {
+            role: user.role,
+            username: user.username,
+            office: user.office,
+            patronato: user.patronato,
+            token: issued.token,
+        });
+    }
+    demo_credentials::save(data_dir, &credentials)?;
+    Ok(credentials)
+}
+
+/// Seeds `data_dir` (which must hold no data yet) with `dataset`; for `combipat demo seed`.
+pub async fn seed_demo(data_dir: &Path, dataset: Dataset) -> Result<DemoCredentials, ServiceError> {
+    let store = super::open_store(data_dir).await?;
+    seed_store(store.as_ref(), data_dir, dataset).await
+}
+
+const CITIZENS: &[(&str, &str, &str, &str)] = &[
+    ("RSSMRA85T10A562S", "Rossi", "Mario", "San Giuliano Terme"),
+    ("BNCGNN70A41H501V", "Bianchi", "Giovanna", "Roma"),
+    ("VRDLCU60C15F205X", "Verdi", "Luca", "Milano"),
+    ("FRRGLI92E55L219O", "Ferrari", "Giulia", "Torino"),
+    ("ESPSRA88M12F839Z", "Esposito", "Sara", "Napoli"),
+    ("CLMNDR75D22G273C", "Colombo", "Andrea", "Palermo"),
+    ("MRNLRA99H60D612W", "Marini", "Laura", "Firenze"),
+    ("GLLPLA55B03A944E", "Galli", "Paolo", "Bologna"),
+];
+
+const SUBJECTS: &[(Topic, &str, &str)] = &[
+    (
+        Topic::Pensioni,
+        "Ricostituzione pensione di vecchiaia",
+        "Si chiede lo stato della domanda di ricostituzione contributiva presentata dall'assistito.",
+    ),
+    (
+        Topic::AmmortizzatoriSociali,
+        "NASpI: sollecito pagamento",
+        "L'assistito non ha ricevuto il pagamento della NASpI del mese scorso. Si chiede verifica.",
+    ),
+    (
+        Topic::InvaliditaCivile,
+        "Invalidità civile: esito visita",
+        "Si chiede l'esito della visita medico-legale e i tempi di liquidazione.",
+    ),
+    (
+        Topic::AssegnoUnico,
+        "Assegno unico: maggiorazione non riconosciuta",
+        "La maggiorazione per figli con disabilità non risulta riconosciuta. Si allega certificazione.",
+    ),
+    (
+        Topic::Contributi,
+        "Estratto conto contributivo incompleto",
+        "Nell'estratto conto mancano i periodi 2012-2014 da lavoro dipendente.",
+    ),
+];
+
+fn operator(username: &str, name: &str, role: Role, office: Option<&str>) -> Operator {
+    Operator {
+        username: username.into(),
+        full_name: name.into(),
+        role,
+        office: office.map(String::from),
+        region: None,
+        patronato: None,
+    }
+}
+
+/// A small deterministic dataset: 3 offices, 8 citizens with mandates (one expired, one
+/// revoked), 2 patronato clients and 60 requests over the last 30 days.
+pub fn starter_dataset(seed: u64, now: Timestamp) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let office = |code: &str, name: &str, comune: &str, province: &str, region: &str| Office {
+        code: code.into(),
+        name: name.into(),
+        comune: comune.into(),
+        province: province.into(),
+        region: region.into(),
+    };
+    let offices = vec![
+        office("RM01", "Sede provinciale di Roma", "Roma", "RM", "Lazio"),
+        office(
+            "MI01",
+            "Sede provinciale di Milano",
+            "Milano",
+            "MI",
+            "Lombardia",
+        ),
+        office(
+            "NA01",
+            "Sede provinciale di Napoli",
+            "Napoli",
+            "NA",
+            "Campania",
+        ),
+    ];
+    let mut supervisor = operator("s.ferri", "Silvia Ferri", Role::Supervisor, Some("RM01"));
+    supervisor.region = Some("Lazio".into());
+    let mut operators = vec![
+        operator("m.rossi", "Marco Rossi", Role::Operator, Some("RM01")),
+        operator("g.bianchi", "Giada Bianchi", Role::Operator, Some("RM01")),
+        operator("l.verdi", "Luigi Verdi", Role::Operator, Some("MI01")),
+        operator("a.russo", "Anna Russo", Role::Operator, Some("NA01")),
+        supervisor,
+        operator("c.conti", "Carla Conti", Role::Auditor, None),
+        operator("admin", "Amministratore", Role::Admin, None),
+    ];
+    for (username, patronato) in [("inca.client", "INCA"), ("acli.client", "ACLI")] {
+        let mut client = operator(username, patronato, Role::Patronato, None);
+        client.patronato = Some(patronato.into());
+        operators.push(client);
+    }
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut citizens = Vec::new();
+    let mut mandates = Vec::new();
+    for (i, (cf, surname, name, place)) in CITIZENS.iter().enumerate() {
+        let Ok(codice_fiscale) = CodiceFiscale::parse(cf) else {
+            continue;
+        };
+        citizens.push(Citizen {
+            codice_fiscale: codice_fiscale.clone(),
+            surname: (*surname).into(),
+            name: (*name).into(),
+            birth_date: jiff::civil::date(1960 + i as i16 * 4, 1 + i as i8, 10),
+            birth_place: (*place).into(),
+            residence: (*place).into(),
+        });
+        let start = today.saturating_sub(400.days());
+        mandates.push(Mandate {
+            id: mandates.len() as u64 + 1,
+            citizen: codice_fiscale.clone(),
+            patronato: "INCA".into(),
+            valid_from: start,
+            // The last citizen's INCA mandate has expired.
+            valid_until: (i == CITIZENS.len() - 1).then(|| today.saturating_sub(10.days())),
+            revoked_at: None,
+        });
+        mandates.push(Mandate {
+            id: mandates.len() as u64 + 1,
+            citizen: codice_fiscale,
+            patronato: "ACLI".into(),
+            valid_from: start,
+            valid_until: None,
+            // The first citizen revoked the ACLI mandate.
+            revoked_at: (i == 0).then(|| now.saturating_sub(5.days()).unwrap_or(now)),
+        });
+    }
+    let inps_ops = ["m.rossi", "l.verdi", "a.russo"];
+    let mut requests = Vec::new();
+    let count = 60;
+    for n in 0..count {
+        let office_index = n % offices.len();
+        let office_code = offices[office_index].code.clone();
+        let (topic, subject, body) = SUBJECTS[rng.random_range(0..SUBJECTS.len())];
+        let (cf, _, _, _) = CITIZENS[rng.random_range(0..CITIZENS.len() - 1)];
+        let Ok(citizen) = CodiceFiscale::parse(cf) else {
+            continue;
+        };
+        let patronato = if rng.random_bool(0.7) { "INCA" } else { "ACLI" };
+        let minutes_ago = (count - n) as i64 * 30 * 24 * 60 / count as i64;
+        let created_at = now.saturating_sub(minutes_ago.minutes()).unwrap_or(now);
+        let author = ActorRef {
+            id: format!("{}.client", patronato.to_lowercase()),
+            name: patronato.into(),
+            role: Role::Patronato,
+        };
+        let staff = ActorRef {
+            id: inps_ops[office_index].into(),
+            name: inps_ops[office_index].into(),
+            role: Role::Operator,
+        };
+        let mut request = Request {
+            id: RequestId::new(
+                created_at.to_zoned(jiff::tz::TimeZone::UTC).year(),
+                n as u32 + 1,
+            ),
+            patronato: patronato.into(),
+            office: office_code,
+            topic,
+            citizen,
+            application_protocol: None,
+            subject: subject.into(),
+            priority: if rng.random_bool(0.15) {
+                Priority::Urgente
+            } else {
+                Priority::Normale
+            },
+            status: Status::Nuova,
+            assignee: None,
+            tags: vec![],
+            outcome: None,
+            created_at,
+            updated_at: created_at,
+            version: 1,
+            thread: vec![ThreadEntry {
+                seq: 1,
+                at: created_at,
+                author,
+                kind: MessageKind::PatronatoMessage,
+                body: body.into(),
+            }],
+            history: vec![],
+        };
+        let later = created_at.saturating_add(2.hours()).unwrap_or(created_at);
+        let steps: &[Transition] = match rng.random_range(0..4) {
+            0 => &[],
+            1 => &[Transition::Take],
+            2 => &[Transition::Take, Transition::Reply],
+            _ => &[Transition::Take, Transition::Reply, Transition::Close],
+        };
+        for &transition in steps {
+            let Ok(to) = request.status.apply(transition) else {
+                break;
+            };
+            request.history.push(HistoryEntry {
+                at: later,
+                actor: staff.clone(),
+                transition,
+                from: request.status,
+                to,
+                detail: None,
+            });
+            request.status = to;
+            request.version += 1;
+            request.updated_at = later;
+            match transition {
+                Transition::Take => request.assignee = Some(staff.id.clone()),
+                Transition::Reply => request.thread.push(ThreadEntry {
+                    seq: request.thread.len() as u32 + 1,
+                    at: later,
+                    author: staff.clone(),
+                    kind: MessageKind::Reply,
+                    body: "Gentile patronato, la pratica è stata verificata.".into(),
+                }),
+                Transition::Close => request.outcome = Some(Outcome::Evasa),
+                _ => {}
+            }
+        }
+        requests.push(request);
+    }
+    Dataset {
+        offices,
+        operators,
+        citizens,
+        mandates,
+        applications: vec![],
+        requests,
+    }
+}

@@ -1,0 +1,103 @@
+//! The one place where a transition is applied to a stored request.
+//!
+//! Status, history, version and timestamps change here and nowhere else; the SLA engine
+//! (issue 3) hooks its clock updates into [`apply`].
+
+use jiff::Timestamp;
+
+use crate::api::Appointment;
+use crate::domain::request::{
+    ActorRef, HistoryEntry, Request, Status, Transition, TransitionError,
+};
+
+/// A request as stored: the domain record plus what only the service keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRequest {
+    pub request: Request,
+    pub appointments: Vec<Appointment>,
+    /// SLA clocks, opaque to the service until the SLA engine lands.
+    pub clocks: Vec<serde_json::Value>,
+}
+
+/// Applies `transition` by `actor` at `now`: checks the status machine, records history,
+/// bumps the version. Returns the `(from, to)` statuses.
+pub fn apply(
+    stored: &mut StoredRequest,
+    actor: &ActorRef,
+    transition: Transition,
+    detail: Option<String>,
+    now: Timestamp,
+) -> Result<(Status, Status), TransitionError> {
+    let request = &mut stored.request;
+    let from = request.status;
+    let to = from.apply(transition)?;
+    request.status = to;
+    request.updated_at = now;
+    request.version += 1;
+    request.history.push(HistoryEntry {
+        at: now,
+        actor: actor.clone(),
+        transition,
+        from,
+        to,
+        detail,
+    });
+    // SLA clocks (issue 3) are updated here from (from, to, transition, now).
+    Ok((from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::codice_fiscale::CodiceFiscale;
+    use crate::domain::request::{Priority, RequestId, Topic};
+    use crate::domain::roles::Role;
+
+    fn stored() -> StoredRequest {
+        let at: Timestamp = "2026-03-02T09:00:00Z".parse().unwrap();
+        StoredRequest {
+            request: Request {
+                id: RequestId::new(2026, 1),
+                patronato: "INCA".into(),
+                office: "RM01".into(),
+                topic: Topic::Pensioni,
+                citizen: CodiceFiscale::parse("RSSMRA85T10A562S").unwrap(),
+                application_protocol: None,
+                subject: "s".into(),
+                priority: Priority::Normale,
+                status: Status::Nuova,
+                assignee: None,
+                tags: vec![],
+                outcome: None,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+                thread: vec![],
+                history: vec![],
+            },
+            appointments: vec![],
+            clocks: vec![],
+        }
+    }
+
+    #[test]
+    fn legal_transition_records_history_and_bumps_version() {
+        let mut s = stored();
+        let actor = ActorRef {
+            id: "m.rossi".into(),
+            name: "Mario Rossi".into(),
+            role: Role::Operator,
+        };
+        let now: Timestamp = "2026-03-02T10:00:00Z".parse().unwrap();
+        assert_eq!(
+            apply(&mut s, &actor, Transition::Take, None, now),
+            Ok((Status::Nuova, Status::InLavorazione))
+        );
+        assert_eq!(s.request.version, 2);
+        assert_eq!(s.request.updated_at, now);
+        assert_eq!(s.request.history.len(), 1);
+        let before = s.clone();
+        assert!(apply(&mut s, &actor, Transition::Take, None, now).is_err());
+        assert_eq!(s, before, "an illegal transition changes nothing");
+    }
+}

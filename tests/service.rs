@@ -1,0 +1,729 @@
+//! The central service over real HTTP on loopback, on a real SQLite file (issue 2 acceptance).
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use combipat::api::{AuditEntry, EventEnvelope, Page, RequestDetail, RequestSummary};
+use combipat::domain::roles::Role;
+use combipat::service::store::TokenTarget;
+use combipat::service::store::sqlite::chain_hash;
+use common::{TestService, http, spawn_serve};
+use eventsource_stream::Eventsource;
+use futures::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Citizen with an active INCA mandate and a revoked ACLI one (starter dataset).
+const CF_INCA: &str = "RSSMRA85T10A562S";
+/// Citizen whose INCA mandate expired.
+const CF_EXPIRED: &str = "GLLPLA55B03A944E";
+
+fn new_request(subject: &str) -> Value {
+    json!({
+        "office": "RM01",
+        "topic": "pensioni",
+        "citizen": CF_INCA,
+        "subject": subject,
+        "body": "Si chiede lo stato della pratica.",
+    })
+}
+
+async fn all_requests(
+    t: &TestService,
+    token: &str,
+    query: &str,
+    limit: u32,
+) -> Vec<RequestSummary> {
+    let client = http();
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = t.url(&format!("/v1/requests?limit={limit}{query}"));
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let page: Page<RequestSummary> = resp.json().await.unwrap();
+        assert!(page.items.len() <= limit as usize);
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+async fn post(
+    t: &TestService,
+    path: &str,
+    token: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = http().post(t.url(path)).bearer_auth(token).json(body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    req.send().await.unwrap()
+}
+
+async fn error_of(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    (status, resp.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_auth_and_office_scope() {
+    let t = TestService::demo().await;
+    let client = http();
+    let health = client.get(t.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let anonymous = client.get(t.url("/v1/requests")).send().await.unwrap();
+    let (status, body) = error_of(anonymous).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "unauthorized");
+    let forged = client
+        .get(t.url("/v1/me"))
+        .bearer_auth("cbp_not_a_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+
+    let operator = t.token(Role::Operator);
+    let me: Value = client
+        .get(t.url("/v1/me"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let office = me["office"].as_str().unwrap().to_string();
+
+    let mine = all_requests(&t, &operator, "", 7).await;
+    let everything = all_requests(&t, &t.token(Role::Admin), "", 500).await;
+    let expected: HashSet<_> = everything
+        .iter()
+        .filter(|r| r.office == office)
+        .map(|r| r.id.clone())
+        .collect();
+    let seen: HashSet<_> = mine.iter().map(|r| r.id.clone()).collect();
+    assert!(mine.len() > 7, "needs more than one page");
+    assert_eq!(seen.len(), mine.len(), "pages overlap");
+    assert_eq!(seen, expected, "operator sees exactly their office");
+    assert!(everything.iter().any(|r| r.office != office));
+    assert!(
+        mine.iter().all(|r| r.citizen.contains('*')),
+        "lists mask CF"
+    );
+
+    let foreign = everything.iter().find(|r| r.office != office).unwrap();
+    let resp = client
+        .get(t.url(&format!("/v1/requests/{}", foreign.id)))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(resp).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "not_found");
+    let own = mine.first().unwrap();
+    let resp = client
+        .get(t.url(&format!("/v1/requests/{}", own.id)))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", own.version)
+    );
+
+    // A patronato sees only its own requests.
+    let patronato = t.token(Role::Patronato);
+    let theirs = all_requests(&t, &patronato, "", 500).await;
+    let code = t
+        .credentials
+        .for_role(Role::Patronato)
+        .unwrap()
+        .patronato
+        .clone()
+        .unwrap();
+    assert!(!theirs.is_empty());
+    assert!(theirs.iter().all(|r| r.patronato == code));
+
+    // Queues carry counts; filters combine with scope.
+    let queues: Value = client
+        .get(t.url("/v1/queues"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "mine",
+        "unassigned",
+        "topic:pensioni",
+        "awaiting_integration",
+        "closed_today",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    let unassigned = all_requests(&t, &operator, "&queue=unassigned", 100).await;
+    let count = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "unassigned")
+        .unwrap()["open"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(unassigned.len() as u64, count);
+    assert!(
+        unassigned
+            .iter()
+            .all(|r| r.assignee.is_none() && r.office == office)
+    );
+
+    let bad = client
+        .get(t.url("/v1/requests?colour=red"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "colour");
+
+    // Revocation takes effect at once.
+    t.service
+        .store()
+        .revoke_tokens(TokenTarget::Username(
+            me["username"].as_str().unwrap().into(),
+        ))
+        .await
+        .unwrap();
+    let revoked = client
+        .get(t.url("/v1/me"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let admin = t.token(Role::Admin);
+    let before = all_requests(&t, &admin, "", 500).await.len();
+
+    let mut bad_cf = new_request("x");
+    bad_cf["citizen"] = json!("RSSMRA85T10A562");
+    let (status, body) = error_of(post(&t, "/v1/requests", &patronato, &bad_cf, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "citizen");
+    assert!(!body["message"].as_str().unwrap().is_empty());
+
+    let mut unknown = new_request("x");
+    unknown["colour"] = json!("red");
+    let (status, body) = error_of(post(&t, "/v1/requests", &patronato, &unknown, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "colour");
+
+    let mut missing = new_request("x");
+    missing.as_object_mut().unwrap().remove("subject");
+    let (status, body) = error_of(post(&t, "/v1/requests", &patronato, &missing, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "subject");
+
+    let malformed = http()
+        .post(t.url("/v1/requests"))
+        .bearer_auth(&patronato)
+        .header("content-type", "application/json")
+        .body("{\"office\": ")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(malformed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "malformed_json");
+
+    let huge = new_request(&"x".repeat(70 * 1024));
+    let (status, body) = error_of(post(&t, "/v1/requests", &patronato, &huge, None).await).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "payload_too_large");
+
+    let mut unknown_office = new_request("x");
+    unknown_office["office"] = json!("ZZ99");
+    let (status, body) =
+        error_of(post(&t, "/v1/requests", &patronato, &unknown_office, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "office");
+
+    let mut expired = new_request("x");
+    expired["citizen"] = json!(CF_EXPIRED);
+    let (status, body) = error_of(post(&t, "/v1/requests", &patronato, &expired, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "mandate_required");
+
+    let (status, body) = error_of(
+        post(
+            &t,
+            "/v1/requests",
+            &t.token(Role::Operator),
+            &new_request("x"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "forbidden");
+
+    assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_replays_and_rejects_a_different_body() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let admin = t.token(Role::Admin);
+    let before = all_requests(&t, &admin, "", 500).await.len();
+
+    let body = new_request("Richiesta idempotente");
+    let first = post(&t, "/v1/requests", &patronato, &body, Some("key-1")).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: RequestDetail = first.json().await.unwrap();
+    let again = post(&t, "/v1/requests", &patronato, &body, Some("key-1")).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: RequestDetail = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before + 1);
+
+    let (status, err) = error_of(
+        post(
+            &t,
+            "/v1/requests",
+            &patronato,
+            &new_request("Altro"),
+            Some("key-1"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["code"], "idempotency_mismatch");
+    assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before + 1);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_follow_the_status_machine_and_preconditions() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator);
+    let created: RequestDetail = post(&t, "/v1/requests", &patronato, &new_request("Azioni"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = created.summary.id.clone();
+    let actions = format!("/v1/requests/{id}/actions");
+
+    // A second operator of the same office, for the race.
+    let store = t.service.store();
+    let other = store.issue_token("g.bianchi", "test").await.unwrap().token;
+
+    let close = json!({"action": "close", "outcome": "evasa"});
+    let (status, body) = error_of(post(&t, &actions, &operator, &close, None).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "illegal_transition");
+
+    let take = json!({"action": "take"});
+    let (a, b) = tokio::join!(
+        post(&t, &actions, &operator, &take, None),
+        post(&t, &actions, &other, &take, None)
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+
+    let current: RequestDetail = http()
+        .get(t.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current.summary.version, created.summary.version + 1);
+    let winner = current.summary.assignee.clone().unwrap();
+    let winner_token = if winner == "g.bianchi" {
+        &other
+    } else {
+        &operator
+    };
+
+    let tag = json!({"action": "tag", "tag": "urgente-interno"});
+    let stale = http()
+        .post(t.url(&actions))
+        .bearer_auth(winner_token)
+        .header("If-Match", format!("\"{}\"", created.summary.version))
+        .json(&tag)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(stale).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(body["code"], "stale_version");
+
+    let fresh = http()
+        .post(t.url(&actions))
+        .bearer_auth(winner_token)
+        .header("If-Match", format!("\"{}\"", current.summary.version))
+        .json(&tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let tagged: RequestDetail = fresh.json().await.unwrap();
+    assert_eq!(tagged.summary.tags, vec!["urgente-interno".to_string()]);
+
+    let reply = json!({"kind": "reply", "body": "Pratica verificata."});
+    let resp = post(
+        &t,
+        &format!("/v1/requests/{id}/messages"),
+        winner_token,
+        &reply,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let note = json!({"kind": "internal_note", "body": "solo interno"});
+    let resp = post(
+        &t,
+        &format!("/v1/requests/{id}/messages"),
+        winner_token,
+        &note,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let seen_by_patronato: RequestDetail = http()
+        .get(t.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&patronato)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen_by_patronato.summary.status.code(), "risposta_inviata");
+    assert!(
+        seen_by_patronato
+            .thread
+            .iter()
+            .all(|e| e.body != "solo interno"),
+        "patronati never see internal notes"
+    );
+
+    let unknown_action = json!({"action": "explode"});
+    let (status, _) = error_of(post(&t, &actions, &operator, &unknown_action, None).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
+    let t = TestService::demo().await;
+    let client = http();
+    let patronato = t.token(Role::Patronato); // INCA
+    let get = |token: String, cf: &str| {
+        client
+            .get(t.url(&format!("/v1/dossiers/{cf}")))
+            .bearer_auth(token)
+            .send()
+    };
+    let ok = get(patronato.clone(), CF_INCA).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let dossier: Value = ok.json().await.unwrap();
+    assert_eq!(dossier["citizen"]["codice_fiscale"], CF_INCA);
+    let expired = get(patronato.clone(), CF_EXPIRED).await.unwrap();
+    assert_eq!(expired.status(), StatusCode::NOT_FOUND);
+    let operator_read = get(t.token(Role::Operator), CF_EXPIRED).await.unwrap();
+    assert_eq!(operator_read.status(), StatusCode::OK);
+
+    // The audit log: auditors only, hash-chained, with the remote address.
+    let denied = client
+        .get(t.url("/v1/audit"))
+        .bearer_auth(t.token(Role::Operator))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    let auditor = t.token(Role::Auditor);
+    let mut entries: Vec<AuditEntry> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Page<AuditEntry> = client
+            .get(t.url(&format!("/v1/audit?limit=3{cursor}")))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        entries.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let reads: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "dossier.read")
+        .collect();
+    assert_eq!(reads.len(), 2, "successful dossier reads are audited");
+    assert!(reads.iter().all(|e| {
+        e.remote_addr
+            .as_deref()
+            .is_some_and(|a| a.starts_with("127.0.0.1:"))
+    }));
+    let mut prev = "0".repeat(64);
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1);
+        let expected = chain_hash(
+            &prev,
+            e.seq,
+            &e.at.to_string(),
+            &e.actor,
+            e.role.code(),
+            &e.action,
+            &e.target,
+            e.remote_addr.as_deref(),
+        );
+        assert_eq!(e.hash, expected, "entry {} breaks the chain", e.seq);
+        prev = e.hash.clone();
+    }
+    let verified = t.service.store().verify_audit_chain().await.unwrap();
+    assert_eq!(verified.entries, entries.len() as u64);
+    assert_eq!(verified.first_broken, None);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_lists_every_path() {
+    let t = TestService::demo().await;
+    let doc: Value = http()
+        .get(t.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["info"]["title"].is_string());
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/healthz",
+        "/v1/openapi.json",
+        "/v1/me",
+        "/v1/queues",
+        "/v1/requests",
+        "/v1/requests/{id}",
+        "/v1/requests/{id}/messages",
+        "/v1/requests/{id}/actions",
+        "/v1/dossiers/{codice_fiscale}",
+        "/v1/events",
+        "/v1/audit",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing");
+    }
+    assert!(paths["/v1/requests"]["post"].is_object());
+    // Every referenced schema exists.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let text = doc.to_string();
+    for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = part.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "dangling $ref {name}");
+    }
+    t.service.shutdown().await.unwrap();
+}
+
+/// Reads SSE events until `n` real events (not heartbeats) arrived.
+async fn next_events<S>(stream: &mut S, n: usize) -> Vec<(String, EventEnvelope)>
+where
+    S: futures::Stream<
+            Item = Result<
+                eventsource_stream::Event,
+                eventsource_stream::EventStreamError<reqwest::Error>,
+            >,
+        > + Unpin,
+{
+    let mut out = Vec::new();
+    while out.len() < n {
+        let event = tokio::time::timeout(Duration::from_secs(20), stream.next())
+            .await
+            .expect("event in time")
+            .expect("stream open")
+            .expect("valid event");
+        let envelope: EventEnvelope = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(event.id, envelope.seq.to_string());
+        out.push((event.event, envelope));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sse_resumes_exactly_from_last_event_id() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator);
+    let connect = |last: Option<u64>| {
+        let mut req = http()
+            .get(t.url("/v1/events"))
+            .bearer_auth(&operator)
+            .timeout(Duration::from_secs(120));
+        if let Some(last) = last {
+            req = req.header("Last-Event-ID", last.to_string());
+        }
+        req.send()
+    };
+    let resp = connect(None).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream().eventsource();
+    for i in 0..3 {
+        let r = post(
+            &t,
+            "/v1/requests",
+            &patronato,
+            &new_request(&format!("sse {i}")),
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let first = next_events(&mut stream, 3).await;
+    assert!(first.iter().all(|(kind, _)| kind == "request.created"));
+    let last_seen = first.last().unwrap().1.seq;
+    drop(stream);
+
+    let mut missed_ids = Vec::new();
+    for i in 0..4 {
+        let r: RequestDetail = post(
+            &t,
+            "/v1/requests",
+            &patronato,
+            &new_request(&format!("missed {i}")),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        missed_ids.push(r.summary.id);
+    }
+    let resp = connect(Some(last_seen)).await.unwrap();
+    let mut stream = resp.bytes_stream().eventsource();
+    let missed = next_events(&mut stream, 4).await;
+    let got: Vec<_> = missed
+        .iter()
+        .map(|(_, e)| e.request_id.clone().unwrap())
+        .collect();
+    assert_eq!(got, missed_ids, "exactly the missed events, in order");
+    assert!(missed.iter().all(|(_, e)| e.seq > last_seen));
+    // Nothing else was queued: the next event is a fresh one.
+    let fresh: RequestDetail = post(&t, "/v1/requests", &patronato, &new_request("fresh"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let next = next_events(&mut stream, 1).await;
+    assert_eq!(next[0].1.request_id.as_ref(), Some(&fresh.summary.id));
+    assert_eq!(next[0].1.seq, missed.last().unwrap().1.seq + 1);
+    drop(stream);
+
+    // Events of another office are not streamed to this operator.
+    let mut elsewhere = new_request("Milano");
+    elsewhere["office"] = json!("MI01");
+    post(&t, "/v1/requests", &patronato, &elsewhere, None).await;
+    let resp = connect(Some(next[0].1.seq)).await.unwrap();
+    let mut stream = resp.bytes_stream().eventsource();
+    let own: RequestDetail = post(&t, "/v1/requests", &patronato, &new_request("own"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let after_filter = next_events(&mut stream, 1).await;
+    assert_eq!(after_filter[0].1.request_id.as_ref(), Some(&own.summary.id));
+    drop(stream);
+
+    // A cursor behind pruned events gets a resync.
+    t.service.store().prune_events(last_seen + 1).await.unwrap();
+    let resp = connect(Some(last_seen - 1)).await.unwrap();
+    let mut stream = resp.bytes_stream().eventsource();
+    let event = tokio::time::timeout(Duration::from_secs(20), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.event, "resync");
+    drop(stream);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_acknowledged_before_kill_9_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = spawn_serve(dir.path(), true);
+    let creds = combipat::service::demo_credentials::load(dir.path()).unwrap();
+    let patronato = creds.token(Role::Patronato).unwrap().to_string();
+    let operator = creds.token(Role::Operator).unwrap().to_string();
+    let resp = http()
+        .post(format!("{url}/v1/requests"))
+        .bearer_auth(&patronato)
+        .json(&new_request("Durevole"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let created: RequestDetail = resp.json().await.unwrap();
+    child.kill().unwrap(); // SIGKILL, right after the 2xx
+    child.wait().unwrap();
+
+    let (mut child, url) = spawn_serve(dir.path(), false);
+    let resp = http()
+        .get(format!("{url}/v1/requests/{}", created.summary.id))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let again: RequestDetail = resp.json().await.unwrap();
+    assert_eq!(again.summary.subject, "Durevole");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
