@@ -111,7 +111,12 @@ async fn every_endpoint_over_loopback() {
 
     // Take with If-Match, then ask for an integration, which the patronato answers.
     let taken = inps
-        .act(&id, detail.version, &ActionBody::Take, &IdempotencyKey::new())
+        .act(
+            &id,
+            detail.version,
+            &ActionBody::Take,
+            &IdempotencyKey::new(),
+        )
         .await
         .unwrap();
     assert_eq!(taken.value.summary.status, Status::InLavorazione);
@@ -178,7 +183,10 @@ async fn every_endpoint_over_loopback() {
     assert!(!queues.is_empty());
 
     let dossier = inps.dossier(&citizen.codice_fiscale).await.unwrap();
-    assert_eq!(dossier.citizen.codice_fiscale.as_str(), citizen.codice_fiscale);
+    assert_eq!(
+        dossier.citizen.codice_fiscale.as_str(),
+        citizen.codice_fiscale
+    );
     assert!(dossier.requests.iter().any(|r| r.id == id));
 
     let audit = client(&t, Role::Auditor)
@@ -209,7 +217,7 @@ async fn errors_are_typed() {
     let error = bad_token.me().await.unwrap_err();
     assert!(matches!(error, ClientError::Unauthorized(_)), "{error:?}");
 
-    let error = inps
+    let error = patronato
         .audit(&combipat::client::AuditQuery::default())
         .await
         .unwrap_err();
@@ -220,13 +228,20 @@ async fn errors_are_typed() {
     inps.act(
         &id,
         current.version,
-        &ActionBody::Tag { tag: "ricostituzione".into() },
+        &ActionBody::Tag {
+            tag: "ricostituzione".into(),
+        },
         &IdempotencyKey::new(),
     )
     .await
     .unwrap();
     let error = inps
-        .act(&id, current.version, &ActionBody::Take, &IdempotencyKey::new())
+        .act(
+            &id,
+            current.version,
+            &ActionBody::Take,
+            &IdempotencyKey::new(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, ClientError::Stale(_)), "{error:?}");
@@ -245,7 +260,10 @@ async fn errors_are_typed() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::IllegalTransition(_)), "{error:?}");
+    assert!(
+        matches!(error, ClientError::IllegalTransition(_)),
+        "{error:?}"
+    );
 
     // 422 naming the field.
     let mut bad = new_request(&citizen, "Codice fiscale errato");
@@ -267,7 +285,10 @@ async fn errors_are_typed() {
         .create_request(&new_request(&citizen, "Secondo"), &key)
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::IdempotencyMismatch(_)), "{error:?}");
+    assert!(
+        matches!(error, ClientError::IdempotencyMismatch(_)),
+        "{error:?}"
+    );
 
     // Over 64 KiB.
     let mut huge = new_request(&citizen, "Allegato enorme");
@@ -276,7 +297,10 @@ async fn errors_are_typed() {
         .create_request(&huge, &IdempotencyKey::new())
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::PayloadTooLarge(_)), "{error:?}");
+    assert!(
+        matches!(error, ClientError::PayloadTooLarge(_)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,7 +380,10 @@ async fn idempotent_calls_ride_out_a_restart() {
         .me()
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::Network(_)), "service is down: {error:?}");
+    assert!(
+        matches!(error, ClientError::Network(_)),
+        "service is down: {error:?}"
+    );
 }
 
 /// Collects events (skipping state items) until `done` says so; returns them and the states.
@@ -412,15 +439,22 @@ async fn events_resume_after_a_restart_without_gaps_or_duplicates() {
     let addr = service.addr();
     let base = service.base_url();
     let watcher = Client::new(&base, credentials.token(Role::Admin).unwrap(), options()).unwrap();
-    let patronato =
-        Client::new(&base, credentials.token(Role::Patronato).unwrap(), options()).unwrap();
+    let patronato = Client::new(
+        &base,
+        credentials.token(Role::Patronato).unwrap(),
+        options(),
+    )
+    .unwrap();
 
     let mut stream = watcher.events(None);
     wait_connected(&mut stream).await;
     let (citizen, _) = file_for_known_citizen(&patronato, "Evento 1").await;
     for n in 2..=3 {
         patronato
-            .create_request(&new_request(&citizen, &format!("Evento {n}")), &IdempotencyKey::new())
+            .create_request(
+                &new_request(&citizen, &format!("Evento {n}")),
+                &IdempotencyKey::new(),
+            )
             .await
             .unwrap();
     }
@@ -434,7 +468,10 @@ async fn events_resume_after_a_restart_without_gaps_or_duplicates() {
         .unwrap();
     for n in 4..=6 {
         patronato
-            .create_request(&new_request(&citizen, &format!("Evento {n}")), &IdempotencyKey::new())
+            .create_request(
+                &new_request(&citizen, &format!("Evento {n}")),
+                &IdempotencyKey::new(),
+            )
             .await
             .unwrap();
     }
@@ -500,7 +537,12 @@ async fn simulate_files_requests_that_appear_in_the_list() {
     let inps = inps_client(&t, &target.office);
     let detail = inps.get_request(&target.id).await.unwrap();
     let taken = inps
-        .act(&target.id, detail.version, &ActionBody::Take, &IdempotencyKey::new())
+        .act(
+            &target.id,
+            detail.version,
+            &ActionBody::Take,
+            &IdempotencyKey::new(),
+        )
         .await
         .unwrap();
     inps.add_message(
@@ -544,5 +586,8 @@ async fn simulate_files_requests_that_appear_in_the_list() {
     )
     .await
     .unwrap();
-    assert!(report.filed + report.failed + report.answered <= 1, "{report:?}");
+    assert!(
+        report.filed + report.failed + report.answered <= 1,
+        "{report:?}"
+    );
 }
