@@ -2,6 +2,8 @@
 //!
 //! Breaking changes here break deployed workstations: add fields as `Option` or with defaults.
 
+pub mod dashboard;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

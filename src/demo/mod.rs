@@ -1,6 +1,11 @@
 //! Realistic synthetic data: a deterministic seed dataset and a live traffic simulator.
 
+mod generate;
+pub mod names;
 pub mod simulate;
+pub mod texts;
+
+pub use generate::generate;
 
 use crate::domain::mandate::{Application, Citizen, Mandate};
 use crate::domain::office::Office;
@@ -8,7 +13,7 @@ use crate::domain::request::Request;
 use crate::domain::roles::Operator;
 
 /// Everything `demo seed` puts into an empty store. Pure data, built deterministically from a seed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dataset {
     pub offices: Vec<Office>,
     pub operators: Vec<Operator>,
@@ -17,4 +22,44 @@ pub struct Dataset {
     /// (citizen codice fiscale, application)
     pub applications: Vec<(String, Application)>,
     pub requests: Vec<Request>,
+}
+
+/// How much [`generate`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSize {
+    /// The first `offices` of `registry::offices()`.
+    pub offices: usize,
+    /// INPS staff in total: one admin, one auditor, `supervisors`, the rest operators.
+    pub staff: usize,
+    pub supervisors: usize,
+    pub citizens: usize,
+    pub requests: usize,
+    /// Requests are filed over this many days before `now`.
+    pub days: i64,
+}
+
+impl DemoSize {
+    /// The full demo: every office, 40 staff, 5,000 citizens, 20,000 requests over 90 days.
+    pub fn full() -> Self {
+        DemoSize {
+            offices: crate::domain::registry::offices().len(),
+            staff: 40,
+            supervisors: 6,
+            citizens: 5_000,
+            requests: 20_000,
+            days: 90,
+        }
+    }
+
+    /// About two offices' worth, for tests and snapshots.
+    pub fn small() -> Self {
+        DemoSize {
+            offices: 2,
+            staff: 8,
+            supervisors: 2,
+            citizens: 150,
+            requests: 200,
+            days: 90,
+        }
+    }
 }

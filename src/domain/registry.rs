@@ -563,6 +563,79 @@ static OFFICES: [OfficeInfo; 16] = [
     o("CZ01", "Sede provinciale di Catanzaro", "Catanzaro"),
 ];
 
+/// A foreign state as it appears in a codice fiscale (Belfiore codes `Z…`). A selection of the
+/// countries of birth most common among people living in Italy, not the full table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignState {
+    pub name: &'static str,
+    pub belfiore: &'static str,
+}
+
+static FOREIGN_STATES: [ForeignState; 12] = [
+    ForeignState {
+        name: "Albania",
+        belfiore: "Z100",
+    },
+    ForeignState {
+        name: "Francia",
+        belfiore: "Z110",
+    },
+    ForeignState {
+        name: "Germania",
+        belfiore: "Z112",
+    },
+    ForeignState {
+        name: "Romania",
+        belfiore: "Z129",
+    },
+    ForeignState {
+        name: "Svizzera",
+        belfiore: "Z133",
+    },
+    ForeignState {
+        name: "Ucraina",
+        belfiore: "Z138",
+    },
+    ForeignState {
+        name: "Cina",
+        belfiore: "Z210",
+    },
+    ForeignState {
+        name: "Filippine",
+        belfiore: "Z216",
+    },
+    ForeignState {
+        name: "India",
+        belfiore: "Z222",
+    },
+    ForeignState {
+        name: "Marocco",
+        belfiore: "Z330",
+    },
+    ForeignState {
+        name: "Tunisia",
+        belfiore: "Z352",
+    },
+    ForeignState {
+        name: "Argentina",
+        belfiore: "Z600",
+    },
+];
+
+pub fn foreign_states() -> &'static [ForeignState] {
+    &FOREIGN_STATES
+}
+
+/// Name of the comune or foreign state with this Belfiore code.
+pub fn birthplace_name(belfiore: &str) -> Option<&'static str> {
+    comune_by_belfiore(belfiore).map(|c| c.name).or_else(|| {
+        FOREIGN_STATES
+            .iter()
+            .find(|s| s.belfiore.eq_ignore_ascii_case(belfiore.trim()))
+            .map(|s| s.name)
+    })
+}
+
 pub fn patronati() -> &'static [Patronato] {
     &PATRONATI
 }
@@ -704,6 +777,9 @@ mod tests {
         assert_eq!(comune_by_name("Forlì").map(|c| c.province), Some("FC"));
         assert_eq!(comune_by_province("rm").map(|c| c.name), Some("Roma"));
         assert!(comune_by_belfiore("Z999").is_none());
+        assert_eq!(birthplace_name("Z129"), Some("Romania"));
+        assert_eq!(birthplace_name("L219"), Some("Torino"));
+        assert!(foreign_states().iter().all(|s| s.belfiore.starts_with('Z')));
     }
 
     #[test]

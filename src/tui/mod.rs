@@ -1,5 +1,7 @@
 //! The operator workstation: state → update → view, on ratatui + crossterm.
 
+pub mod dashboard;
+
 pub mod action;
 pub mod fixture;
 pub mod headless;

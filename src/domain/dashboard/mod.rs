@@ -31,7 +31,11 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::calendar::CalendarSet;
 use super::request::{Priority, Request, Status, Topic, Transition};
+use super::sla::{ClockKind, Policy};
+
+pub mod csv;
 
 /// Business time in an office's calendar.
 pub trait BusinessClock {
@@ -39,6 +43,39 @@ pub trait BusinessClock {
     fn business_seconds(&self, office: &str, from: Timestamp, to: Timestamp) -> i64;
     /// Length in seconds of one standard business day of `office` (to express ages in days).
     fn business_day_seconds(&self, office: &str) -> i64;
+}
+
+/// The SLA engine's office calendars as a [`BusinessClock`]; a business day lasts the policy's
+/// `business_day_hours`. An office without a calendar (or an instant outside the precomputed
+/// years) counts no business time rather than failing the whole dashboard.
+pub struct SlaCalendars<'a> {
+    pub calendars: &'a CalendarSet,
+    pub business_day_hours: u32,
+}
+
+impl BusinessClock for SlaCalendars<'_> {
+    fn business_seconds(&self, office: &str, from: Timestamp, to: Timestamp) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        self.calendars
+            .get(office)
+            .and_then(|calendar| calendar.business_seconds(from, to))
+            .unwrap_or(0)
+    }
+    fn business_day_seconds(&self, _office: &str) -> i64 {
+        i64::from(self.business_day_hours) * 3600
+    }
+}
+
+impl Targets {
+    /// First-reply and resolution targets of the SLA policy for a topic and priority.
+    pub fn from_policy(policy: &Policy, topic: Topic, priority: Priority) -> Self {
+        Targets {
+            first_reply_secs: policy.target_secs(ClockKind::FirstReply, topic, priority),
+            resolution_secs: policy.target_secs(ClockKind::Resolution, topic, priority),
+        }
+    }
 }
 
 /// SLA targets of one request, in business seconds.
@@ -464,6 +501,18 @@ pub fn patronato_figures(
         .collect()
 }
 
+/// Yearly quality indicators per patronato (protocol §5): requests filed in `year` (Europe/Rome).
+pub fn yearly_quality(
+    facts: &[RequestFacts],
+    clock: &dyn BusinessClock,
+    year: i16,
+) -> Vec<PatronatoFigures> {
+    let tz = rome();
+    patronato_figures(facts, clock, |f| {
+        f.created_at.to_zoned(tz.clone()).year() == year
+    })
+}
+
 fn workload(facts: &[RequestFacts], named: bool) -> Workload {
     let mut per_operator: BTreeMap<&str, u32> = BTreeMap::new();
     let mut unassigned_open = 0;
@@ -802,7 +851,8 @@ mod tests {
     #[test]
     fn patronato_figures_match_hand_computation() {
         let cal = calendar();
-        let figures = patronato_figures(&dataset(), &cal, |_| true);
+        let figures = yearly_quality(&dataset(), &cal, 2026);
+        assert!(yearly_quality(&dataset(), &cal, 2025).is_empty());
         let by = |code: &str| figures.iter().find(|f| f.patronato == code).unwrap();
         assert_eq!(figures.len(), 3);
         let inca = by("INCA"); // A C D I
@@ -881,6 +931,20 @@ mod tests {
             .find(|d| d.date == date(2026, 12, 3))
             .unwrap();
         assert_eq!((thu3.answered, thu3.answered_within_sla), (1, 0)); // G missed
+    }
+
+    #[test]
+    fn dashboard_csv_row_matches_the_figures() {
+        let dash = compute(&dataset(), &calendar(), now(), &DashboardOptions::default());
+        let text = csv::dashboard_csv(&dash);
+        let rows: Vec<&str> = text.split("\r\n").collect();
+        assert!(rows[0].starts_with("office,topic,open,at_risk,breached,paused,"));
+        assert!(rows[0].ends_with(",backlog_age_>10"));
+        assert_eq!(
+            rows[2],
+            "RM01,pensioni,6,1,2,1,,100.0,75.0,6.0,27.0,10.0,11.0,25.0,0.0,0,1,1,2,2,0"
+        );
+        assert_eq!(rows.len(), 1 + 2 + 2 + 1); // header, cells, office totals, trailing
     }
 
     #[test]

@@ -1,0 +1,148 @@
+//! CSV exports of the cruscotto (RFC 4180: comma separated, CRLF, quoted when needed).
+//! Durations are business hours with one decimal; shares are percentages with one decimal;
+//! an empty field means "nothing to measure" (e.g. no replies in the window).
+
+use super::{AGE_BUCKETS, CellFigures, Dashboard, PatronatoFigures, Share};
+
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn line(fields: &[String]) -> String {
+    let mut out = fields
+        .iter()
+        .map(|f| field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    out.push_str("\r\n");
+    out
+}
+
+fn percent(share: Share) -> String {
+    share
+        .percent()
+        .map(|p| format!("{p:.1}"))
+        .unwrap_or_default()
+}
+
+fn hours(secs: Option<i64>) -> String {
+    secs.map(|s| format!("{:.1}", s as f64 / 3600.0))
+        .unwrap_or_default()
+}
+
+const CELL_HEADER: [&str; 16] = [
+    "office",
+    "topic",
+    "open",
+    "at_risk",
+    "breached",
+    "paused",
+    "within_sla_today_pct",
+    "within_sla_7d_pct",
+    "within_sla_30d_pct",
+    "first_reply_median_h",
+    "first_reply_p90_h",
+    "resolution_median_h",
+    "resolution_p90_h",
+    "reopen_pct",
+    "forwarded_pct",
+    "forward_hops",
+];
+
+fn cell_row(cell: &CellFigures) -> Vec<String> {
+    let mut row = vec![
+        cell.office.clone(),
+        cell.topic.map(|t| t.code().to_string()).unwrap_or_default(),
+        cell.open.to_string(),
+        cell.at_risk.to_string(),
+        cell.breached.to_string(),
+        cell.paused.to_string(),
+        percent(cell.within_sla_today),
+        percent(cell.within_sla_7d),
+        percent(cell.within_sla_30d),
+        hours(cell.first_reply.median_secs),
+        hours(cell.first_reply.p90_secs),
+        hours(cell.resolution.median_secs),
+        hours(cell.resolution.p90_secs),
+        percent(cell.reopen),
+        percent(cell.forwarded),
+        cell.forward_hops.to_string(),
+    ];
+    row.extend(cell.backlog_by_age.iter().map(u32::to_string));
+    row
+}
+
+/// The office × topic table as shown in the view: one row per cell, then one total per office
+/// (empty topic).
+pub fn dashboard_csv(dashboard: &Dashboard) -> String {
+    let mut header: Vec<String> = CELL_HEADER.iter().map(|h| h.to_string()).collect();
+    header.extend(AGE_BUCKETS.iter().map(|b| format!("backlog_age_{b}")));
+    let mut out = line(&header);
+    for cell in dashboard.cells.iter().chain(&dashboard.office_totals) {
+        out.push_str(&line(&cell_row(cell)));
+    }
+    out
+}
+
+/// Yearly quality indicators per patronato (protocol §5).
+pub fn quality_csv(year: i16, figures: &[PatronatoFigures]) -> String {
+    let header = [
+        "year",
+        "patronato",
+        "volume",
+        "integration_requests",
+        "needing_integration_pct",
+        "reopen_pct",
+        "first_reply_within_sla_pct",
+        "first_reply_median_h",
+        "first_reply_p90_h",
+    ];
+    let mut out = line(&header.map(String::from));
+    for f in figures {
+        out.push_str(&line(&[
+            year.to_string(),
+            f.patronato.clone(),
+            f.volume.to_string(),
+            f.integration_requests.to_string(),
+            percent(f.defect),
+            percent(f.reopen),
+            percent(f.within_sla),
+            hours(f.first_reply.median_secs),
+            hours(f.first_reply.p90_secs),
+        ]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dashboard::DurationStats;
+
+    #[test]
+    fn quality_csv_rows_and_quoting() {
+        let figures = vec![PatronatoFigures {
+            patronato: "50&PIÙ, ENASCO".into(),
+            volume: 4,
+            integration_requests: 3,
+            defect: Share { hits: 1, total: 4 },
+            reopen: Share { hits: 0, total: 0 },
+            within_sla: Share { hits: 2, total: 3 },
+            first_reply: DurationStats {
+                count: 3,
+                median_secs: Some(5400),
+                p90_secs: Some(36_000),
+            },
+        }];
+        let csv = quality_csv(2026, &figures);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("year,patronato,volume"));
+        assert_eq!(lines[1], "2026,\"50&PIÙ, ENASCO\",4,3,25.0,,66.7,1.5,10.0");
+        assert_eq!(lines[2], "");
+    }
+}
