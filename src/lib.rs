@@ -11,4 +11,5 @@ pub mod demo;
 pub mod domain;
 pub mod i18n;
 pub mod service;
+pub mod ssh;
 pub mod tui;

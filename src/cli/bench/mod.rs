@@ -1,15 +1,19 @@
 //! `combipat bench`: benchmarks that print figures.
 
+mod dashboard_bandwidth;
 mod sla;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// SLA remaining-time computation over many open requests.
     Sla(sla::SlaBenchArgs),
+    /// Bytes per second the cruscotto writes over SSH while idle (200×50, ticking clock).
+    DashboardBandwidth(dashboard_bandwidth::BandwidthArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
     match cmd {
         BenchCommand::Sla(args) => sla::run(args),
+        BenchCommand::DashboardBandwidth(args) => dashboard_bandwidth::run(args),
     }
 }

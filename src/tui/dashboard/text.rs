@@ -45,6 +45,9 @@ pub struct Text {
     pub not_here: &'static str,
     pub exported: &'static str,
     pub empty: &'static str,
+    pub drill_down_elsewhere: &'static str,
+    pub export_elsewhere: &'static str,
+    pub idle_timeout: &'static str,
 }
 
 pub const IT: Text = Text {
@@ -82,6 +85,9 @@ pub const IT: Text = Text {
     not_here: "Azione non disponibile nel cruscotto: apri la coda con Invio",
     exported: "Esportato",
     empty: "Nessuna richiesta nel perimetro",
+    drill_down_elsewhere: "la coda si apre nella postazione (combipat)",
+    export_elsewhere: "Esportazione non disponibile via SSH: usare combipat dashboard --csv",
+    idle_timeout: "combipat: sessione chiusa per inattività",
 };
 
 pub const EN: Text = Text {
@@ -119,6 +125,9 @@ pub const EN: Text = Text {
     not_here: "Not available in the dashboard: open the queue with Enter",
     exported: "Exported",
     empty: "No requests in scope",
+    drill_down_elsewhere: "queues open in the workstation (combipat)",
+    export_elsewhere: "Export is not available over SSH: use combipat dashboard --csv",
+    idle_timeout: "combipat: session closed after inactivity",
 };
 
 impl Lang {

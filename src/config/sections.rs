@@ -1,0 +1,215 @@
+//! The sections of the config file: `[server]`, `[sla]`, `[calendar]`, `[dashboard]`, `[ssh]`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use jiff::civil::{Date, Time, Weekday};
+use serde::{Deserialize, Deserializer};
+
+/// `[server]`: a remote central service. Without `url` the workstation runs the embedded one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Base URL, `http://` or `https://`.
+    #[serde(deserialize_with = "http_url")]
+    pub url: Option<String>,
+    /// Bearer token (prefer `token_file`: config files get copied around).
+    pub token: Option<String>,
+    /// File whose first line is the token; relative to the config file's dir.
+    pub token_file: Option<PathBuf>,
+}
+
+/// `[sla]`: where the SLA policy lives. Keys other than `policy` belong to the SLA engine,
+/// which reads them from `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct SlaConfig {
+    /// Policy TOML (targets per topic × priority, thresholds); default: the embedded policy.
+    pub policy: Option<PathBuf>,
+    #[serde(flatten)]
+    pub extra: toml::Table,
+}
+
+/// `[calendar]`: ad-hoc closures and office hours on top of the built-in calendar (national
+/// holidays, patron saints).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarConfig {
+    pub closures: Vec<Closure>,
+    pub office_hours: Vec<OfficeHours>,
+}
+
+/// `[[calendar.closures]]`: an office (or every office) closed on a day or a range of days.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Closure {
+    /// Office code (`RM01`); absent = every office.
+    #[serde(default)]
+    pub office: Option<String>,
+    #[serde(deserialize_with = "civil_date")]
+    pub date: Date,
+    /// Last closed day, inclusive; absent = only `date`.
+    #[serde(default, deserialize_with = "optional_civil_date")]
+    pub until: Option<Date>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `[[calendar.office_hours]]`: opening hours on some weekdays, for one office or as default.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeHours {
+    /// Office code; absent = the default for every office.
+    #[serde(default)]
+    pub office: Option<String>,
+    #[serde(deserialize_with = "weekdays")]
+    pub days: Vec<Weekday>,
+    #[serde(deserialize_with = "civil_time")]
+    pub open: Time,
+    #[serde(deserialize_with = "civil_time")]
+    pub close: Time,
+}
+
+/// `[dashboard]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardConfig {
+    /// Show per-operator figures by name. Off by default: Italian law on remote monitoring of
+    /// workers (Statuto dei lavoratori, art. 4) allows only aggregated figures unless agreed.
+    pub named_operators: bool,
+}
+
+/// `[ssh]`: the built-in SSH endpoint for the dashboard (`combipat serve --ssh`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SshConfig {
+    /// Address to listen on (overridden by `--ssh ADDR`).
+    pub listen: Option<SocketAddr>,
+    /// Host key file; default `ssh_host_ed25519_key` in the data dir, created on first start.
+    pub host_key: Option<PathBuf>,
+    /// Close a session after this many seconds without input.
+    pub idle_timeout_secs: u64,
+    /// Concurrent sessions at most.
+    pub max_sessions: usize,
+    /// Failed authentications per address before it is refused for a while.
+    pub max_auth_failures: u32,
+    /// Public keys allowed in, each mapped to an operator.
+    pub keys: Vec<SshKey>,
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            host_key: None,
+            idle_timeout_secs: 900,
+            max_sessions: 16,
+            max_auth_failures: 5,
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// `[[ssh.keys]]`: one public key and the operator it authenticates.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshKey {
+    /// Operator username (as in `combipat admin`).
+    pub operator: String,
+    /// OpenSSH public key line: `ssh-ed25519 AAAA… comment`.
+    #[serde(deserialize_with = "openssh_public_key")]
+    pub key: String,
+}
+
+fn http_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(deserializer)?;
+    let valid = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace));
+    if !valid {
+        return Err(serde::de::Error::custom(format!(
+            "`{url}` is not an http:// or https:// URL"
+        )));
+    }
+    Ok(Some(url))
+}
+
+fn civil_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+    match toml::Value::deserialize(deserializer)? {
+        toml::Value::Datetime(toml::value::Datetime {
+            date: Some(d),
+            time: None,
+            offset: None,
+        }) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+            .map_err(|e| serde::de::Error::custom(format!("bad date: {e}"))),
+        toml::Value::String(s) => s
+            .parse::<Date>()
+            .map_err(|e| serde::de::Error::custom(format!("bad date `{s}`: {e}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a date like 2026-12-24, found `{other}`"
+        ))),
+    }
+}
+
+fn optional_civil_date<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Date>, D::Error> {
+    civil_date(deserializer).map(Some)
+}
+
+fn civil_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+    match toml::Value::deserialize(deserializer)? {
+        toml::Value::String(s) => s
+            .parse::<Time>()
+            .map_err(|e| serde::de::Error::custom(format!("bad time `{s}` (expected HH:MM): {e}"))),
+        toml::Value::Datetime(toml::value::Datetime {
+            date: None,
+            time: Some(t),
+            offset: None,
+        }) => Time::new(t.hour as i8, t.minute as i8, t.second as i8, 0)
+            .map_err(|e| serde::de::Error::custom(format!("bad time: {e}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a time like \"08:00\", found `{other}`"
+        ))),
+    }
+}
+
+fn weekdays<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Weekday>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    names
+        .iter()
+        .map(|name| {
+            Ok(match name.to_ascii_lowercase().as_str() {
+                "mon" | "lun" => Weekday::Monday,
+                "tue" | "mar" => Weekday::Tuesday,
+                "wed" | "mer" => Weekday::Wednesday,
+                "thu" | "gio" => Weekday::Thursday,
+                "fri" | "ven" => Weekday::Friday,
+                "sat" | "sab" => Weekday::Saturday,
+                "sun" | "dom" => Weekday::Sunday,
+                _ => {
+                    return Err(serde::de::Error::custom(format!(
+                        "unknown weekday `{name}` (expected mon, tue, wed, thu, fri, sat, sun)"
+                    )));
+                }
+            })
+        })
+        .collect()
+}
+
+fn openssh_public_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let key = String::deserialize(deserializer)?;
+    let mut parts = key.split_whitespace();
+    let algorithm = parts.next().unwrap_or_default();
+    let blob = parts.next().unwrap_or_default();
+    let known = algorithm.starts_with("ssh-")
+        || algorithm.starts_with("ecdsa-sha2-")
+        || algorithm.starts_with("sk-");
+    if !known || blob.len() < 16 {
+        return Err(serde::de::Error::custom(
+            "expected an OpenSSH public key line like `ssh-ed25519 AAAAC3… name`",
+        ));
+    }
+    Ok(key)
+}

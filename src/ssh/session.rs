@@ -1,0 +1,276 @@
+//! One SSH session: its own cruscotto state, a ratatui terminal writing into a buffer, and the
+//! channel. Input is drained by a separate task into a small bounded queue (excess keystrokes
+//! are dropped, never buffered without limit); output is written with SSH flow control, so a
+//! slow client simply gets fewer frames (state changes are coalesced into the next frame).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::server::Msg;
+use russh::{Channel, ChannelMsg};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::Shared;
+use super::settings::KeyIdentity;
+use crate::tui::dashboard::state::default_action;
+use crate::tui::dashboard::{DashStyles, DashboardOutcome, DashboardState, input::KeyParser};
+
+/// Input queued for the session loop.
+#[derive(Debug)]
+enum Input {
+    Pty { term: String, cols: u32, rows: u32 },
+    Resize { cols: u32, rows: u32 },
+    Bytes(Vec<u8>),
+    Closed,
+}
+
+const INPUT_QUEUE: usize = 64;
+/// A frame the client does not accept within this time ends the session.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// Start of a frame: synchronized output (DEC 2026) so terminals paint it at once.
+const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
+const SYNC_END: &[u8] = b"\x1b[?2026l";
+
+/// Where the ratatui backend writes a frame before it goes to the channel.
+#[derive(Clone, Default)]
+struct FrameSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl FrameSink {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut buf| std::mem::take(&mut *buf))
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for FrameSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut buf = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("frame sink poisoned"))?;
+        buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn area(cols: u32, rows: u32) -> Rect {
+    let clamp = |v: u32| u16::try_from(v.clamp(1, 1000)).unwrap_or(1);
+    Rect::new(0, 0, clamp(cols), clamp(rows))
+}
+
+async fn pump_input(mut read: russh::ChannelReadHalf, tx: mpsc::Sender<Input>) {
+    while let Some(msg) = read.wait().await {
+        let input = match msg {
+            ChannelMsg::Data { data } => Input::Bytes(data.to_vec()),
+            ChannelMsg::RequestPty {
+                term,
+                col_width,
+                row_height,
+                ..
+            } => Input::Pty {
+                term,
+                cols: col_width,
+                rows: row_height,
+            },
+            ChannelMsg::WindowChange {
+                col_width,
+                row_height,
+                ..
+            } => Input::Resize {
+                cols: col_width,
+                rows: row_height,
+            },
+            ChannelMsg::Eof | ChannelMsg::Close => Input::Closed,
+            _ => continue,
+        };
+        let closing = matches!(input, Input::Closed);
+        // Full queue: the client types faster than we draw; dropping keys is the bounded choice.
+        let _ = tx.try_send(input);
+        if closing {
+            break;
+        }
+    }
+    let _ = tx.try_send(Input::Closed);
+}
+
+/// Runs one session to its end. Errors end the session; they never reach other sessions.
+pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Arc<Shared>) {
+    let (read, write) = channel.split();
+    let (tx, mut rx) = mpsc::channel(INPUT_QUEUE);
+    let pump = tokio::spawn(pump_input(read, tx));
+
+    // Wait briefly for the pty request that carries TERM and size; default to 80×24.
+    let (mut term, mut size) = ("xterm".to_string(), area(80, 24));
+    let mut early_bytes = Vec::new();
+    let deadline = tokio::time::sleep(Duration::from_secs(2));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            input = rx.recv() => match input {
+                Some(Input::Pty { term: t, cols, rows }) => {
+                    term = t;
+                    size = area(cols, rows);
+                    break;
+                }
+                Some(Input::Resize { cols, rows }) => size = area(cols, rows),
+                Some(Input::Bytes(b)) => early_bytes.extend(b),
+                Some(Input::Closed) | None => {
+                    pump.abort();
+                    return;
+                }
+            },
+            _ = &mut deadline => break,
+        }
+    }
+
+    let loaded = shared.source.load(&identity.operator).await;
+    let view = match loaded {
+        Ok(view) => view,
+        Err(reason) => {
+            let text = format!(
+                "combipat: {}\r\n",
+                crate::domain::sanitize::inline(&reason, 200)
+            );
+            let _ = write.data_bytes(text.into_bytes()).await;
+            let _ = write.eof().await;
+            let _ = write.close().await;
+            pump.abort();
+            return;
+        }
+    };
+    let read_only = identity.read_only || !view.role_can_write;
+    let mut state = DashboardState::new(view.dashboard, view.scope_label, read_only, shared.lang);
+    state.now = Timestamp::now();
+    let styles = DashStyles::for_terminal(&term, shared.no_color);
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(size),
+    };
+    let sink = FrameSink::default();
+    let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(sink.clone()), options)
+    else {
+        pump.abort();
+        return;
+    };
+    // Alternate screen, hidden cursor, cleared: the only set-up bytes. No queries, ever.
+    let mut out = b"\x1b[?1049h\x1b[?25l\x1b[2J".to_vec();
+    let mut parser = KeyParser::new();
+    let mut dirty = true;
+    let mut quit = false;
+    let mut last_input = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut refresh = tokio::time::interval(REFRESH_EVERY);
+    refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    refresh.tick().await;
+    let idle = shared.settings.idle_timeout();
+    let mut pending_keys = parser.feed(&early_bytes);
+
+    while !quit {
+        for key in pending_keys.drain(..) {
+            let Some(action) = default_action(&key) else {
+                continue;
+            };
+            match state.update(action) {
+                DashboardOutcome::Quit => quit = true,
+                DashboardOutcome::Refresh => {
+                    if let Ok(view) = shared.source.load(&identity.operator).await {
+                        state.replace_figures(view.dashboard);
+                    }
+                }
+                DashboardOutcome::DrillDown { office, topic } => {
+                    let topic = topic.map(|t| t.code()).unwrap_or("*");
+                    state.message = Some(format!(
+                        "{office} · {topic}: {}",
+                        state.lang.text().drill_down_elsewhere
+                    ));
+                }
+                // Exports would write files on the server host: not from a remote session.
+                DashboardOutcome::ExportCsv(_) => {
+                    state.message = Some(state.lang.text().export_elsewhere.to_string());
+                }
+                DashboardOutcome::Nothing => {}
+            }
+            dirty = true;
+        }
+        if quit {
+            break;
+        }
+        if dirty {
+            let drawn = terminal.draw(|frame| {
+                let area = frame.area();
+                crate::tui::dashboard::render(frame, area, &mut state, &styles);
+            });
+            if drawn.is_err() {
+                break;
+            }
+            let frame_bytes = sink.take();
+            if !frame_bytes.is_empty() {
+                out.extend_from_slice(SYNC_BEGIN);
+                out.extend_from_slice(&frame_bytes);
+                out.extend_from_slice(SYNC_END);
+            }
+            dirty = false;
+        }
+        if !out.is_empty() {
+            let bytes = std::mem::take(&mut out);
+            shared.counters.add_written(bytes.len());
+            match tokio::time::timeout(WRITE_TIMEOUT, write.data_bytes(bytes)).await {
+                Ok(Ok(())) => {}
+                _ => break,
+            }
+        }
+        tokio::select! {
+            input = rx.recv() => match input {
+                Some(Input::Bytes(bytes)) => {
+                    last_input = Instant::now();
+                    pending_keys = parser.feed(&bytes);
+                    if bytes == [0x1b] {
+                        pending_keys.extend(parser.flush());
+                    }
+                }
+                Some(Input::Resize { cols, rows }) | Some(Input::Pty { cols, rows, .. }) => {
+                    if terminal.resize(area(cols, rows)).is_err() {
+                        break;
+                    }
+                    out.extend_from_slice(b"\x1b[2J");
+                    dirty = true;
+                }
+                Some(Input::Closed) | None => break,
+            },
+            _ = tick.tick() => {
+                if last_input.elapsed() >= idle {
+                    out.extend_from_slice(b"\x1b[?25h\x1b[?1049l");
+                    out.extend_from_slice(state.lang.text().idle_timeout.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                    break;
+                }
+                state.update(crate::tui::dashboard::DashboardAction::Tick(Timestamp::now()));
+                dirty = true;
+            }
+            _ = refresh.tick() => {
+                if let Ok(view) = shared.source.load(&identity.operator).await {
+                    state.replace_figures(view.dashboard);
+                    dirty = true;
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out.extend_from_slice(b"\x1b[?25h\x1b[?1049l");
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), write.data_bytes(out)).await;
+    let _ = write.eof().await;
+    let _ = write.close().await;
+    pump.abort();
+}
