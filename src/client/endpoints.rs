@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::transport::Call;
 use super::{Client, ClientError, IdempotencyKey};
+use crate::api::dashboard::{DashboardResponse, QualityQuery, QualityReport};
 use crate::api::{
     ActionBody, AuditEntry, Dossier, Me, NewMessage, NewRequest, Page, QueueCount, RequestDetail,
     RequestFilter, RequestSummary,
@@ -153,6 +154,23 @@ impl Client {
         self.execute(Call::get(self.url(&["v1", "dossiers", codice_fiscale])))
             .await?
             .json()
+    }
+
+    /// `GET /v1/dashboard` (supervisors): cruscotto figures for the caller's scope.
+    pub async fn dashboard(&self) -> Result<DashboardResponse, ClientError> {
+        self.execute(Call::get(self.url(&["v1", "dashboard"])))
+            .await?
+            .json()
+    }
+
+    /// `GET /v1/dashboard/quality?year=Y`: yearly indicators per patronato.
+    pub async fn dashboard_quality(
+        &self,
+        query: &QualityQuery,
+    ) -> Result<QualityReport, ClientError> {
+        let mut url = self.url(&["v1", "dashboard", "quality"]);
+        set_query(&mut url, query)?;
+        self.execute(Call::get(url)).await?.json()
     }
 
     /// `GET /v1/audit` (auditor role): one page of the audit log.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
-pub use endpoints::Versioned;
+pub use endpoints::{AuditQuery, Versioned};
 pub use error::ClientError;
 pub use events::{ConnectionState, EventItem, EventStream};
 pub use idempotency::{IdempotencyKey, InvalidIdempotencyKey};

@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::ssh::SshSettings as SshConfig;
 pub use canned::{CannedReply, TemplateError, TemplateVars};
 pub use sections::{
-    CalendarConfig, Closure, DashboardConfig, OfficeHours, ServerConfig, SlaConfig, SshConfig,
-    SshKey,
+    CalendarConfig, Closure, DashboardConfig, OfficeHours, ServerConfig, SlaConfig,
 };
 pub use source::{Diagnostic, Source};
 
@@ -68,6 +68,7 @@ pub struct Config {
     pub sla: SlaConfig,
     pub calendar: CalendarConfig,
     pub dashboard: DashboardConfig,
+    /// `[ssh]`: keys → operators and limits of the built-in SSH endpoint (see `crate::ssh`).
     pub ssh: SshConfig,
     /// Configured templates; after loading, merged over the embedded ones (see `canned`).
     pub canned_replies: Vec<CannedReply>,

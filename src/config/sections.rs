@@ -1,6 +1,6 @@
-//! The sections of the config file: `[server]`, `[sla]`, `[calendar]`, `[dashboard]`, `[ssh]`.
+//! The sections of the config file: `[server]`, `[sla]`, `[calendar]`, `[dashboard]`.
+//! `[ssh]` is `crate::ssh::SshSettings` (owner of its semantics: the SSH endpoint).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use jiff::civil::{Date, Time, Weekday};
@@ -79,48 +79,6 @@ pub struct DashboardConfig {
     pub named_operators: bool,
 }
 
-/// `[ssh]`: the built-in SSH endpoint for the dashboard (`combipat serve --ssh`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SshConfig {
-    /// Address to listen on (overridden by `--ssh ADDR`).
-    pub listen: Option<SocketAddr>,
-    /// Host key file; default `ssh_host_ed25519_key` in the data dir, created on first start.
-    pub host_key: Option<PathBuf>,
-    /// Close a session after this many seconds without input.
-    pub idle_timeout_secs: u64,
-    /// Concurrent sessions at most.
-    pub max_sessions: usize,
-    /// Failed authentications per address before it is refused for a while.
-    pub max_auth_failures: u32,
-    /// Public keys allowed in, each mapped to an operator.
-    pub keys: Vec<SshKey>,
-}
-
-impl Default for SshConfig {
-    fn default() -> Self {
-        Self {
-            listen: None,
-            host_key: None,
-            idle_timeout_secs: 900,
-            max_sessions: 16,
-            max_auth_failures: 5,
-            keys: Vec::new(),
-        }
-    }
-}
-
-/// `[[ssh.keys]]`: one public key and the operator it authenticates.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SshKey {
-    /// Operator username (as in `combipat admin`).
-    pub operator: String,
-    /// OpenSSH public key line: `ssh-ed25519 AAAA… comment`.
-    #[serde(deserialize_with = "openssh_public_key")]
-    pub key: String,
-}
-
 fn http_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     let url = String::deserialize(deserializer)?;
     let valid = url
@@ -196,20 +154,4 @@ fn weekdays<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Weekday>, 
             })
         })
         .collect()
-}
-
-fn openssh_public_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let key = String::deserialize(deserializer)?;
-    let mut parts = key.split_whitespace();
-    let algorithm = parts.next().unwrap_or_default();
-    let blob = parts.next().unwrap_or_default();
-    let known = algorithm.starts_with("ssh-")
-        || algorithm.starts_with("ecdsa-sha2-")
-        || algorithm.starts_with("sk-");
-    if !known || blob.len() < 16 {
-        return Err(serde::de::Error::custom(
-            "expected an OpenSSH public key line like `ssh-ed25519 AAAAC3… name`",
-        ));
-    }
-    Ok(key)
 }

@@ -220,7 +220,12 @@ fn count_failure(
     Ok(())
 }
 
+/// Most citizens to look up in request details (lists mask the codice fiscale).
+const MAX_CITIZENS: usize = 50;
+
 /// The distinct citizens of the caller's visible requests (newest first), with their office.
+/// Lists show masked codici fiscali, so each citizen's full code is read from one of their
+/// requests' detail.
 pub async fn discover_citizens(
     client: &Client,
     scan_limit: usize,
@@ -229,32 +234,48 @@ pub async fn discover_citizens(
         limit: Some(500),
         ..RequestFilter::default()
     };
-    let mut citizens: Vec<KnownCitizen> = Vec::new();
+    let mut representatives: Vec<RequestSummary> = Vec::new();
     let mut scanned = 0usize;
     loop {
         let page = client.list_requests(&filter).await?;
         scanned += page.items.len();
-        for summary in &page.items {
-            add_citizen(&mut citizens, summary);
+        for summary in page.items {
+            if representatives.len() < MAX_CITIZENS
+                && !representatives.iter().any(|r| r.citizen == summary.citizen)
+            {
+                representatives.push(summary);
+            }
         }
         match page.next_cursor {
-            Some(cursor) if scanned < scan_limit => filter.cursor = Some(cursor),
-            _ => return Ok(citizens),
+            Some(cursor) if scanned < scan_limit && representatives.len() < MAX_CITIZENS => {
+                filter.cursor = Some(cursor)
+            }
+            _ => break,
         }
     }
+    let mut citizens: Vec<KnownCitizen> = Vec::new();
+    for summary in representatives {
+        let codice_fiscale = if is_full_codice_fiscale(&summary.citizen) {
+            summary.citizen.clone()
+        } else {
+            client.get_request(&summary.id).await?.value.summary.citizen
+        };
+        if is_full_codice_fiscale(&codice_fiscale)
+            && !citizens.iter().any(|c| c.codice_fiscale == codice_fiscale)
+        {
+            citizens.push(KnownCitizen {
+                codice_fiscale,
+                name: summary.citizen_name.clone(),
+                office: summary.office.clone(),
+            });
+        }
+    }
+    Ok(citizens)
 }
 
-fn add_citizen(citizens: &mut Vec<KnownCitizen>, summary: &RequestSummary) {
-    // A masked codice fiscale cannot be filed against.
-    let usable =
-        summary.citizen.len() == 16 && summary.citizen.bytes().all(|b| b.is_ascii_alphanumeric());
-    if usable && !citizens.iter().any(|c| c.codice_fiscale == summary.citizen) {
-        citizens.push(KnownCitizen {
-            codice_fiscale: summary.citizen.clone(),
-            name: summary.citizen_name.clone(),
-            office: summary.office.clone(),
-        });
-    }
+/// A masked codice fiscale cannot be filed against.
+fn is_full_codice_fiscale(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Topic weights: NASpI and assegno unico dominate patronato traffic, then pensions.

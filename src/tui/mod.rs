@@ -3,11 +3,12 @@
 pub mod dashboard;
 
 pub mod action;
+pub mod app;
 pub mod fixture;
+pub mod gateway;
 pub mod headless;
 pub mod input;
 pub mod keymap;
-pub mod safe_text;
 pub mod state;
 pub mod theme;
 pub mod update;

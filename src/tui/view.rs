@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use crate::api::RequestSummary;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::Priority;
+use crate::domain::sanitize::inline;
 use crate::i18n::{t, tf};
 use crate::tui::action::COMMANDS;
-use crate::tui::safe_text::inline;
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
 };
@@ -410,7 +410,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                     ),
                     styles.muted,
                 ));
-                for l in crate::tui::safe_text::block(&entry.body, width.max(10) * 4) {
+                for l in crate::domain::sanitize::block(&entry.body, width.max(10) * 4) {
                     lines.push(Line::from(format!("  {l}")));
                 }
             }
@@ -547,7 +547,7 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                 InputKind::Jump => "dialog.jump",
             };
             let rect = centered(area, 70, 8);
-            let mut lines: Vec<Line> = crate::tui::safe_text::block(buffer, 1000)
+            let mut lines: Vec<Line> = crate::domain::sanitize::block(buffer, 1000)
                 .into_iter()
                 .map(Line::from)
                 .collect();

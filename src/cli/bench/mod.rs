@@ -2,11 +2,14 @@
 
 mod dashboard_bandwidth;
 mod sla;
+mod tui;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// SLA remaining-time computation over many open requests.
     Sla(sla::SlaBenchArgs),
+    /// Workstation keypress-to-frame and filter latency, peak memory.
+    Tui(tui::TuiBenchArgs),
     /// Bytes per second the cruscotto writes over SSH while idle (200×50, ticking clock).
     DashboardBandwidth(dashboard_bandwidth::BandwidthArgs),
 }
@@ -14,6 +17,7 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
     match cmd {
         BenchCommand::Sla(args) => sla::run(args),
+        BenchCommand::Tui(args) => tui::run(args),
         BenchCommand::DashboardBandwidth(args) => dashboard_bandwidth::run(args),
     }
 }

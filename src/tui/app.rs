@@ -1,0 +1,273 @@
+//! The terminal loop: events in, coalesced synchronized frames out, effects on tokio.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{execute, queue};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use crate::tui::gateway::{Gateway, GatewayError};
+use crate::tui::headless::{dispatch_key, list_height};
+use crate::tui::state::State;
+use crate::tui::update::{Effect, Msg, update};
+use crate::tui::view::{Styles, view};
+
+/// At most one frame per this interval; further changes only mark the screen dirty.
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(500);
+
+/// Restores the terminal; safe to call more than once.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn enter_terminal() -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )
+}
+
+/// Runs the workstation until `quit`. The terminal is restored on return and on panic.
+pub async fn run(mut state: State, styles: Styles, gateway: Arc<dyn Gateway>) -> io::Result<()> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous_hook(info);
+    }));
+    enter_terminal()?;
+    let result = event_loop(&mut state, &styles, gateway).await;
+    restore_terminal();
+    result
+}
+
+async fn event_loop(
+    state: &mut State,
+    styles: &Styles,
+    gateway: Arc<dyn Gateway>,
+) -> io::Result<()> {
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // The only terminal query, at start-up.
+    let size = terminal.size()?;
+    update(
+        state,
+        Msg::Resize {
+            list_height: list_height(size.height),
+        },
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    run_effect(Effect::Refresh, &gateway, &tx);
+    let mut events = EventStream::new();
+    let mut frame_timer = tokio::time::interval(FRAME);
+    let mut tick = tokio::time::interval(TICK);
+    let mut dirty = true;
+    while !state.quit {
+        let effects = tokio::select! {
+            Some(event) = events.next() => match event? {
+                Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    dirty = true;
+                    dispatch_key(state, key)
+                }
+                Event::Resize(_, h) => {
+                    dirty = true;
+                    terminal.autoresize()?;
+                    update(state, Msg::Resize { list_height: list_height(h) })
+                }
+                _ => vec![],
+            },
+            Some(msg) = rx.recv() => {
+                dirty = true;
+                update(state, msg)
+            }
+            _ = tick.tick() => {
+                update(state, Msg::Tick(jiff::Timestamp::now()))
+            }
+            _ = frame_timer.tick() => {
+                if dirty {
+                    queue!(io::stdout(), BeginSynchronizedUpdate)?;
+                    terminal.draw(|frame| view(state, frame, styles))?;
+                    execute!(io::stdout(), EndSynchronizedUpdate)?;
+                    dirty = false;
+                }
+                vec![]
+            }
+        };
+        for effect in effects {
+            match effect {
+                Effect::Quit => state.quit = true,
+                Effect::Suspend => {
+                    suspend()?;
+                    terminal.clear()?;
+                    dirty = true;
+                }
+                Effect::CopyToClipboard(text) => copy_osc52(&text)?,
+                Effect::OpenEditor { kind, initial } => {
+                    restore_terminal();
+                    let text = edit_in_editor(&initial);
+                    enter_terminal()?;
+                    terminal.clear()?;
+                    dirty = true;
+                    match text {
+                        Ok(text) => {
+                            let more = update(state, Msg::EditorText { kind, text });
+                            for e in more {
+                                run_effect(e, &gateway, &tx);
+                            }
+                        }
+                        Err(e) => {
+                            update(
+                                state,
+                                Msg::Failed {
+                                    message: e.to_string(),
+                                    stale: false,
+                                },
+                            );
+                        }
+                    }
+                }
+                other => run_effect(other, &gateway, &tx),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// OSC 52: the terminal (even over SSH) puts `text` on the clipboard. Our own id, not untrusted.
+fn copy_osc52(text: &str) -> io::Result<()> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}
+
+#[cfg(unix)]
+fn suspend() -> io::Result<()> {
+    restore_terminal();
+    // Stop ourselves as the shell expects (raw mode swallows the terminal's own Ctrl-Z).
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-TSTP", &pid])
+        .status();
+    enter_terminal()
+}
+
+#[cfg(not(unix))]
+fn suspend() -> io::Result<()> {
+    Ok(())
+}
+
+fn edit_in_editor(initial: &str) -> io::Result<String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let path = std::env::temp_dir().join(format!(
+        "combipat-reply-{}-{}.txt",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::write(&path, initial)?;
+    let result = run_editor(&editor, &path);
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+fn run_editor(editor: &str, path: &std::path::Path) -> io::Result<String> {
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(path)
+        .status()?;
+    if !status.success() {
+        return Err(io::Error::other(format!("{program} exited with {status}")));
+    }
+    std::fs::read_to_string(path)
+}
+
+fn failed(e: GatewayError) -> Msg {
+    let stale = matches!(e, GatewayError::Stale { .. });
+    Msg::Failed {
+        message: e.to_string(),
+        stale,
+    }
+}
+
+/// Spawns one effect; its outcome comes back on `tx`.
+pub fn run_effect(effect: Effect, gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Msg>) {
+    let gateway = Arc::clone(gateway);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        for msg in perform(effect, gateway.as_ref()).await {
+            let _ = tx.send(msg);
+        }
+    });
+}
+
+/// Executes a gateway effect and returns the messages it yields (terminal effects yield none).
+pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
+    use crate::domain::request::MessageKind;
+    match effect {
+        Effect::Refresh => match gateway.list().await {
+            Ok(list) => vec![Msg::Loaded(list)],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::LoadDetail(id) => match gateway.detail(&id).await {
+            Ok(d) => vec![Msg::DetailLoaded(Box::new(d))],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::Act { id, version, body } => {
+            let done = done_key(&body);
+            match gateway.act(&id, version, body).await {
+                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => vec![failed(e)],
+            }
+        }
+        Effect::Message {
+            id,
+            version,
+            kind,
+            body,
+        } => {
+            let done = match kind {
+                MessageKind::InternalNote => "done.note",
+                MessageKind::IntegrationRequest => "done.integration",
+                _ => "done.reply",
+            };
+            match gateway.message(&id, version, kind, body).await {
+                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => vec![failed(e)],
+            }
+        }
+        Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
+            vec![]
+        }
+    }
+}
+
+fn done_key(body: &crate::api::ActionBody) -> &'static str {
+    use crate::api::ActionBody as A;
+    match body {
+        A::Take => "done.take",
+        A::Release => "done.release",
+        A::Assign { .. } => "done.assign",
+        A::Forward { .. } => "done.forward",
+        A::Close { .. } => "done.close",
+        A::Reopen { .. } => "done.reopen",
+        A::Tag { .. } | A::Untag { .. } => "done.tag",
+        A::BookAppointment { .. } => "done.appointment",
+    }
+}

@@ -1,0 +1,94 @@
+//! Starts the binary in tmux as a newcomer would, navigates, quits, checks a clean exit.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::Duration;
+
+fn tmux(args: &[&str]) -> Option<String> {
+    let out = Command::new("tmux").args(args).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn binary() -> PathBuf {
+    let release = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/combipat");
+    if release.exists() {
+        release
+    } else {
+        PathBuf::from(env!("CARGO_BIN_EXE_combipat"))
+    }
+}
+
+#[test]
+fn starts_navigates_and_quits() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("NOTICE: tmux not installed, smoke test skipped");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let session = format!("combipat-smoke-{}", std::process::id());
+    let status_file = home.path().join("exit-status");
+    let command = format!(
+        "env HOME={h} XDG_DATA_HOME={h}/data XDG_CONFIG_HOME={h}/config TERM=xterm-256color {bin}; echo $? > {status}",
+        h = home.path().display(),
+        bin = binary().display(),
+        status = status_file.display()
+    );
+    let created = Command::new("tmux")
+        .args([
+            "-L",
+            &session,
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &command,
+        ])
+        .status()
+        .unwrap();
+    assert!(created.success());
+    let target = session.clone();
+    let socket = |args: &[&str]| {
+        let mut all = vec!["-L", session.as_str()];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    let capture = |needle: &str| {
+        let mut screen = String::new();
+        for _ in 0..100 {
+            screen = socket(&["capture-pane", "-p", "-t", &target]).unwrap_or_default();
+            if screen.contains(needle) {
+                return screen;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("'{needle}' never appeared:\n{screen}");
+    };
+    let screen = capture("DEMO");
+    assert!(screen.contains("Code"), "{screen}");
+    socket(&["send-keys", "-t", &target, "j", "j", "Enter"]);
+    capture("Stato:");
+    socket(&["send-keys", "-t", &target, "?"]);
+    capture("Tasti");
+    socket(&["send-keys", "-t", &target, "Escape"]);
+    sleep(Duration::from_millis(200));
+    socket(&["send-keys", "-t", &target, "q"]);
+    let mut code = None;
+    for _ in 0..50 {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            code = Some(text.trim().to_string());
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    let _ = socket(&["kill-server"]);
+    assert_eq!(
+        code.as_deref(),
+        Some("0"),
+        "workstation did not exit cleanly"
+    );
+}
