@@ -1,9 +1,15 @@
 //! Cruscotto snapshots (80×24 and 200×50, dark and monochrome) from the deterministic demo
 //! dataset at a fixed instant, and the CSV export of the same figures.
 
+mod common;
+
+use combipat::api::dashboard::{DashboardResponse, DashboardScope};
+use combipat::api::{Me, Page, RequestSummary};
+use combipat::domain::roles::Role;
 use combipat::tui::dashboard::fixture::demo_dashboard;
 use combipat::tui::dashboard::text::Lang;
 use combipat::tui::dashboard::{DashStyles, DashboardAction, DashboardOutcome, DashboardState};
+use common::{TestService, http};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -70,4 +76,99 @@ fn enter_drills_down_into_the_selected_queue_and_e_exports_csv() {
         state.message.as_deref(),
         Some("Sola lettura: l'azione non è consentita")
     );
+}
+
+async fn get_as(t: &TestService, role: Role, path: &str) -> reqwest::Response {
+    http()
+        .get(t.url(path))
+        .bearer_auth(t.token(role))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Every request the caller can list, following the cursor.
+async fn listed(t: &TestService, role: Role) -> Vec<RequestSummary> {
+    let mut all = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Page<RequestSummary> =
+            get_as(t, role, &format!("/v1/requests?limit=500{cursor}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return all,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_dashboard_is_scoped_and_role_checked() {
+    let t = TestService::demo().await;
+
+    let me: Me = get_as(&t, Role::Supervisor, "/v1/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = get_as(&t, Role::Supervisor, "/v1/dashboard").await;
+    assert_eq!(response.status(), 200);
+    let body: DashboardResponse = response.json().await.unwrap();
+    let expected_scope = match (&me.region, &me.office) {
+        (Some(region), _) => DashboardScope::Region(region.clone()),
+        (None, Some(office)) => DashboardScope::Office(office.clone()),
+        (None, None) => DashboardScope::National,
+    };
+    assert_eq!(body.scope, expected_scope);
+
+    // The figures cover exactly the requests the supervisor can list.
+    let visible = listed(&t, Role::Supervisor).await;
+    assert!(
+        !visible.is_empty(),
+        "demo data gives the supervisor requests"
+    );
+    // `forwarded` counts over every request of a cell, so its total is the cell's size.
+    let covered: u32 = body
+        .dashboard
+        .office_totals
+        .iter()
+        .map(|c| c.forwarded.total)
+        .sum();
+    assert_eq!(covered as usize, visible.len());
+    let mut listed_offices: Vec<&str> = visible.iter().map(|r| r.office.as_str()).collect();
+    listed_offices.sort_unstable();
+    listed_offices.dedup();
+    let mut dashboard_offices: Vec<&str> = body
+        .dashboard
+        .office_totals
+        .iter()
+        .map(|c| c.office.as_str())
+        .collect();
+    dashboard_offices.sort_unstable();
+    dashboard_offices.dedup();
+    for office in &dashboard_offices {
+        assert!(
+            listed_offices.contains(office),
+            "{office} is outside the scope"
+        );
+    }
+    let open_listed = visible.iter().filter(|r| r.status.is_open()).count();
+    let open_figures: u32 = body.dashboard.office_totals.iter().map(|c| c.open).sum();
+    assert_eq!(open_figures as usize, open_listed);
+
+    let auditor = get_as(&t, Role::Auditor, "/v1/dashboard").await;
+    assert_eq!(auditor.status(), 200);
+
+    for role in [Role::Operator, Role::Patronato] {
+        let refused = get_as(&t, role, "/v1/dashboard").await;
+        assert_eq!(refused.status(), 403, "{role:?}");
+    }
+    let anonymous = http().get(t.url("/v1/dashboard")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    t.service.shutdown().await.unwrap();
 }

@@ -559,6 +559,7 @@ async fn openapi_lists_every_path() {
         "/v1/dossiers/{codice_fiscale}",
         "/v1/events",
         "/v1/audit",
+        "/v1/dashboard",
     ] {
         assert!(paths.contains_key(path), "{path} missing");
     }

@@ -1,6 +1,6 @@
 //! `combipat dashboard`: the cruscotto figures as CSV.
 //!
-//! Until the service exposes `GET /v1/dashboard`, the figures are computed in-process over the
+//! The figures are computed in-process over the
 //! deterministic demo dataset (`--seed`), with the real office calendars and SLA policy.
 
 use color_eyre::eyre::bail;

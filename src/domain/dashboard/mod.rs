@@ -32,10 +32,45 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::CalendarSet;
-use super::request::{Priority, Request, Status, Topic, Transition};
+use super::request::{HistoryEntry, Priority, Request, Status, Topic, Transition};
 use super::sla::{ClockKind, Policy};
 
 pub mod csv;
+
+/// Why the figures could not be computed (the embedded calendars or policy failed to load).
+#[derive(Debug, thiserror::Error)]
+pub enum FiguresError {
+    #[error("calendar: {0}")]
+    Calendar(String),
+    #[error("policy: {0}")]
+    Policy(String),
+}
+
+/// SLA targets of every request under `policy`, for [`RequestFacts`].
+pub fn embedded_policy() -> Result<Policy, FiguresError> {
+    Policy::embedded().map_err(|e| FiguresError::Policy(e.to_string()))
+}
+
+/// The cruscotto of `facts` at `now` with the registry's office calendars and `policy`
+/// (business-day length, warning threshold); operators stay aggregated.
+pub fn compute_with_policy(
+    facts: &[RequestFacts],
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Dashboard, FiguresError> {
+    let year = now.to_zoned(TimeZone::UTC).year();
+    let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
+        .map_err(|e| FiguresError::Calendar(e.to_string()))?;
+    let clock = SlaCalendars {
+        calendars: &calendars,
+        business_day_hours: policy.business_day_hours,
+    };
+    let options = DashboardOptions {
+        warning_percent: u32::from(policy.thresholds.warning),
+        ..DashboardOptions::default()
+    };
+    Ok(compute(facts, &clock, now, &options))
+}
 
 /// Business time in an office's calendar.
 pub trait BusinessClock {
@@ -110,7 +145,7 @@ pub struct RequestFacts {
 impl RequestFacts {
     /// Reads the facts off a request's history.
     pub fn from_request(request: &Request, targets: Targets) -> Self {
-        let mut facts = RequestFacts {
+        RequestFacts {
             id: request.id.to_string(),
             office: request.office.clone(),
             topic: request.topic,
@@ -126,8 +161,16 @@ impl RequestFacts {
             reopens: 0,
             forwards: 0,
             targets,
-        };
-        for entry in &request.history {
+        }
+        .with_history(&request.history)
+    }
+
+    /// Reads the history-derived facts (replies, pauses, reopens, forwards, close) off `history`;
+    /// the other fields (status included) must already be set. Lets callers holding a wire
+    /// `RequestDetail` rather than a [`Request`] build the same facts.
+    pub fn with_history(mut self, history: &[HistoryEntry]) -> Self {
+        let facts = &mut self;
+        for entry in history {
             match entry.transition {
                 Transition::Reply if facts.first_reply_at.is_none() => {
                     facts.first_reply_at = Some(entry.at);
@@ -149,10 +192,10 @@ impl RequestFacts {
                 last.1 = Some(entry.at);
             }
         }
-        if request.status != Status::Chiusa {
+        if facts.status != Status::Chiusa {
             facts.closed_at = None;
         }
-        facts
+        self
     }
 
     /// Business seconds the clock ran from filing to `until`, pauses excluded.

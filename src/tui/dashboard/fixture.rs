@@ -4,9 +4,8 @@
 use jiff::Timestamp;
 
 use crate::demo::{DemoSize, generate};
-use crate::domain::calendar::CalendarSet;
 use crate::domain::dashboard::{
-    Dashboard, DashboardOptions, RequestFacts, SlaCalendars, Targets, compute,
+    Dashboard, FiguresError, RequestFacts, Targets, compute_with_policy,
 };
 use crate::domain::sla::Policy;
 
@@ -33,16 +32,8 @@ pub fn demo_facts(seed: u64, now: Timestamp) -> Result<(Vec<RequestFacts>, Polic
 /// The cruscotto of the small demo dataset at `now`.
 pub fn demo_dashboard(seed: u64, now: Timestamp) -> Result<Dashboard, FixtureError> {
     let (facts, policy) = demo_facts(seed, now)?;
-    let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-    let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
-        .map_err(|e| FixtureError::Calendar(e.to_string()))?;
-    let clock = SlaCalendars {
-        calendars: &calendars,
-        business_day_hours: policy.business_day_hours,
-    };
-    let options = DashboardOptions {
-        warning_percent: u32::from(policy.thresholds.warning),
-        ..DashboardOptions::default()
-    };
-    Ok(compute(&facts, &clock, now, &options))
+    compute_with_policy(&facts, &policy, now).map_err(|e| match e {
+        FiguresError::Calendar(m) => FixtureError::Calendar(m),
+        FiguresError::Policy(m) => FixtureError::Policy(m),
+    })
 }
