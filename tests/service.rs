@@ -733,3 +733,76 @@ async fn a_write_acknowledged_before_kill_9_survives_restart() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_clocks_run_from_filing_and_pause_on_integration_request() {
+    use combipat::domain::sla::{ClockKind, SlaState};
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator);
+    let created: RequestDetail = post(
+        &t,
+        "/v1/requests",
+        &patronato,
+        &new_request("Orologi"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let clocks = &created.summary.clocks;
+    let kinds: HashSet<ClockKind> = clocks.iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&ClockKind::FirstReply), "{clocks:?}");
+    assert!(kinds.contains(&ClockKind::Resolution), "{clocks:?}");
+    for clock in clocks {
+        assert!(
+            !matches!(
+                clock.state,
+                SlaState::Paused | SlaState::Met | SlaState::Missed
+            ),
+            "{clock:?}"
+        );
+        let due = clock.due_at.expect("a running clock has a due instant");
+        assert!(due > created.summary.created_at, "{clock:?}");
+        assert!(clock.remaining_secs > 0, "{clock:?}");
+        assert_eq!(clock.office, "RM01");
+    }
+
+    let id = created.summary.id.clone();
+    let take = json!({"action": "take"});
+    let resp = post(
+        &t,
+        &format!("/v1/requests/{id}/actions"),
+        &operator,
+        &take,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let integration = json!({"kind": "integration_request", "body": "Serve il modello AP70."});
+    let resp = post(
+        &t,
+        &format!("/v1/requests/{id}/messages"),
+        &operator,
+        &integration,
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let detail: RequestDetail = resp.json().await.unwrap();
+    let resolution = detail
+        .summary
+        .clocks
+        .iter()
+        .find(|c| c.kind == ClockKind::Resolution)
+        .unwrap();
+    assert_eq!(resolution.state, SlaState::Paused, "{resolution:?}");
+    assert_eq!(resolution.due_at, None);
+
+    // The list carries the same clocks as the detail.
+    let listed = all_requests(&t, &operator, "", 100).await;
+    let listed = listed.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(listed.clocks.len(), detail.summary.clocks.len());
+    t.service.shutdown().await.unwrap();
+}

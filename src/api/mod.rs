@@ -127,10 +127,25 @@ pub struct RequestSummary {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
-    /// SLA clocks, once the SLA engine is wired in (issue 3). Opaque to old clients.
+    /// SLA clocks with their countdown at the time of the response.
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub clocks: Vec<serde_json::Value>,
+    pub clocks: Vec<ClockView>,
+}
+
+/// One SLA clock of a request as the API returns it: `domain::sla::countdown` at response time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockView {
+    pub kind: crate::domain::sla::ClockKind,
+    /// Office whose calendar the clock currently runs on.
+    pub office: String,
+    pub state: crate::domain::sla::SlaState,
+    /// When the target is reached if the clock keeps running; absent when paused or stopped.
+    #[schema(value_type = Option<String>)]
+    pub due_at: Option<Timestamp>,
+    /// Business seconds left (negative once breached).
+    pub remaining_secs: i64,
+    /// Elapsed business time as a percentage of the target.
+    pub percent_used: u32,
 }
 
 /// `GET /v1/requests/{id}`.

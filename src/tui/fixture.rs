@@ -68,7 +68,7 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                     .get(i % patronati.len().max(1))
                     .map(|p| p.code.to_string())
                     .unwrap_or_else(|| "INCA".into()),
-                office: office_code,
+                office: office_code.clone(),
                 topic,
                 citizen: format!(
                     "{}{}{:02}A{:02}H501{}",
@@ -95,11 +95,14 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 created_at,
                 updated_at: created_at,
                 version: 1,
-                clocks: vec![serde_json::json!({
-                    "kind": "resolution",
-                    "due_at": due.to_string(),
-                    "stop": null,
-                })],
+                clocks: vec![crate::api::ClockView {
+                    kind: crate::domain::sla::ClockKind::Resolution,
+                    office: office_code.clone(),
+                    state: crate::domain::sla::SlaState::Ok,
+                    due_at: Some(due),
+                    remaining_secs: 5 * 86_400,
+                    percent_used: 0,
+                }],
             }
         })
         .collect()

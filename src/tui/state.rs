@@ -124,12 +124,9 @@ pub enum SlaLevel {
     Met,
 }
 
-/// Reads the first open clock's `due_at` (wire JSON) until `domain::sla::countdown` is wired.
+/// The soonest due instant among the request's running clocks (the service computes them).
 pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
-    r.clocks
-        .iter()
-        .filter(|c| c.get("stop").is_none_or(|s| s.is_null()))
-        .find_map(|c| c.get("due_at")?.as_str()?.parse().ok())
+    r.clocks.iter().filter_map(|c| c.due_at).min()
 }
 
 pub fn sla_of(r: &RequestSummary, now: Timestamp) -> SlaLevel {

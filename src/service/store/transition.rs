@@ -15,8 +15,8 @@ use crate::domain::request::{
 pub struct StoredRequest {
     pub request: Request,
     pub appointments: Vec<Appointment>,
-    /// SLA clocks, opaque to the service until the SLA engine lands.
-    pub clocks: Vec<serde_json::Value>,
+    /// SLA clocks (`requests.clocks_json`), updated by [`apply`].
+    pub clocks: Vec<crate::domain::sla::Clock>,
 }
 
 /// Applies `transition` by `actor` at `now`: checks the status machine, records history,
@@ -42,7 +42,12 @@ pub fn apply(
         to,
         detail,
     });
-    // SLA clocks (issue 3) are updated here from (from, to, transition, now).
+    let event = crate::domain::sla::SlaEvent::Transition {
+        transition,
+        from,
+        to,
+    };
+    stored.clocks = crate::service::sla::after_event(&stored.clocks, &stored.request, event, now);
     Ok((from, to))
 }
 

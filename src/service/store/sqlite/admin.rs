@@ -262,7 +262,7 @@ pub fn import(tx: &Transaction<'_>, data: &Dataset, now: Timestamp) -> Result<()
             &StoredRequest {
                 request: request.clone(),
                 appointments: vec![],
-                clocks: vec![],
+                clocks: crate::service::sla::replay(request),
             },
         )?;
     }

@@ -232,19 +232,59 @@ pub fn queues(
         .map(String::from),
     );
     let mut out = Vec::with_capacity(ids.len());
+    let everything = (String::from("1 = 1"), Vec::new());
+    let (all_at_risk, all_breached) = risk_counts(tx, &scope, &everything, now)?;
     for id in ids {
-        let open = match queue_clause(&id, who, now)? {
-            Some(clause) => count(tx, &scope, &clause)?,
-            None => 0,
+        let (open, at_risk, breached) = match queue_clause(&id, who, now)? {
+            Some(clause) => {
+                let (at_risk, breached) = risk_counts(tx, &scope, &clause, now)?;
+                (count(tx, &scope, &clause)?, at_risk, breached)
+            }
+            None if id == QUEUE_AT_RISK => (all_at_risk, all_at_risk, 0),
+            None if id == QUEUE_BREACHED => (all_breached, 0, all_breached),
+            None => (0, 0, 0),
         };
         out.push(QueueCount {
             id,
             open,
-            at_risk: 0,
-            breached: 0,
+            at_risk,
+            breached,
         });
     }
     Ok(out)
+}
+
+/// Open requests of a queue whose clocks are at warning/critical, and past target, at `now`.
+fn risk_counts(
+    tx: &Transaction<'_>,
+    scope: &(String, Vec<Value>),
+    clause: &(String, Vec<Value>),
+    now: Timestamp,
+) -> Result<(u64, u64), StoreError> {
+    let sql = format!(
+        "SELECT r.status, r.clocks_json FROM requests r WHERE {} AND {} AND r.clocks_json <> '[]'",
+        scope.0, clause.0
+    );
+    let values = scope.1.iter().chain(clause.1.iter()).cloned();
+    let mut stmt = tx.prepare(&sql)?;
+    let mut rows = stmt.query(params_from_iter(values))?;
+    let (mut at_risk, mut breached) = (0u64, 0u64);
+    while let Some(row) = rows.next()? {
+        let status: String = row.get(0)?;
+        let Some(status) = crate::domain::request::Status::from_code(&status) else {
+            continue;
+        };
+        if !status.is_open() {
+            continue;
+        }
+        let clocks: String = row.get(1)?;
+        let clocks: Vec<crate::domain::sla::Clock> = serde_json::from_str(&clocks)?;
+        let views = crate::service::sla::views(&clocks, now);
+        let (risk, breach) = crate::service::sla::risk(status, &views);
+        at_risk += u64::from(risk);
+        breached += u64::from(breach);
+    }
+    Ok((at_risk, breached))
 }
 
 fn civil_today(now: Timestamp) -> jiff::civil::Date {

@@ -78,7 +78,10 @@ pub fn summary_from_row(row: &Row<'_>) -> Result<RequestSummary, StoreError> {
         created_at: from_micros(row.get(11)?)?,
         updated_at: from_micros(row.get(12)?)?,
         version: row.get::<_, i64>(13)? as u64,
-        clocks: serde_json::from_str(&clocks)?,
+        clocks: crate::service::sla::views(
+            &serde_json::from_str::<Vec<crate::domain::sla::Clock>>(&clocks)?,
+            jiff::Timestamp::now(),
+        ),
     })
 }
 
@@ -228,7 +231,7 @@ pub fn detail_for(who: &Operator, stored: &StoredRequest) -> RequestDetail {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
-            clocks: stored.clocks.clone(),
+            clocks: crate::service::sla::views(&stored.clocks, jiff::Timestamp::now()),
         },
         application_protocol: r.application_protocol.clone(),
         outcome: r.outcome,

@@ -195,7 +195,7 @@ fn create_request(
     }
     let id = next_request_id(tx, ctx.now)?;
     let author = actor(who);
-    let stored = StoredRequest {
+    let mut stored = StoredRequest {
         request: Request {
             id: id.clone(),
             patronato: patronato.clone(),
@@ -224,6 +224,7 @@ fn create_request(
         appointments: vec![],
         clocks: vec![],
     };
+    stored.clocks = crate::service::sla::replay(&stored.request);
     rows::save_request(tx, &stored)?;
     emit(
         tx,
