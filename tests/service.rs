@@ -699,7 +699,12 @@ async fn sse_resumes_exactly_from_last_event_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_acknowledged_before_kill_9_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, url) = spawn_serve(dir.path(), true);
+    // `serve --demo` seeds the full generated dataset; this test needs the starter citizens.
+    let starter = combipat::service::starter_dataset(7, jiff::Timestamp::now());
+    combipat::service::seed_demo(dir.path(), starter)
+        .await
+        .unwrap();
+    let (mut child, url) = spawn_serve(dir.path(), false);
     let creds = combipat::service::demo_credentials::load(dir.path()).unwrap();
     let patronato = creds.token(Role::Patronato).unwrap().to_string();
     let operator = creds.token(Role::Operator).unwrap().to_string();

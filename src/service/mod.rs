@@ -33,6 +33,17 @@ pub struct ServiceConfig {
     /// Seed an empty data dir with demo data and write `demo-credentials.toml`.
     pub demo: bool,
     pub demo_seed: u64,
+    /// What `demo` seeds; the realistic generated dataset unless a test asks for the starter one.
+    pub demo_data: DemoData,
+}
+
+/// The dataset `--demo` puts into an empty data dir.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoData {
+    /// `demo::generate(seed, size, now)`.
+    Generated(crate::demo::DemoSize),
+    /// The small hand-written [`starter_dataset`], for tests that rely on its fixed citizens.
+    Starter,
 }
 
 impl ServiceConfig {
@@ -42,11 +53,17 @@ impl ServiceConfig {
             data_dir: data_dir.into(),
             demo: false,
             demo_seed: DEFAULT_DEMO_SEED,
+            demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
         }
     }
 
     pub fn with_demo(mut self, demo: bool) -> Self {
         self.demo = demo;
+        self
+    }
+
+    pub fn with_demo_data(mut self, demo_data: DemoData) -> Self {
+        self.demo_data = demo_data;
         self
     }
 }
@@ -127,16 +144,27 @@ pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn Store>, ServiceError>
 }
 
 /// The dataset `--demo` seeds.
-pub fn demo_dataset(seed: u64, now: jiff::Timestamp) -> crate::demo::Dataset {
-    starter_dataset(seed, now)
+pub fn demo_dataset(data: DemoData, seed: u64, now: jiff::Timestamp) -> crate::demo::Dataset {
+    match data {
+        DemoData::Generated(size) => crate::demo::generate(seed, size, now),
+        DemoData::Starter => starter_dataset(seed, now),
+    }
 }
 
 pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError> {
     let store = open_store(&config.data_dir).await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
-            let dataset = demo_dataset(config.demo_seed, jiff::Timestamp::now());
-            Some(seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?)
+            let started = std::time::Instant::now();
+            let dataset = demo_dataset(config.demo_data, config.demo_seed, jiff::Timestamp::now());
+            let requests = dataset.requests.len();
+            let seeded = seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?;
+            tracing::info!(
+                requests,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "demo data seeded"
+            );
+            Some(seeded)
         } else {
             demo_credentials::load(&config.data_dir).ok()
         }

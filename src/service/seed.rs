@@ -1,8 +1,9 @@
 //! Seeding a data dir for demos: import a dataset, create one token per role, write the
 //! credentials file.
 //!
-//! [`starter_dataset`] is a small built-in dataset (3 offices, 8 citizens, 60 requests) used
-//! until `demo::generate` provides the full one.
+//! `serve --demo` seeds `demo::generate(seed, DemoSize::full(), now)`; [`starter_dataset`] is a
+//! small hand-written dataset (3 offices, 8 citizens, 60 requests) kept for tests that rely on
+//! its fixed citizens.
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use combipat::domain::roles::Role;
-use combipat::service::{self, DemoCredentials, RunningService, ServiceConfig};
+use combipat::service::{self, DemoCredentials, DemoData, RunningService, ServiceConfig};
 
 /// An in-process service seeded with demo data in a temporary data dir.
 pub struct TestService {
@@ -19,7 +19,9 @@ pub struct TestService {
 impl TestService {
     pub async fn demo() -> TestService {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = ServiceConfig::new(loopback(), dir.path()).with_demo(true);
+        let config = ServiceConfig::new(loopback(), dir.path())
+            .with_demo(true)
+            .with_demo_data(DemoData::Starter);
         let service = service::start(config).await.expect("service starts");
         let credentials = service.credentials().cloned().expect("demo credentials");
         TestService {
