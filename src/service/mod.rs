@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 pub mod demo_credentials;
 pub mod http;
 pub mod seed;
+pub mod ssh_source;
 pub mod store;
 
 pub use demo_credentials::{Credential, DemoCredentials};
