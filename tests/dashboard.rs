@@ -172,3 +172,58 @@ async fn http_dashboard_is_scoped_and_role_checked() {
 
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
+    let t = TestService::demo().await;
+    let body: DashboardResponse = get_as(&t, Role::Supervisor, "/v1/dashboard")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
+            .env_remove("COMBIPAT_SERVER")
+            .env_remove("COMBIPAT_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(
+        rows.len(),
+        body.dashboard.cells.len() + body.dashboard.office_totals.len()
+    );
+    let offices: Vec<&str> = body
+        .dashboard
+        .office_totals
+        .iter()
+        .map(|c| c.office.as_str())
+        .collect();
+    for row in rows {
+        let office = row.split(',').next().unwrap();
+        assert!(offices.contains(&office), "{row}");
+    }
+
+    // An operator's token is refused by the server, and the command says so.
+    let (url, token) = (t.service.base_url(), t.token(Role::Operator));
+    let refused = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    t.service.shutdown().await.unwrap();
+}

@@ -180,3 +180,114 @@ async fn read_only_session_cannot_change_anything() {
     // exec requests (commands) are refused: the endpoint runs no commands.
     srv.shutdown().await;
 }
+
+/// `combipat serve --demo --ssh`: the real binary serves each key's operator the figures of its
+/// own scope from the service's store.
+#[tokio::test]
+async fn serve_with_ssh_shows_the_store_figures_of_the_mapped_operator() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    use combipat::domain::roles::Role;
+    use combipat::service::demo_credentials;
+
+    let dir = tempfile::tempdir().unwrap();
+    let supervisor_key = key(21);
+    let operator_key = key(22);
+    // Usernames are only known once the demo data exists: seed it with a first run.
+    let seeded = Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seeded = KillOnDrop(seeded);
+    let mut lines = BufReader::new(seeded.0.stdout.take().unwrap()).lines();
+    lines.next().unwrap().unwrap();
+    drop(seeded);
+    let credentials = demo_credentials::load(dir.path()).unwrap();
+    let supervisor = credentials
+        .for_role(Role::Supervisor)
+        .unwrap()
+        .username
+        .clone();
+    let operator = credentials
+        .for_role(Role::Operator)
+        .unwrap()
+        .username
+        .clone();
+    let keys_file = dir.path().join("ssh-keys.toml");
+    std::fs::write(
+        &keys_file,
+        format!(
+            "[ssh]\n[[ssh.keys]]\nkey = \"{}\"\noperator = \"{supervisor}\"\n\
+             [[ssh.keys]]\nkey = \"{}\"\noperator = \"{operator}\"\n",
+            supervisor_key.public_key().to_openssh().unwrap(),
+            operator_key.public_key().to_openssh().unwrap(),
+        ),
+    )
+    .unwrap();
+
+    let child = Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--ssh",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .arg("--ssh-keys")
+        .arg(&keys_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let ssh_addr: std::net::SocketAddr = lines
+        .map(Result::unwrap)
+        .find_map(|l| {
+            l.strip_prefix("combipat ssh dashboard listening on ")
+                .map(str::to_string)
+        })
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let mut session = probe::connect(ssh_addr, supervisor_key, None, "xterm-256color", 160, 40)
+        .await
+        .unwrap();
+    assert!(
+        session
+            .read_until(WAIT, |b| String::from_utf8_lossy(b).contains("Cruscotto"))
+            .await,
+        "{}",
+        session.text()
+    );
+    let text = session.text();
+    assert!(
+        text.contains("Sede") || text.contains("Regione") || text.contains("Nazionale"),
+        "{text}"
+    );
+
+    let mut refused = probe::connect(ssh_addr, operator_key, None, "xterm-256color", 160, 40)
+        .await
+        .unwrap();
+    assert!(
+        refused
+            .read_until(WAIT, |b| String::from_utf8_lossy(b).contains("riservato"))
+            .await,
+        "{}",
+        refused.text()
+    );
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,9 +1,15 @@
 //! `combipat serve`: the central service (REST + server-sent events) on a data dir.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use color_eyre::eyre::WrapErr;
+
+use crate::service::ssh_source::StoreDashboardSource;
 use crate::service::{self, ServiceConfig};
+use crate::ssh::{SshServerConfig, SshSettings};
+use crate::tui::dashboard::text::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -19,10 +25,35 @@ pub struct ServeArgs {
     /// Seed of the demo data.
     #[arg(long, default_value_t = service::DEFAULT_DEMO_SEED)]
     pub seed: u64,
+    /// Also serve the cruscotto over SSH on this address (off unless given).
+    #[arg(long, value_name = "ADDR", requires = "ssh_keys")]
+    pub ssh: Option<SocketAddr>,
+    /// TOML file with the `[ssh]` section (keys → operators, limits); the configuration file
+    /// itself will do, other sections are ignored.
+    #[arg(long, value_name = "FILE")]
+    pub ssh_keys: Option<PathBuf>,
+}
+
+/// The part of a TOML file `--ssh-keys` reads.
+#[derive(Debug, serde::Deserialize)]
+struct SshSection {
+    ssh: SshSettings,
+}
+
+fn read_ssh_settings(path: &Path) -> color_eyre::Result<SshSettings> {
+    let text =
+        std::fs::read_to_string(path).wrap_err_with(|| format!("--ssh-keys {}", path.display()))?;
+    let section: SshSection =
+        toml::from_str(&text).wrap_err_with(|| format!("--ssh-keys {}", path.display()))?;
+    Ok(section.ssh)
 }
 
 pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
     init_tracing();
+    let ssh_settings = match &args.ssh_keys {
+        Some(path) => Some(read_ssh_settings(path)?),
+        None => None,
+    };
     super::runtime()?.block_on(async move {
         let config = ServiceConfig {
             demo_seed: args.seed,
@@ -36,14 +67,33 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
                 service::demo_credentials::path(&args.data_dir).display()
             );
         }
-        tokio::select! {
-            result = running.wait() => result?,
+        let ssh = match (args.ssh, ssh_settings) {
+            (Some(listen), Some(settings)) => {
+                let config = SshServerConfig {
+                    listen,
+                    data_dir: args.data_dir.clone(),
+                    settings,
+                    lang: Lang::It,
+                    no_color: std::env::var_os("NO_COLOR").is_some(),
+                };
+                let source = Arc::new(StoreDashboardSource::new(running.store()));
+                let server = crate::ssh::start(config, source).await?;
+                println!("combipat ssh dashboard listening on {}", server.addr());
+                Some(server)
+            }
+            _ => None,
+        };
+        let outcome = tokio::select! {
+            result = running.wait() => result.map_err(color_eyre::Report::from),
             _ = shutdown_signal() => {
                 eprintln!("shutting down");
-                running.shutdown().await?;
+                running.shutdown().await.map_err(color_eyre::Report::from)
             }
+        };
+        if let Some(server) = ssh {
+            server.shutdown().await;
         }
-        Ok(())
+        outcome
     })
 }
 

@@ -15,6 +15,7 @@ pub mod demo_credentials;
 pub mod http;
 pub mod seed;
 pub mod sla;
+pub mod ssh_source;
 pub mod store;
 
 pub use demo_credentials::{Credential, DemoCredentials};

@@ -138,6 +138,10 @@ pub trait Store: Send + Sync + 'static {
     /// The caller owning this (plain) bearer token, if it exists and is not revoked.
     async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError>;
 
+    /// The operator with this login name, if it exists (for identities decided elsewhere, e.g.
+    /// an SSH key mapped to an operator in the configuration).
+    async fn operator(&self, username: &str) -> Result<Option<Principal>, StoreError>;
+
     async fn list_requests(
         &self,
         who: &Principal,

@@ -67,6 +67,40 @@ pub fn principal_by_token_hash(
     }))
 }
 
+pub fn principal_by_username(
+    tx: &Transaction<'_>,
+    username: &str,
+) -> Result<Option<Operator>, StoreError> {
+    let row = tx
+        .query_row(
+            "SELECT full_name, role, office, region, patronato FROM operators WHERE username = ?1",
+            [username],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((full_name, role, office, region, patronato)) = row else {
+        return Ok(None);
+    };
+    let role = Role::from_code(&role)
+        .ok_or_else(|| StoreError::Task(format!("bad stored role {role:?}")))?;
+    Ok(Some(Operator {
+        username: username.to_string(),
+        full_name,
+        role,
+        office,
+        region,
+        patronato,
+    }))
+}
+
 fn insert_office(tx: &Transaction<'_>, office: &Office) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO offices (code, name, comune, province, region) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -198,6 +198,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn operator(&self, username: &str) -> Result<Option<Principal>, StoreError> {
+        let username = username.to_string();
+        self.read(move |tx| admin::principal_by_username(tx, &username))
+            .await
+    }
+
     async fn list_requests(
         &self,
         who: &Principal,

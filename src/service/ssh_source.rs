@@ -1,0 +1,47 @@
+//! The built-in SSH endpoint's [`DashboardSource`] over the service's store: each session sees
+//! the figures of its operator's scope, as `GET /v1/dashboard` would return them.
+
+use std::sync::Arc;
+
+use crate::api::dashboard::DashboardScope;
+use crate::service::http::dashboard::dashboard_for;
+use crate::service::store::Store;
+use crate::ssh::{DashboardSource, SourceView};
+
+pub struct StoreDashboardSource {
+    store: Arc<dyn Store>,
+}
+
+impl StoreDashboardSource {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        StoreDashboardSource { store }
+    }
+}
+
+#[async_trait::async_trait]
+impl DashboardSource for StoreDashboardSource {
+    async fn load(&self, operator: &str) -> Result<SourceView, String> {
+        let who = self
+            .store
+            .operator(operator)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("operatore sconosciuto: {operator}"))?;
+        let response = dashboard_for(self.store.as_ref(), &who, jiff::Timestamp::now())
+            .await
+            .map_err(|e| e.body.message)?;
+        Ok(SourceView {
+            dashboard: response.dashboard,
+            scope_label: scope_label(&response.scope),
+            role_can_write: who.role.is_inps_writer(),
+        })
+    }
+}
+
+fn scope_label(scope: &DashboardScope) -> String {
+    match scope {
+        DashboardScope::Office(code) => format!("Sede {code}"),
+        DashboardScope::Region(region) => format!("Regione {region}"),
+        DashboardScope::National => "Nazionale".to_string(),
+    }
+}
