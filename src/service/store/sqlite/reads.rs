@@ -261,9 +261,13 @@ fn risk_counts(
     clause: &(String, Vec<Value>),
     now: Timestamp,
 ) -> Result<(u64, u64), StoreError> {
+    // Closed requests cannot be at risk: leave them to SQLite rather than parsing their clocks.
     let sql = format!(
-        "SELECT r.status, r.clocks_json FROM requests r WHERE {} AND {} AND r.clocks_json <> '[]'",
-        scope.0, clause.0
+        "SELECT r.status, r.clocks_json FROM requests r \
+         WHERE {} AND {} AND r.status <> '{}' AND r.clocks_json <> '[]'",
+        scope.0,
+        clause.0,
+        crate::domain::request::Status::Chiusa.code()
     );
     let values = scope.1.iter().chain(clause.1.iter()).cloned();
     let mut stmt = tx.prepare(&sql)?;
