@@ -8,9 +8,13 @@ use std::sync::Arc;
 
 use color_eyre::eyre::{WrapErr, bail};
 
+use crate::client::{Client, ClientOptions};
+use crate::demo::simulate::{self, SimulateConfig};
 use crate::domain::registry;
+use crate::domain::roles::Role;
 use crate::i18n::Lang;
-use crate::tui::gateway::LocalGateway;
+use crate::service::{self, RunningService, ServiceConfig};
+use crate::tui::remote::ClientGateway;
 use crate::tui::state::{Operator, State};
 use crate::tui::view::Styles;
 
@@ -78,11 +82,6 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
             None => bail!("--lang: lingua non supportata '{code}' (usa it o en)"),
         },
     };
-    if args.server.is_some() {
-        bail!(
-            "--server: remote service support needs the HTTP client, not available in this build yet"
-        );
-    }
     let styles = match args.theme.as_deref() {
         Some("monochrome") => Styles::monochrome(),
         _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Styles::monochrome(),
@@ -91,26 +90,95 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let dir = data_dir(&args)?;
     init_file_log(&dir)?;
     let now = jiff::Timestamp::now();
+    let runtime = super::runtime()?;
+    let session = runtime.block_on(connect(&args, &dir))?;
     let me = Operator {
-        username: "demo.operatore".into(),
-        office: registry::offices()
-            .first()
-            .map(|o| o.code.to_string())
-            .unwrap_or_else(|| "RM01".into()),
+        username: session.me.username.clone(),
+        office: session.me.office.clone().unwrap_or_default(),
     };
-    let requests = crate::tui::fixture::requests(2_000, now, &me.office, &me.username);
-    let gateway = Arc::new(LocalGateway::new(&me.username, requests));
+    let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
-    state.demo = true;
+    state.demo = session.embedded.is_some();
     state.read_only = args.read_only;
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))
         .collect();
-    tracing::info!(dir = %dir.display(), "workstation starting (embedded demo)");
-    let runtime = super::runtime()?;
-    runtime
-        .block_on(crate::tui::app::run(state, styles, gateway))
-        .wrap_err("terminal error")?;
+    tracing::info!(dir = %dir.display(), "workstation starting");
+    let outcome = runtime.block_on(crate::tui::app::run(state, styles, gateway));
+    if let Some(embedded) = session.embedded {
+        let _ = embedded.stop.send(true);
+        if let Err(error) = runtime.block_on(embedded.service.shutdown()) {
+            tracing::warn!(%error, "embedded service shutdown");
+        }
+    }
+    outcome.wrap_err("terminal error")?;
     Ok(())
+}
+
+/// The service the workstation talks to, and who it is logged in as.
+struct Session {
+    client: Client,
+    me: crate::api::Me,
+    embedded: Option<Embedded>,
+}
+
+/// The in-process service of the embedded default, with its simulated patronati.
+struct Embedded {
+    service: RunningService,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
+/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic.
+async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::Result<Session> {
+    if let Some(url) = &args.server {
+        let Some(token) = &args.token else {
+            bail!("--server richiede --token");
+        };
+        let client = Client::new(url, token, ClientOptions::default())?;
+        let me = client.me().await.wrap_err("--server: login failed")?;
+        return Ok(Session {
+            client,
+            me,
+            embedded: None,
+        });
+    }
+    let service_dir = dir.join("service");
+    let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    let service = service::start(ServiceConfig::new(listen, service_dir.clone()).with_demo(true))
+        .await
+        .wrap_err("cannot start the embedded service")?;
+    let credentials = service::demo_credentials::load(&service_dir)
+        .wrap_err("cannot read the demo credentials")?;
+    let Some(token) = credentials.token(Role::Operator) else {
+        bail!("the demo credentials have no operator token");
+    };
+    let base_url = service.base_url();
+    let client = Client::new(&base_url, token, ClientOptions::default())?;
+    let me = client
+        .me()
+        .await
+        .wrap_err("embedded service: login failed")?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    if let Some(patronato) = credentials.token(Role::Patronato) {
+        let simulator = Client::new(&base_url, patronato, ClientOptions::default())?;
+        tokio::spawn(async move {
+            let config = SimulateConfig {
+                rate_per_minute: 6.0,
+                ..SimulateConfig::default()
+            };
+            let stop = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = simulate::run(&simulator, config, stop).await {
+                tracing::warn!(%error, "demo simulator stopped");
+            }
+        });
+    }
+    Ok(Session {
+        client,
+        me,
+        embedded: Some(Embedded { service, stop }),
+    })
 }

@@ -1,0 +1,81 @@
+//! The workstation's gateway to a real central service (embedded or remote), over HTTP.
+
+use async_trait::async_trait;
+
+use crate::api::{ActionBody, NewMessage, RequestDetail, RequestFilter, RequestSummary};
+use crate::client::{Client, ClientError, IdempotencyKey};
+use crate::domain::request::{MessageKind, RequestId};
+use crate::tui::gateway::{Gateway, GatewayError};
+
+/// Every call goes through `client::Client`; each user action gets one idempotency key, reused by
+/// the client's retries, so a retried write never lands twice.
+pub struct ClientGateway {
+    client: Client,
+}
+
+impl ClientGateway {
+    pub fn new(client: Client) -> Self {
+        ClientGateway { client }
+    }
+}
+
+fn gateway_error(error: ClientError, version: u64) -> GatewayError {
+    match error {
+        ClientError::Stale(_) => GatewayError::Stale { current: version },
+        ClientError::NotFound(_) => GatewayError::NotFound(error.to_string()),
+        other => GatewayError::Rejected(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Gateway for ClientGateway {
+    async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError> {
+        self.client
+            .list_all_requests(&RequestFilter {
+                limit: Some(500),
+                ..RequestFilter::default()
+            })
+            .await
+            .map_err(|e| gateway_error(e, 0))
+    }
+
+    async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError> {
+        self.client
+            .get_request(id)
+            .await
+            .map(|answer| answer.value)
+            .map_err(|e| gateway_error(e, 0))
+    }
+
+    async fn act(
+        &self,
+        id: &RequestId,
+        version: u64,
+        body: ActionBody,
+    ) -> Result<RequestSummary, GatewayError> {
+        self.client
+            .act(id, version, &body, &IdempotencyKey::new())
+            .await
+            .map(|answer| answer.value.summary)
+            .map_err(|e| gateway_error(e, version))
+    }
+
+    async fn message(
+        &self,
+        id: &RequestId,
+        version: u64,
+        kind: MessageKind,
+        body: String,
+    ) -> Result<RequestSummary, GatewayError> {
+        self.client
+            .add_message(
+                id,
+                &NewMessage { kind, body },
+                Some(version),
+                &IdempotencyKey::new(),
+            )
+            .await
+            .map(|answer| answer.value.summary)
+            .map_err(|e| gateway_error(e, version))
+    }
+}
