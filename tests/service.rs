@@ -559,6 +559,7 @@ async fn openapi_lists_every_path() {
         "/v1/dossiers/{codice_fiscale}",
         "/v1/events",
         "/v1/audit",
+        "/v1/calendar/{office}",
         "/v1/dashboard",
     ] {
         assert!(paths.contains_key(path), "{path} missing");
@@ -804,5 +805,45 @@ async fn sla_clocks_run_from_filing_and_pause_on_integration_request() {
     let listed = all_requests(&t, &operator, "", 100).await;
     let listed = listed.iter().find(|r| r.id == id).unwrap();
     assert_eq!(listed.clocks.len(), detail.summary.clocks.len());
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_lists_closing_days_with_reasons() {
+    let t = TestService::demo().await;
+    let operator = t.token(Role::Operator);
+    let resp = http()
+        .get(t.url("/v1/calendar/RM01?year=2026"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let days: Vec<combipat::api::ClosingDayView> = resp.json().await.unwrap();
+    // Rome: Saints Peter and Paul (Monday 29 June 2026) is the patron saint's day.
+    let patron = days
+        .iter()
+        .find(|d| d.date == "2026-06-29")
+        .expect("29 June closed");
+    assert!(!patron.reasons.is_empty());
+    assert!(days.iter().all(|d| d.date.starts_with("2026-")));
+    let unknown = http()
+        .get(t.url("/v1/calendar/XX99?year=2026"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let (status, body) = error_of(
+        http()
+            .get(t.url("/v1/calendar/RM01?year=1800"))
+            .bearer_auth(&operator)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "year");
     t.service.shutdown().await.unwrap();
 }

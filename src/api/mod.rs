@@ -132,6 +132,14 @@ pub struct RequestSummary {
     pub clocks: Vec<ClockView>,
 }
 
+/// `GET /v1/calendar/{office}`: a day the office is closed, with every reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClosingDayView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub reasons: Vec<String>,
+}
+
 /// One SLA clock of a request as the API returns it: `domain::sla::countdown` at response time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClockView {

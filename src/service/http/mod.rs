@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use crate::service::store::Store;
 
 pub mod audit;
+pub mod calendar;
 pub mod dashboard;
 pub mod dossiers;
 pub mod errors;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dossiers/{codice_fiscale}", get(dossiers::show))
         .route("/v1/events", get(events::stream))
         .route("/v1/audit", get(audit::list))
+        .route("/v1/calendar/{office}", get(calendar::closing_days))
         .route("/v1/dashboard", get(dashboard::show))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

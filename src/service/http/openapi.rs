@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, dashboard, dossiers, events, meta, requests};
+use super::{audit, calendar, dashboard, dossiers, events, meta, requests};
 
 struct BearerAuth;
 
@@ -37,6 +37,7 @@ impl Modify for BearerAuth {
         dossiers::show,
         events::stream,
         audit::list,
+        calendar::closing_days,
         dashboard::show,
     ),
     components(schemas(crate::api::EventEnvelope)),
