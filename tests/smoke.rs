@@ -57,9 +57,11 @@ fn starts_navigates_and_quits() {
         all.extend_from_slice(args);
         tmux(&all)
     };
-    let capture = |needle: &str| {
+    // The first start seeds the demo data (20,000 requests) into a fresh SQLite file: in a debug
+    // build on a busy CI machine that takes a while, hence the long first wait.
+    let capture_within = |needle: &str, tries: usize| {
         let mut screen = String::new();
-        for _ in 0..100 {
+        for _ in 0..tries {
             screen = socket(&["capture-pane", "-p", "-t", &target]).unwrap_or_default();
             if screen.contains(needle) {
                 return screen;
@@ -68,7 +70,8 @@ fn starts_navigates_and_quits() {
         }
         panic!("'{needle}' never appeared:\n{screen}");
     };
-    let screen = capture("DEMO");
+    let capture = |needle: &str| capture_within(needle, 100);
+    let screen = capture_within("DEMO", 3000);
     assert!(screen.contains("Code"), "{screen}");
     socket(&["send-keys", "-t", &target, "j", "j", "Enter"]);
     capture("Stato:");
