@@ -777,6 +777,25 @@ impl Generator {
         sim.act(self.now, at, by, Transition::Reply, None, message)
     }
 
+    fn patronato_message(
+        &mut self,
+        sim: &mut Sim,
+        by: &ActorRef,
+        at: Timestamp,
+        bodies: &[&str],
+    ) -> Option<()> {
+        let body = pick(&mut self.rng, bodies).to_string();
+        let message = Some((MessageKind::PatronatoMessage, body));
+        sim.act(
+            self.now,
+            at,
+            by,
+            Transition::PatronatoMessage,
+            None,
+            message,
+        )
+    }
+
     /// The life of one request, stopped wherever it reaches `now`.
     fn play(&mut self, sim: &mut Sim, spec: &Spec, patronato: &ActorRef) -> Option<()> {
         let speed = if spec.priority == Priority::Urgente {
@@ -840,16 +859,7 @@ impl Generator {
             )?;
             if self.chance(0.85) {
                 let at = self.later(sim.at, 24.0..240.0, 1.0);
-                let body = pick(&mut self.rng, texts::INTEGRATIONS_SENT).to_string();
-                let message = Some((MessageKind::PatronatoMessage, body));
-                sim.act(
-                    now,
-                    at,
-                    patronato,
-                    Transition::PatronatoMessage,
-                    None,
-                    message,
-                )?;
+                self.patronato_message(sim, patronato, at, texts::INTEGRATIONS_SENT)?;
             } else {
                 let at = self.later(sim.at, 480.0..720.0, 1.0);
                 return self.close(sim, &operator, at, Outcome::IntegrazioneNonPervenuta);
@@ -859,16 +869,7 @@ impl Generator {
         self.reply(sim, &operator, at, spec.topic)?;
         if self.chance(0.14) {
             let at = self.later(sim.at, 24.0..144.0, 1.0);
-            let body = pick(&mut self.rng, texts::FOLLOW_UPS).to_string();
-            let message = Some((MessageKind::PatronatoMessage, body));
-            sim.act(
-                now,
-                at,
-                patronato,
-                Transition::PatronatoMessage,
-                None,
-                message,
-            )?;
+            self.patronato_message(sim, patronato, at, texts::FOLLOW_UPS)?;
             let at = self.later(sim.at, 4.0..96.0, speed);
             self.reply(sim, &operator, at, spec.topic)?;
         }
