@@ -63,6 +63,25 @@ impl DashStyles {
         }
     }
 
+    /// The workstation's styles applied to the cruscotto, so it follows the chosen theme.
+    pub fn from_workstation(styles: &crate::tui::view::Styles) -> Self {
+        use crate::tui::state::SlaLevel;
+        let sla = |level: SlaLevel| styles.sla[level as usize];
+        DashStyles {
+            base: styles.base,
+            title: styles.header,
+            header: styles.header,
+            selection: styles.selection,
+            muted: styles.muted,
+            at_risk: sla(SlaLevel::Warning),
+            breached: sla(SlaLevel::Breached),
+            paused: sla(SlaLevel::Paused),
+            ok: sla(SlaLevel::Ok),
+            badge: styles.demo_badge,
+            ascii: false,
+        }
+    }
+
     /// Picks styles for a terminal type and the `NO_COLOR` convention, without querying it.
     pub fn for_terminal(term: &str, no_color: bool) -> Self {
         let mut styles = if no_color || term.starts_with("vt100") || term == "dumb" {
