@@ -30,7 +30,7 @@ fn draw(width: u16, height: u16, styles: &DashStyles) -> TestBackend {
     terminal
         .draw(|frame| {
             let area = frame.area();
-            combipat::tui::dashboard::render(frame, area, &mut state, styles)
+            combipat::tui::dashboard::render(frame, area, &state, styles)
         })
         .unwrap();
     terminal.backend().clone()
@@ -239,8 +239,8 @@ use combipat::tui::gateway::Gateway;
 use combipat::tui::headless::Headless;
 use combipat::tui::remote::ClientGateway;
 use combipat::tui::state::{Operator, Queue, State};
+use combipat::tui::theme::Theme;
 use combipat::tui::update::{Effect, Msg};
-use combipat::tui::view::Styles;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -276,7 +276,7 @@ impl Station {
         let mut state = State::new(combipat::i18n::Lang::It, operator, jiff::Timestamp::now());
         state.data_dir = Some(data_dir.to_path_buf());
         let mut station = Station {
-            h: Headless::new(state, 200, 50, Styles::dark()),
+            h: Headless::new(state, 200, 50, Theme::default()),
             gateway,
             ran: Vec::new(),
         };
@@ -477,7 +477,10 @@ fn workstation_cruscotto_snapshots_at_two_sizes_dark_and_monochrome() {
         dashboard: demo_dashboard(7, now).unwrap(),
     };
     for (width, height) in [(80, 24), (200, 50)] {
-        for (name, styles) in [("dark", Styles::dark()), ("mono", Styles::monochrome())] {
+        for (name, styles) in [
+            ("dark", Theme::from_sources("dark", None).0),
+            ("mono", Theme::from_sources("monochrome", None).0),
+        ] {
             let me = Operator {
                 username: "lbianchi".into(),
                 office: "RM01".into(),

@@ -63,21 +63,19 @@ impl DashStyles {
         }
     }
 
-    /// The workstation's styles applied to the cruscotto, so it follows the chosen theme.
-    pub fn from_workstation(styles: &crate::tui::view::Styles) -> Self {
-        use crate::tui::state::SlaLevel;
-        let sla = |level: SlaLevel| styles.sla[level as usize];
+    /// The workstation's theme applied to the cruscotto, so it follows the user's choice.
+    pub fn from_theme(theme: &crate::tui::theme::Theme) -> Self {
         DashStyles {
-            base: styles.base,
-            title: styles.header,
-            header: styles.header,
-            selection: styles.selection,
-            muted: styles.muted,
-            at_risk: sla(SlaLevel::Warning),
-            breached: sla(SlaLevel::Breached),
-            paused: sla(SlaLevel::Paused),
-            ok: sla(SlaLevel::Ok),
-            badge: styles.demo_badge,
+            base: theme.base,
+            title: theme.title,
+            header: theme.header,
+            selection: theme.selection,
+            muted: theme.muted,
+            at_risk: theme.sla_warning,
+            breached: theme.sla_breached,
+            paused: theme.sla_paused,
+            ok: theme.chart_primary,
+            badge: theme.read_only_badge,
             ascii: false,
         }
     }
