@@ -267,6 +267,9 @@ pub struct State {
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
     pub offline: bool,
+    /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
+    /// to `keymap::Context::Dashboard`.
+    pub dashboard: Option<crate::tui::dashboard::DashboardState>,
     pub quit: bool,
 }
 
