@@ -118,6 +118,8 @@ pub fn haystack(r: &RequestSummary) -> String {
 
 #[derive(Debug, Clone, Default)]
 pub struct ListIndex {
+    /// The operator `Facts::mine` and `Facts::unassigned_here` refer to.
+    me: Operator,
     facts: Vec<Facts>,
     haystacks: Vec<String>,
     /// For each sort key, every request index in that order.
@@ -144,6 +146,7 @@ impl ListIndex {
                 .push(i as u32);
         }
         ListIndex {
+            me: me.clone(),
             haystacks: requests.iter().map(haystack).collect(),
             by_id: requests
                 .iter()
@@ -155,6 +158,11 @@ impl ListIndex {
             facts,
             levels: Vec::new(),
         }
+    }
+
+    /// Whether the index describes `count` requests seen by `me`.
+    pub fn fits(&self, count: usize, me: &Operator) -> bool {
+        self.facts.len() == count && self.me == *me
     }
 
     pub fn len(&self) -> usize {

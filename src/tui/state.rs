@@ -81,11 +81,11 @@ impl Queue {
     }
 
     pub fn contains(&self, r: &RequestSummary, me: &Operator, now: Timestamp) -> bool {
-        self.holds(&Facts::of(r, me), now.as_second())
+        self.holds(r, &Facts::of(r, me), now.as_second())
     }
 
-    /// [`Queue::contains`] on precomputed facts, `now` in UTC seconds.
-    pub fn holds(&self, f: &Facts, now: i64) -> bool {
+    /// [`Queue::contains`] with `r`'s precomputed facts, `now` in UTC seconds.
+    pub fn holds(&self, r: &RequestSummary, f: &Facts, now: i64) -> bool {
         let open = f.status.is_open();
         match self {
             Queue::Mine => open && f.mine,
@@ -102,7 +102,7 @@ impl Queue {
             Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
             Queue::All => open,
             Queue::Cell { office, topic } => {
-                open && r.office == *office && topic.is_none_or(|t| r.topic == t)
+                open && r.office == *office && topic.is_none_or(|t| f.topic == t)
             }
         }
     }
@@ -278,8 +278,8 @@ pub struct State {
     pub requests: Vec<RequestSummary>,
     /// Precomputed facts, sort orders, lookups and filter levels over `requests`.
     index: ListIndex,
-    /// `now` (UTC seconds) and `me` the queue counts were computed at.
-    counted_at: Option<(i64, Operator)>,
+    /// `now` (UTC seconds), `me` and the queues the counts were computed for.
+    counted_at: Option<(i64, Operator, Vec<Queue>)>,
     pub queues: Vec<Queue>,
     pub queue_counts: Vec<usize>,
     pub queue_cursor: usize,
@@ -345,7 +345,7 @@ impl State {
         let counts_fresh = self
             .counted_at
             .as_ref()
-            .is_some_and(|(at, me)| *at == now && *me == self.me);
+            .is_some_and(|(at, me, queues)| *at == now && *me == self.me && *queues == self.queues);
         match position {
             Some(i) => {
                 if self.detail.as_ref().is_some_and(|d| {
@@ -428,10 +428,10 @@ impl State {
         }
     }
 
-    /// Rebuilds the index if `requests` was replaced or edited without going through
-    /// [`State::set_requests`] / [`State::upsert`] (a length mismatch is the visible sign).
+    /// Rebuilds the index if `requests` was replaced without [`State::set_requests`] /
+    /// [`State::upsert`] (a length mismatch is the visible sign) or `me` changed.
     fn sync_index(&mut self) {
-        if self.index.len() != self.requests.len() {
+        if !self.index.fits(self.requests.len(), &self.me) {
             self.index = ListIndex::build(&self.requests, &self.me);
             self.counted_at = None;
         }
@@ -443,18 +443,18 @@ impl State {
         for i in 0..self.index.len() {
             self.count_one(i, true);
         }
-        self.counted_at = Some((now, self.me.clone()));
+        self.counted_at = Some((now, self.me.clone(), self.queues.clone()));
     }
 
     /// Adds (or removes) request `i` to the counts of the queues holding it.
     fn count_one(&mut self, i: usize, add: bool) {
         let now = self.now.as_second();
-        let Some(facts) = self.index.facts(i) else {
+        let (Some(facts), Some(r)) = (self.index.facts(i), self.requests.get(i)) else {
             return;
         };
         self.queue_counts.resize(self.queues.len(), 0);
         for (queue, count) in self.queues.iter().zip(self.queue_counts.iter_mut()) {
-            if queue.holds(facts, now) {
+            if queue.holds(r, facts, now) {
                 *count = if add {
                     *count + 1
                 } else {
@@ -471,13 +471,16 @@ impl State {
         let query = self.filter.to_lowercase();
         let now = self.now.as_second();
         let marks = (!query.is_empty()).then(|| self.index.matching(&query));
-        let index = &self.index;
+        let (index, requests) = (&self.index, &self.requests);
         self.visible = index
             .order(self.sort)
             .iter()
             .map(|&i| i as usize)
             .filter(|&i| marks.as_ref().is_none_or(|m| m[i]))
-            .filter(|&i| index.facts(i).is_some_and(|f| queue.holds(f, now)))
+            .filter(|&i| match (requests.get(i), index.facts(i)) {
+                (Some(r), Some(f)) => queue.holds(r, f, now),
+                _ => false,
+            })
             .collect();
         self.clamp_cursor();
     }
