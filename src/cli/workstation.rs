@@ -100,7 +100,9 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
-    state.read_only = args.read_only;
+    // Auditors only ever read, whatever the flags say.
+    state.read_only = args.read_only || session.me.role == Role::Auditor;
+    state.data_dir = Some(dir.clone());
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::tui::gateway::Gateway;
+use crate::tui::gateway::{Gateway, GatewayError};
 use crate::tui::headless::{dispatch_key, list_height};
 use crate::tui::live;
 use crate::tui::state::State;
@@ -94,6 +94,8 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 update(state, msg)
             }
             _ = tick.tick() => {
+                // The cruscotto's clock shows seconds; the diff repaints only changed cells.
+                dirty |= state.dashboard.is_some();
                 update(state, Msg::Tick(jiff::Timestamp::now()))
             }
             _ = frame_timer.tick() => {
@@ -244,10 +246,32 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 Err(e) => live::refused(gateway, &id, e, Some(kept)).await,
             }
         }
+        Effect::LoadDashboard => match gateway.dashboard().await {
+            Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
+            Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],
+            Err(e) => vec![live::failed(e)],
+        },
+        Effect::WriteFile { path, contents } => match write_whole(&path, &contents).await {
+            Ok(()) => vec![Msg::Exported(path)],
+            Err(e) => vec![Msg::Failed {
+                message: format!("{}: {e}", path.display()),
+                stale: false,
+            }],
+        },
         Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
             vec![]
         }
     }
+}
+
+/// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.
+async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let partial = path.with_extension("partial");
+    tokio::fs::write(&partial, contents).await?;
+    tokio::fs::rename(&partial, path).await
 }
 
 fn done_key(body: &crate::api::ActionBody) -> &'static str {
