@@ -349,12 +349,7 @@ fn other_requests(
             .filter(|o| o.id != r.id && o.status.is_open())
             .take(OTHER_REQUESTS)
             .collect(),
-        None => state
-            .requests
-            .iter()
-            .filter(|o| o.citizen == r.citizen && o.id != r.id && o.status.is_open())
-            .take(OTHER_REQUESTS)
-            .collect(),
+        None => state.other_open_requests(r, OTHER_REQUESTS),
     };
     if others.is_empty() {
         return;

@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod headless;
 pub mod input;
 pub mod keymap;
+mod list_index;
 pub mod live;
 pub mod remote;
 pub mod state;
