@@ -196,7 +196,9 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
-    state.read_only = settings.read_only;
+    // Auditors only ever read, whatever the flags and the config say.
+    state.read_only = settings.read_only || session.me.role == Role::Auditor;
+    state.data_dir = Some(dir.clone());
     state.keymap = keymap;
     state.canned = settings.canned;
     state.offices = registry::offices()

@@ -91,6 +91,8 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 update(state, msg)
             }
             _ = tick.tick() => {
+                // The cruscotto's clock shows seconds; the diff repaints only changed cells.
+                dirty |= state.dashboard.is_some();
                 update(state, Msg::Tick(jiff::Timestamp::now()))
             }
             _ = frame_timer.tick() => {
@@ -249,10 +251,32 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 Err(e) => vec![failed(e)],
             }
         }
+        Effect::LoadDashboard => match gateway.dashboard().await {
+            Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
+            Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::WriteFile { path, contents } => match write_whole(&path, &contents).await {
+            Ok(()) => vec![Msg::Exported(path)],
+            Err(e) => vec![Msg::Failed {
+                message: format!("{}: {e}", path.display()),
+                stale: false,
+            }],
+        },
         Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
             vec![]
         }
     }
+}
+
+/// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.
+async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let partial = path.with_extension("partial");
+    tokio::fs::write(&partial, contents).await?;
+    tokio::fs::rename(&partial, path).await
 }
 
 fn done_key(body: &crate::api::ActionBody) -> &'static str {

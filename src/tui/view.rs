@@ -66,6 +66,18 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
             banner_area,
         );
     }
+    if let Some(dashboard) = &state.dashboard {
+        // The cruscotto takes the panes and the hint line; status bar and dialogs stay.
+        let cruscotto = Rect {
+            height: body.height + hints.height,
+            ..body
+        };
+        let dash_styles = crate::tui::dashboard::DashStyles::from_theme(theme);
+        crate::tui::dashboard::render(frame, cruscotto, dashboard, &dash_styles);
+        draw_status(state, frame, status, theme);
+        draw_dialog(state, frame, area, theme);
+        return;
+    }
     let wide = area.width >= 120;
     let sidebar = if area.width >= 100 { 28 } else { 22 };
     let [queues_area, main] =
@@ -115,11 +127,11 @@ fn draw_queues(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         .enumerate()
         .take(inner.height as usize)
         .map(|(i, q)| {
-            let label = t(state.lang, &q.label_key());
+            let label = q.label(state.lang);
             let count = state.queue_counts.get(i).copied().unwrap_or(0).to_string();
             let room = width.saturating_sub(count.len() + 1);
             let line = Line::from(vec![
-                Span::styled(format!("{:<room$} ", truncate(label, room)), theme.sidebar),
+                Span::styled(format!("{:<room$} ", truncate(&label, room)), theme.sidebar),
                 Span::styled(count, theme.sidebar_count),
             ]);
             if i == state.queue_cursor {

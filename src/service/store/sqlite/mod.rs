@@ -24,6 +24,7 @@ use crate::domain::roles::Operator;
 
 mod admin;
 mod journal;
+mod presence;
 mod reads;
 mod rows;
 mod writes;
@@ -249,6 +250,18 @@ impl Store for SqliteStore {
     ) -> Result<Dossier, StoreError> {
         let (who, cf) = (who.clone(), codice_fiscale.to_string());
         self.write_tx(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now))
+            .await
+    }
+
+    async fn announce_presence(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+        activity: crate::api::PresenceActivity,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (who, id) = (who.clone(), id.clone());
+        self.write_tx(move |tx| presence::announce(tx, &who, &id, activity, now))
             .await
     }
 
