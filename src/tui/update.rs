@@ -256,7 +256,6 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         }
         "sort_cycle" => {
             state.sort = state.sort.next();
-            state.invalidate_filter();
             state.refilter();
             vec![]
         }
@@ -416,7 +415,6 @@ fn no_selection(state: &mut State, name: &str) -> Vec<Effect> {
 fn switch_queue(state: &mut State) {
     state.cursor = 0;
     state.scroll = 0;
-    state.invalidate_filter();
     state.refilter();
 }
 
@@ -609,7 +607,6 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Enter => {}
                 KeyCode::Backspace => {
                     state.filter.pop();
-                    state.invalidate_filter();
                     state.refilter();
                     state.mode = Mode::Filter;
                 }
