@@ -1,12 +1,17 @@
 //! What the workstation needs from the central service. The runner executes `Effect`s through
 //! this trait; [`crate::tui::remote::ClientGateway`] implements it over `client::Client`.
+//! [`LocalGateway`] keeps requests in memory, applying the domain status machine and version
+//! checks like the service, for tests and tools that need no service.
+
+use std::sync::Mutex;
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 
 use crate::api::dashboard::DashboardResponse;
 use crate::api::{ActionBody, Dossier, PresenceActivity, RequestDetail, RequestSummary};
 use crate::client::EventStream;
-use crate::domain::request::{MessageKind, RequestId};
+use crate::domain::request::{MessageKind, RequestId, Transition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -56,5 +61,149 @@ pub trait Gateway: Send + Sync {
     /// service behind them have none.
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         Err(GatewayError::Rejected("cruscotto non disponibile".into()))
+    }
+}
+/// In-memory gateway over a fixed request list, acting as `operator`.
+pub struct LocalGateway {
+    operator: String,
+    requests: Mutex<Vec<RequestSummary>>,
+}
+
+impl LocalGateway {
+    pub fn new(operator: &str, requests: Vec<RequestSummary>) -> Self {
+        LocalGateway {
+            operator: operator.to_string(),
+            requests: Mutex::new(requests),
+        }
+    }
+
+    /// Applies `change` to the request if `version` is current, then bumps the version.
+    fn with(
+        &self,
+        id: &RequestId,
+        version: u64,
+        change: impl FnOnce(&mut RequestSummary) -> Result<(), GatewayError>,
+    ) -> Result<RequestSummary, GatewayError> {
+        let mut requests = self
+            .requests
+            .lock()
+            .map_err(|_| GatewayError::Rejected("store poisoned".into()))?;
+        let r = requests
+            .iter_mut()
+            .find(|r| &r.id == id)
+            .ok_or_else(|| GatewayError::NotFound(id.as_str().into()))?;
+        if r.version != version {
+            return Err(GatewayError::Stale);
+        }
+        change(r)?;
+        r.version += 1;
+        r.updated_at = Timestamp::now();
+        Ok(r.clone())
+    }
+}
+
+fn transition(r: &mut RequestSummary, t: Transition) -> Result<(), GatewayError> {
+    r.status = r
+        .status
+        .apply(t)
+        .map_err(|e| GatewayError::Rejected(e.to_string()))?;
+    Ok(())
+}
+
+#[async_trait]
+impl Gateway for LocalGateway {
+    async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError> {
+        self.requests
+            .lock()
+            .map(|r| r.clone())
+            .map_err(|_| GatewayError::Rejected("store poisoned".into()))
+    }
+
+    async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|r| &r.id == id)
+            .map(bare_detail)
+            .ok_or_else(|| GatewayError::NotFound(id.as_str().into()))
+    }
+
+    async fn act(
+        &self,
+        id: &RequestId,
+        version: u64,
+        body: ActionBody,
+    ) -> Result<RequestDetail, GatewayError> {
+        let me = self.operator.clone();
+        self.with(id, version, |r| {
+            match &body {
+                ActionBody::Take => {
+                    transition(r, Transition::Take)?;
+                    r.assignee = Some(me);
+                }
+                ActionBody::Release => {
+                    transition(r, Transition::Release)?;
+                    r.assignee = None;
+                }
+                ActionBody::Assign { assignee } => {
+                    transition(r, Transition::Assign)?;
+                    r.assignee = Some(assignee.clone());
+                }
+                ActionBody::Forward { office, .. } => {
+                    transition(r, Transition::Forward)?;
+                    r.office = office.clone();
+                    r.assignee = None;
+                }
+                ActionBody::Close { .. } => transition(r, Transition::Close)?,
+                ActionBody::Reopen { .. } => transition(r, Transition::Reopen)?,
+                ActionBody::Tag { tag } => {
+                    if !r.tags.contains(tag) {
+                        r.tags.push(tag.clone());
+                    }
+                }
+                ActionBody::Untag { tag } => r.tags.retain(|t| t != tag),
+                ActionBody::BookAppointment { .. } => {}
+            }
+            Ok(())
+        })
+        .map(bare_detail)
+    }
+
+    async fn message(
+        &self,
+        id: &RequestId,
+        version: u64,
+        kind: MessageKind,
+        _body: String,
+    ) -> Result<RequestDetail, GatewayError> {
+        self.with(id, version, |r| {
+            transition(r, kind.transition())?;
+            Ok(())
+        })
+        .map(bare_detail)
+    }
+
+    async fn dossier(&self, codice_fiscale: &str) -> Result<Dossier, GatewayError> {
+        Err(GatewayError::NotFound(codice_fiscale.into()))
+    }
+
+    async fn announce(
+        &self,
+        _id: &RequestId,
+        _activity: PresenceActivity,
+    ) -> Result<(), GatewayError> {
+        Ok(())
+    }
+}
+
+/// A summary as a detail with no thread or history (all the in-memory gateway keeps).
+fn bare_detail(summary: RequestSummary) -> RequestDetail {
+    RequestDetail {
+        summary,
+        application_protocol: None,
+        outcome: None,
+        thread: vec![],
+        history: vec![],
+        appointments: vec![],
     }
 }
