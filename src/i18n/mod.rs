@@ -232,8 +232,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("sort.priority", "priorità", "priority"),
     (
         "banner.stale",
-        "La richiesta è cambiata: premi r per aggiornare",
-        "This request changed: press r to refresh",
+        "La richiesta è cambiata: premi {key} per aggiornare",
+        "This request changed: press {key} to refresh",
     ),
     (
         "banner.offline",
