@@ -506,7 +506,8 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
     assert!(row.citizen_name.is_some());
     assert_eq!(f.h.state.queue_counts[unassigned], count_before - 1);
     assert!(f.h.state.detail_stale);
-    assert!(f.screen().contains(t(Lang::En, "banner.stale")));
+    let screen = f.screen();
+    assert!(screen.contains("This request changed: press"), "{screen}");
     // Leaving: the presence entry goes away at once.
     f.rt.block_on(colleague.announce_presence(&id, PresenceActivity::Left))
         .unwrap();

@@ -282,8 +282,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("sort.priority", "priorità", "priority"),
     (
         "banner.stale",
-        "La richiesta è stata cambiata da altri: Ctrl-R per ricaricare",
-        "This request was changed by someone else: Ctrl-R to reload",
+        "La richiesta è cambiata: premi {key} per aggiornare",
+        "This request changed: press {key} to refresh",
     ),
     (
         "banner.offline",

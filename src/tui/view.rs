@@ -57,15 +57,17 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
     ])
     .areas(area);
     if banner {
-        let key = if state.offline {
-            "banner.offline"
+        let text = if state.offline {
+            t(state.lang, "banner.offline").to_string()
         } else {
-            "banner.stale"
+            // Name the key the active keymap binds to `refresh`, not a fixed one.
+            let refresh = state
+                .keymap
+                .key_for(input::context(state), "refresh")
+                .unwrap_or_else(|| ":refresh".into());
+            tf(state.lang, "banner.stale", &[("key", &refresh)])
         };
-        frame.render_widget(
-            Paragraph::new(t(state.lang, key)).style(theme.banner),
-            banner_area,
-        );
+        frame.render_widget(Paragraph::new(text).style(theme.banner), banner_area);
     }
     if let Some(dashboard) = &state.dashboard {
         // The cruscotto takes the panes and the hint line; status bar and dialogs stay.
