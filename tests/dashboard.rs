@@ -30,7 +30,7 @@ fn draw(width: u16, height: u16, styles: &DashStyles) -> TestBackend {
     terminal
         .draw(|frame| {
             let area = frame.area();
-            combipat::tui::dashboard::render(frame, area, &mut state, styles)
+            combipat::tui::dashboard::render(frame, area, &state, styles)
         })
         .unwrap();
     terminal.backend().clone()
@@ -226,4 +226,275 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
     .unwrap();
     assert!(!refused.status.success());
     t.service.shutdown().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cruscotto inside the workstation (`D`), over a real service.
+
+use std::sync::Arc;
+
+use combipat::client::{Client, ClientOptions};
+use combipat::tui::app::perform;
+use combipat::tui::gateway::Gateway;
+use combipat::tui::headless::Headless;
+use combipat::tui::remote::ClientGateway;
+use combipat::tui::state::{Operator, Queue, State};
+use combipat::tui::theme::Theme;
+use combipat::tui::update::{Effect, Msg};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn shift(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT)
+}
+
+/// A workstation logged in with `role`'s demo token, its list loaded from the service.
+struct Station {
+    h: Headless,
+    gateway: Arc<dyn Gateway>,
+    /// Every effect run so far (to prove that nothing was written).
+    ran: Vec<Effect>,
+}
+
+impl Station {
+    async fn login(t: &TestService, role: Role, data_dir: &std::path::Path) -> Station {
+        let client = Client::new(
+            &t.service.base_url(),
+            &t.token(role),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let me = client.me().await.unwrap();
+        let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(client));
+        let operator = Operator {
+            username: me.username,
+            office: me.office.unwrap_or_default(),
+        };
+        let mut state = State::new(combipat::i18n::Lang::It, operator, jiff::Timestamp::now());
+        state.data_dir = Some(data_dir.to_path_buf());
+        let mut station = Station {
+            h: Headless::new(state, 200, 50, Theme::default()),
+            gateway,
+            ran: Vec::new(),
+        };
+        station.h.effects.push(Effect::Refresh);
+        station.settle().await;
+        station
+    }
+
+    async fn settle(&mut self) {
+        while !self.h.effects.is_empty() {
+            for effect in std::mem::take(&mut self.h.effects) {
+                self.ran.push(effect.clone());
+                for msg in perform(effect, self.gateway.as_ref()).await {
+                    self.h.send(msg);
+                }
+            }
+        }
+        self.h.draw();
+    }
+
+    async fn press(&mut self, keys: &[KeyEvent]) {
+        for k in keys {
+            self.h.press(*k);
+        }
+        self.settle().await;
+    }
+}
+
+fn combipat_csv(url: String, token: String) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
+        .env_remove("COMBIPAT_SERVER")
+        .env_remove("COMBIPAT_TOKEN")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workstation_d_opens_the_cruscotto_enter_drills_down_e_exports() {
+    let t = TestService::demo().await;
+    let exports = tempfile::tempdir().unwrap();
+    let mut s = Station::login(&t, Role::Supervisor, exports.path()).await;
+    assert!(!s.h.state.requests.is_empty());
+
+    s.press(&[shift('D')]).await;
+    let server: DashboardResponse = get_as(&t, Role::Supervisor, "/v1/dashboard")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let dashboard = s.h.state.dashboard.as_ref().expect("D opens the cruscotto");
+    // The figures are the server's (computed a moment apart: compare all but the instant).
+    let mut figures = dashboard.figures.clone();
+    figures.generated_at = server.dashboard.generated_at;
+    assert_eq!(figures, server.dashboard);
+    let screen = s.h.screen();
+    assert!(screen.contains("Cruscotto"), "{screen}");
+    let first_office = &server.dashboard.office_totals[0].office;
+    assert!(screen.contains(first_office.as_str()), "{screen}");
+
+    // `e` writes the table as `combipat dashboard --csv` prints it for the same data.
+    s.press(&[key(KeyCode::Char('e'))]).await;
+    let written: Vec<_> = std::fs::read_dir(exports.path().join("exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0].extension().unwrap(), "csv");
+    let exported = std::fs::read_to_string(&written[0]).unwrap();
+    let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
+    let printed = tokio::task::spawn_blocking(move || combipat_csv(url, token))
+        .await
+        .unwrap();
+    assert_eq!(exported, printed);
+    let message =
+        s.h.state
+            .dashboard
+            .as_ref()
+            .unwrap()
+            .message
+            .clone()
+            .unwrap();
+    assert!(
+        message.contains(&written[0].display().to_string()),
+        "{message}"
+    );
+
+    // Enter on the second row (a cell with a topic) shows that queue in the list.
+    s.press(&[key(KeyCode::Down), key(KeyCode::Enter)]).await;
+    assert!(s.h.state.dashboard.is_none(), "Enter leaves the cruscotto");
+    let cell = dashboard_row(&server.dashboard, 1);
+    let topic = cell.topic.expect("row 1 is an office × topic cell");
+    assert_eq!(
+        s.h.state.current_queue(),
+        &Queue::Cell {
+            office: cell.office.clone(),
+            topic: Some(topic)
+        }
+    );
+    let shown: Vec<_> =
+        s.h.state
+            .visible
+            .iter()
+            .map(|&i| &s.h.state.requests[i])
+            .collect();
+    assert_eq!(shown.len(), cell.open as usize);
+    assert!(
+        shown
+            .iter()
+            .all(|r| r.office == cell.office && r.topic == topic && r.status.is_open())
+    );
+
+    // D again, then Esc returns to the workstation.
+    s.press(&[shift('D')]).await;
+    assert!(s.h.state.dashboard.is_some());
+    s.press(&[key(KeyCode::Esc)]).await;
+    assert!(s.h.state.dashboard.is_none());
+    t.service.shutdown().await.unwrap();
+}
+
+/// Row `index` of the table as the cruscotto orders it (cells of an office, then its total).
+fn dashboard_row(
+    dashboard: &combipat::api::dashboard::Dashboard,
+    index: usize,
+) -> combipat::api::dashboard::CellFigures {
+    let state = DashboardState::new(dashboard.clone(), String::new(), true, Lang::It);
+    state.rows()[index].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_cruscotto_refuses_every_write_key_and_palette_command() {
+    let t = TestService::demo().await;
+    let exports = tempfile::tempdir().unwrap();
+    let mut s = Station::login(&t, Role::Supervisor, exports.path()).await;
+    s.h.state.read_only = true;
+    s.press(&[shift('D')]).await;
+    assert!(s.h.state.dashboard.as_ref().unwrap().read_only);
+    let before = s.ran.len();
+    // Write keys of the workstation: take, reply, close, forward, assign, note, reopen, undo…
+    for c in ['t', 'r', 'c', 'f', 'a', 'n', 'i', '#', 'b', 'u', 'p'] {
+        s.press(&[key(KeyCode::Char(c))]).await;
+        let d = s.h.state.dashboard.as_ref().expect("still open");
+        assert_eq!(
+            d.message.as_deref(),
+            Some("Sola lettura: l'azione non è consentita"),
+            "key {c}"
+        );
+    }
+    for c in ['T', 'C', 'F', 'O', 'R'] {
+        s.press(&[shift(c)]).await;
+        assert!(s.h.state.dashboard.is_some(), "key {c}");
+    }
+    // The palette: `:` then a write command by name.
+    let mut palette = vec![key(KeyCode::Char(':'))];
+    palette.extend("bulk_close".chars().map(|c| key(KeyCode::Char(c))));
+    palette.push(key(KeyCode::Enter));
+    s.press(&palette).await;
+    assert_eq!(
+        s.h.state.dashboard.as_ref().unwrap().message.as_deref(),
+        Some("Sola lettura: l'azione non è consentita")
+    );
+    let writes: Vec<_> = s.ran[before..]
+        .iter()
+        .filter(|e| matches!(e, Effect::Act { .. } | Effect::Message { .. }))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_are_told_the_cruscotto_is_not_theirs() {
+    let t = TestService::demo().await;
+    let exports = tempfile::tempdir().unwrap();
+    let mut s = Station::login(&t, Role::Operator, exports.path()).await;
+    s.press(&[shift('D')]).await;
+    assert!(s.h.state.dashboard.is_none());
+    let notice = s.h.state.notice.clone().expect("a message");
+    assert!(notice.error);
+    assert!(
+        notice.text.contains("riservato a supervisori e auditor"),
+        "{}",
+        notice.text
+    );
+    t.service.shutdown().await.unwrap();
+}
+
+#[test]
+fn workstation_cruscotto_snapshots_at_two_sizes_dark_and_monochrome() {
+    let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+    let response = DashboardResponse {
+        scope: DashboardScope::Region("Lazio".into()),
+        dashboard: demo_dashboard(7, now).unwrap(),
+    };
+    for (width, height) in [(80, 24), (200, 50)] {
+        for (name, styles) in [
+            ("dark", Theme::from_sources("dark", None).0),
+            ("mono", Theme::from_sources("monochrome", None).0),
+        ] {
+            let me = Operator {
+                username: "lbianchi".into(),
+                office: "RM01".into(),
+            };
+            let mut state = State::new(combipat::i18n::Lang::It, me, now);
+            state.demo = true;
+            let mut h = Headless::new(state, width, height, styles);
+            h.send(Msg::DashboardLoaded(Box::new(response.clone())));
+            h.press(key(KeyCode::Down));
+            h.draw();
+            let backend = h.terminal.backend().clone();
+            insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                insta::assert_snapshot!(format!("workstation_dashboard_{width}x{height}_{name}"), backend);
+            });
+        }
+    }
 }

@@ -10,8 +10,8 @@ use combipat::tui::fixture;
 use combipat::tui::gateway::{Gateway, LocalGateway};
 use combipat::tui::headless::Headless;
 use combipat::tui::state::{Operator, State};
+use combipat::tui::theme::Theme;
 use combipat::tui::update::{Msg, UNDO_SECONDS};
-use combipat::tui::view::Styles;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::{SignedDuration, Timestamp};
 
@@ -47,7 +47,7 @@ impl Flow {
             .build()
             .unwrap();
         Flow {
-            h: Headless::new(state, 160, 48, Styles::dark()),
+            h: Headless::new(state, 160, 48, Theme::default()),
             gateway,
             rt,
         }

@@ -6,7 +6,7 @@ use combipat::i18n::Lang;
 use combipat::tui::fixture;
 use combipat::tui::headless::Headless;
 use combipat::tui::state::{Operator, State};
-use combipat::tui::view::Styles;
+use combipat::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn now() -> jiff::Timestamp {
@@ -70,7 +70,10 @@ fn scenarios() -> Vec<(&'static str, Vec<KeyEvent>)> {
 #[test]
 fn every_view_and_dialog() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
-        for (theme, styles) in [("dark", Styles::dark()), ("mono", Styles::monochrome())] {
+        for (theme, styles) in [
+            ("dark", Theme::from_sources("dark", None).0),
+            ("mono", Theme::from_sources("monochrome", None).0),
+        ] {
             for (name, keys) in scenarios() {
                 let mut headless = Headless::new(state(), w, h, styles.clone());
                 // Start from "Tutte aperte" so the list is populated at any size.
@@ -104,7 +107,7 @@ fn hostile_text_renders_inert() {
     s.queue_cursor = s.queues.len() - 1;
     s.invalidate_filter();
     s.refilter();
-    let mut h = Headless::new(s, 160, 48, Styles::dark());
+    let mut h = Headless::new(s, 160, 48, Theme::default());
     h.draw();
     let screen = h.screen();
     assert!(!screen.contains('\u{1b}'));

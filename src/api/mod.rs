@@ -259,3 +259,31 @@ pub struct AuditEntry {
     /// Hex SHA-256 of the previous entry's hash and this entry's fields.
     pub hash: String,
 }
+
+/// What an operator is doing with a request, announced by `POST /v1/requests/{id}/presence`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceActivity {
+    Viewing,
+    Replying,
+    /// No longer looking at the request: others drop the entry at once.
+    Left,
+}
+
+/// `POST /v1/requests/{id}/presence`. Repeat at least every 30 s while it holds; readers
+/// drop an entry not renewed for about 60 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceBody {
+    pub activity: PresenceActivity,
+}
+
+/// `data` of a `presence` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceEvent {
+    /// Login name of who announced it.
+    pub user: String,
+    /// Display name.
+    pub name: String,
+    pub activity: PresenceActivity,
+}

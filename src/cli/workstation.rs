@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use crate::service::{self, RunningService, ServiceConfig};
 use crate::tui::remote::ClientGateway;
 use crate::tui::state::{Operator, State};
-use crate::tui::view::Styles;
+use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct WorkstationArgs {
@@ -82,11 +82,12 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
             None => bail!("--lang: lingua non supportata '{code}' (usa it o en)"),
         },
     };
-    let styles = match args.theme.as_deref() {
-        Some("monochrome") => Styles::monochrome(),
-        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Styles::monochrome(),
-        _ => Styles::dark(),
-    };
+    let config_dir = crate::config::paths::config_dir();
+    let (theme, theme_diagnostics) = Theme::load(
+        args.theme.as_deref().unwrap_or("dark"),
+        config_dir.as_deref(),
+        Theme::no_color_from_env(),
+    );
     let dir = data_dir(&args)?;
     init_file_log(&dir)?;
     let now = jiff::Timestamp::now();
@@ -99,13 +100,18 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
-    state.read_only = args.read_only;
+    // Auditors only ever read, whatever the flags say.
+    state.read_only = args.read_only || session.me.role == Role::Auditor;
+    state.data_dir = Some(dir.clone());
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))
         .collect();
     tracing::info!(dir = %dir.display(), "workstation starting");
-    let outcome = runtime.block_on(crate::tui::app::run(state, styles, gateway));
+    for diagnostic in &theme_diagnostics {
+        tracing::warn!(%diagnostic, "theme");
+    }
+    let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
     if let Some(embedded) = session.embedded {
         let _ = embedded.stop.send(true);
         if let Err(error) = runtime.block_on(embedded.service.shutdown()) {

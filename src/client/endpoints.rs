@@ -8,8 +8,8 @@ use super::transport::Call;
 use super::{Client, ClientError, IdempotencyKey};
 use crate::api::dashboard::{DashboardResponse, QualityQuery, QualityReport};
 use crate::api::{
-    ActionBody, AuditEntry, Dossier, Me, NewMessage, NewRequest, Page, QueueCount, RequestDetail,
-    RequestFilter, RequestSummary,
+    ActionBody, AuditEntry, Dossier, Me, NewMessage, NewRequest, Page, PresenceActivity,
+    PresenceBody, QueueCount, RequestDetail, RequestFilter, RequestSummary,
 };
 use crate::domain::request::RequestId;
 
@@ -147,6 +147,20 @@ impl Client {
         let mut call = Call::post(url, action, key)?;
         call.if_match = Some(version);
         versioned_detail(&self.execute(call).await?)
+    }
+
+    /// `POST /v1/requests/{id}/presence`: tells other operators that the caller is viewing,
+    /// replying to, or has left the request. Repeating it is harmless, so it is retried.
+    pub async fn announce_presence(
+        &self,
+        id: &RequestId,
+        activity: PresenceActivity,
+    ) -> Result<(), ClientError> {
+        let url = self.url(&["v1", "requests", id.as_str(), "presence"]);
+        let key = IdempotencyKey::new();
+        let call = Call::post(url, &PresenceBody { activity }, &key)?;
+        self.execute(call).await?;
+        Ok(())
     }
 
     /// `GET /v1/dossiers/{codice_fiscale}`: the citizen's dossier (the read is audited).

@@ -219,6 +219,32 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Azione non disponibile qui",
         "Action not available here",
     ),
+    ("queue.cell", "Cella del cruscotto", "Dashboard cell"),
+    (
+        "dashboard.loading",
+        "Caricamento del cruscotto…",
+        "Loading the dashboard…",
+    ),
+    (
+        "dashboard.forbidden",
+        "Cruscotto riservato a supervisori e auditor: {reason}",
+        "The dashboard is for supervisors and auditors: {reason}",
+    ),
+    (
+        "dashboard.forbidden_demo",
+        "Cruscotto riservato a supervisori e auditor. Demo: avviare `combipat dashboard` (accesso come supervisore demo)",
+        "The dashboard is for supervisors and auditors. Demo: run `combipat dashboard` (logs in as the demo supervisor)",
+    ),
+    (
+        "dashboard.no_data_dir",
+        "Esportazione non disponibile: nessuna cartella dati",
+        "Export not available: no data directory",
+    ),
+    (
+        "dashboard.exported",
+        "Esportato in {path}",
+        "Exported to {path}",
+    ),
     ("dialog.confirm", "Conferma", "Confirm"),
     (
         "dialog.confirm_hint",

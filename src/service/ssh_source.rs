@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::api::dashboard::DashboardScope;
 use crate::service::http::dashboard::dashboard_for;
 use crate::service::store::Store;
 use crate::ssh::{DashboardSource, SourceView};
+use crate::tui::dashboard::text::{Lang, scope_label};
 
 pub struct StoreDashboardSource {
     store: Arc<dyn Store>,
@@ -32,16 +32,8 @@ impl DashboardSource for StoreDashboardSource {
             .map_err(|e| e.body.message)?;
         Ok(SourceView {
             dashboard: response.dashboard,
-            scope_label: scope_label(&response.scope),
+            scope_label: scope_label(&response.scope, Lang::It),
             role_can_write: who.role.is_inps_writer(),
         })
-    }
-}
-
-fn scope_label(scope: &DashboardScope) -> String {
-    match scope {
-        DashboardScope::Office(code) => format!("Sede {code}"),
-        DashboardScope::Region(region) => format!("Regione {region}"),
-        DashboardScope::National => "Nazionale".to_string(),
     }
 }

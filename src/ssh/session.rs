@@ -209,7 +209,7 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
         if dirty {
             let drawn = terminal.draw(|frame| {
                 let area = frame.area();
-                crate::tui::dashboard::render(frame, area, &mut state, &styles);
+                crate::tui::dashboard::render(frame, area, &state, &styles);
             });
             if drawn.is_err() {
                 break;

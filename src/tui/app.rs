@@ -16,8 +16,9 @@ use tokio::sync::mpsc;
 use crate::tui::gateway::{Gateway, GatewayError};
 use crate::tui::headless::{dispatch_key, list_height};
 use crate::tui::state::State;
+use crate::tui::theme::Theme;
 use crate::tui::update::{Effect, Msg, update};
-use crate::tui::view::{Styles, view};
+use crate::tui::view::view;
 
 /// At most one frame per this interval; further changes only mark the screen dirty.
 const FRAME: Duration = Duration::from_millis(16);
@@ -43,23 +44,19 @@ fn enter_terminal() -> io::Result<()> {
 }
 
 /// Runs the workstation until `quit`. The terminal is restored on return and on panic.
-pub async fn run(mut state: State, styles: Styles, gateway: Arc<dyn Gateway>) -> io::Result<()> {
+pub async fn run(mut state: State, theme: Theme, gateway: Arc<dyn Gateway>) -> io::Result<()> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         previous_hook(info);
     }));
     enter_terminal()?;
-    let result = event_loop(&mut state, &styles, gateway).await;
+    let result = event_loop(&mut state, &theme, gateway).await;
     restore_terminal();
     result
 }
 
-async fn event_loop(
-    state: &mut State,
-    styles: &Styles,
-    gateway: Arc<dyn Gateway>,
-) -> io::Result<()> {
+async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>) -> io::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     // The only terminal query, at start-up.
     let size = terminal.size()?;
@@ -94,12 +91,14 @@ async fn event_loop(
                 update(state, msg)
             }
             _ = tick.tick() => {
+                // The cruscotto's clock shows seconds; the diff repaints only changed cells.
+                dirty |= state.dashboard.is_some();
                 update(state, Msg::Tick(jiff::Timestamp::now()))
             }
             _ = frame_timer.tick() => {
                 if dirty {
                     queue!(io::stdout(), BeginSynchronizedUpdate)?;
-                    terminal.draw(|frame| view(state, frame, styles))?;
+                    terminal.draw(|frame| view(state, frame, theme))?;
                     execute!(io::stdout(), EndSynchronizedUpdate)?;
                     dirty = false;
                 }
@@ -252,10 +251,32 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 Err(e) => vec![failed(e)],
             }
         }
+        Effect::LoadDashboard => match gateway.dashboard().await {
+            Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
+            Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],
+            Err(e) => vec![failed(e)],
+        },
+        Effect::WriteFile { path, contents } => match write_whole(&path, &contents).await {
+            Ok(()) => vec![Msg::Exported(path)],
+            Err(e) => vec![Msg::Failed {
+                message: format!("{}: {e}", path.display()),
+                stale: false,
+            }],
+        },
         Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
             vec![]
         }
     }
+}
+
+/// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.
+async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let partial = path.with_extension("partial");
+    tokio::fs::write(&partial, contents).await?;
+    tokio::fs::rename(&partial, path).await
 }
 
 fn done_key(body: &crate::api::ActionBody) -> &'static str {

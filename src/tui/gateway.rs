@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use crate::api::dashboard::DashboardResponse;
 use crate::api::{ActionBody, RequestDetail, RequestSummary};
 use crate::domain::request::{MessageKind, RequestId, Transition};
 
@@ -17,6 +18,9 @@ pub enum GatewayError {
     Stale { current: u64 },
     #[error("request {0} not found")]
     NotFound(String),
+    /// The caller's role may not do this (HTTP 403), e.g. an operator opening the cruscotto.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Rejected(String),
 }
@@ -38,6 +42,11 @@ pub trait Gateway: Send + Sync {
         kind: MessageKind,
         body: String,
     ) -> Result<RequestSummary, GatewayError>;
+    /// Cruscotto figures for the caller's scope (`GET /v1/dashboard`). Gateways without a
+    /// service behind them have none.
+    async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
+        Err(GatewayError::Rejected("cruscotto non disponibile".into()))
+    }
 }
 
 /// In-memory gateway over a fixed request list, acting as `operator`.

@@ -8,8 +8,9 @@ use ratatui::backend::TestBackend;
 
 use crate::tui::input::fallback_lookup;
 use crate::tui::state::State;
+use crate::tui::theme::Theme;
 use crate::tui::update::{Effect, Msg, update, wants_raw_keys};
-use crate::tui::view::{Styles, view};
+use crate::tui::view::view;
 
 /// Rows of the request table for a terminal `height` (banner, borders, header, hints, status).
 pub fn list_height(height: u16) -> usize {
@@ -30,13 +31,13 @@ pub fn dispatch_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 pub struct Headless {
     pub state: State,
     pub terminal: Terminal<TestBackend>,
-    pub styles: Styles,
+    pub theme: Theme,
     /// Effects produced so far, in order, for the caller to run or inspect.
     pub effects: Vec<Effect>,
 }
 
 impl Headless {
-    pub fn new(mut state: State, width: u16, height: u16, styles: Styles) -> Self {
+    pub fn new(mut state: State, width: u16, height: u16, theme: Theme) -> Self {
         update(
             &mut state,
             Msg::Resize {
@@ -50,7 +51,7 @@ impl Headless {
         Headless {
             state,
             terminal,
-            styles,
+            theme,
             effects: Vec::new(),
         }
     }
@@ -67,8 +68,8 @@ impl Headless {
 
     /// Renders one frame.
     pub fn draw(&mut self) {
-        let (state, styles) = (&self.state, &self.styles);
-        if let Err(never) = self.terminal.draw(|frame| view(state, frame, styles)) {
+        let (state, theme) = (&self.state, &self.theme);
+        if let Err(never) = self.terminal.draw(|frame| view(state, frame, theme)) {
             match never {}
         }
     }

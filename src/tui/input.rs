@@ -36,6 +36,7 @@ pub fn fallback_lookup(pane: Pane, key: &KeyEvent) -> Option<&'static str> {
         (KeyCode::Char('A'), _) => "select_all",
         (KeyCode::Char('x'), _) => "clear_selection",
         (KeyCode::Char('D'), _) => "dashboard",
+        (KeyCode::Char('e'), _) => "export_csv",
         (KeyCode::Char('t'), _) => "take",
         (KeyCode::Char('l'), _) if pane != Pane::Detail => "release",
         (KeyCode::Char('a'), _) => "assign",

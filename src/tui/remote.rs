@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::api::dashboard::DashboardResponse;
 use crate::api::{ActionBody, NewMessage, RequestDetail, RequestFilter, RequestSummary};
 use crate::client::{Client, ClientError, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId};
@@ -23,6 +24,7 @@ fn gateway_error(error: ClientError, version: u64) -> GatewayError {
     match error {
         ClientError::Stale(_) => GatewayError::Stale { current: version },
         ClientError::NotFound(_) => GatewayError::NotFound(error.to_string()),
+        ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
         other => GatewayError::Rejected(other.to_string()),
     }
 }
@@ -77,5 +79,12 @@ impl Gateway for ClientGateway {
             .await
             .map(|answer| answer.value.summary)
             .map_err(|e| gateway_error(e, version))
+    }
+
+    async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
+        self.client
+            .dashboard()
+            .await
+            .map_err(|e| gateway_error(e, 0))
     }
 }

@@ -30,6 +30,12 @@ pub enum Queue {
     Breached,
     ClosedToday,
     All,
+    /// Open requests of one office × topic (topic `None`: the whole office), opened by drilling
+    /// down from the cruscotto.
+    Cell {
+        office: String,
+        topic: Option<Topic>,
+    },
 }
 
 impl Queue {
@@ -57,6 +63,21 @@ impl Queue {
             Queue::Breached => "queue.breached".into(),
             Queue::ClosedToday => "queue.closed_today".into(),
             Queue::All => "queue.all".into(),
+            Queue::Cell { .. } => "queue.cell".into(),
+        }
+    }
+
+    /// The label shown in the sidebar and the palette.
+    pub fn label(&self, lang: Lang) -> String {
+        match self {
+            Queue::Cell { office, topic } => {
+                let topic = match topic {
+                    Some(t) => crate::i18n::t(lang, &format!("topic.{}", t.code())),
+                    None => crate::i18n::t(lang, "queue.all"),
+                };
+                format!("{} · {topic}", crate::domain::sanitize::inline(office, 8))
+            }
+            other => crate::i18n::t(lang, &other.label_key()).to_string(),
         }
     }
 
@@ -75,6 +96,9 @@ impl Queue {
                 r.status == Status::Chiusa && now.as_second() - r.updated_at.as_second() < 86_400
             }
             Queue::All => open,
+            Queue::Cell { office, topic } => {
+                open && r.office == *office && topic.is_none_or(|t| r.topic == t)
+            }
         }
     }
 }
@@ -267,6 +291,11 @@ pub struct State {
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
     pub offline: bool,
+    /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
+    /// to `keymap::Context::Dashboard`.
+    pub dashboard: Option<crate::tui::dashboard::DashboardState>,
+    /// Where exports are written (`<data dir>/exports`); none: exports are refused.
+    pub data_dir: Option<std::path::PathBuf>,
     pub quit: bool,
 }
 

@@ -9,6 +9,7 @@ use crate::api::{ActionBody, AppointmentMode, RequestDetail, RequestSummary};
 use crate::domain::request::{MessageKind, Outcome, RequestId};
 use crate::i18n::{t, tf};
 use crate::tui::action::{COMMANDS, command};
+use crate::tui::dashboard;
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, State,
 };
@@ -47,6 +48,12 @@ pub enum Msg {
         kind: InputKind,
         text: String,
     },
+    /// Cruscotto figures for the `dashboard` action (or its refresh).
+    DashboardLoaded(Box<crate::api::dashboard::DashboardResponse>),
+    /// The service refused the cruscotto (HTTP 403), with its reason.
+    DashboardRefused(String),
+    /// An export was written to this file.
+    Exported(std::path::PathBuf),
 }
 
 /// Work for the runner; results come back as `Msg`s.
@@ -70,6 +77,13 @@ pub enum Effect {
         initial: String,
     },
     Refresh,
+    /// `GET /v1/dashboard` through the gateway.
+    LoadDashboard,
+    /// Writes an export (whole file or nothing).
+    WriteFile {
+        path: std::path::PathBuf,
+        contents: String,
+    },
     Suspend,
     Quit,
 }
@@ -85,7 +99,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DialogKey(key) => dialog_key(state, key),
         Msg::Tick(now) => {
             state.now = now;
-            commit_due(state)
+            let mut effects = commit_due(state);
+            effects.extend(dashboard::embed::tick(state));
+            effects
         }
         Msg::Resize { list_height } => {
             state.list_height = list_height.max(1);
@@ -128,6 +144,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::EditorText { kind, text } => submit_input(state, kind, text),
+        Msg::DashboardLoaded(response) => {
+            dashboard::embed::loaded(state, *response);
+            vec![]
+        }
+        Msg::DashboardRefused(reason) => {
+            dashboard::embed::refused(state, &reason);
+            vec![]
+        }
+        Msg::Exported(path) => {
+            dashboard::embed::exported(state, &path);
+            vec![]
+        }
     }
 }
 
@@ -149,6 +177,9 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     let Some(spec) = command(name) else {
         return vec![];
     };
+    if let Some(effects) = dashboard::embed::command(state, spec) {
+        return effects;
+    }
     if spec.writes && state.read_only {
         notice(state, "error.read_only", true);
         return vec![];
@@ -255,7 +286,8 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             effects.extend(state.current().map(|r| Effect::LoadDetail(r.id.clone())));
             effects
         }
-        "dashboard" | "export_csv" => {
+        "dashboard" => dashboard::embed::open(state),
+        "export_csv" => {
             notice(state, "error.context", true);
             vec![]
         }
@@ -459,7 +491,7 @@ fn palette_items(state: &State) -> Vec<PickItem> {
         })
         .collect();
     items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {
-        label: format!("queue  {}", t(state.lang, &q.label_key())),
+        label: format!("queue  {}", q.label(state.lang)),
         value: format!("queue:{i}"),
     }));
     items

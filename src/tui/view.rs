@@ -1,8 +1,8 @@
-//! `view(&State, &mut Frame, &Styles)`: a pure function of the state. Only visible rows are built.
+//! `view(&State, &mut Frame, &Theme)`: a pure function of the state. Only visible rows are built.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 
@@ -15,84 +15,17 @@ use crate::tui::action::COMMANDS;
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
 };
+use crate::tui::theme::Theme;
 
-/// Styles used by the view. Interim until `tui::theme::Theme` (owner tuiconf) lands.
-#[derive(Debug, Clone)]
-pub struct Styles {
-    pub base: Style,
-    pub border: Style,
-    pub border_focused: Style,
-    pub header: Style,
-    pub selection: Style,
-    pub status_bar: Style,
-    pub demo_badge: Style,
-    pub banner: Style,
-    pub error: Style,
-    pub muted: Style,
-    pub urgent: Style,
-    pub sla: [Style; 7],
-}
-
-impl Styles {
-    pub fn dark() -> Self {
-        let fg = |c| Style::default().fg(c);
-        Styles {
-            base: Style::default(),
-            border: fg(Color::DarkGray),
-            border_focused: fg(Color::Cyan),
-            header: Style::default().add_modifier(Modifier::BOLD),
-            selection: Style::default().add_modifier(Modifier::REVERSED),
-            status_bar: Style::default().bg(Color::Blue).fg(Color::White),
-            demo_badge: Style::default()
-                .bg(Color::Yellow)
-                .fg(Color::Black)
-                .add_modifier(Modifier::BOLD),
-            banner: Style::default().bg(Color::Magenta).fg(Color::White),
-            error: fg(Color::Red).add_modifier(Modifier::BOLD),
-            muted: fg(Color::DarkGray),
-            urgent: fg(Color::Red).add_modifier(Modifier::BOLD),
-            sla: [
-                fg(Color::Gray),
-                fg(Color::Green),
-                fg(Color::Yellow),
-                fg(Color::LightRed),
-                fg(Color::Red).add_modifier(Modifier::BOLD),
-                fg(Color::Blue),
-                fg(Color::DarkGray),
-            ],
-        }
-    }
-
-    /// No colour at all: meaning carried by symbols and modifiers (NO_COLOR).
-    pub fn monochrome() -> Self {
-        let plain = Style::default();
-        let bold = plain.add_modifier(Modifier::BOLD);
-        Styles {
-            base: plain,
-            border: plain,
-            border_focused: bold,
-            header: bold.add_modifier(Modifier::UNDERLINED),
-            selection: plain.add_modifier(Modifier::REVERSED),
-            status_bar: plain.add_modifier(Modifier::REVERSED),
-            demo_badge: bold,
-            banner: bold.add_modifier(Modifier::REVERSED),
-            error: bold,
-            muted: plain.add_modifier(Modifier::DIM),
-            urgent: bold,
-            sla: [
-                plain,
-                plain,
-                bold,
-                bold,
-                bold.add_modifier(Modifier::UNDERLINED),
-                plain,
-                plain,
-            ],
-        }
-    }
-
-    fn sla(&self, level: SlaLevel) -> Style {
-        self.sla[level as usize]
+fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
+    match level {
+        SlaLevel::Unknown => theme.muted,
+        SlaLevel::Ok => theme.sla_ok,
+        SlaLevel::Warning => theme.sla_warning,
+        SlaLevel::Critical => theme.sla_critical,
+        SlaLevel::Breached => theme.sla_breached,
+        SlaLevel::Paused => theme.sla_paused,
+        SlaLevel::Met => theme.sla_met,
     }
 }
 
@@ -109,7 +42,7 @@ fn sla_symbol(level: SlaLevel) -> &'static str {
 }
 
 /// Draws the whole screen.
-pub fn view(state: &State, frame: &mut Frame, styles: &Styles) {
+pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
     let area = frame.area();
     let banner = state.detail_stale || state.offline;
     let [banner_area, body, hints, status] = Layout::vertical([
@@ -126,49 +59,61 @@ pub fn view(state: &State, frame: &mut Frame, styles: &Styles) {
             "banner.stale"
         };
         frame.render_widget(
-            Paragraph::new(t(state.lang, key)).style(styles.banner),
+            Paragraph::new(t(state.lang, key)).style(theme.banner),
             banner_area,
         );
+    }
+    if let Some(dashboard) = &state.dashboard {
+        // The cruscotto takes the panes and the hint line; status bar and dialogs stay.
+        let cruscotto = Rect {
+            height: body.height + hints.height,
+            ..body
+        };
+        let dash_styles = crate::tui::dashboard::DashStyles::from_theme(theme);
+        crate::tui::dashboard::render(frame, cruscotto, dashboard, &dash_styles);
+        draw_status(state, frame, status, theme);
+        draw_dialog(state, frame, area, theme);
+        return;
     }
     let wide = area.width >= 120;
     let sidebar = if area.width >= 100 { 28 } else { 22 };
     let [queues_area, main] =
         Layout::horizontal([Constraint::Length(sidebar), Constraint::Min(20)]).areas(body);
-    draw_queues(state, frame, queues_area, styles);
+    draw_queues(state, frame, queues_area, theme);
     if wide {
         let [list, detail] =
             Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
                 .areas(main);
-        draw_list(state, frame, list, styles);
-        draw_detail(state, frame, detail, styles);
+        draw_list(state, frame, list, theme);
+        draw_detail(state, frame, detail, theme);
     } else if state.focus == Pane::Detail {
-        draw_detail(state, frame, main, styles);
+        draw_detail(state, frame, main, theme);
     } else {
-        draw_list(state, frame, main, styles);
+        draw_list(state, frame, main, theme);
     }
-    draw_hints(state, frame, hints, styles);
-    draw_status(state, frame, status, styles);
-    draw_dialog(state, frame, area, styles);
+    draw_hints(state, frame, hints, theme);
+    draw_status(state, frame, status, theme);
+    draw_dialog(state, frame, area, theme);
 }
 
-fn pane_block<'a>(state: &State, pane: Pane, title: String, styles: &Styles) -> Block<'a> {
+fn pane_block<'a>(state: &State, pane: Pane, title: String, theme: &Theme) -> Block<'a> {
     let style = if state.focus == pane {
-        styles.border_focused
+        theme.border_focused
     } else {
-        styles.border
+        theme.border
     };
     Block::default()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(title, styles.header))
+        .title(Span::styled(title, theme.title))
 }
 
-fn draw_queues(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_queues(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = pane_block(
         state,
         Pane::Queues,
         t(state.lang, "pane.queues").into(),
-        styles,
+        theme,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -179,16 +124,18 @@ fn draw_queues(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
         .enumerate()
         .take(inner.height as usize)
         .map(|(i, q)| {
-            let label = t(state.lang, &q.label_key());
+            let label = q.label(state.lang);
             let count = state.queue_counts.get(i).copied().unwrap_or(0).to_string();
             let room = width.saturating_sub(count.len() + 1);
-            let text = format!("{:<room$} {count}", truncate(label, room));
-            let style = if i == state.queue_cursor {
-                styles.selection
+            let line = Line::from(vec![
+                Span::styled(format!("{:<room$} ", truncate(&label, room)), theme.sidebar),
+                Span::styled(count, theme.sidebar_count),
+            ]);
+            if i == state.queue_cursor {
+                line.style(theme.selection)
             } else {
-                styles.base
-            };
-            Line::styled(text, style)
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -237,7 +184,7 @@ fn due_text(state: &State, r: &RequestSummary) -> String {
     }
 }
 
-fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let queue = t(state.lang, &state.current_queue().label_key());
     let mut title = format!(
         "{} · {} ({}) · {} {}",
@@ -250,7 +197,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
     if !state.filter.is_empty() || state.mode == Mode::Filter {
         title.push_str(&format!(" · /{}", inline(&state.filter, 40)));
     }
-    let block = pane_block(state, Pane::List, title, styles);
+    let block = pane_block(state, Pane::List, title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let wide = inner.width >= 90;
@@ -270,10 +217,10 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
             };
             let sla = Span::styled(
                 format!("{mark}{} {}", sla_symbol(level), due_text(state, r)),
-                styles.sla(level),
+                sla_style(theme, level),
             );
             let priority = match r.priority {
-                Priority::Urgente => Span::styled("!", styles.urgent),
+                Priority::Urgente => Span::styled("!", theme.priority_urgent),
                 Priority::Normale => Span::raw(" "),
             };
             let mut cells = vec![
@@ -295,7 +242,9 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
             }
             let row = Row::new(cells);
             if start + offset == state.cursor {
-                row.style(styles.selection)
+                row.style(theme.selection)
+            } else if state.selected.contains(&r.id) {
+                row.style(theme.marked)
             } else {
                 row
             }
@@ -324,24 +273,24 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
         widths.push(Constraint::Length(10));
     }
     let table = Table::new(rows, widths)
-        .header(Row::new(header).style(styles.header))
+        .header(Row::new(header).style(theme.header))
         .column_spacing(1);
     frame.render_widget(table, inner);
 }
 
-fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = pane_block(
         state,
         Pane::Detail,
         t(state.lang, "pane.detail").into(),
-        styles,
+        theme,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let Some(r) = state.current() else {
         frame.render_widget(
-            Paragraph::new(t(state.lang, "detail.none")).style(styles.muted),
+            Paragraph::new(t(state.lang, "detail.none")).style(theme.muted),
             inner,
         );
         return;
@@ -354,7 +303,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                 r.id.as_str(),
                 inline(&r.subject, width.saturating_sub(18))
             ),
-            styles.header,
+            theme.header,
         ),
         Line::from(format!(
             "{}: {} · {} · {}",
@@ -377,29 +326,28 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                     sla_symbol(sla_of(r, state.now)),
                     due_text(state, r)
                 ),
-                styles.sla(sla_of(r, state.now)),
+                sla_style(theme, sla_of(r, state.now)),
             ),
         ]),
     ];
     if !r.tags.is_empty() {
         let tags: Vec<String> = r.tags.iter().map(|t| inline(t, 20)).collect();
-        lines.push(Line::from(format!(
-            "{}: {}",
-            t(lang, "detail.tags"),
-            tags.join(", ")
-        )));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", t(lang, "detail.tags")), theme.detail_label),
+            Span::styled(tags.join(", "), theme.tag),
+        ]));
     }
     if let Some(viewers) = state.presence.get(&r.id).filter(|v| !v.is_empty()) {
         let names: Vec<String> = viewers.iter().map(|v| inline(v, 20)).collect();
         lines.push(Line::styled(
             format!("{}: {}", t(lang, "detail.viewing"), names.join(", ")),
-            styles.banner,
+            theme.presence,
         ));
     }
     match state.detail.as_ref().filter(|d| d.summary.id == r.id) {
-        None => lines.push(Line::styled(t(lang, "detail.loading"), styles.muted)),
+        None => lines.push(Line::styled(t(lang, "detail.loading"), theme.muted)),
         Some(d) => {
-            lines.push(Line::styled(t(lang, "detail.thread"), styles.header));
+            lines.push(Line::styled(t(lang, "detail.thread"), theme.header));
             for entry in &d.thread {
                 lines.push(Line::styled(
                     format!(
@@ -408,13 +356,13 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                         inline(&entry.author.name, 30),
                         entry.kind
                     ),
-                    styles.muted,
+                    theme.muted,
                 ));
                 for l in crate::domain::sanitize::block(&entry.body, width.max(10) * 4) {
                     lines.push(Line::from(format!("  {l}")));
                 }
             }
-            lines.push(Line::styled(t(lang, "detail.history"), styles.header));
+            lines.push(Line::styled(t(lang, "detail.history"), theme.header));
             for h in &d.history {
                 lines.push(Line::from(format!(
                     "{} {} {} → {}",
@@ -433,10 +381,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
         .take(5)
         .collect();
     if !others.is_empty() {
-        lines.push(Line::styled(
-            t(lang, "detail.other_requests"),
-            styles.header,
-        ));
+        lines.push(Line::styled(t(lang, "detail.other_requests"), theme.header));
         for o in others {
             lines.push(Line::from(format!(
                 "{}  {}",
@@ -454,7 +399,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
     );
 }
 
-fn draw_hints(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let hints = match state.focus {
         Pane::Queues => "↑↓ coda · Invio apri · Tab pannello · ? aiuto",
         Pane::List => "t prendi · r rispondi · c chiudi · f trasferisci · / filtra · ? aiuto",
@@ -469,21 +414,21 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
     } else {
         hints
     };
-    frame.render_widget(Paragraph::new(hints).style(styles.muted), area);
+    frame.render_widget(Paragraph::new(hints).style(theme.muted), area);
 }
 
-fn draw_status(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut spans = Vec::new();
     if state.demo {
         spans.push(Span::styled(
             format!(" {} ", t(state.lang, "status.demo")),
-            styles.demo_badge,
+            theme.demo_badge,
         ));
     }
     if state.read_only {
         spans.push(Span::styled(
             format!(" {} ", t(state.lang, "status.read_only")),
-            styles.error,
+            theme.read_only_badge,
         ));
     }
     spans.push(Span::raw(format!(
@@ -499,11 +444,11 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
         )));
     }
     if let Some(n) = &state.notice {
-        let style = if n.error { styles.error } else { styles.base };
+        let style = if n.error { theme.error } else { theme.success };
         spans.push(Span::styled(format!("· {}", inline(&n.text, 120)), style));
     }
     frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(styles.status_bar),
+        Paragraph::new(Line::from(spans)).style(theme.status_bar),
         area,
     );
 }
@@ -519,7 +464,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
+fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let lang = state.lang;
     match &state.mode {
         Mode::Normal | Mode::Filter => {}
@@ -535,7 +480,7 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                 .map(|(name, desc)| Line::from(format!("{name:<22} {desc}")))
                 .collect();
             let title = format!("{} /{}", t(lang, "dialog.help"), inline(query, 30));
-            dialog(frame, rect, title, lines, styles);
+            dialog(frame, rect, title, lines, theme);
         }
         Mode::Input { kind, buffer } => {
             let key = match kind {
@@ -552,10 +497,10 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                 .map(Line::from)
                 .collect();
             if let Some(last) = lines.last_mut() {
-                last.push_span(Span::styled("▏", styles.border_focused));
+                last.push_span(Span::styled("▏", theme.input));
             }
-            lines.push(Line::styled(t(lang, "dialog.input_hint"), styles.muted));
-            dialog(frame, rect, t(lang, key).into(), lines, styles);
+            lines.push(Line::styled(t(lang, "dialog.input_hint"), theme.muted));
+            dialog(frame, rect, t(lang, key).into(), lines, theme);
         }
         Mode::Picker {
             kind,
@@ -584,15 +529,15 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
                     .take(room)
                     .map(|(pos, &i)| {
                         let style = if pos == *cursor {
-                            styles.selection
+                            theme.selection
                         } else {
-                            styles.base
+                            theme.dialog
                         };
                         Line::styled(inline(&items[i].label, 60), style)
                     }),
             );
-            lines.push(Line::styled(t(lang, "dialog.picker_hint"), styles.muted));
-            dialog(frame, rect, t(lang, key).into(), lines, styles);
+            lines.push(Line::styled(t(lang, "dialog.picker_hint"), theme.muted));
+            dialog(frame, rect, t(lang, key).into(), lines, theme);
         }
         Mode::Confirm { op, ids } => {
             let key = match op {
@@ -603,21 +548,22 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, styles: &Styles) {
             let rect = centered(area, 50, 5);
             let lines = vec![
                 Line::from(tf(lang, key, &[("n", &ids.len().to_string())])),
-                Line::styled(t(lang, "dialog.confirm_hint"), styles.muted),
+                Line::styled(t(lang, "dialog.confirm_hint"), theme.muted),
             ];
-            dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, styles);
+            dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, theme);
         }
     }
 }
 
-fn dialog(frame: &mut Frame, rect: Rect, title: String, lines: Vec<Line>, styles: &Styles) {
+fn dialog(frame: &mut Frame, rect: Rect, title: String, lines: Vec<Line>, theme: &Theme) {
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(styles.border_focused)
-        .title(Span::styled(title, styles.header));
+        .border_style(theme.dialog_border)
+        .title(Span::styled(title, theme.dialog_title));
     frame.render_widget(
         Paragraph::new(lines)
+            .style(theme.dialog)
             .block(block)
             .wrap(Wrap { trim: false }),
         rect,

@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::tui::fixture;
 use crate::tui::headless::Headless;
 use crate::tui::state::{Operator, State};
-use crate::tui::view::Styles;
+use crate::tui::theme::Theme;
 
 #[derive(Debug, clap::Args)]
 pub struct TuiBenchArgs {
@@ -75,7 +75,7 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
     state.queue_cursor = state.queues.len() - 1;
     state.invalidate_filter();
     state.refilter();
-    let mut h = Headless::new(state, 160, 48, Styles::dark());
+    let mut h = Headless::new(state, 160, 48, Theme::default());
     h.draw();
     println!(
         "loaded {} requests ({} visible) in {:.1} ms",

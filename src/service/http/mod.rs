@@ -18,6 +18,7 @@ pub mod events;
 pub mod extract;
 pub mod meta;
 pub mod openapi;
+pub mod presence;
 pub mod requests;
 
 pub use errors::ApiError;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/requests/{id}", get(requests::show))
         .route("/v1/requests/{id}/messages", post(requests::add_message))
         .route("/v1/requests/{id}/actions", post(requests::act))
+        .route("/v1/requests/{id}/presence", post(presence::announce))
         .route("/v1/dossiers/{codice_fiscale}", get(dossiers::show))
         .route("/v1/events", get(events::stream))
         .route("/v1/audit", get(audit::list))

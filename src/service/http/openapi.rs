@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, calendar, dashboard, dossiers, events, meta, requests};
+use super::{audit, calendar, dashboard, dossiers, events, meta, presence, requests};
 
 struct BearerAuth;
 
@@ -34,13 +34,14 @@ impl Modify for BearerAuth {
         requests::show,
         requests::add_message,
         requests::act,
+        presence::announce,
         dossiers::show,
         events::stream,
         audit::list,
         calendar::closing_days,
         dashboard::show,
     ),
-    components(schemas(crate::api::EventEnvelope)),
+    components(schemas(crate::api::EventEnvelope, crate::api::PresenceEvent)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -171,6 +171,16 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Dossier, StoreError>;
 
+    /// Announces what `who` is doing with a request (a `presence` event for INPS staff who can
+    /// see it). `NotFound` when the request is outside the caller's read scope.
+    async fn announce_presence(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+        activity: crate::api::PresenceActivity,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     async fn events_after(
         &self,
         who: &Principal,

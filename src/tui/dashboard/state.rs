@@ -52,8 +52,12 @@ pub struct DashboardState {
     pub lang: Lang,
     pub now: Timestamp,
     pub message: Option<String>,
-    /// Rows the table showed last time (for paging).
-    pub page_rows: usize,
+    /// Rows the table showed last time (for paging); written by the view, which only borrows.
+    pub page_rows: std::cell::Cell<usize>,
+    /// When a reload of the figures was last asked for (the workstation reloads stale figures).
+    pub refresh_requested_at: Option<Timestamp>,
+    /// Open inside the workstation (its keys: Esc goes back, Ctrl-R refreshes).
+    pub in_workstation: bool,
 }
 
 impl DashboardState {
@@ -66,7 +70,9 @@ impl DashboardState {
             read_only,
             lang,
             message: None,
-            page_rows: 10,
+            page_rows: std::cell::Cell::new(10),
+            refresh_requested_at: None,
+            in_workstation: false,
         }
     }
 
@@ -96,7 +102,7 @@ impl DashboardState {
     pub fn update(&mut self, action: DashboardAction) -> DashboardOutcome {
         let count = self.rows().len();
         let last = count.saturating_sub(1);
-        let page = self.page_rows.max(1);
+        let page = self.page_rows.get().max(1);
         if !matches!(action, DashboardAction::Tick(_)) {
             self.message = None;
         }

@@ -63,6 +63,23 @@ impl DashStyles {
         }
     }
 
+    /// The workstation's theme applied to the cruscotto, so it follows the user's choice.
+    pub fn from_theme(theme: &crate::tui::theme::Theme) -> Self {
+        DashStyles {
+            base: theme.base,
+            title: theme.title,
+            header: theme.header,
+            selection: theme.selection,
+            muted: theme.muted,
+            at_risk: theme.sla_warning,
+            breached: theme.sla_breached,
+            paused: theme.sla_paused,
+            ok: theme.chart_primary,
+            badge: theme.read_only_badge,
+            ascii: false,
+        }
+    }
+
     /// Picks styles for a terminal type and the `NO_COLOR` convention, without querying it.
     pub fn for_terminal(term: &str, no_color: bool) -> Self {
         let mut styles = if no_color || term.starts_with("vt100") || term == "dumb" {

@@ -8,6 +8,29 @@ pub enum Lang {
     En,
 }
 
+impl From<crate::i18n::Lang> for Lang {
+    fn from(lang: crate::i18n::Lang) -> Self {
+        match lang {
+            crate::i18n::Lang::It => Lang::It,
+            crate::i18n::Lang::En => Lang::En,
+        }
+    }
+}
+
+/// What the figures cover, as the header shows it (untrusted codes sanitised).
+pub fn scope_label(scope: &crate::api::dashboard::DashboardScope, lang: Lang) -> String {
+    use crate::api::dashboard::DashboardScope;
+    use crate::domain::sanitize::inline;
+    match (scope, lang) {
+        (DashboardScope::Office(code), Lang::It) => format!("Sede {}", inline(code, 16)),
+        (DashboardScope::Office(code), Lang::En) => format!("Office {}", inline(code, 16)),
+        (DashboardScope::Region(region), Lang::It) => format!("Regione {}", inline(region, 24)),
+        (DashboardScope::Region(region), Lang::En) => format!("Region {}", inline(region, 24)),
+        (DashboardScope::National, Lang::It) => "Nazionale".to_string(),
+        (DashboardScope::National, Lang::En) => "National".to_string(),
+    }
+}
+
 /// The labels of one language.
 #[derive(Debug)]
 pub struct Text {
@@ -41,6 +64,8 @@ pub struct Text {
     pub workload_aggregated: &'static str,
     pub unassigned: &'static str,
     pub hints: &'static str,
+    /// Hints when the cruscotto is open inside the workstation (q quits the workstation).
+    pub hints_workstation: &'static str,
     pub refused_read_only: &'static str,
     pub not_here: &'static str,
     pub exported: &'static str,
@@ -81,6 +106,7 @@ pub const IT: Text = Text {
     workload_aggregated: "operatori",
     unassigned: "non assegnate",
     hints: "↑↓ muovi  Invio apri coda  e esporta CSV  r aggiorna  q esci",
+    hints_workstation: "↑↓ muovi  Invio apri coda  e esporta CSV  Ctrl-R aggiorna  Esc indietro",
     refused_read_only: "Sola lettura: l'azione non è consentita",
     not_here: "Azione non disponibile nel cruscotto: apri la coda con Invio",
     exported: "Esportato",
@@ -121,6 +147,7 @@ pub const EN: Text = Text {
     workload_aggregated: "operators",
     unassigned: "unassigned",
     hints: "↑↓ move  Enter open queue  e export CSV  r refresh  q quit",
+    hints_workstation: "↑↓ move  Enter open queue  e export CSV  Ctrl-R refresh  Esc back",
     refused_read_only: "Read-only: the action is not allowed",
     not_here: "Not available in the dashboard: open the queue with Enter",
     exported: "Exported",

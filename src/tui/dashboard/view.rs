@@ -138,7 +138,7 @@ fn columns(text: &Text) -> Vec<Column> {
 }
 
 /// Draws the whole cruscotto into `area`.
-pub fn render(frame: &mut Frame, area: Rect, state: &mut DashboardState, styles: &DashStyles) {
+pub fn render(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &DashStyles) {
     let lang = state.lang;
     let text = lang.text();
     let bottom_height = if area.height >= 30 { 12 } else { 0 };
@@ -159,10 +159,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &mut DashboardState, styles:
         render_patronati(frame, left, state, styles);
         render_trend(frame, right, state, styles);
     }
+    let hints = if state.in_workstation {
+        text.hints_workstation
+    } else {
+        text.hints
+    };
     let (footer_text, footer_style) = match &state.message {
         Some(m) => (m.clone(), styles.badge),
-        None if styles.ascii => (text.hints.replace("↑↓", "j/k"), styles.muted),
-        None => (text.hints.to_string(), styles.muted),
+        None if styles.ascii => (hints.replace("↑↓", "j/k"), styles.muted),
+        None => (hints.to_string(), styles.muted),
     };
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(footer_text, footer_style))),
@@ -215,7 +220,7 @@ fn render_header(frame: &mut Frame, area: Rect, state: &DashboardState, styles: 
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn render_table(frame: &mut Frame, area: Rect, state: &mut DashboardState, styles: &DashStyles) {
+fn render_table(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &DashStyles) {
     let lang = state.lang;
     let text = lang.text();
     let block = Block::default()
@@ -268,7 +273,9 @@ fn render_table(frame: &mut Frame, area: Rect, state: &mut DashboardState, style
         .header(Row::new(header).style(styles.header))
         .row_highlight_style(styles.selection)
         .block(block);
-    state.page_rows = usize::from(area.height.saturating_sub(3));
+    state
+        .page_rows
+        .set(usize::from(area.height.saturating_sub(3)));
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, area, &mut table_state);
 }

@@ -26,6 +26,7 @@ use crate::service::sla::Sla;
 mod admin;
 mod alerts;
 mod journal;
+mod presence;
 mod reads;
 mod rows;
 mod writes;
@@ -263,6 +264,18 @@ impl Store for SqliteStore {
         let (who, cf) = (who.clone(), codice_fiscale.to_string());
         let sla = self.inner.sla.clone();
         self.write_tx(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now, &sla))
+            .await
+    }
+
+    async fn announce_presence(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+        activity: crate::api::PresenceActivity,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (who, id) = (who.clone(), id.clone());
+        self.write_tx(move |tx| presence::announce(tx, &who, &id, activity, now))
             .await
     }
 

@@ -1,0 +1,178 @@
+//! The cruscotto inside the workstation (`dashboard` action): opens it from the figures the
+//! gateway loaded, routes the workstation's commands to it while it is open, drills down into the
+//! matching queue and exports the table to CSV in the data dir.
+//!
+//! Read-only is enforced here, where commands are dispatched: every command that `writes` is
+//! refused with a message while the cruscotto is open, and also in read-only mode.
+
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
+
+use super::state::{DashboardAction, DashboardOutcome, DashboardState};
+use super::text::scope_label;
+use crate::api::dashboard::DashboardResponse;
+use crate::domain::request::Topic;
+use crate::i18n::{t, tf};
+use crate::tui::action::CommandSpec;
+use crate::tui::state::{Notice, Pane, Queue, State};
+use crate::tui::update::Effect;
+
+/// Figures older than this are reloaded while the cruscotto stays open.
+const REFRESH_AFTER: SignedDuration = SignedDuration::from_secs(60);
+
+/// The `dashboard` action: ask the gateway for the figures (the cruscotto opens when they come).
+pub fn open(state: &mut State) -> Vec<Effect> {
+    state.notice = Some(Notice {
+        text: t(state.lang, "dashboard.loading").to_string(),
+        error: false,
+    });
+    vec![Effect::LoadDashboard]
+}
+
+/// Figures arrived: open the cruscotto, or refresh it keeping the selection.
+pub fn loaded(state: &mut State, response: DashboardResponse) {
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.text == t(state.lang, "dashboard.loading"))
+    {
+        state.notice = None;
+    }
+    match &mut state.dashboard {
+        Some(dashboard) => dashboard.replace_figures(response.dashboard),
+        None => {
+            let lang = state.lang.into();
+            let mut dashboard = DashboardState::new(
+                response.dashboard,
+                scope_label(&response.scope, lang),
+                state.read_only,
+                lang,
+            );
+            dashboard.now = state.now;
+            dashboard.in_workstation = true;
+            state.dashboard = Some(dashboard);
+        }
+    }
+}
+
+/// The service refused the figures (HTTP 403: the role does not watch the cruscotto).
+pub fn refused(state: &mut State, reason: &str) {
+    let text = if state.demo {
+        t(state.lang, "dashboard.forbidden_demo").to_string()
+    } else {
+        tf(
+            state.lang,
+            "dashboard.forbidden",
+            &[("reason", &crate::domain::sanitize::inline(reason, 120))],
+        )
+    };
+    state.notice = Some(Notice { text, error: true });
+}
+
+/// The clock ticked: the header clock follows, and stale figures are reloaded.
+pub fn tick(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let Some(dashboard) = state.dashboard.as_mut() else {
+        return vec![];
+    };
+    dashboard.update(DashboardAction::Tick(now));
+    let due = now.duration_since(dashboard.figures.generated_at) >= REFRESH_AFTER
+        && dashboard
+            .refresh_requested_at
+            .is_none_or(|at| now.duration_since(at) >= REFRESH_AFTER);
+    if due {
+        dashboard.refresh_requested_at = Some(now);
+        vec![Effect::LoadDashboard]
+    } else {
+        vec![]
+    }
+}
+
+/// A workstation command while the cruscotto is open. `None` leaves it to the workstation
+/// (quit, help, palette, suspend); everything else is answered here.
+pub fn command(state: &mut State, spec: &CommandSpec) -> Option<Vec<Effect>> {
+    use DashboardAction as A;
+    let dashboard = state.dashboard.as_mut()?;
+    let action = match spec.name {
+        "quit" | "help" | "palette" | "suspend" => return None,
+        "up" => A::Up,
+        "down" => A::Down,
+        "page_up" => A::PageUp,
+        "page_down" => A::PageDown,
+        "top" => A::Top,
+        "bottom" => A::Bottom,
+        "open" => A::Open,
+        "export_csv" => A::ExportCsv,
+        "refresh" => A::Refresh,
+        "back" | "dashboard" => A::Quit,
+        name if spec.writes => A::Write(name),
+        _ => {
+            dashboard.message = Some(dashboard.lang.text().not_here.to_string());
+            return Some(vec![]);
+        }
+    };
+    Some(match dashboard.update(action) {
+        DashboardOutcome::Nothing => vec![],
+        DashboardOutcome::Quit => {
+            state.dashboard = None;
+            vec![]
+        }
+        DashboardOutcome::Refresh => vec![Effect::LoadDashboard],
+        DashboardOutcome::DrillDown { office, topic } => {
+            drill_down(state, office, topic);
+            vec![]
+        }
+        DashboardOutcome::ExportCsv(csv) => export(state, csv),
+    })
+}
+
+/// Closes the cruscotto and shows the open requests of `office` × `topic` in the list.
+fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
+    state.dashboard = None;
+    state.queues.retain(|q| !matches!(q, Queue::Cell { .. }));
+    state.queues.push(Queue::Cell { office, topic });
+    state.queue_cursor = state.queues.len() - 1;
+    state.focus = Pane::List;
+    state.filter.clear();
+    state.selected.clear();
+    state.invalidate_filter();
+    state.recompute();
+    state.cursor = 0;
+    state.scroll = 0;
+    state.clamp_cursor();
+}
+
+fn export(state: &mut State, csv: String) -> Vec<Effect> {
+    let stamp = state
+        .now
+        .to_zoned(TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC))
+        .strftime("%Y%m%d-%H%M%S")
+        .to_string();
+    match (&state.data_dir, state.dashboard.as_mut()) {
+        (Some(dir), _) => vec![Effect::WriteFile {
+            path: dir.join("exports").join(format!("cruscotto-{stamp}.csv")),
+            contents: csv,
+        }],
+        (None, Some(dashboard)) => {
+            dashboard.message = Some(t(state.lang, "dashboard.no_data_dir").to_string());
+            vec![]
+        }
+        (None, None) => vec![],
+    }
+}
+
+/// An export was written: say where.
+pub fn exported(state: &mut State, path: &std::path::Path) {
+    let text = tf(
+        state.lang,
+        "dashboard.exported",
+        &[(
+            "path",
+            &crate::domain::sanitize::inline(&path.display().to_string(), 200),
+        )],
+    );
+    match state.dashboard.as_mut() {
+        Some(dashboard) => dashboard.message = Some(text),
+        None => state.notice = Some(Notice { text, error: false }),
+    }
+}
