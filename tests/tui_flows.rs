@@ -6,8 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use combipat::api::{ActionBody, NewMessage, NewRequest, PresenceActivity, RequestSummary};
-use combipat::client::{Client, ClientError, ClientOptions, EventItem, IdempotencyKey};
+use combipat::api::{
+    ActionBody, EventEnvelope, NewMessage, NewRequest, PresenceActivity, RequestSummary,
+};
+use combipat::client::{
+    Client, ClientError, ClientOptions, ConnectionState, EventItem, EventStream, IdempotencyKey,
+};
 use combipat::domain::request::{MessageKind, Priority, RequestId, Status, Topic};
 use combipat::domain::roles::Role;
 use combipat::domain::sla::SlaState;
@@ -249,6 +253,44 @@ impl Flow {
     }
 }
 
+/// Waits until `events` is connected, so nothing done afterwards can be missed.
+fn wait_connected(rt: &tokio::runtime::Runtime, events: &mut EventStream) {
+    rt.block_on(async {
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(item) = events.next().await {
+                if matches!(item, EventItem::State(ConnectionState::Connected)) {
+                    return;
+                }
+            }
+        })
+        .await
+    })
+    .expect("event stream connects");
+}
+
+/// The next server event (of `kind`, if given) on `events`.
+fn next_event(
+    rt: &tokio::runtime::Runtime,
+    events: &mut EventStream,
+    kind: Option<&str>,
+) -> EventEnvelope {
+    rt.block_on(async {
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(item) = events.next().await {
+                if let EventItem::Event(e) = item
+                    && kind.is_none_or(|k| e.kind == k)
+                {
+                    return Some(e);
+                }
+            }
+            None
+        })
+        .await
+    })
+    .expect("an event in time")
+    .expect("the stream stays open")
+}
+
 impl Drop for Flow {
     fn drop(&mut self) {
         if let Some(service) = self.service.take() {
@@ -452,36 +494,21 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
         let _guard = f.rt.enter();
         colleague.events(None)
     };
-    f.rt.block_on(async {
-        while let Some(item) = colleague_events.next().await {
-            if matches!(
-                item,
-                EventItem::State(combipat::client::ConnectionState::Connected)
-            ) {
-                break;
-            }
-        }
-    });
+    wait_connected(&f.rt, &mut colleague_events);
     let mut announcer = Announcer::default();
     let gateway = f.gateway();
     f.rt.block_on(async { announcer.observe(&f.h.state, &gateway) });
-    let heard = f.rt.block_on(async {
-        tokio::time::timeout(PATIENCE, async {
-            while let Some(item) = colleague_events.next().await {
-                if let EventItem::Event(e) = item
-                    && e.kind == "presence"
-                {
-                    return Some(e);
-                }
-            }
-            None
-        })
-        .await
-    });
-    let heard = heard.unwrap().unwrap();
+    let heard = next_event(&f.rt, &mut colleague_events, Some("presence"));
     assert_eq!(heard.request_id.as_ref(), Some(&id));
     assert_eq!(heard.data["user"], "m.rossi");
     assert_eq!(heard.data["activity"], "viewing");
+    // Opening the reply editor is announced too; closing it goes back to viewing.
+    f.text("r");
+    f.rt.block_on(async { announcer.observe(&f.h.state, &gateway) });
+    let heard = next_event(&f.rt, &mut colleague_events, Some("presence"));
+    assert_eq!(heard.data["activity"], "replying");
+    f.keys(&[key(KeyCode::Esc)]);
+    assert_eq!(f.h.state.mode, Mode::Normal);
 
     // The colleague replies to it meanwhile: presence first, then the take.
     f.rt.block_on(colleague.announce_presence(&id, PresenceActivity::Replying))
@@ -571,51 +598,27 @@ fn presence_is_scoped_like_reads_and_hidden_from_patronati() {
         let _guard = f.rt.enter();
         f.patronato.events(None)
     };
-    let first = f.rt.block_on(async {
-        while let Some(item) = events.next().await {
-            if matches!(
-                item,
-                EventItem::State(combipat::client::ConnectionState::Connected)
-            ) {
-                break;
-            }
-        }
-        gateway
-            .announce(&theirs, PresenceActivity::Replying)
-            .await
-            .unwrap();
-        let filed = f
-            .patronato
-            .create_request(
-                &NewRequest {
-                    office: "RM01".into(),
-                    topic: Topic::Pensioni,
-                    citizen: "BNCGNN70A41H501V".into(),
-                    application_protocol: None,
-                    subject: "Dopo la presenza".into(),
-                    body: "Testo".into(),
-                    priority: Priority::Normale,
-                },
-                &IdempotencyKey::new(),
-            )
-            .await
-            .unwrap()
-            .value
-            .summary
-            .id;
-        let first = tokio::time::timeout(PATIENCE, async {
-            while let Some(item) = events.next().await {
-                if let EventItem::Event(e) = item {
-                    return Some(e);
-                }
-            }
-            None
-        })
-        .await;
-        (filed, first)
-    });
-    let (filed, first) = first;
-    let first = first.unwrap().unwrap();
+    wait_connected(&f.rt, &mut events);
+    f.rt.block_on(gateway.announce(&theirs, PresenceActivity::Replying))
+        .unwrap();
+    let filed =
+        f.rt.block_on(f.patronato.create_request(
+            &NewRequest {
+                office: "RM01".into(),
+                topic: Topic::Pensioni,
+                citizen: "BNCGNN70A41H501V".into(),
+                application_protocol: None,
+                subject: "Dopo la presenza".into(),
+                body: "Testo".into(),
+                priority: Priority::Normale,
+            },
+            &IdempotencyKey::new(),
+        ))
+        .unwrap()
+        .value
+        .summary
+        .id;
+    let first = next_event(&f.rt, &mut events, None);
     assert_eq!(first.kind, "request.created");
     assert_eq!(first.request_id.as_ref(), Some(&filed));
 }
