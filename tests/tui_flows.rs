@@ -41,7 +41,7 @@ const HOSTILE_BODY: &str = "Gentile sede, zero\u{200b}width\n\u{1b}]52;c;ZXZpbA=
 struct Flow {
     rt: tokio::runtime::Runtime,
     service: Option<RunningService>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     base_url: String,
     /// The operator at the keyboard (m.rossi, RM01).
     gateway: Arc<ClientGateway>,
@@ -114,7 +114,7 @@ impl Flow {
         let mut flow = Flow {
             rt,
             service: Some(service),
-            _dir: dir,
+            dir: dir,
             base_url,
             gateway,
             admin,
@@ -665,4 +665,27 @@ fn hostile_text_renders_visible_and_inert() {
         Err(ClientError::Invalid(body)) => assert_eq!(body.field.as_deref(), Some("body")),
         other => panic!("expected a refusal naming the body, got {other:?}"),
     }
+}
+
+#[test]
+fn losing_the_service_shows_offline_and_coming_back_reloads() {
+    let mut f = Flow::new();
+    f.go_live();
+    let service = f.service.take().unwrap();
+    let addr = service.addr();
+    f.rt.block_on(service.shutdown()).unwrap();
+    f.pump_until("the connection loss", |s, _| s.offline);
+    let screen = f.screen();
+    assert!(screen.contains(t(Lang::En, "banner.offline")), "{screen}");
+    // Same data dir, same address: the stream reconnects by itself and the list is reloaded.
+    let restarted =
+        f.rt.block_on(service::start(
+            ServiceConfig::new(addr, f.dir.path()).with_demo(true),
+        ))
+        .unwrap();
+    f.service = Some(restarted);
+    f.pump_until("the reload after reconnecting", |s, msg| {
+        !s.offline && matches!(msg, Some(Msg::Loaded(_)))
+    });
+    assert!(!f.screen().contains(t(Lang::En, "banner.offline")));
 }
