@@ -49,7 +49,7 @@ pub struct WorkstationArgs {
     pub read_only: bool,
 }
 
-fn data_dir(args: &WorkstationArgs) -> color_eyre::Result<PathBuf> {
+pub(super) fn data_dir(args: &WorkstationArgs) -> color_eyre::Result<PathBuf> {
     if let Some(dir) = &args.data_dir {
         return Ok(dir.clone());
     }
@@ -59,7 +59,7 @@ fn data_dir(args: &WorkstationArgs) -> color_eyre::Result<PathBuf> {
     }
 }
 
-fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
+pub(super) fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
     std::fs::create_dir_all(dir)
         .wrap_err_with(|| format!("cannot create data dir {}", dir.display()))?;
     let file = std::fs::OpenOptions::new()
@@ -74,14 +74,19 @@ fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
     Ok(())
 }
 
-pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
-    let lang = match args.lang.as_deref() {
+/// `--lang`, Italian by default.
+pub(super) fn ui_lang(args: &WorkstationArgs) -> color_eyre::Result<Lang> {
+    Ok(match args.lang.as_deref() {
         None => Lang::It,
         Some(code) => match Lang::parse(code) {
             Some(lang) => lang,
             None => bail!("--lang: lingua non supportata '{code}' (usa it o en)"),
         },
-    };
+    })
+}
+
+pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
+    let lang = ui_lang(&args)?;
     let config_dir = crate::config::paths::config_dir();
     let (theme, theme_diagnostics) = Theme::load(
         args.theme.as_deref().unwrap_or("dark"),
@@ -92,7 +97,7 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     init_file_log(&dir)?;
     let now = jiff::Timestamp::now();
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(&args, &dir))?;
+    let session = runtime.block_on(connect(&args, &dir, Role::Operator))?;
     let me = Operator {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
@@ -112,32 +117,44 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         tracing::warn!(%diagnostic, "theme");
     }
     let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
-    if let Some(embedded) = session.embedded {
-        let _ = embedded.stop.send(true);
-        if let Err(error) = runtime.block_on(embedded.service.shutdown()) {
-            tracing::warn!(%error, "embedded service shutdown");
-        }
-    }
+    runtime.block_on(session.close());
     outcome.wrap_err("terminal error")?;
     Ok(())
 }
 
 /// The service the workstation talks to, and who it is logged in as.
-struct Session {
-    client: Client,
-    me: crate::api::Me,
-    embedded: Option<Embedded>,
+pub(super) struct Session {
+    pub(super) client: Client,
+    pub(super) me: crate::api::Me,
+    pub(super) embedded: Option<Embedded>,
+}
+
+impl Session {
+    /// Stops the embedded service and its simulated patronati, if any.
+    pub(super) async fn close(self) {
+        if let Some(embedded) = self.embedded {
+            let _ = embedded.stop.send(true);
+            if let Err(error) = embedded.service.shutdown().await {
+                tracing::warn!(%error, "embedded service shutdown");
+            }
+        }
+    }
 }
 
 /// The in-process service of the embedded default, with its simulated patronati.
-struct Embedded {
+pub(super) struct Embedded {
     service: RunningService,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
-/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic.
-async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::Result<Session> {
+/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
+/// and the session logs in with the demo token of `role`.
+pub(super) async fn connect(
+    args: &WorkstationArgs,
+    dir: &std::path::Path,
+    role: Role,
+) -> color_eyre::Result<Session> {
     if let Some(url) = &args.server {
         let Some(token) = &args.token else {
             bail!("--server richiede --token");
@@ -157,8 +174,8 @@ async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::R
         .wrap_err("cannot start the embedded service")?;
     let credentials = service::demo_credentials::load(&service_dir)
         .wrap_err("cannot read the demo credentials")?;
-    let Some(token) = credentials.token(Role::Operator) else {
-        bail!("the demo credentials have no operator token");
+    let Some(token) = credentials.token(role) else {
+        bail!("the demo credentials have no {role:?} token");
     };
     let base_url = service.base_url();
     let client = Client::new(&base_url, token, ClientOptions::default())?;

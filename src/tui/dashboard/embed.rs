@@ -142,15 +142,21 @@ fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
     state.clamp_cursor();
 }
 
-fn export(state: &mut State, csv: String) -> Vec<Effect> {
-    let stamp = state
-        .now
+/// Where an export made at `now` goes: `<data dir>/exports/cruscotto-<Rome time>.csv`.
+pub fn export_path(data_dir: &std::path::Path, now: jiff::Timestamp) -> std::path::PathBuf {
+    let stamp = now
         .to_zoned(TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC))
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
+    data_dir
+        .join("exports")
+        .join(format!("cruscotto-{stamp}.csv"))
+}
+
+fn export(state: &mut State, csv: String) -> Vec<Effect> {
     match (&state.data_dir, state.dashboard.as_mut()) {
         (Some(dir), _) => vec![Effect::WriteFile {
-            path: dir.join("exports").join(format!("cruscotto-{stamp}.csv")),
+            path: export_path(dir, state.now),
             contents: csv,
         }],
         (None, Some(dashboard)) => {
