@@ -9,6 +9,7 @@ pub mod gateway;
 pub mod headless;
 pub mod input;
 pub mod keymap;
+mod list_index;
 pub mod remote;
 pub mod state;
 pub mod theme;

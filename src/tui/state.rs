@@ -2,13 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::Timestamp;
 
 use crate::api::{RequestDetail, RequestSummary};
-use crate::domain::request::{Priority, RequestId, Status, Topic};
+use crate::domain::request::{RequestId, Status, Topic};
 use crate::i18n::Lang;
+use crate::tui::list_index::{Facts, ListIndex};
 
 /// Focusable panes, left to right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,22 +81,28 @@ impl Queue {
     }
 
     pub fn contains(&self, r: &RequestSummary, me: &Operator, now: Timestamp) -> bool {
-        let open = r.status.is_open();
+        self.holds(r, &Facts::of(r, me), now.as_second())
+    }
+
+    /// [`Queue::contains`] with `r`'s precomputed facts, `now` in UTC seconds.
+    pub fn holds(&self, r: &RequestSummary, f: &Facts, now: i64) -> bool {
+        let open = f.status.is_open();
         match self {
-            Queue::Mine => open && r.assignee.as_deref() == Some(me.username.as_str()),
-            Queue::Unassigned => open && r.assignee.is_none() && r.office == me.office,
-            Queue::Topic(t) => open && r.topic == *t,
-            Queue::Awaiting => r.status == Status::InAttesaIntegrazione,
+            Queue::Mine => open && f.mine,
+            Queue::Unassigned => open && f.unassigned_here,
+            Queue::Topic(t) => open && f.topic == *t,
+            Queue::Awaiting => f.status == Status::InAttesaIntegrazione,
             Queue::AtRisk => {
-                open && matches!(sla_of(r, now), SlaLevel::Warning | SlaLevel::Critical)
+                open && matches!(
+                    level_at(f.status, f.due, now),
+                    SlaLevel::Warning | SlaLevel::Critical
+                )
             }
-            Queue::Breached => open && sla_of(r, now) == SlaLevel::Breached,
-            Queue::ClosedToday => {
-                r.status == Status::Chiusa && now.as_second() - r.updated_at.as_second() < 86_400
-            }
+            Queue::Breached => open && level_at(f.status, f.due, now) == SlaLevel::Breached,
+            Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
             Queue::All => open,
             Queue::Cell { office, topic } => {
-                open && r.office == *office && topic.is_none_or(|t| r.topic == t)
+                open && r.office == *office && topic.is_none_or(|t| f.topic == t)
             }
         }
     }
@@ -154,16 +159,21 @@ pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
 }
 
 pub fn sla_of(r: &RequestSummary, now: Timestamp) -> SlaLevel {
-    if !r.status.is_open() {
+    level_at(r.status, due_at(r).map(|d| d.as_second()), now.as_second())
+}
+
+/// The SLA level of a request in `status` whose soonest due instant is `due`, at `now` (seconds).
+fn level_at(status: Status, due: Option<i64>, now: i64) -> SlaLevel {
+    if !status.is_open() {
         return SlaLevel::Met;
     }
-    if r.status == Status::InAttesaIntegrazione {
+    if status == Status::InAttesaIntegrazione {
         return SlaLevel::Paused;
     }
-    match due_at(r) {
+    match due {
         None => SlaLevel::Unknown,
         Some(due) => {
-            let left = due.as_second() - now.as_second();
+            let left = due - now;
             if left < 0 {
                 SlaLevel::Breached
             } else if left < 4 * 3600 {
@@ -266,9 +276,10 @@ pub struct State {
     pub offices: Vec<(String, String)>,
     pub canned: Vec<(String, String)>,
     pub requests: Vec<RequestSummary>,
-    /// Lower-cased "id cf name patronato subject" per request, for the fuzzy filter.
-    haystacks: Vec<String>,
-    index_by_id: HashMap<RequestId, usize>,
+    /// Precomputed facts, sort orders, lookups and filter levels over `requests`.
+    index: ListIndex,
+    /// `now` (UTC seconds), `me` and the queues the counts were computed for.
+    counted_at: Option<(i64, Operator, Vec<Queue>)>,
     pub queues: Vec<Queue>,
     pub queue_counts: Vec<usize>,
     pub queue_cursor: usize,
@@ -279,8 +290,6 @@ pub struct State {
     pub list_height: usize,
     pub focus: Pane,
     pub filter: String,
-    /// Filter text and its matches, reused when the query only grows.
-    last_filter: Option<(String, Vec<usize>)>,
     pub sort: SortKey,
     pub selected: HashSet<RequestId>,
     pub detail: Option<RequestDetail>,
@@ -319,14 +328,8 @@ impl State {
         // Old indices are meaningless for the new list.
         self.visible.clear();
         self.requests = requests;
-        self.haystacks = self.requests.iter().map(haystack).collect();
-        self.index_by_id = self
-            .requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-        self.last_filter = None;
+        self.index = ListIndex::build(&self.requests, &self.me);
+        self.counted_at = None;
         self.recompute();
         if let Some(id) = keep {
             self.select_id(&id);
@@ -335,28 +338,74 @@ impl State {
 
     /// Inserts or updates one request in place (SSE `request.*`).
     pub fn upsert(&mut self, request: RequestSummary) {
-        if let Some(&i) = self.index_by_id.get(&request.id) {
-            if self
-                .detail
-                .as_ref()
-                .is_some_and(|d| d.summary.id == request.id && d.summary.version < request.version)
-            {
-                self.detail_stale = true;
+        self.sync_index();
+        let position = self.index.position(&request.id);
+        let keep = self.current().map(|r| r.id.clone());
+        let now = self.now.as_second();
+        let counts_fresh = self
+            .counted_at
+            .as_ref()
+            .is_some_and(|(at, me, queues)| *at == now && *me == self.me && *queues == self.queues);
+        match position {
+            Some(i) => {
+                if self.detail.as_ref().is_some_and(|d| {
+                    d.summary.id == request.id && d.summary.version < request.version
+                }) {
+                    self.detail_stale = true;
+                }
+                if counts_fresh {
+                    self.count_one(i, false);
+                }
+                self.index
+                    .update(i, Some(&self.requests[i]), &request, &self.me);
+                self.requests[i] = request;
+                if counts_fresh {
+                    self.count_one(i, true);
+                }
             }
-            self.haystacks[i] = haystack(&request);
-            self.requests[i] = request;
-        } else {
-            self.index_by_id
-                .insert(request.id.clone(), self.requests.len());
-            self.haystacks.push(haystack(&request));
-            self.requests.push(request);
+            None => {
+                let i = self.requests.len();
+                self.index.update(i, None, &request, &self.me);
+                self.requests.push(request);
+                if counts_fresh {
+                    self.count_one(i, true);
+                }
+            }
         }
-        self.last_filter = None;
-        self.recompute();
+        if !counts_fresh {
+            self.count_queues();
+        }
+        self.refilter();
+        if let Some(id) = keep {
+            self.select_id(&id);
+        }
     }
 
     pub fn request(&self, id: &RequestId) -> Option<&RequestSummary> {
-        self.index_by_id.get(id).map(|&i| &self.requests[i])
+        match self.index.position(id).and_then(|i| self.requests.get(i)) {
+            Some(r) if &r.id == id => Some(r),
+            // Only if `requests` was edited behind the index's back.
+            _ => self.requests.iter().find(|r| &r.id == id),
+        }
+    }
+
+    /// Other open requests of the same citizen, in load order, at most `limit`.
+    pub fn other_open_requests(&self, of: &RequestSummary, limit: usize) -> Vec<&RequestSummary> {
+        if self.index.len() != self.requests.len() {
+            return self
+                .requests
+                .iter()
+                .filter(|o| o.citizen == of.citizen && o.id != of.id && o.status.is_open())
+                .take(limit)
+                .collect();
+        }
+        self.index
+            .of_citizen(&of.citizen)
+            .iter()
+            .filter_map(|&i| self.requests.get(i as usize))
+            .filter(|o| o.citizen == of.citizen && o.id != of.id && o.status.is_open())
+            .take(limit)
+            .collect()
     }
 
     /// The request under the cursor.
@@ -371,81 +420,82 @@ impl State {
     /// Recounts queues and rebuilds the visible list, keeping the cursor on the same request.
     pub fn recompute(&mut self) {
         let keep = self.current().map(|r| r.id.clone());
-        self.queue_counts = self
-            .queues
-            .iter()
-            .map(|q| {
-                self.requests
-                    .iter()
-                    .filter(|r| q.contains(r, &self.me, self.now))
-                    .count()
-            })
-            .collect();
+        self.sync_index();
+        self.count_queues();
         self.refilter();
         if let Some(id) = keep {
             self.select_id(&id);
         }
     }
 
+    /// Rebuilds the index if `requests` was replaced without [`State::set_requests`] /
+    /// [`State::upsert`] (a length mismatch is the visible sign) or `me` changed.
+    fn sync_index(&mut self) {
+        if !self.index.fits(self.requests.len(), &self.me) {
+            self.index = ListIndex::build(&self.requests, &self.me);
+            self.counted_at = None;
+        }
+    }
+
+    fn count_queues(&mut self) {
+        let now = self.now.as_second();
+        self.queue_counts = vec![0; self.queues.len()];
+        for i in 0..self.index.len() {
+            self.count_one(i, true);
+        }
+        self.counted_at = Some((now, self.me.clone(), self.queues.clone()));
+    }
+
+    /// Adds (or removes) request `i` to the counts of the queues holding it.
+    fn count_one(&mut self, i: usize, add: bool) {
+        let now = self.now.as_second();
+        let (Some(facts), Some(r)) = (self.index.facts(i), self.requests.get(i)) else {
+            return;
+        };
+        self.queue_counts.resize(self.queues.len(), 0);
+        for (queue, count) in self.queues.iter().zip(self.queue_counts.iter_mut()) {
+            if queue.holds(r, facts, now) {
+                *count = if add {
+                    *count + 1
+                } else {
+                    count.saturating_sub(1)
+                };
+            }
+        }
+    }
+
     /// Applies queue, fuzzy filter and sort.
     pub fn refilter(&mut self) {
+        self.sync_index();
         let queue = self.current_queue().clone();
         let query = self.filter.to_lowercase();
-        let candidates: Vec<usize> = match &self.last_filter {
-            Some((previous, matches))
-                if !previous.is_empty() && query.starts_with(previous.as_str()) =>
-            {
-                matches.clone()
-            }
-            _ => (0..self.requests.len())
-                .filter(|&i| queue.contains(&self.requests[i], &self.me, self.now))
-                .collect(),
-        };
-        let mut scored: Vec<(i64, usize)> = if query.is_empty() {
-            candidates.into_iter().map(|i| (0, i)).collect()
-        } else {
-            let matcher = SkimMatcherV2::default().ignore_case();
-            candidates
-                .into_iter()
-                .filter_map(|i| {
-                    matcher
-                        .fuzzy_match(&self.haystacks[i], &query)
-                        .map(|s| (s, i))
-                })
-                .collect()
-        };
-        let now = self.now;
-        let requests = &self.requests;
-        match self.sort {
-            SortKey::Sla => scored.sort_by_key(|&(_, i)| {
-                let r = &requests[i];
-                (
-                    due_at(r).map(|d| d.as_second()).unwrap_or(i64::MAX),
-                    r.created_at,
-                )
-            }),
-            SortKey::Age => scored.sort_by_key(|&(_, i)| requests[i].created_at),
-            SortKey::Priority => scored.sort_by_key(|&(_, i)| {
-                let r = &requests[i];
-                (r.priority != Priority::Urgente, r.created_at)
-            }),
-        }
-        let _ = now;
-        self.visible = scored.into_iter().map(|(_, i)| i).collect();
-        self.last_filter = Some((query, {
-            let mut v = self.visible.clone();
-            v.sort_unstable();
-            v
-        }));
+        let now = self.now.as_second();
+        let marks = (!query.is_empty()).then(|| self.index.matching(&query));
+        let (index, requests) = (&self.index, &self.requests);
+        self.visible = index
+            .order(self.sort)
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| marks.as_ref().is_none_or(|m| m[i]))
+            .filter(|&i| match (requests.get(i), index.facts(i)) {
+                (Some(r), Some(f)) => queue.holds(r, f, now),
+                _ => false,
+            })
+            .collect();
         self.clamp_cursor();
     }
 
     pub fn select_id(&mut self, id: &RequestId) -> bool {
-        match self
-            .visible
-            .iter()
-            .position(|&i| &self.requests[i].id == id)
-        {
+        let found = match self.index.position(id) {
+            Some(target) if self.requests.get(target).is_some_and(|r| &r.id == id) => {
+                self.visible.iter().position(|&i| i == target)
+            }
+            _ => self
+                .visible
+                .iter()
+                .position(|&i| &self.requests[i].id == id),
+        };
+        match found {
             Some(pos) => {
                 self.cursor = pos;
                 self.clamp_cursor();
@@ -483,20 +533,9 @@ impl State {
         }
     }
 
-    /// Drops the cached filter result (queue or sort changed).
+    /// Frees the cached filter levels. Not needed for correctness: the cache follows queue,
+    /// sort, filter and request changes by itself, and keeping it makes backspace cheap.
     pub fn invalidate_filter(&mut self) {
-        self.last_filter = None;
+        self.index.clear_filter();
     }
-}
-
-fn haystack(r: &RequestSummary) -> String {
-    format!(
-        "{} {} {} {} {}",
-        r.id.as_str(),
-        r.citizen,
-        r.citizen_name.as_deref().unwrap_or(""),
-        r.patronato,
-        r.subject
-    )
-    .to_lowercase()
 }

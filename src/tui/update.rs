@@ -255,7 +255,6 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         }
         "sort_cycle" => {
             state.sort = state.sort.next();
-            state.invalidate_filter();
             state.refilter();
             vec![]
         }
@@ -415,7 +414,6 @@ fn no_selection(state: &mut State, name: &str) -> Vec<Effect> {
 fn switch_queue(state: &mut State) {
     state.cursor = 0;
     state.scroll = 0;
-    state.invalidate_filter();
     state.refilter();
 }
 
@@ -608,7 +606,6 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 KeyCode::Enter => {}
                 KeyCode::Backspace => {
                     state.filter.pop();
-                    state.invalidate_filter();
                     state.refilter();
                     state.mode = Mode::Filter;
                 }

@@ -374,12 +374,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             }
         }
     }
-    let others: Vec<&RequestSummary> = state
-        .requests
-        .iter()
-        .filter(|o| o.citizen == r.citizen && o.id != r.id && o.status.is_open())
-        .take(5)
-        .collect();
+    let others = state.other_open_requests(r, 5);
     if !others.is_empty() {
         lines.push(Line::styled(t(lang, "detail.other_requests"), theme.header));
         for o in others {

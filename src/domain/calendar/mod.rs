@@ -12,6 +12,7 @@ mod hours;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, date};
@@ -245,8 +246,8 @@ impl BusinessCalendar {
         self.years.clone()
     }
 
-    /// Business seconds from the start of coverage to `at`.
-    fn elapsed(&self, at: Timestamp) -> Result<i64, CalendarError> {
+    /// Business seconds from the start of coverage to `at` (the calendar's running total).
+    pub(crate) fn elapsed(&self, at: Timestamp) -> Result<i64, CalendarError> {
         let t = at.as_second();
         if t < self.origin || t > self.horizon {
             return Err(CalendarError::InstantOutOfRange(at));
@@ -286,7 +287,7 @@ impl BusinessCalendar {
 
     /// The instant where the running business total reaches `target` (the end of a business
     /// second, so a deadline that uses up an interval exactly falls at its closing time).
-    fn instant_at(&self, target: i64) -> Option<Timestamp> {
+    pub(crate) fn instant_at(&self, target: i64) -> Option<Timestamp> {
         if target <= 0 {
             return None;
         }
@@ -355,10 +356,17 @@ pub struct OfficeCalendarSpec {
     pub spec: CalendarSpec,
 }
 
-/// The calendars of every office, by office code.
+/// Identifies one built [`CalendarSet`] (clones share it: they hold the same calendars).
+static NEXT_SET_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The calendars of every office, by office code, each also reachable by a small index so
+/// hot paths resolve an office once rather than hashing its code on every lookup.
 #[derive(Debug, Clone)]
 pub struct CalendarSet {
-    calendars: HashMap<String, BusinessCalendar>,
+    id: u64,
+    calendars: Vec<BusinessCalendar>,
+    codes: Vec<String>,
+    by_code: HashMap<String, usize>,
 }
 
 impl CalendarSet {
@@ -366,14 +374,25 @@ impl CalendarSet {
         offices: impl IntoIterator<Item = OfficeCalendarSpec>,
         years: RangeInclusive<i16>,
     ) -> Result<Self, CalendarError> {
-        let mut calendars = HashMap::new();
+        let mut set = CalendarSet {
+            id: NEXT_SET_ID.fetch_add(1, Ordering::Relaxed),
+            calendars: Vec::new(),
+            codes: Vec::new(),
+            by_code: HashMap::new(),
+        };
         for office in offices {
-            calendars.insert(
-                office.code,
-                BusinessCalendar::new(office.spec, years.clone())?,
-            );
+            let calendar = BusinessCalendar::new(office.spec, years.clone())?;
+            match set.by_code.get(&office.code) {
+                // A repeated code replaces the earlier calendar, as a map insert would.
+                Some(&i) => set.calendars[i] = calendar,
+                None => {
+                    set.by_code.insert(office.code.clone(), set.calendars.len());
+                    set.calendars.push(calendar);
+                    set.codes.push(office.code);
+                }
+            }
         }
-        Ok(Self { calendars })
+        Ok(set)
     }
 
     /// Calendars of every office in [`registry::offices`], each with the patron saint of its
@@ -409,13 +428,37 @@ impl CalendarSet {
     }
 
     pub fn get(&self, office: &str) -> Result<&BusinessCalendar, CalendarError> {
-        self.calendars
-            .get(office)
+        self.index_of(office)
+            .map(|i| &self.calendars[i])
             .ok_or_else(|| CalendarError::UnknownOffice(office.to_string()))
     }
 
+    /// The small index of `office`'s calendar, stable for the life of this set.
+    pub fn index_of(&self, office: &str) -> Option<usize> {
+        self.by_code.get(office).copied()
+    }
+
+    /// The calendar at `index` (see [`CalendarSet::index_of`]).
+    pub fn by_index(&self, index: usize) -> Option<&BusinessCalendar> {
+        self.calendars.get(index)
+    }
+
+    /// Number of calendars; indices run from 0 to `len() - 1`.
+    pub fn len(&self) -> usize {
+        self.calendars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.calendars.is_empty()
+    }
+
+    /// Identity of this set, shared by its clones: indices from one set mean nothing in another.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     pub fn office_codes(&self) -> impl Iterator<Item = &str> {
-        self.calendars.keys().map(String::as_str)
+        self.codes.iter().map(String::as_str)
     }
 }
 

@@ -7,6 +7,7 @@
 //! needed); [`countdown`] reads them at an instant (pure, precomputed calendars).
 
 mod policy;
+mod prepared;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::domain::calendar::{CalendarError, CalendarSet};
 use crate::domain::request::{Priority, Status, Topic, Transition};
 
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
+pub use prepared::{PreparedClock, SlaInstant};
 
 /// What a clock measures.
 #[derive(
@@ -337,49 +339,63 @@ pub fn countdown(
                 .business_seconds(segment.from, end)?;
         }
     }
-    let target = clock.target_secs;
-    let remaining = target - elapsed;
-    let percent_used = if target > 0 {
-        u32::try_from(elapsed.saturating_mul(100) / target).unwrap_or(u32::MAX)
-    } else {
-        u32::MAX
-    };
-    let reached = |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
-    let t = clock.thresholds;
-    let (state, due_at) = if clock.stopped_at.is_some_and(|s| s <= now) {
-        (
-            if reached(t.breach) {
-                SlaState::Missed
-            } else {
-                SlaState::Met
-            },
-            None,
-        )
+    let state = if clock.stopped_at.is_some_and(|s| s <= now) {
+        Standing::Stopped
     } else if !clock.is_running() {
-        (SlaState::Paused, None)
+        Standing::Paused
     } else {
         let due = calendars
             .get(&clock.office)?
-            .add_business_seconds(now, remaining)
+            .add_business_seconds(now, clock.target_secs - elapsed)
             .ok();
-        let state = if reached(t.breach) {
-            SlaState::Breached
-        } else if reached(t.critical) {
-            SlaState::Critical
-        } else if reached(t.warning) {
-            SlaState::Warning
-        } else {
-            SlaState::Ok
-        };
-        (state, due)
+        Standing::Running { due }
     };
-    Ok(Countdown {
-        state,
-        due_at,
-        remaining_secs: remaining,
-        elapsed_secs: elapsed,
-        percent_used,
-    })
+    Ok(state.countdown(elapsed, clock.target_secs, clock.thresholds))
+}
+
+/// Where a clock is, for turning elapsed business time into a [`Countdown`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Stopped,
+    Paused,
+    Running { due: Option<Timestamp> },
+}
+
+impl Standing {
+    fn countdown(self, elapsed: i64, target: i64, t: Thresholds) -> Countdown {
+        let remaining = target - elapsed;
+        let percent_used = if target > 0 {
+            u32::try_from(elapsed.saturating_mul(100) / target).unwrap_or(u32::MAX)
+        } else {
+            u32::MAX
+        };
+        let reached =
+            |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
+        let (state, due_at) = match self {
+            Standing::Stopped if reached(t.breach) => (SlaState::Missed, None),
+            Standing::Stopped => (SlaState::Met, None),
+            Standing::Paused => (SlaState::Paused, None),
+            Standing::Running { due } => {
+                let state = if reached(t.breach) {
+                    SlaState::Breached
+                } else if reached(t.critical) {
+                    SlaState::Critical
+                } else if reached(t.warning) {
+                    SlaState::Warning
+                } else {
+                    SlaState::Ok
+                };
+                (state, due)
+            }
+        };
+        Countdown {
+            state,
+            due_at,
+            remaining_secs: remaining,
+            elapsed_secs: elapsed,
+            percent_used,
+        }
+    }
 }
 
 #[cfg(test)]

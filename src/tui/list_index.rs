@@ -1,0 +1,504 @@
+//! Indexes behind the workstation's request list, so that a keystroke costs work proportional to
+//! what changed rather than to the 100,000 requests loaded:
+//! - [`Facts`]: per request, the few fields queues and sort orders look at, precomputed (the
+//!   soonest due instant is found once, not on every comparison);
+//! - one permutation of all requests per [`SortKey`], kept sorted as requests change, so a queue's
+//!   list is the permutation filtered by membership, with no sort per keystroke;
+//! - requests by id and by citizen (the detail pane's "other open requests");
+//! - a stack of filter results, one level per typed character: typing extends the top level,
+//!   backspace pops it.
+//!
+//! The filter matches the lower-cased query as a subsequence of a request's lower-cased haystack,
+//! which is exactly when `SkimMatcherV2::ignore_case` finds a match (its score is not used: the
+//! list stays in the chosen sort order). The greedy leftmost match of a query is a prefix of the
+//! greedy match of any longer query, so each level only resumes the search of the level below
+//! where it stopped.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use crate::api::RequestSummary;
+use crate::domain::request::{Priority, RequestId, Status, Topic};
+
+use super::state::{Operator, SortKey};
+
+/// What queue membership and sorting need to know about a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub status: Status,
+    pub topic: Topic,
+    /// Assigned to the logged-in operator.
+    pub mine: bool,
+    /// Unassigned and in the operator's office.
+    pub unassigned_here: bool,
+    /// The soonest due instant among the request's clocks, in UTC seconds.
+    pub due: Option<i64>,
+    pub urgent: bool,
+    pub created: Timestamp,
+    pub updated: i64,
+}
+
+impl Facts {
+    pub fn of(r: &RequestSummary, me: &Operator) -> Self {
+        Facts {
+            status: r.status,
+            topic: r.topic,
+            mine: r.assignee.as_deref() == Some(me.username.as_str()),
+            unassigned_here: r.assignee.is_none() && r.office == me.office,
+            due: r
+                .clocks
+                .iter()
+                .filter_map(|c| c.due_at)
+                .min()
+                .map(|d| d.as_second()),
+            urgent: r.priority == Priority::Urgente,
+            created: r.created_at,
+            updated: r.updated_at.as_second(),
+        }
+    }
+
+    /// Position in the list sorted by `sort`; the index breaks ties, as a stable sort would.
+    fn sort_key(&self, sort: SortKey, index: u32) -> (i64, Timestamp, u32) {
+        let major = match sort {
+            SortKey::Sla => self.due.unwrap_or(i64::MAX),
+            SortKey::Age => 0,
+            SortKey::Priority => i64::from(!self.urgent),
+        };
+        (major, self.created, index)
+    }
+}
+
+const SORTS: [SortKey; 3] = [SortKey::Sla, SortKey::Age, SortKey::Priority];
+
+fn sort_slot(sort: SortKey) -> usize {
+    match sort {
+        SortKey::Sla => 0,
+        SortKey::Age => 1,
+        SortKey::Priority => 2,
+    }
+}
+
+/// A request matching a filter level, and the byte just after its greedy match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hit {
+    index: u32,
+    end: u32,
+}
+
+/// The matches of one query, in ascending request index.
+#[derive(Debug, Clone, Default)]
+struct Level {
+    query: String,
+    hits: Vec<Hit>,
+}
+
+/// The greedy leftmost match of `query` in `haystack` resumed at byte `from`; the end of it.
+fn extend_match(haystack: &str, from: usize, query: &str) -> Option<usize> {
+    let mut at = from;
+    for c in query.chars() {
+        // A UTF-8 encoded char found in valid UTF-8 always starts on a char boundary.
+        at += haystack.get(at..)?.find(c)? + c.len_utf8();
+    }
+    Some(at)
+}
+
+/// Lower-cased "id cf name patronato subject": what the filter searches.
+pub fn haystack(r: &RequestSummary) -> String {
+    format!(
+        "{} {} {} {} {}",
+        r.id.as_str(),
+        r.citizen,
+        r.citizen_name.as_deref().unwrap_or(""),
+        r.patronato,
+        r.subject
+    )
+    .to_lowercase()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListIndex {
+    /// The operator `Facts::mine` and `Facts::unassigned_here` refer to.
+    me: Operator,
+    facts: Vec<Facts>,
+    haystacks: Vec<String>,
+    /// For each sort key, every request index in that order.
+    orders: [Vec<u32>; 3],
+    by_id: HashMap<RequestId, usize>,
+    by_citizen: HashMap<String, Vec<u32>>,
+    /// Level 0 is the empty query (everything); each further level adds one character.
+    levels: Vec<Level>,
+}
+
+impl ListIndex {
+    pub fn build(requests: &[RequestSummary], me: &Operator) -> Self {
+        let facts: Vec<Facts> = requests.iter().map(|r| Facts::of(r, me)).collect();
+        let orders = SORTS.map(|sort| {
+            let mut order: Vec<u32> = (0..requests.len() as u32).collect();
+            order.sort_unstable_by_key(|&i| facts[i as usize].sort_key(sort, i));
+            order
+        });
+        let mut by_citizen: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in requests.iter().enumerate() {
+            by_citizen
+                .entry(r.citizen.clone())
+                .or_default()
+                .push(i as u32);
+        }
+        ListIndex {
+            me: me.clone(),
+            haystacks: requests.iter().map(haystack).collect(),
+            by_id: requests
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id.clone(), i))
+                .collect(),
+            by_citizen,
+            orders,
+            facts,
+            levels: Vec::new(),
+        }
+    }
+
+    /// Whether the index describes `count` requests seen by `me`.
+    pub fn fits(&self, count: usize, me: &Operator) -> bool {
+        self.facts.len() == count && self.me == *me
+    }
+
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn facts(&self, index: usize) -> Option<&Facts> {
+        self.facts.get(index)
+    }
+
+    pub fn position(&self, id: &RequestId) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Indices of the requests of `citizen`, ascending.
+    pub fn of_citizen(&self, citizen: &str) -> &[u32] {
+        self.by_citizen.get(citizen).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every request index in `sort` order.
+    pub fn order(&self, sort: SortKey) -> &[u32] {
+        &self.orders[sort_slot(sort)]
+    }
+
+    /// Records that request `index` is now `new` (`old` is what it was, `None` when `index` is
+    /// a new last request). Costs a few memory moves, no full rebuild.
+    pub fn update(
+        &mut self,
+        index: usize,
+        old: Option<&RequestSummary>,
+        new: &RequestSummary,
+        me: &Operator,
+    ) {
+        let slot = index as u32;
+        let facts = Facts::of(new, me);
+        let text = haystack(new);
+        if let Some(old) = old {
+            for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+                if let Some(at) = order.iter().position(|&i| i == slot) {
+                    order.remove(at);
+                }
+                let key = facts.sort_key(sort, slot);
+                let at = order.partition_point(|&i| self.facts[i as usize].sort_key(sort, i) < key);
+                order.insert(at, slot);
+            }
+            if old.citizen != new.citizen {
+                if let Some(list) = self.by_citizen.get_mut(&old.citizen) {
+                    list.retain(|&i| i != slot);
+                }
+                let list = self.by_citizen.entry(new.citizen.clone()).or_default();
+                let at = list.partition_point(|&i| i < slot);
+                list.insert(at, slot);
+            }
+            self.facts[index] = facts;
+            self.haystacks[index] = text;
+            for level in self.levels.iter_mut().skip(1) {
+                if let Ok(at) = level.hits.binary_search_by_key(&slot, |h| h.index) {
+                    level.hits.remove(at);
+                }
+            }
+        } else {
+            for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+                let key = facts.sort_key(sort, slot);
+                let at = order.partition_point(|&i| self.facts[i as usize].sort_key(sort, i) < key);
+                order.insert(at, slot);
+            }
+            self.by_citizen
+                .entry(new.citizen.clone())
+                .or_default()
+                .push(slot);
+            self.by_id.insert(new.id.clone(), index);
+            self.facts.push(facts);
+            self.haystacks.push(text);
+            if let Some(all) = self.levels.first_mut() {
+                all.hits.push(Hit {
+                    index: slot,
+                    end: 0,
+                });
+            }
+        }
+        // Re-match the changed request at every level, resuming from the level below.
+        let mut end = 0usize;
+        for level in self.levels.iter_mut().skip(1) {
+            let Some(c) = level.query.chars().last() else {
+                break;
+            };
+            let mut buffer = [0u8; 4];
+            let Some(next) = extend_match(&self.haystacks[index], end, c.encode_utf8(&mut buffer))
+            else {
+                break;
+            };
+            end = next;
+            let at = level.hits.partition_point(|h| h.index < slot);
+            level.hits.insert(
+                at,
+                Hit {
+                    index: slot,
+                    end: end as u32,
+                },
+            );
+        }
+    }
+
+    /// Drops every filter level (they are rebuilt on demand).
+    pub fn clear_filter(&mut self) {
+        self.levels.clear();
+    }
+
+    /// Marks, by request index, the requests matching `query` (already lower-cased).
+    pub fn matching(&mut self, query: &str) -> Vec<bool> {
+        if self.levels.is_empty() {
+            self.levels.push(Level {
+                query: String::new(),
+                hits: (0..self.facts.len() as u32)
+                    .map(|index| Hit { index, end: 0 })
+                    .collect(),
+            });
+        }
+        // Backspace and edits: drop levels that are not a prefix of the new query.
+        while self.levels.len() > 1
+            && !self
+                .levels
+                .last()
+                .is_some_and(|l| query.starts_with(l.query.as_str()))
+        {
+            self.levels.pop();
+        }
+        while let Some(top) = self.levels.last() {
+            let Some(c) = query[top.query.len()..].chars().next() else {
+                break;
+            };
+            let mut buffer = [0u8; 4];
+            let needle: &str = c.encode_utf8(&mut buffer);
+            let hits = top
+                .hits
+                .iter()
+                .filter_map(|h| {
+                    let end =
+                        extend_match(&self.haystacks[h.index as usize], h.end as usize, needle)?;
+                    Some(Hit {
+                        index: h.index,
+                        end: end as u32,
+                    })
+                })
+                .collect();
+            let next = Level {
+                query: format!("{}{c}", top.query),
+                hits,
+            };
+            self.levels.push(next);
+        }
+        let mut marks = vec![false; self.facts.len()];
+        if let Some(top) = self.levels.last() {
+            for h in &top.hits {
+                marks[h.index as usize] = true;
+            }
+        }
+        marks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fuzzy_matcher::FuzzyMatcher;
+    use fuzzy_matcher::skim::SkimMatcherV2;
+    use jiff::SignedDuration;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::tui::fixture;
+    use crate::tui::state::{Queue, State};
+
+    fn me() -> Operator {
+        Operator {
+            username: "op00".into(),
+            office: "RM01".into(),
+        }
+    }
+
+    /// The list as the straightforward implementation computes it: every request through the
+    /// queue predicate and SkimMatcherV2, then a stable sort.
+    fn reference(state: &State) -> Vec<usize> {
+        let queue = state.current_queue();
+        let query = state.filter.to_lowercase();
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let mut rows: Vec<usize> = (0..state.requests.len())
+            .filter(|&i| queue.contains(&state.requests[i], &state.me, state.now))
+            .filter(|&i| {
+                query.is_empty()
+                    || matcher
+                        .fuzzy_match(&haystack(&state.requests[i]), &query)
+                        .is_some()
+            })
+            .collect();
+        let due = |i: usize| {
+            crate::tui::state::due_at(&state.requests[i])
+                .map(|d| d.as_second())
+                .unwrap_or(i64::MAX)
+        };
+        let r = |i: usize| &state.requests[i];
+        match state.sort {
+            SortKey::Sla => rows.sort_by_key(|&i| (due(i), r(i).created_at)),
+            SortKey::Age => rows.sort_by_key(|&i| r(i).created_at),
+            SortKey::Priority => {
+                rows.sort_by_key(|&i| (r(i).priority != Priority::Urgente, r(i).created_at))
+            }
+        }
+        rows
+    }
+
+    fn reference_counts(state: &State) -> Vec<usize> {
+        state
+            .queues
+            .iter()
+            .map(|q| {
+                state
+                    .requests
+                    .iter()
+                    .filter(|r| q.contains(r, &state.me, state.now))
+                    .count()
+            })
+            .collect()
+    }
+
+    fn loaded(count: usize) -> State {
+        let now: Timestamp = "2026-11-23T10:30:00Z".parse().unwrap();
+        let mut state = State::new(Lang::It, me(), now);
+        let mut requests = fixture::requests(count, now, "RM01", "op00");
+        // Same citizen on several requests, a request without clocks, accents in the haystack.
+        requests[3].citizen = requests[1].citizen.clone();
+        requests[5].clocks.clear();
+        requests[7].subject = "Perché è già così".into();
+        state.set_requests(requests);
+        state
+    }
+
+    #[test]
+    fn typing_backspace_queues_and_sorts_match_the_reference() {
+        let mut state = loaded(600);
+        assert_eq!(state.queue_counts, reference_counts(&state));
+        let queries = ["ros", "rossi maria", "cbp-2026-0000", "perché", "xq", "e a"];
+        for queue in 0..state.queues.len() {
+            state.queue_cursor = queue;
+            for sort in SORTS {
+                state.sort = sort;
+                state.filter.clear();
+                state.refilter();
+                assert_eq!(state.visible, reference(&state), "{queue} {sort:?}");
+                for query in queries {
+                    for c in query.chars() {
+                        state.filter.push(c);
+                        state.refilter();
+                        assert_eq!(state.visible, reference(&state), "{query:?}");
+                    }
+                    while state.filter.pop().is_some() {
+                        state.refilter();
+                        assert_eq!(state.visible, reference(&state), "{:?}", state.filter);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn upserts_keep_orders_counts_citizens_and_filter_levels_exact() {
+        let mut state = loaded(400);
+        state.queue_cursor = state.queues.iter().position(|q| *q == Queue::All).unwrap();
+        state.filter = "ro".into();
+        state.refilter();
+        state.filter = "ros".into();
+        state.refilter();
+        let now = state.now;
+        let mut changed = state.requests[10].clone();
+        changed.status = Status::Chiusa;
+        changed.updated_at = now;
+        changed.citizen = state.requests[20].citizen.clone();
+        state.upsert(changed);
+        let mut renamed = state.requests[11].clone();
+        renamed.citizen_name = Some("Zorro Zeta".into());
+        renamed.clocks[0].due_at = Some(now + SignedDuration::from_secs(3600));
+        state.upsert(renamed);
+        let mut added = state.requests[12].clone();
+        added.id = RequestId::new(2026, 9_999_999);
+        added.subject = "Rosso".into();
+        added.assignee = Some("op00".into());
+        state.upsert(added);
+        assert_eq!(state.visible, reference(&state));
+        assert_eq!(state.queue_counts, reference_counts(&state));
+        for query in ["ross", "ro", "", "zor", "zorro z"] {
+            state.filter = query.into();
+            state.refilter();
+            assert_eq!(state.visible, reference(&state), "{query:?}");
+        }
+        // Time moves on: counts follow at the next change, lists at the next refilter.
+        state.now = now + SignedDuration::from_secs(3 * 86_400);
+        let same = state.requests[30].clone();
+        state.upsert(same);
+        assert_eq!(state.queue_counts, reference_counts(&state));
+        let rebuilt = {
+            let mut fresh = State::new(Lang::It, me(), state.now);
+            fresh.set_requests(state.requests.clone());
+            fresh
+        };
+        assert_eq!(state.queue_counts, rebuilt.queue_counts);
+        let r = state.requests[20].clone();
+        let others: Vec<&RequestId> = state
+            .other_open_requests(&r, 5)
+            .into_iter()
+            .map(|o| &o.id)
+            .collect();
+        let expected: Vec<&RequestId> = state
+            .requests
+            .iter()
+            .filter(|o| o.citizen == r.citizen && o.id != r.id && o.status.is_open())
+            .take(5)
+            .map(|o| &o.id)
+            .collect();
+        assert_eq!(others, expected);
+    }
+
+    proptest! {
+        #[test]
+        fn subsequence_match_is_exactly_when_skim_matches(
+            haystack in "[a-eàè ]{0,24}",
+            query in "[a-eàè ]{1,5}",
+            split in 0usize..5,
+        ) {
+            let skim = SkimMatcherV2::default().ignore_case();
+            let expected = skim.fuzzy_match(&haystack, &query).is_some();
+            prop_assert_eq!(extend_match(&haystack, 0, &query).is_some(), expected);
+            // Resuming from the end of a prefix's match gives the same answer.
+            let cut = query.char_indices().nth(split).map_or(query.len(), |(i, _)| i);
+            let resumed = extend_match(&haystack, 0, &query[..cut])
+                .and_then(|end| extend_match(&haystack, end, &query[cut..]));
+            prop_assert_eq!(resumed.is_some(), expected);
+        }
+    }
+}
