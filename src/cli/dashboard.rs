@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use color_eyre::eyre::{WrapErr, bail};
 
-use super::workstation::{WorkstationArgs, connect, data_dir, init_file_log, ui_lang};
+use super::workstation::{WorkstationArgs, connect, init_file_log, settings};
 use crate::client::{Client, ClientOptions};
 use crate::domain::dashboard::Dashboard;
 use crate::domain::dashboard::csv::dashboard_csv;
@@ -39,14 +39,15 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     if args.csv {
         return print_csv(ws, args);
     }
-    let lang = ui_lang(&ws)?;
-    let no_color = Theme::no_color_from_env() || ws.theme.as_deref() == Some("monochrome");
+    let settings = settings(&ws)?;
+    let lang = settings.lang;
+    let no_color = Theme::no_color_from_env() || settings.theme == "monochrome";
     let term = std::env::var("TERM").unwrap_or_default();
     let styles = DashStyles::for_terminal(&term, no_color);
-    let dir = data_dir(&ws)?;
+    let dir = settings.data_dir.clone();
     init_file_log(&dir)?;
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(&ws, &dir, Role::Supervisor))?;
+    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, Role::Supervisor))?;
     let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
     let response = match runtime.block_on(gateway.dashboard()) {
         Ok(response) => response,
@@ -60,7 +61,7 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
             });
         }
     };
-    let read_only = ws.read_only || !session.me.role.is_inps_writer();
+    let read_only = settings.read_only || !session.me.role.is_inps_writer();
     let lang = lang.into();
     let mut state = DashboardState::new(
         response.dashboard,

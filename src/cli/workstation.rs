@@ -1,21 +1,27 @@
 //! `combipat` with no subcommand: the operator workstation.
 //!
-//! Embedded default: no server configured → a local demo dataset, status bar says DEMO.
-//! Logs go to a file in the data dir, never to the terminal.
+//! Settings come from the config file (`--config`, else the platform config dir; `--profile`
+//! selects a profile) with the flags on top; `keymap.toml` and `themes/` in the config dir
+//! override the embedded keymap and theme. Embedded default: no server configured → the service
+//! runs in-process with demo data, status bar says DEMO. Logs go to a file in the data dir,
+//! never to the terminal.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use color_eyre::eyre::{WrapErr, bail};
+use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use crate::client::{Client, ClientOptions};
+use crate::config::{Config, ConfigError, Diagnostic};
 use crate::demo::simulate::{self, SimulateConfig};
 use crate::domain::registry;
 use crate::domain::roles::Role;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, tf};
 use crate::service::{self, RunningService, ServiceConfig};
+use crate::tui::action::command_names;
+use crate::tui::keymap::{self, Keymap};
 use crate::tui::remote::ClientGateway;
-use crate::tui::state::{Operator, State};
+use crate::tui::state::{Notice, Operator, State};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -49,14 +55,93 @@ pub struct WorkstationArgs {
     pub read_only: bool,
 }
 
-pub(super) fn data_dir(args: &WorkstationArgs) -> color_eyre::Result<PathBuf> {
-    if let Some(dir) = &args.data_dir {
-        return Ok(dir.clone());
+/// What the workstation runs with: the config file (after `--profile`) overridden by flags.
+pub(super) struct Settings {
+    pub(super) lang: Lang,
+    pub(super) theme: String,
+    pub(super) keymap: String,
+    pub(super) read_only: bool,
+    pub(super) data_dir: PathBuf,
+    /// Remote service URL and token; `None` runs the embedded service.
+    pub(super) server: Option<(String, String)>,
+    /// Holds `keymap.toml` and `themes/`.
+    pub(super) config_dir: Option<PathBuf>,
+    /// Canned replies as (picker label, template).
+    pub(super) canned: Vec<(String, String)>,
+}
+
+fn ui_lang(lang: crate::config::Lang) -> Lang {
+    match lang {
+        crate::config::Lang::It => Lang::It,
+        crate::config::Lang::En => Lang::En,
     }
-    match directories::ProjectDirs::from("it", "inps", "combipat") {
-        Some(dirs) => Ok(dirs.data_dir().to_path_buf()),
+}
+
+/// Loads the config and applies the flags over it. Errors are in the `--lang` language
+/// (Italian by default) and name the file, line and field.
+pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
+    let flag_lang = match args.lang.as_deref() {
+        None => None,
+        Some(code) => match Lang::parse(code) {
+            Some(lang) => Some(lang),
+            None => bail!(tf(Lang::It, "startup.lang_unknown", &[("code", code)])),
+        },
+    };
+    let error_lang = flag_lang.unwrap_or_default();
+    let invalid = |e: ConfigError| {
+        eyre!(tf(
+            error_lang,
+            "startup.config_invalid",
+            &[("detail", &e.to_string())]
+        ))
+    };
+    let config = Config::load(args.config.as_deref(), args.profile.as_deref()).map_err(invalid)?;
+    let data_dir = match args.data_dir.clone().or_else(|| config.data_dir()) {
+        Some(dir) => dir,
         None => bail!("no home directory: pass --data-dir"),
-    }
+    };
+    let server = match args.server.clone().or_else(|| config.server.url.clone()) {
+        None => None,
+        Some(url) => {
+            let token = match args.token.clone() {
+                Some(token) => Some(token),
+                None => config.server_token().map_err(invalid)?,
+            };
+            match token {
+                Some(token) => Some((url, token)),
+                None => bail!(tf(
+                    error_lang,
+                    "startup.server_needs_token",
+                    &[("url", &url)]
+                )),
+            }
+        }
+    };
+    let canned = config
+        .canned_replies
+        .iter()
+        .map(|reply| {
+            let label = if reply.title.is_empty() {
+                reply.name.clone()
+            } else {
+                format!("{} · {}", reply.name, reply.title)
+            };
+            (label, reply.body.clone())
+        })
+        .collect();
+    Ok(Settings {
+        lang: flag_lang.unwrap_or_else(|| ui_lang(config.lang)),
+        theme: args.theme.clone().unwrap_or_else(|| config.theme.clone()),
+        keymap: args
+            .keymap
+            .clone()
+            .unwrap_or_else(|| config.keymap.as_str().to_owned()),
+        read_only: args.read_only || config.read_only,
+        data_dir,
+        server,
+        config_dir: config.config_dir(),
+        canned,
+    })
 }
 
 pub(super) fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
@@ -74,30 +159,36 @@ pub(super) fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
     Ok(())
 }
 
-/// `--lang`, Italian by default.
-pub(super) fn ui_lang(args: &WorkstationArgs) -> color_eyre::Result<Lang> {
-    Ok(match args.lang.as_deref() {
-        None => Lang::It,
-        Some(code) => match Lang::parse(code) {
-            Some(lang) => lang,
-            None => bail!("--lang: lingua non supportata '{code}' (usa it o en)"),
-        },
-    })
+/// The keymap and theme the settings ask for, with the problems found in the user's files.
+fn keymap_and_theme(settings: &Settings) -> (Keymap, Theme, Vec<Diagnostic>) {
+    let actions: Vec<&str> = command_names().collect();
+    let user_keymap = settings
+        .config_dir
+        .as_ref()
+        .map(|d| d.join(keymap::USER_FILE));
+    let (keymap, mut diagnostics) =
+        Keymap::load(&settings.keymap, user_keymap.as_deref(), &actions);
+    let (theme, more) = Theme::load(
+        &settings.theme,
+        settings.config_dir.as_deref(),
+        Theme::no_color_from_env(),
+    );
+    diagnostics.extend(more);
+    (keymap, theme, diagnostics)
 }
 
 pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
-    let lang = ui_lang(&args)?;
-    let config_dir = crate::config::paths::config_dir();
-    let (theme, theme_diagnostics) = Theme::load(
-        args.theme.as_deref().unwrap_or("dark"),
-        config_dir.as_deref(),
-        Theme::no_color_from_env(),
-    );
-    let dir = data_dir(&args)?;
+    let settings = settings(&args)?;
+    let lang = settings.lang;
+    let dir = settings.data_dir.clone();
     init_file_log(&dir)?;
+    let (keymap, theme, diagnostics) = keymap_and_theme(&settings);
+    for diagnostic in &diagnostics {
+        tracing::warn!(%diagnostic, "keymap/theme");
+    }
     let now = jiff::Timestamp::now();
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(&args, &dir, Role::Operator))?;
+    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, Role::Operator))?;
     let me = Operator {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
@@ -105,17 +196,34 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
-    // Auditors only ever read, whatever the flags say.
-    state.read_only = args.read_only || session.me.role == Role::Auditor;
+    // Auditors only ever read, whatever the flags and the config say.
+    state.read_only = settings.read_only || session.me.role == Role::Auditor;
     state.data_dir = Some(dir.clone());
+    state.keymap = keymap;
+    state.canned = settings.canned;
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))
         .collect();
-    tracing::info!(dir = %dir.display(), "workstation starting");
-    for diagnostic in &theme_diagnostics {
-        tracing::warn!(%diagnostic, "theme");
+    if let Some(first) = diagnostics.first() {
+        state.notice = Some(Notice {
+            text: tf(
+                lang,
+                "startup.diagnostics",
+                &[
+                    ("n", &diagnostics.len().to_string()),
+                    ("first", &first.to_string()),
+                ],
+            ),
+            error: true,
+        });
     }
+    tracing::info!(
+        dir = %dir.display(),
+        keymap = state.keymap.preset(),
+        theme = %theme.name,
+        "workstation starting"
+    );
     let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
     runtime.block_on(session.close());
     outcome.wrap_err("terminal error")?;
@@ -151,14 +259,11 @@ pub(super) struct Embedded {
 /// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
 /// and the session logs in with the demo token of `role`.
 pub(super) async fn connect(
-    args: &WorkstationArgs,
+    server: Option<&(String, String)>,
     dir: &std::path::Path,
     role: Role,
 ) -> color_eyre::Result<Session> {
-    if let Some(url) = &args.server {
-        let Some(token) = &args.token else {
-            bail!("--server richiede --token");
-        };
+    if let Some((url, token)) = server {
         let client = Client::new(url, token, ClientOptions::default())?;
         let me = client.me().await.wrap_err("--server: login failed")?;
         return Ok(Session {

@@ -107,6 +107,57 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Undo last close/forward",
     ),
     ("cmd.canned_reply", "Risposta predefinita", "Canned reply"),
+    // help screen and key-hint line (generated from the active keymap)
+    (
+        "help.hint",
+        "Scrivi per filtrare · Esc chiude",
+        "Type to filter · Esc closes",
+    ),
+    (
+        "help.no_match",
+        "Nessun tasto corrisponde",
+        "No key matches",
+    ),
+    ("help.context.global", "Ovunque", "Everywhere"),
+    ("help.context.queues", "Code", "Queues"),
+    ("help.context.list", "Elenco", "List"),
+    ("help.context.detail", "Dettaglio", "Detail"),
+    ("help.context.dashboard", "Cruscotto", "Dashboard"),
+    ("hint.quit", "esci", "quit"),
+    ("hint.help", "aiuto", "help"),
+    ("hint.palette", "comandi", "commands"),
+    ("hint.filter", "filtra", "filter"),
+    ("hint.open", "apri", "open"),
+    ("hint.back", "indietro", "back"),
+    ("hint.toggle_select", "seleziona", "select"),
+    ("hint.sort_cycle", "ordina", "sort"),
+    ("hint.take", "prendi", "take"),
+    ("hint.reply", "rispondi", "reply"),
+    ("hint.request_integration", "integrazione", "integration"),
+    ("hint.forward", "trasferisci", "forward"),
+    ("hint.close", "chiudi", "close"),
+    ("hint.export_csv", "CSV", "CSV"),
+    // start-up: configuration, keymap and theme files
+    (
+        "startup.diagnostics",
+        "{n} avvisi in keymap/tema (dettagli in workstation.log): {first}",
+        "{n} warnings in keymap/theme (details in workstation.log): {first}",
+    ),
+    (
+        "startup.config_invalid",
+        "configurazione non valida: {detail}",
+        "invalid configuration: {detail}",
+    ),
+    (
+        "startup.lang_unknown",
+        "--lang: lingua non supportata '{code}' (usa it o en)",
+        "--lang: unsupported language '{code}' (use it or en)",
+    ),
+    (
+        "startup.server_needs_token",
+        "server {url}: manca il token (--token, COMBIPAT_TOKEN, server.token o server.token_file)",
+        "server {url}: no token (--token, COMBIPAT_TOKEN, server.token or server.token_file)",
+    ),
     // queues
     ("queue.mine", "Mie", "Mine"),
     (

@@ -231,6 +231,8 @@ pub enum Mode {
     Filter,
     Help {
         query: String,
+        /// First help line shown (Up/Down/PageUp/PageDown scroll; typing resets it).
+        scroll: usize,
     },
     Input {
         kind: InputKind,
@@ -303,6 +305,9 @@ pub struct State {
     /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
     /// to `keymap::Context::Dashboard`.
     pub dashboard: Option<crate::tui::dashboard::DashboardState>,
+    /// The active keymap and any half-typed key sequence; the dispatcher, the `?` help and the
+    /// key-hint line all read this one table.
+    pub keymap: crate::tui::keymap::Keymap,
     /// Where exports are written (`<data dir>/exports`); none: exports are refused.
     pub data_dir: Option<std::path::PathBuf>,
     pub quit: bool,

@@ -194,6 +194,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         "help" => {
             state.mode = Mode::Help {
                 query: String::new(),
+                scroll: 0,
             };
             vec![]
         }
@@ -618,19 +619,30 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
-        Mode::Help { mut query } => {
+        Mode::Help {
+            mut query,
+            mut scroll,
+        } => {
+            // The view clamps `scroll` to the help's length, which depends on the screen.
+            const PAGE: usize = 10;
             match key.code {
-                KeyCode::Esc | KeyCode::Enter => {}
+                KeyCode::Esc | KeyCode::Enter => return vec![],
+                KeyCode::Up => scroll = scroll.saturating_sub(1),
+                KeyCode::Down => scroll = scroll.saturating_add(1),
+                KeyCode::PageUp => scroll = scroll.saturating_sub(PAGE),
+                KeyCode::PageDown => scroll = scroll.saturating_add(PAGE),
+                KeyCode::Home => scroll = 0,
                 KeyCode::Backspace => {
                     query.pop();
-                    state.mode = Mode::Help { query };
+                    scroll = 0;
                 }
-                KeyCode::Char(c) => {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                     query.push(c);
-                    state.mode = Mode::Help { query };
+                    scroll = 0;
                 }
-                _ => state.mode = Mode::Help { query },
+                _ => {}
             }
+            state.mode = Mode::Help { query, scroll };
             vec![]
         }
         Mode::Input { kind, mut buffer } => match key.code {

@@ -5,13 +5,16 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::api::RequestSummary;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::Priority;
 use crate::domain::sanitize::inline;
-use crate::i18n::{t, tf};
-use crate::tui::action::COMMANDS;
+use crate::i18n::{Lang, MISSING, t, tf};
+use crate::tui::action::command;
+use crate::tui::input;
+use crate::tui::keymap::{Binding, Context, display_sequence};
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
 };
@@ -394,22 +397,116 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let hints = match state.focus {
-        Pane::Queues => "↑↓ coda · Invio apri · Tab pannello · ? aiuto",
-        Pane::List => "t prendi · r rispondi · c chiudi · f trasferisci · / filtra · ? aiuto",
-        Pane::Detail => "r rispondi · n nota · i integrazione · Esc indietro · ? aiuto",
-    };
-    let hints = if state.lang == crate::i18n::Lang::En {
-        match state.focus {
-            Pane::Queues => "↑↓ queue · Enter open · Tab pane · ? help",
-            Pane::List => "t take · r reply · c close · f forward · / filter · ? help",
-            Pane::Detail => "r reply · n note · i integration · Esc back · ? help",
-        }
+/// What a binding does, in the UI language: the user's own `desc` for a binding from their file,
+/// else the command table's catalog entry.
+fn describe(lang: Lang, binding: &Binding) -> String {
+    if !binding.desc.is_empty() && !binding.file.starts_with("<embedded") {
+        return inline(&binding.desc, 60);
+    }
+    match command(&binding.action) {
+        Some(spec) => t(lang, spec.description_key).to_string(),
+        None => inline(&binding.desc, 60),
+    }
+}
+
+/// A short label for the key-hint line: `hint.ACTION` when the catalog has one.
+fn hint_label(lang: Lang, binding: &Binding) -> String {
+    let short = t(lang, &format!("hint.{}", binding.action));
+    if short == MISSING {
+        describe(lang, binding)
     } else {
-        hints
-    };
-    frame.render_widget(Paragraph::new(hints).style(theme.muted), area);
+        short.to_string()
+    }
+}
+
+/// The `?` help: every binding of the active keymap, the focused context first, filtered by
+/// `query` over keys, action name and description.
+fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let lang = state.lang;
+    let q = query.to_lowercase();
+    let focused = input::context(state);
+    let order = std::iter::once(focused).chain(Context::ALL.into_iter().filter(|c| *c != focused));
+    let desc_width = usize::from(width).saturating_sub(2 + 12 + 1 + 20).max(10);
+    let mut lines = vec![Line::styled(t(lang, "help.hint"), theme.muted)];
+    for context in order {
+        let matching: Vec<(String, &str, String)> = state
+            .keymap
+            .bindings_in(context)
+            .iter()
+            .map(|b| {
+                (
+                    inline(&b.keys_display(), 12),
+                    b.action.as_str(),
+                    describe(lang, b),
+                )
+            })
+            .filter(|(keys, action, desc)| {
+                q.is_empty()
+                    || keys.to_lowercase().contains(&q)
+                    || action.contains(&q)
+                    || desc.to_lowercase().contains(&q)
+            })
+            .collect();
+        if matching.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(
+            t(lang, &format!("help.context.{}", context.name())),
+            theme.header,
+        ));
+        for (keys, action, desc) in matching {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
+                Span::styled(
+                    format!("{:<desc_width$}", truncate(&desc, desc_width)),
+                    theme.dialog,
+                ),
+                Span::styled(format!(" {action}"), theme.muted),
+            ]));
+        }
+    }
+    if lines.len() == 1 {
+        lines.push(Line::styled(t(lang, "help.no_match"), theme.muted));
+    }
+    lines
+}
+
+/// The focused context's hinted bindings, as many as fit.
+fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let items: Vec<(String, String, bool)> = state
+        .keymap
+        .hints(input::context(state))
+        .into_iter()
+        .map(|b| {
+            let keys = inline(&b.keys_display(), 12);
+            (keys, hint_label(state.lang, b), b.action == "help")
+        })
+        .collect();
+    let cost = |(keys, label, _): &(String, String, bool)| 3 + keys.width() + 1 + label.width();
+    // The help key is always shown, last, so every other key stays discoverable.
+    let help = items.iter().find(|item| item.2);
+    let mut room = (usize::from(area.width) + 3).saturating_sub(help.map_or(0, cost));
+    let mut shown: Vec<&(String, String, bool)> = Vec::new();
+    for item in items.iter().filter(|item| !item.2) {
+        if cost(item) > room {
+            break;
+        }
+        room -= cost(item);
+        shown.push(item);
+    }
+    shown.extend(help);
+    let mut spans = Vec::new();
+    for (keys, label, _) in shown {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", theme.key_hint));
+        }
+        spans.push(Span::styled(keys.clone(), theme.key_hint_key));
+        spans.push(Span::styled(format!(" {label}"), theme.key_hint));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.key_hint),
+        area,
+    );
 }
 
 fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -438,6 +535,13 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             t(state.lang, "status.selected")
         )));
     }
+    let pending = state.keymap.pending();
+    if !pending.is_empty() {
+        spans.push(Span::styled(
+            format!("· {} … ", inline(&display_sequence(pending), 20)),
+            theme.key_hint_key,
+        ));
+    }
     if let Some(n) = &state.notice {
         let style = if n.error { theme.error } else { theme.success };
         spans.push(Span::styled(format!("· {}", inline(&n.text, 120)), style));
@@ -463,18 +567,19 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let lang = state.lang;
     match &state.mode {
         Mode::Normal | Mode::Filter => {}
-        Mode::Help { query } => {
-            let rect = centered(area, 70, area.height.saturating_sub(4));
-            let q = query.to_lowercase();
-            let lines: Vec<Line> = COMMANDS
-                .iter()
-                .map(|c| (c.name, t(lang, c.description_key)))
-                .filter(|(name, desc)| {
-                    q.is_empty() || name.contains(&q) || desc.to_lowercase().contains(&q)
-                })
-                .map(|(name, desc)| Line::from(format!("{name:<22} {desc}")))
-                .collect();
-            let title = format!("{} /{}", t(lang, "dialog.help"), inline(query, 30));
+        Mode::Help { query, scroll } => {
+            let rect = centered(area, 76, area.height.saturating_sub(2));
+            let mut lines = help_lines(state, query, rect.width.saturating_sub(2), theme);
+            // The first line (how to filter) stays; the bindings scroll under it.
+            let room = usize::from(rect.height.saturating_sub(3));
+            let skip = (*scroll).min(lines.len().saturating_sub(1 + room));
+            lines.drain(1..1 + skip);
+            let title = format!(
+                "{} ({}) /{}",
+                t(lang, "dialog.help"),
+                state.keymap.preset(),
+                inline(query, 30)
+            );
             dialog(frame, rect, title, lines, theme);
         }
         Mode::Input { kind, buffer } => {
