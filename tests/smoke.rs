@@ -11,13 +11,23 @@ fn tmux(args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The release binary when one was built at least as recently as this build's (in `target/` or
+/// in this build's target dir, e.g. with `CARGO_TARGET_DIR`), else the binary of this build. A
+/// stale release binary would test old code.
 fn binary() -> PathBuf {
-    let release = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/combipat");
-    if release.exists() {
-        release
-    } else {
-        PathBuf::from(env!("CARGO_BIN_EXE_combipat"))
-    }
+    let this_build = PathBuf::from(env!("CARGO_BIN_EXE_combipat"));
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let built = modified(&this_build);
+    let sibling = this_build
+        .parent()
+        .and_then(|profile_dir| profile_dir.parent())
+        .map(|target| target.join("release/combipat"));
+    let in_tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/combipat");
+    [Some(in_tree), sibling]
+        .into_iter()
+        .flatten()
+        .find(|p| modified(p).is_some_and(|release| built.is_none_or(|b| release >= b)))
+        .unwrap_or(this_build)
 }
 
 #[test]

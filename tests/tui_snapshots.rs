@@ -77,7 +77,35 @@ fn scenarios() -> Vec<(&'static str, Vec<KeyEvent>)> {
         ("bulk_take_confirm", vec![c(' '), c(' '), c('T')]),
         ("canned", vec![c('m')]),
         ("sorted_priority", vec![c('s'), c('s')]),
+        ("integration", vec![c('i'), c('A'), c('P')]),
+        ("tag", vec![c('#')]),
+        ("assign", vec![c('a')]),
+        ("bulk_forward_picker", vec![c(' '), c(' '), c('F')]),
+        ("vim_pending", vec![c('g')]),
+        ("stale_banner", vec![key(KeyCode::Enter)]),
+        ("offline_banner", vec![]),
+        ("read_only_english", vec![c('t')]),
+        ("vim_help", vec![c('?')]),
     ]
+}
+
+/// State other than keys a scenario starts from (keymap, language, banners).
+fn setup(name: &str, state: &mut State) {
+    use combipat::tui::action::command_names;
+    use combipat::tui::keymap::Keymap;
+    match name {
+        "vim_help" | "vim_pending" => {
+            let actions: Vec<&str> = command_names().collect();
+            state.keymap = Keymap::from_sources("vim", None, &actions).0;
+        }
+        "stale_banner" => state.detail_stale = true,
+        "offline_banner" => state.offline = true,
+        "read_only_english" => {
+            state.lang = Lang::En;
+            state.read_only = true;
+        }
+        _ => {}
+    }
 }
 
 #[test]
@@ -88,7 +116,9 @@ fn every_view_and_dialog() {
             ("mono", Theme::from_sources("monochrome", None).0),
         ] {
             for (name, keys) in scenarios() {
-                let mut headless = Headless::new(state(), w, h, styles.clone());
+                let mut state = state();
+                setup(name, &mut state);
+                let mut headless = Headless::new(state, w, h, styles.clone());
                 // Start from "Tutte aperte" so the list is populated at any size.
                 headless.state.queue_cursor = headless.state.queues.len() - 1;
                 headless.state.invalidate_filter();

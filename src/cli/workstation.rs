@@ -310,3 +310,136 @@ pub(super) async fn connect(
         embedded: Some(Embedded { service, stop }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: &std::path::Path) -> WorkstationArgs {
+        WorkstationArgs {
+            config: Some(config.to_path_buf()),
+            ..WorkstationArgs::default()
+        }
+    }
+
+    const CONFIG: &str = r#"
+lang = "en"
+theme = "light"
+keymap = "vim"
+data_dir = "/srv/combipat"
+
+[server]
+url = "https://combipat.example"
+token_file = "token"
+
+[[canned_replies]]
+name = "grazie"
+title = "Ringraziamento"
+body = "Grazie, {operator}"
+
+[profiles.collaudo]
+theme = "high-contrast"
+read_only = true
+"#;
+
+    #[test]
+    fn config_and_profile_apply_then_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, CONFIG).unwrap();
+        std::fs::write(dir.path().join("token"), "secret-token\n").unwrap();
+
+        let from_file = settings(&args(&file)).unwrap();
+        assert_eq!(from_file.lang, Lang::En);
+        assert_eq!(from_file.theme, "light");
+        assert_eq!(from_file.keymap, "vim");
+        assert!(!from_file.read_only);
+        assert_eq!(from_file.data_dir, PathBuf::from("/srv/combipat"));
+        assert_eq!(
+            from_file.server,
+            Some(("https://combipat.example".into(), "secret-token".into()))
+        );
+        assert_eq!(from_file.config_dir.as_deref(), Some(dir.path()));
+        assert!(from_file.canned.iter().any(
+            |(label, body)| label == "grazie · Ringraziamento" && body == "Grazie, {operator}"
+        ));
+
+        let profile = settings(&WorkstationArgs {
+            profile: Some("collaudo".into()),
+            ..args(&file)
+        })
+        .unwrap();
+        assert_eq!(profile.theme, "high-contrast");
+        assert!(profile.read_only);
+
+        let flags = settings(&WorkstationArgs {
+            profile: Some("collaudo".into()),
+            lang: Some("it".into()),
+            theme: Some("monochrome".into()),
+            keymap: Some("default".into()),
+            data_dir: Some(dir.path().join("data")),
+            server: Some("http://127.0.0.1:9".into()),
+            token: Some("flag-token".into()),
+            ..args(&file)
+        })
+        .unwrap();
+        assert_eq!(flags.lang, Lang::It);
+        assert_eq!(flags.theme, "monochrome");
+        assert_eq!(flags.keymap, "default");
+        assert!(flags.read_only, "a flag cannot turn read-only off");
+        assert_eq!(flags.data_dir, dir.path().join("data"));
+        assert_eq!(
+            flags.server,
+            Some(("http://127.0.0.1:9".into(), "flag-token".into()))
+        );
+    }
+
+    #[test]
+    fn bad_config_names_file_line_and_field_in_the_chosen_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "lang = \"it\"\nkeymap = \"emacs\"\n").unwrap();
+        let italian = settings(&args(&file)).err().unwrap().to_string();
+        assert!(
+            italian.starts_with("configurazione non valida: "),
+            "{italian}"
+        );
+        assert!(
+            italian.contains(&format!("{}:2:", file.display())),
+            "{italian}"
+        );
+        assert!(italian.contains("keymap"), "{italian}");
+        let english = settings(&WorkstationArgs {
+            lang: Some("en".into()),
+            ..args(&file)
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(english.starts_with("invalid configuration: "), "{english}");
+
+        let unknown_profile = settings(&WorkstationArgs {
+            profile: Some("nope".into()),
+            ..args(&dir.path().join("missing.toml"))
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            unknown_profile.contains("missing.toml"),
+            "{unknown_profile}"
+        );
+    }
+
+    #[test]
+    fn a_server_without_token_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[server]\nurl = \"https://combipat.example\"\n").unwrap();
+        let error = settings(&args(&file)).err().unwrap().to_string();
+        assert!(
+            error.contains("https://combipat.example") && error.contains("token"),
+            "{error}"
+        );
+    }
+}
