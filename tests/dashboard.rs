@@ -182,22 +182,7 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
         .await
         .unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-            .env_remove("COMBIPAT_SERVER")
-            .env_remove("COMBIPAT_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let csv = String::from_utf8(output.stdout).unwrap();
+    let csv = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(
         rows.len(),
@@ -305,13 +290,19 @@ impl Station {
     }
 }
 
-fn combipat_csv(url: String, token: String) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-        .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-        .env_remove("COMBIPAT_SERVER")
-        .env_remove("COMBIPAT_TOKEN")
-        .output()
-        .unwrap();
+/// Runs the binary with `args` (no server from the environment); its stdout, on success.
+async fn combipat(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(&args)
+            .env_remove("COMBIPAT_SERVER")
+            .env_remove("COMBIPAT_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -353,9 +344,7 @@ async fn workstation_d_opens_the_cruscotto_enter_drills_down_e_exports() {
     assert_eq!(written[0].extension().unwrap(), "csv");
     let exported = std::fs::read_to_string(&written[0]).unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let printed = tokio::task::spawn_blocking(move || combipat_csv(url, token))
-        .await
-        .unwrap();
+    let printed = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     assert_eq!(exported, printed);
     let message =
         s.h.state
@@ -673,24 +662,13 @@ async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
 
     // The CLI prints the server's figures.
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["report", "quality", "--year", &year.to_string(), "--csv"])
-            .args(["--server", &url, "--token", &token])
-            .env_remove("COMBIPAT_SERVER")
-            .env_remove("COMBIPAT_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let year_arg = year.to_string();
+    let printed = combipat(&[
+        "report", "quality", "--year", &year_arg, "--csv", "--server", &url, "--token", &token,
+    ])
+    .await;
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        printed,
         combipat::domain::dashboard::csv::quality_csv(year, &report.patronati)
     );
     t.service.shutdown().await.unwrap();
