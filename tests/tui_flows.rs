@@ -114,7 +114,7 @@ impl Flow {
         let mut flow = Flow {
             rt,
             service: Some(service),
-            dir: dir,
+            dir,
             base_url,
             gateway,
             admin,
