@@ -253,6 +253,19 @@ impl Flow {
     }
 }
 
+/// A request the INCA patronato files for a citizen it holds a mandate for, at RM01.
+fn filing(subject: &str, body: &str) -> NewRequest {
+    NewRequest {
+        office: "RM01".into(),
+        topic: Topic::Pensioni,
+        citizen: "BNCGNN70A41H501V".into(),
+        application_protocol: None,
+        subject: subject.into(),
+        body: body.into(),
+        priority: Priority::Normale,
+    }
+}
+
 /// Waits until `events` is connected, so nothing done afterwards can be missed.
 fn wait_connected(rt: &tokio::runtime::Runtime, events: &mut EventStream) {
     rt.block_on(async {
@@ -546,15 +559,7 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
     let total_before = f.h.state.requests.len();
     let created =
         f.rt.block_on(f.patronato.create_request(
-            &NewRequest {
-                office: "RM01".into(),
-                topic: Topic::Pensioni,
-                citizen: "BNCGNN70A41H501V".into(),
-                application_protocol: None,
-                subject: "Nuova richiesta in diretta".into(),
-                body: "Testo".into(),
-                priority: Priority::Normale,
-            },
+            &filing("Nuova richiesta in diretta", "Testo"),
             &IdempotencyKey::new(),
         ))
         .unwrap()
@@ -584,6 +589,36 @@ fn presence_is_scoped_like_reads_and_hidden_from_patronati() {
         refused,
         Err(combipat::tui::gateway::GatewayError::NotFound(_))
     ));
+    // Documented, and a bad activity is refused naming the field.
+    let doc = f.rt.block_on(f.admin.openapi()).unwrap();
+    assert!(doc["paths"]["/v1/requests/{id}/presence"]["post"].is_object());
+    let mine = f.h.state.current().unwrap().id.clone();
+    let token = f
+        .service
+        .as_ref()
+        .unwrap()
+        .credentials()
+        .unwrap()
+        .token(Role::Operator)
+        .unwrap()
+        .to_string();
+    let (status, body) = f.rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/v1/requests/{}/presence",
+                f.base_url,
+                mine.as_str()
+            ))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "activity": "dancing" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    });
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "activity", "{body}");
     // The patronato's stream skips presence: after our announcement on one of its requests, the
     // next event it gets is the request it files itself.
     let theirs =
@@ -602,18 +637,10 @@ fn presence_is_scoped_like_reads_and_hidden_from_patronati() {
     f.rt.block_on(gateway.announce(&theirs, PresenceActivity::Replying))
         .unwrap();
     let filed =
-        f.rt.block_on(f.patronato.create_request(
-            &NewRequest {
-                office: "RM01".into(),
-                topic: Topic::Pensioni,
-                citizen: "BNCGNN70A41H501V".into(),
-                application_protocol: None,
-                subject: "Dopo la presenza".into(),
-                body: "Testo".into(),
-                priority: Priority::Normale,
-            },
-            &IdempotencyKey::new(),
-        ))
+        f.rt.block_on(
+            f.patronato
+                .create_request(&filing("Dopo la presenza", "Testo"), &IdempotencyKey::new()),
+        )
         .unwrap()
         .value
         .summary
@@ -649,18 +676,10 @@ fn hostile_text_renders_visible_and_inert() {
     assert!(screen.contains("zerowidth"), "{screen}");
     // Through the API the same bytes are refused with the field named; format characters that
     // only hide or reorder text are accepted and then stripped on display.
-    let refused = f.rt.block_on(f.patronato.create_request(
-        &NewRequest {
-            office: "RM01".into(),
-            topic: Topic::Pensioni,
-            citizen: "BNCGNN70A41H501V".into(),
-            application_protocol: None,
-            subject: "Oggetto".into(),
-            body: HOSTILE_BODY.into(),
-            priority: Priority::Normale,
-        },
-        &IdempotencyKey::new(),
-    ));
+    let refused = f.rt.block_on(
+        f.patronato
+            .create_request(&filing("Oggetto", HOSTILE_BODY), &IdempotencyKey::new()),
+    );
     match refused {
         Err(ClientError::Invalid(body)) => assert_eq!(body.field.as_deref(), Some("body")),
         other => panic!("expected a refusal naming the body, got {other:?}"),
