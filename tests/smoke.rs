@@ -1,4 +1,5 @@
-//! Starts the binary in tmux as a newcomer would, navigates, quits, checks a clean exit.
+//! Starts the binary in tmux as a newcomer would, navigates, quits, checks a clean exit; and a
+//! broken config file stops the start with a clear error.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,13 +11,23 @@ fn tmux(args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The release binary when one was built at least as recently as this build's (in `target/` or
+/// in this build's target dir, e.g. with `CARGO_TARGET_DIR`), else the binary of this build. A
+/// stale release binary would test old code.
 fn binary() -> PathBuf {
-    let release = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/combipat");
-    if release.exists() {
-        release
-    } else {
-        PathBuf::from(env!("CARGO_BIN_EXE_combipat"))
-    }
+    let this_build = PathBuf::from(env!("CARGO_BIN_EXE_combipat"));
+    let modified = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let built = modified(&this_build);
+    let sibling = this_build
+        .parent()
+        .and_then(|profile_dir| profile_dir.parent())
+        .map(|target| target.join("release/combipat"));
+    let in_tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/combipat");
+    [Some(in_tree), sibling]
+        .into_iter()
+        .flatten()
+        .find(|p| modified(p).is_some_and(|release| built.is_none_or(|b| release >= b)))
+        .unwrap_or(this_build)
 }
 
 #[test]
@@ -26,6 +37,15 @@ fn starts_navigates_and_quits() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
+    // A user keymap in the config dir: one extra key (used below to quit) and one bad binding,
+    // reported at start.
+    let config_dir = home.path().join("config/combipat");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("keymap.toml"),
+        "[global]\nprepend_keymap = [\n  { on = \"ctrl-q\", run = \"quit\" },\n  { on = \"Z\", run = \"explode\" },\n]\n",
+    )
+    .unwrap();
     let session = format!("combipat-smoke-{}", std::process::id());
     let status_file = home.path().join("exit-status");
     let command = format!(
@@ -73,13 +93,19 @@ fn starts_navigates_and_quits() {
     let capture = |needle: &str| capture_within(needle, 100);
     let screen = capture_within("DEMO", 3000);
     assert!(screen.contains("Code"), "{screen}");
+    // The keymap diagnostic, with file and line, in the status bar.
+    assert!(
+        screen.contains("1 avvisi") && screen.contains("keymap.toml:4"),
+        "{screen}"
+    );
     socket(&["send-keys", "-t", &target, "j", "j", "Enter"]);
     capture("Stato:");
     socket(&["send-keys", "-t", &target, "?"]);
     capture("Tasti");
     socket(&["send-keys", "-t", &target, "Escape"]);
     sleep(Duration::from_millis(200));
-    socket(&["send-keys", "-t", &target, "q"]);
+    // Quit with the key bound only by the user's keymap file.
+    socket(&["send-keys", "-t", &target, "C-q"]);
     let mut code = None;
     for _ in 0..50 {
         if let Ok(text) = std::fs::read_to_string(&status_file) {
@@ -94,4 +120,32 @@ fn starts_navigates_and_quits() {
         Some("0"),
         "workstation did not exit cleanly"
     );
+}
+
+#[test]
+fn bad_config_stops_start_naming_file_line_and_field() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "lang = \"it\"\ntheme = \"dark\"\nread_only = \"sì\"\n",
+    )
+    .unwrap();
+    let out = Command::new(binary())
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(home.path().join("data"))
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let location = format!("{}:3:", config.display());
+    assert!(stderr.contains("configurazione non valida"), "{stderr}");
+    assert!(stderr.contains(&location), "{stderr}");
+    assert!(stderr.contains("read_only"), "{stderr}");
+    // Nothing started: no data dir was created.
+    assert!(!home.path().join("data").exists());
 }

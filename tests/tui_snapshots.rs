@@ -1,5 +1,6 @@
 //! Snapshots of every view and dialog at 80×24 and 160×48, dark and monochrome, from a
-//! deterministic dataset and a fixed clock.
+//! deterministic dataset and a fixed clock, with keys going through the embedded default keymap;
+//! plus the keymap-driven help and hint line with a user override file, and the README keys table.
 
 use combipat::domain::registry;
 use combipat::i18n::Lang;
@@ -54,17 +55,57 @@ fn scenarios() -> Vec<(&'static str, Vec<KeyEvent>)> {
         ("detail", vec![key(KeyCode::Down), key(KeyCode::Enter)]),
         ("filter", vec![c('/'), c('n'), c('a'), c('s')]),
         ("help", vec![c('?')]),
+        (
+            "help_filtered",
+            vec![c('?'), c('c'), c('h'), c('i'), c('u')],
+        ),
+        (
+            "help_scrolled",
+            vec![c('?'), key(KeyCode::PageDown), key(KeyCode::PageDown)],
+        ),
         ("palette", vec![c(':'), c('c'), c('l')]),
         ("reply", vec![c('r'), c('O'), c('k')]),
+        ("note", vec![c('n'), c('x')]),
+        ("jump", vec![c('g'), c('1'), c('2')]),
         ("forward_picker", vec![c('f')]),
         ("outcome_picker", vec![c('c')]),
+        ("appointment_picker", vec![c('b')]),
         (
             "bulk_close_confirm",
             vec![c(' '), c(' '), c('C'), key(KeyCode::Enter)],
         ),
-        ("canned", vec![c('p')]),
-        ("sorted_priority", vec![c('o'), c('o')]),
+        ("bulk_take_confirm", vec![c(' '), c(' '), c('T')]),
+        ("canned", vec![c('m')]),
+        ("sorted_priority", vec![c('s'), c('s')]),
+        ("integration", vec![c('i'), c('A'), c('P')]),
+        ("tag", vec![c('#')]),
+        ("assign", vec![c('a')]),
+        ("bulk_forward_picker", vec![c(' '), c(' '), c('F')]),
+        ("vim_pending", vec![c('g')]),
+        ("stale_banner", vec![key(KeyCode::Enter)]),
+        ("offline_banner", vec![]),
+        ("read_only_english", vec![c('t')]),
+        ("vim_help", vec![c('?')]),
     ]
+}
+
+/// State other than keys a scenario starts from (keymap, language, banners).
+fn setup(name: &str, state: &mut State) {
+    use combipat::tui::action::command_names;
+    use combipat::tui::keymap::Keymap;
+    match name {
+        "vim_help" | "vim_pending" => {
+            let actions: Vec<&str> = command_names().collect();
+            state.keymap = Keymap::from_sources("vim", None, &actions).0;
+        }
+        "stale_banner" => state.detail_stale = true,
+        "offline_banner" => state.offline = true,
+        "read_only_english" => {
+            state.lang = Lang::En;
+            state.read_only = true;
+        }
+        _ => {}
+    }
 }
 
 #[test]
@@ -75,7 +116,9 @@ fn every_view_and_dialog() {
             ("mono", Theme::from_sources("monochrome", None).0),
         ] {
             for (name, keys) in scenarios() {
-                let mut headless = Headless::new(state(), w, h, styles.clone());
+                let mut state = state();
+                setup(name, &mut state);
+                let mut headless = Headless::new(state, w, h, styles.clone());
                 // Start from "Tutte aperte" so the list is populated at any size.
                 headless.state.queue_cursor = headless.state.queues.len() - 1;
                 headless.state.invalidate_filter();
@@ -116,4 +159,176 @@ fn hostile_text_renders_inert() {
     assert!(!screen.contains('\u{200b}'));
     assert!(screen.contains("Ciao␛]52;c;ZXZpbA==␇␛[2J"), "{screen}");
     assert!(screen.contains("gnp.exeX"), "{screen}");
+}
+
+/// The last-but-one row: the key-hint line.
+fn hint_line(screen: &str) -> &str {
+    let rows: Vec<&str> = screen.lines().collect();
+    rows[rows.len() - 2]
+}
+
+#[test]
+fn user_keymap_rebinding_take_changes_help_hints_and_dispatch() {
+    use combipat::api::ActionBody;
+    use combipat::tui::action::command_names;
+    use combipat::tui::app::perform;
+    use combipat::tui::gateway::LocalGateway;
+    use combipat::tui::keymap::{Keymap, USER_FILE};
+    use combipat::tui::update::Effect;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(USER_FILE);
+    std::fs::write(
+        &file,
+        "[list]\nprepend_keymap = [\n  { on = \"P\", run = \"take\", desc = \"Prendi (tasto mio)\", hint = true },\n  { on = \"t\", run = \"noop\" },\n]\n",
+    )
+    .unwrap();
+    let actions: Vec<&str> = command_names().collect();
+    let (keymap, diagnostics) = Keymap::load("default", Some(&file), &actions);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+
+    let mut s = state();
+    let requests = fixture::requests(60, now(), "RM01", "mrossi");
+    let gateway = LocalGateway::new("mrossi", requests);
+    s.keymap = keymap;
+    // "Da assegnare": requests nobody has taken yet.
+    s.queue_cursor = 1;
+    s.invalidate_filter();
+    s.refilter();
+    let mut h = Headless::new(s, 160, 48, Theme::default());
+    h.draw();
+    let screen = h.screen();
+    let hints = hint_line(&screen);
+    assert!(hints.contains("P prendi"), "{hints}");
+    assert!(!hints.contains("t prendi"), "{hints}");
+
+    h.press(key(KeyCode::Char('?')));
+    for c in "take".chars() {
+        h.press(key(KeyCode::Char(c)));
+    }
+    h.draw();
+    let help = h.screen();
+    let take_rows: Vec<&str> = help.lines().filter(|l| l.contains(" take ")).collect();
+    assert_eq!(take_rows.len(), 2, "{help}"); // [list] and [detail]
+    assert!(take_rows[0].contains("P ") && take_rows[0].contains("Prendi (tasto mio)"));
+    assert!(take_rows[1].contains("t ") && take_rows[1].contains("Prendi in carico"));
+    h.press(key(KeyCode::Esc));
+
+    let id = h.state.current().unwrap().id.clone();
+    assert_eq!(h.state.current().unwrap().assignee, None);
+    h.press(key(KeyCode::Char('t')));
+    assert!(h.effects.is_empty(), "{:?}", h.effects);
+    h.press(key(KeyCode::Char('P')));
+    assert!(
+        matches!(
+            h.effects.as_slice(),
+            [Effect::Act {
+                body: ActionBody::Take,
+                ..
+            }]
+        ),
+        "{:?}",
+        h.effects
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for effect in std::mem::take(&mut h.effects) {
+        for msg in rt.block_on(perform(effect, &gateway)) {
+            h.send(msg);
+        }
+    }
+    assert_eq!(
+        h.state.request(&id).unwrap().assignee.as_deref(),
+        Some("mrossi")
+    );
+}
+
+#[test]
+fn vim_sequences_wait_for_the_second_key() {
+    use combipat::tui::action::command_names;
+    use combipat::tui::keymap::Keymap;
+
+    let actions: Vec<&str> = command_names().collect();
+    let mut s = state();
+    s.keymap = Keymap::from_sources("vim", None, &actions).0;
+    s.queue_cursor = s.queues.len() - 1;
+    s.invalidate_filter();
+    s.refilter();
+    let mut h = Headless::new(s, 80, 24, Theme::default());
+    h.press(key(KeyCode::Char('G')));
+    let bottom = h.state.cursor;
+    assert!(bottom > 0);
+    h.press(key(KeyCode::Char('g')));
+    assert_eq!(h.state.cursor, bottom, "first key of `g g` must wait");
+    h.draw();
+    assert!(h.screen().contains("g …"), "{}", h.screen());
+    h.press(key(KeyCode::Char('g')));
+    assert_eq!(h.state.cursor, 0);
+    assert!(h.state.keymap.pending().is_empty());
+}
+
+#[test]
+fn hint_line_follows_the_focused_pane_and_language() {
+    let mut h = Headless::new(state(), 160, 48, Theme::default());
+    h.draw();
+    let list = hint_line(&h.screen()).to_string();
+    assert!(
+        list.contains("t prendi") && list.contains("c chiudi"),
+        "{list}"
+    );
+    h.press(key(KeyCode::BackTab));
+    h.draw();
+    let queues = hint_line(&h.screen()).to_string();
+    assert!(
+        queues.contains("Enter apri") && !queues.contains("prendi"),
+        "{queues}"
+    );
+    h.state.lang = Lang::En;
+    h.draw();
+    assert!(hint_line(&h.screen()).contains("Enter open"));
+}
+
+/// The README keys table is the default keymap, rendered by this function. Regenerate with
+/// `COMBIPAT_UPDATE_README=1 cargo test --test tui_snapshots readme`.
+#[test]
+fn readme_keys_table_matches_default_keymap() {
+    use combipat::tui::action::Context;
+    use combipat::tui::keymap::Keymap;
+
+    let keymap = Keymap::default();
+    let mut table = String::from("| pane | keys | action | what it does |\n|---|---|---|---|\n");
+    for context in Context::ALL {
+        let mut rows: Vec<(String, &str, &str)> = Vec::new();
+        for b in keymap.bindings_in(context) {
+            let keys = format!("`{}`", b.keys_display());
+            match rows.iter_mut().find(|(_, action, _)| *action == b.action) {
+                Some(row) => row.0 = format!("{} {keys}", row.0),
+                None => rows.push((keys, &b.action, &b.desc)),
+            }
+        }
+        for (keys, action, desc) in rows {
+            let keys = keys.replace('|', "\\|");
+            table.push_str(&format!(
+                "| {} | {keys} | `{action}` | {desc} |\n",
+                context.name()
+            ));
+        }
+    }
+    let begin = "<!-- keys:begin (generated from keymaps/default.toml) -->\n";
+    let end = "<!-- keys:end -->";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme.find(begin).expect("README keys markers") + begin.len();
+    let stop = readme.find(end).expect("README keys markers");
+    if std::env::var_os("COMBIPAT_UPDATE_README").is_some() {
+        let updated = format!("{}{table}{}", &readme[..start], &readme[stop..]);
+        std::fs::write(&path, updated).unwrap();
+    } else {
+        assert_eq!(
+            &readme[start..stop],
+            table,
+            "README keys table is stale: rerun with COMBIPAT_UPDATE_README=1"
+        );
+    }
 }

@@ -1,21 +1,27 @@
 //! `combipat` with no subcommand: the operator workstation.
 //!
-//! Embedded default: no server configured → a local demo dataset, status bar says DEMO.
-//! Logs go to a file in the data dir, never to the terminal.
+//! Settings come from the config file (`--config`, else the platform config dir; `--profile`
+//! selects a profile) with the flags on top; `keymap.toml` and `themes/` in the config dir
+//! override the embedded keymap and theme. Embedded default: no server configured → the service
+//! runs in-process with demo data, status bar says DEMO. Logs go to a file in the data dir,
+//! never to the terminal.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use color_eyre::eyre::{WrapErr, bail};
+use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use crate::client::{Client, ClientOptions};
+use crate::config::{Config, ConfigError, Diagnostic};
 use crate::demo::simulate::{self, SimulateConfig};
 use crate::domain::registry;
 use crate::domain::roles::Role;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, tf};
 use crate::service::{self, RunningService, ServiceConfig};
+use crate::tui::action::command_names;
+use crate::tui::keymap::{self, Keymap};
 use crate::tui::remote::ClientGateway;
-use crate::tui::state::{Operator, State};
+use crate::tui::state::{Notice, Operator, State};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -49,17 +55,96 @@ pub struct WorkstationArgs {
     pub read_only: bool,
 }
 
-fn data_dir(args: &WorkstationArgs) -> color_eyre::Result<PathBuf> {
-    if let Some(dir) = &args.data_dir {
-        return Ok(dir.clone());
-    }
-    match directories::ProjectDirs::from("it", "inps", "combipat") {
-        Some(dirs) => Ok(dirs.data_dir().to_path_buf()),
-        None => bail!("no home directory: pass --data-dir"),
+/// What the workstation runs with: the config file (after `--profile`) overridden by flags.
+pub(super) struct Settings {
+    pub(super) lang: Lang,
+    pub(super) theme: String,
+    pub(super) keymap: String,
+    pub(super) read_only: bool,
+    pub(super) data_dir: PathBuf,
+    /// Remote service URL and token; `None` runs the embedded service.
+    pub(super) server: Option<(String, String)>,
+    /// Holds `keymap.toml` and `themes/`.
+    pub(super) config_dir: Option<PathBuf>,
+    /// Canned replies as (picker label, template).
+    pub(super) canned: Vec<(String, String)>,
+}
+
+fn ui_lang(lang: crate::config::Lang) -> Lang {
+    match lang {
+        crate::config::Lang::It => Lang::It,
+        crate::config::Lang::En => Lang::En,
     }
 }
 
-fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
+/// Loads the config and applies the flags over it. Errors are in the `--lang` language
+/// (Italian by default) and name the file, line and field.
+pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
+    let flag_lang = match args.lang.as_deref() {
+        None => None,
+        Some(code) => match Lang::parse(code) {
+            Some(lang) => Some(lang),
+            None => bail!(tf(Lang::It, "startup.lang_unknown", &[("code", code)])),
+        },
+    };
+    let error_lang = flag_lang.unwrap_or_default();
+    let invalid = |e: ConfigError| {
+        eyre!(tf(
+            error_lang,
+            "startup.config_invalid",
+            &[("detail", &e.to_string())]
+        ))
+    };
+    let config = Config::load(args.config.as_deref(), args.profile.as_deref()).map_err(invalid)?;
+    let data_dir = match args.data_dir.clone().or_else(|| config.data_dir()) {
+        Some(dir) => dir,
+        None => bail!("no home directory: pass --data-dir"),
+    };
+    let server = match args.server.clone().or_else(|| config.server.url.clone()) {
+        None => None,
+        Some(url) => {
+            let token = match args.token.clone() {
+                Some(token) => Some(token),
+                None => config.server_token().map_err(invalid)?,
+            };
+            match token {
+                Some(token) => Some((url, token)),
+                None => bail!(tf(
+                    error_lang,
+                    "startup.server_needs_token",
+                    &[("url", &url)]
+                )),
+            }
+        }
+    };
+    let canned = config
+        .canned_replies
+        .iter()
+        .map(|reply| {
+            let label = if reply.title.is_empty() {
+                reply.name.clone()
+            } else {
+                format!("{} · {}", reply.name, reply.title)
+            };
+            (label, reply.body.clone())
+        })
+        .collect();
+    Ok(Settings {
+        lang: flag_lang.unwrap_or_else(|| ui_lang(config.lang)),
+        theme: args.theme.clone().unwrap_or_else(|| config.theme.clone()),
+        keymap: args
+            .keymap
+            .clone()
+            .unwrap_or_else(|| config.keymap.as_str().to_owned()),
+        read_only: args.read_only || config.read_only,
+        data_dir,
+        server,
+        config_dir: config.config_dir(),
+        canned,
+    })
+}
+
+pub(super) fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
     std::fs::create_dir_all(dir)
         .wrap_err_with(|| format!("cannot create data dir {}", dir.display()))?;
     let file = std::fs::OpenOptions::new()
@@ -74,25 +159,36 @@ fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
     Ok(())
 }
 
-pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
-    let lang = match args.lang.as_deref() {
-        None => Lang::It,
-        Some(code) => match Lang::parse(code) {
-            Some(lang) => lang,
-            None => bail!("--lang: lingua non supportata '{code}' (usa it o en)"),
-        },
-    };
-    let config_dir = crate::config::paths::config_dir();
-    let (theme, theme_diagnostics) = Theme::load(
-        args.theme.as_deref().unwrap_or("dark"),
-        config_dir.as_deref(),
+/// The keymap and theme the settings ask for, with the problems found in the user's files.
+fn keymap_and_theme(settings: &Settings) -> (Keymap, Theme, Vec<Diagnostic>) {
+    let actions: Vec<&str> = command_names().collect();
+    let user_keymap = settings
+        .config_dir
+        .as_ref()
+        .map(|d| d.join(keymap::USER_FILE));
+    let (keymap, mut diagnostics) =
+        Keymap::load(&settings.keymap, user_keymap.as_deref(), &actions);
+    let (theme, more) = Theme::load(
+        &settings.theme,
+        settings.config_dir.as_deref(),
         Theme::no_color_from_env(),
     );
-    let dir = data_dir(&args)?;
+    diagnostics.extend(more);
+    (keymap, theme, diagnostics)
+}
+
+pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
+    let settings = settings(&args)?;
+    let lang = settings.lang;
+    let dir = settings.data_dir.clone();
     init_file_log(&dir)?;
+    let (keymap, theme, diagnostics) = keymap_and_theme(&settings);
+    for diagnostic in &diagnostics {
+        tracing::warn!(%diagnostic, "keymap/theme");
+    }
     let now = jiff::Timestamp::now();
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(&args, &dir))?;
+    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, Role::Operator))?;
     let me = Operator {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
@@ -100,48 +196,74 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let gateway = Arc::new(ClientGateway::new(session.client.clone()));
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
-    // Auditors only ever read, whatever the flags say.
-    state.read_only = args.read_only || session.me.role == Role::Auditor;
+    // Auditors only ever read, whatever the flags and the config say.
+    state.read_only = settings.read_only || session.me.role == Role::Auditor;
     state.data_dir = Some(dir.clone());
+    state.keymap = keymap;
+    state.canned = settings.canned;
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))
         .collect();
-    tracing::info!(dir = %dir.display(), "workstation starting");
-    for diagnostic in &theme_diagnostics {
-        tracing::warn!(%diagnostic, "theme");
+    if let Some(first) = diagnostics.first() {
+        state.notice = Some(Notice {
+            text: tf(
+                lang,
+                "startup.diagnostics",
+                &[
+                    ("n", &diagnostics.len().to_string()),
+                    ("first", &first.to_string()),
+                ],
+            ),
+            error: true,
+        });
     }
+    tracing::info!(
+        dir = %dir.display(),
+        keymap = state.keymap.preset(),
+        theme = %theme.name,
+        "workstation starting"
+    );
     let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
-    if let Some(embedded) = session.embedded {
-        let _ = embedded.stop.send(true);
-        if let Err(error) = runtime.block_on(embedded.service.shutdown()) {
-            tracing::warn!(%error, "embedded service shutdown");
-        }
-    }
+    runtime.block_on(session.close());
     outcome.wrap_err("terminal error")?;
     Ok(())
 }
 
 /// The service the workstation talks to, and who it is logged in as.
-struct Session {
-    client: Client,
-    me: crate::api::Me,
-    embedded: Option<Embedded>,
+pub(super) struct Session {
+    pub(super) client: Client,
+    pub(super) me: crate::api::Me,
+    pub(super) embedded: Option<Embedded>,
+}
+
+impl Session {
+    /// Stops the embedded service and its simulated patronati, if any.
+    pub(super) async fn close(self) {
+        if let Some(embedded) = self.embedded {
+            let _ = embedded.stop.send(true);
+            if let Err(error) = embedded.service.shutdown().await {
+                tracing::warn!(%error, "embedded service shutdown");
+            }
+        }
+    }
 }
 
 /// The in-process service of the embedded default, with its simulated patronati.
-struct Embedded {
+pub(super) struct Embedded {
     service: RunningService,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
-/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic.
-async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::Result<Session> {
-    if let Some(url) = &args.server {
-        let Some(token) = &args.token else {
-            bail!("--server richiede --token");
-        };
+/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
+/// and the session logs in with the demo token of `role`.
+pub(super) async fn connect(
+    server: Option<&(String, String)>,
+    dir: &std::path::Path,
+    role: Role,
+) -> color_eyre::Result<Session> {
+    if let Some((url, token)) = server {
         let client = Client::new(url, token, ClientOptions::default())?;
         let me = client.me().await.wrap_err("--server: login failed")?;
         return Ok(Session {
@@ -157,8 +279,8 @@ async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::R
         .wrap_err("cannot start the embedded service")?;
     let credentials = service::demo_credentials::load(&service_dir)
         .wrap_err("cannot read the demo credentials")?;
-    let Some(token) = credentials.token(Role::Operator) else {
-        bail!("the demo credentials have no operator token");
+    let Some(token) = credentials.token(role) else {
+        bail!("the demo credentials have no {role:?} token");
     };
     let base_url = service.base_url();
     let client = Client::new(&base_url, token, ClientOptions::default())?;
@@ -187,4 +309,137 @@ async fn connect(args: &WorkstationArgs, dir: &std::path::Path) -> color_eyre::R
         me,
         embedded: Some(Embedded { service, stop }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: &std::path::Path) -> WorkstationArgs {
+        WorkstationArgs {
+            config: Some(config.to_path_buf()),
+            ..WorkstationArgs::default()
+        }
+    }
+
+    const CONFIG: &str = r#"
+lang = "en"
+theme = "light"
+keymap = "vim"
+data_dir = "/srv/combipat"
+
+[server]
+url = "https://combipat.example"
+token_file = "token"
+
+[[canned_replies]]
+name = "grazie"
+title = "Ringraziamento"
+body = "Grazie, {operator}"
+
+[profiles.collaudo]
+theme = "high-contrast"
+read_only = true
+"#;
+
+    #[test]
+    fn config_and_profile_apply_then_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, CONFIG).unwrap();
+        std::fs::write(dir.path().join("token"), "secret-token\n").unwrap();
+
+        let from_file = settings(&args(&file)).unwrap();
+        assert_eq!(from_file.lang, Lang::En);
+        assert_eq!(from_file.theme, "light");
+        assert_eq!(from_file.keymap, "vim");
+        assert!(!from_file.read_only);
+        assert_eq!(from_file.data_dir, PathBuf::from("/srv/combipat"));
+        assert_eq!(
+            from_file.server,
+            Some(("https://combipat.example".into(), "secret-token".into()))
+        );
+        assert_eq!(from_file.config_dir.as_deref(), Some(dir.path()));
+        assert!(from_file.canned.iter().any(
+            |(label, body)| label == "grazie · Ringraziamento" && body == "Grazie, {operator}"
+        ));
+
+        let profile = settings(&WorkstationArgs {
+            profile: Some("collaudo".into()),
+            ..args(&file)
+        })
+        .unwrap();
+        assert_eq!(profile.theme, "high-contrast");
+        assert!(profile.read_only);
+
+        let flags = settings(&WorkstationArgs {
+            profile: Some("collaudo".into()),
+            lang: Some("it".into()),
+            theme: Some("monochrome".into()),
+            keymap: Some("default".into()),
+            data_dir: Some(dir.path().join("data")),
+            server: Some("http://127.0.0.1:9".into()),
+            token: Some("flag-token".into()),
+            ..args(&file)
+        })
+        .unwrap();
+        assert_eq!(flags.lang, Lang::It);
+        assert_eq!(flags.theme, "monochrome");
+        assert_eq!(flags.keymap, "default");
+        assert!(flags.read_only, "a flag cannot turn read-only off");
+        assert_eq!(flags.data_dir, dir.path().join("data"));
+        assert_eq!(
+            flags.server,
+            Some(("http://127.0.0.1:9".into(), "flag-token".into()))
+        );
+    }
+
+    #[test]
+    fn bad_config_names_file_line_and_field_in_the_chosen_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "lang = \"it\"\nkeymap = \"emacs\"\n").unwrap();
+        let italian = settings(&args(&file)).err().unwrap().to_string();
+        assert!(
+            italian.starts_with("configurazione non valida: "),
+            "{italian}"
+        );
+        assert!(
+            italian.contains(&format!("{}:2:", file.display())),
+            "{italian}"
+        );
+        assert!(italian.contains("keymap"), "{italian}");
+        let english = settings(&WorkstationArgs {
+            lang: Some("en".into()),
+            ..args(&file)
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(english.starts_with("invalid configuration: "), "{english}");
+
+        let unknown_profile = settings(&WorkstationArgs {
+            profile: Some("nope".into()),
+            ..args(&dir.path().join("missing.toml"))
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            unknown_profile.contains("missing.toml"),
+            "{unknown_profile}"
+        );
+    }
+
+    #[test]
+    fn a_server_without_token_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[server]\nurl = \"https://combipat.example\"\n").unwrap();
+        let error = settings(&args(&file)).err().unwrap().to_string();
+        assert!(
+            error.contains("https://combipat.example") && error.contains("token"),
+            "{error}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::tui::input::fallback_lookup;
+use crate::tui::input::action_for;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::update::{Effect, Msg, update, wants_raw_keys};
@@ -17,14 +17,15 @@ pub fn list_height(height: u16) -> usize {
     usize::from(height.saturating_sub(6)).max(1)
 }
 
-/// One key through the keymap (or the open dialog) into `update`.
+/// One key through the active keymap (or to the open dialog) into `update`.
 pub fn dispatch_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if wants_raw_keys(state) {
+        state.keymap.reset();
         return update(state, Msg::DialogKey(key));
     }
-    match fallback_lookup(state.focus, &key) {
-        Some(action) => update(state, Msg::Command(action.to_string())),
-        None => vec![],
+    match action_for(state, &key) {
+        Some(action) => update(state, Msg::Command(action)),
+        None => crate::tui::dashboard::embed::unbound_key(state, &key),
     }
 }
 

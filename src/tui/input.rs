@@ -1,61 +1,28 @@
-//! Built-in key bindings used when no `tui::keymap::Keymap` is available (owner tuiconf);
-//! mirrors `keymaps/default.toml`. Returns action names from the command table.
+//! Key events → named actions through the active keymap (`State::keymap`).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
-use crate::tui::state::Pane;
+use crate::tui::keymap::{Context, Lookup};
+use crate::tui::state::{Pane, State};
 
-pub fn fallback_lookup(pane: Pane, key: &KeyEvent) -> Option<&'static str> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let action = match (key.code, ctrl) {
-        (KeyCode::Char('c'), true) => "quit",
-        (KeyCode::Char('z'), true) => "suspend",
-        (KeyCode::Char('u'), true) => "undo",
-        (KeyCode::Char('r'), true) => "refresh",
-        (KeyCode::Char('e'), true) => "reply_editor",
-        (_, true) => return None,
-        (KeyCode::Char('q'), _) => "quit",
-        (KeyCode::Char('?'), _) => "help",
-        (KeyCode::Char(':'), _) => "palette",
-        (KeyCode::Char('/'), _) => "filter",
-        (KeyCode::Char('g'), _) => "jump",
-        (KeyCode::Tab, _) => "focus_next",
-        (KeyCode::BackTab, _) => "focus_prev",
-        (KeyCode::Up | KeyCode::Char('k'), _) => "up",
-        (KeyCode::Down | KeyCode::Char('j'), _) => "down",
-        (KeyCode::PageUp, _) => "page_up",
-        (KeyCode::PageDown, _) => "page_down",
-        (KeyCode::Home, _) => "top",
-        (KeyCode::End, _) => "bottom",
-        (KeyCode::Enter, _) => "open",
-        (KeyCode::Esc, _) => "back",
-        (KeyCode::Char(']'), _) => "next_queue",
-        (KeyCode::Char('['), _) => "prev_queue",
-        (KeyCode::Char('o'), _) => "sort_cycle",
-        (KeyCode::Char(' '), _) => "toggle_select",
-        (KeyCode::Char('A'), _) => "select_all",
-        (KeyCode::Char('x'), _) => "clear_selection",
-        (KeyCode::Char('D'), _) => "dashboard",
-        (KeyCode::Char('e'), _) => "export_csv",
-        (KeyCode::Char('t'), _) => "take",
-        (KeyCode::Char('l'), _) if pane != Pane::Detail => "release",
-        (KeyCode::Char('a'), _) => "assign",
-        (KeyCode::Char('r'), _) => "reply",
-        (KeyCode::Char('R'), _) => "reply_editor",
-        (KeyCode::Char('n'), _) => "note",
-        (KeyCode::Char('i'), _) => "request_integration",
-        (KeyCode::Char('f'), _) => "forward",
-        (KeyCode::Char('c'), _) => "close",
-        (KeyCode::Char('O'), _) => "reopen",
-        (KeyCode::Char('#'), _) => "tag",
-        (KeyCode::Char('b'), _) => "book_appointment",
-        (KeyCode::Char('y'), _) => "copy_id",
-        (KeyCode::Char('T'), _) => "bulk_take",
-        (KeyCode::Char('F'), _) => "bulk_forward",
-        (KeyCode::Char('C'), _) => "bulk_close",
-        (KeyCode::Char('u'), _) => "undo",
-        (KeyCode::Char('p'), _) => "canned_reply",
-        _ => return None,
-    };
-    Some(action)
+/// The keymap context of what has the keys: the cruscotto when open, else the focused pane.
+pub fn context(state: &State) -> Context {
+    if state.dashboard.is_some() {
+        return Context::Dashboard;
+    }
+    match state.focus {
+        Pane::Queues => Context::Queues,
+        Pane::List => Context::List,
+        Pane::Detail => Context::Detail,
+    }
+}
+
+/// Feeds `key` to the keymap; `Some(action)` when it completes a binding. The first keys of a
+/// multi-key sequence return `None` and stay pending in the keymap.
+pub fn action_for(state: &mut State, key: &KeyEvent) -> Option<String> {
+    let context = context(state);
+    match state.keymap.lookup(context, key) {
+        Lookup::Action(action) => Some(action.to_owned()),
+        Lookup::Pending | Lookup::None => None,
+    }
 }

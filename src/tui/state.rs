@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 
-use crate::api::{RequestDetail, RequestSummary};
+use crate::api::{Dossier, PresenceActivity, RequestDetail, RequestSummary};
 use crate::domain::request::{RequestId, Status, Topic};
 use crate::i18n::Lang;
 use crate::tui::list_index::{Facts, ListIndex};
@@ -231,6 +231,8 @@ pub enum Mode {
     Filter,
     Help {
         query: String,
+        /// First help line shown (Up/Down/PageUp/PageDown scroll; typing resets it).
+        scroll: usize,
     },
     Input {
         kind: InputKind,
@@ -256,6 +258,14 @@ pub struct PendingCommit {
     pub ids: Vec<RequestId>,
     pub op: BulkOp,
     pub deadline: Timestamp,
+}
+
+/// Another operator viewing or replying to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user: String,
+    pub name: String,
+    pub activity: PresenceActivity,
 }
 
 /// A transient message in the status bar.
@@ -295,7 +305,10 @@ pub struct State {
     pub detail: Option<RequestDetail>,
     pub detail_stale: bool,
     pub detail_scroll: usize,
-    pub presence: HashMap<RequestId, Vec<String>>,
+    /// The open request's citizen dossier (`GET /v1/dossiers/{cf}`).
+    pub dossier: Option<Dossier>,
+    /// Other operators on a request, from `presence` events (see `tui::live`).
+    pub presence: HashMap<RequestId, Vec<Viewer>>,
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
@@ -303,6 +316,9 @@ pub struct State {
     /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
     /// to `keymap::Context::Dashboard`.
     pub dashboard: Option<crate::tui::dashboard::DashboardState>,
+    /// The active keymap and any half-typed key sequence; the dispatcher, the `?` help and the
+    /// key-hint line all read this one table.
+    pub keymap: crate::tui::keymap::Keymap,
     /// Where exports are written (`<data dir>/exports`); none: exports are refused.
     pub data_dir: Option<std::path::PathBuf>,
     pub quit: bool,

@@ -5,19 +5,23 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::api::RequestSummary;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::Priority;
 use crate::domain::sanitize::inline;
-use crate::i18n::{t, tf};
-use crate::tui::action::COMMANDS;
+use crate::i18n::{Lang, MISSING, t, tf};
+use crate::tui::action::command;
+use crate::tui::detail;
+use crate::tui::input;
+use crate::tui::keymap::{Binding, Context, display_sequence};
 use crate::tui::state::{
     BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
 };
 use crate::tui::theme::Theme;
 
-fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
+pub(crate) fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
     match level {
         SlaLevel::Unknown => theme.muted,
         SlaLevel::Ok => theme.sla_ok,
@@ -29,7 +33,7 @@ fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
     }
 }
 
-fn sla_symbol(level: SlaLevel) -> &'static str {
+pub(crate) fn sla_symbol(level: SlaLevel) -> &'static str {
     match level {
         SlaLevel::Unknown => "·",
         SlaLevel::Ok => "●",
@@ -53,15 +57,17 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
     ])
     .areas(area);
     if banner {
-        let key = if state.offline {
-            "banner.offline"
+        let text = if state.offline {
+            t(state.lang, "banner.offline").to_string()
         } else {
-            "banner.stale"
+            // Name the key the active keymap binds to `refresh`, not a fixed one.
+            let refresh = state
+                .keymap
+                .key_for(input::context(state), "refresh")
+                .unwrap_or_else(|| ":refresh".into());
+            tf(state.lang, "banner.stale", &[("key", &refresh)])
         };
-        frame.render_widget(
-            Paragraph::new(t(state.lang, key)).style(theme.banner),
-            banner_area,
-        );
+        frame.render_widget(Paragraph::new(text).style(theme.banner), banner_area);
     }
     if let Some(dashboard) = &state.dashboard {
         // The cruscotto takes the panes and the hint line; status bar and dialogs stay.
@@ -151,7 +157,7 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn masked(cf: &str) -> String {
+pub(crate) fn masked(cf: &str) -> String {
     CodiceFiscale::parse(cf)
         .map(|c| c.masked())
         .unwrap_or_else(|_| inline(cf, 16))
@@ -168,7 +174,7 @@ fn age(state: &State, r: &RequestSummary) -> String {
     }
 }
 
-fn due_text(state: &State, r: &RequestSummary) -> String {
+pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
     match due_at(r) {
         Some(due) => {
             let left = due.as_second() - state.now.as_second();
@@ -235,7 +241,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 ));
                 cells.push(Line::from(masked(&r.citizen)));
             }
-            cells.push(Line::from(inline(&r.subject, 80)));
+            cells.push(detail::subject_cell(state, r, theme));
             cells.push(Line::from(age(state, r)));
             if wide {
                 cells.push(Line::from(inline(r.assignee.as_deref().unwrap_or("—"), 12)));
@@ -287,104 +293,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let Some(r) = state.current() else {
-        frame.render_widget(
-            Paragraph::new(t(state.lang, "detail.none")).style(theme.muted),
-            inner,
-        );
-        return;
-    };
-    let lang = state.lang;
-    let mut lines: Vec<Line> = vec![
-        Line::styled(
-            format!(
-                "{}  {}",
-                r.id.as_str(),
-                inline(&r.subject, width.saturating_sub(18))
-            ),
-            theme.header,
-        ),
-        Line::from(format!(
-            "{}: {} · {} · {}",
-            t(lang, "detail.status"),
-            t(lang, &format!("status.{}", r.status.code())),
-            inline(&r.patronato, 20),
-            t(lang, &format!("topic.{}", r.topic.code()))
-        )),
-        Line::from(format!(
-            "{}: {} {}",
-            t(lang, "detail.citizen"),
-            masked(&r.citizen),
-            inline(r.citizen_name.as_deref().unwrap_or(""), 40)
-        )),
-        Line::from(vec![
-            Span::raw(format!("{}: ", t(lang, "detail.due"))),
-            Span::styled(
-                format!(
-                    "{} {}",
-                    sla_symbol(sla_of(r, state.now)),
-                    due_text(state, r)
-                ),
-                sla_style(theme, sla_of(r, state.now)),
-            ),
-        ]),
-    ];
-    if !r.tags.is_empty() {
-        let tags: Vec<String> = r.tags.iter().map(|t| inline(t, 20)).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", t(lang, "detail.tags")), theme.detail_label),
-            Span::styled(tags.join(", "), theme.tag),
-        ]));
-    }
-    if let Some(viewers) = state.presence.get(&r.id).filter(|v| !v.is_empty()) {
-        let names: Vec<String> = viewers.iter().map(|v| inline(v, 20)).collect();
-        lines.push(Line::styled(
-            format!("{}: {}", t(lang, "detail.viewing"), names.join(", ")),
-            theme.presence,
-        ));
-    }
-    match state.detail.as_ref().filter(|d| d.summary.id == r.id) {
-        None => lines.push(Line::styled(t(lang, "detail.loading"), theme.muted)),
-        Some(d) => {
-            lines.push(Line::styled(t(lang, "detail.thread"), theme.header));
-            for entry in &d.thread {
-                lines.push(Line::styled(
-                    format!(
-                        "{} {} ({:?})",
-                        entry.at.strftime("%d/%m %H:%M"),
-                        inline(&entry.author.name, 30),
-                        entry.kind
-                    ),
-                    theme.muted,
-                ));
-                for l in crate::domain::sanitize::block(&entry.body, width.max(10) * 4) {
-                    lines.push(Line::from(format!("  {l}")));
-                }
-            }
-            lines.push(Line::styled(t(lang, "detail.history"), theme.header));
-            for h in &d.history {
-                lines.push(Line::from(format!(
-                    "{} {} {} → {}",
-                    h.at.strftime("%d/%m %H:%M"),
-                    inline(&h.actor.name, 24),
-                    t(lang, &format!("status.{}", h.from.code())),
-                    t(lang, &format!("status.{}", h.to.code()))
-                )));
-            }
-        }
-    }
-    let others = state.other_open_requests(r, 5);
-    if !others.is_empty() {
-        lines.push(Line::styled(t(lang, "detail.other_requests"), theme.header));
-        for o in others {
-            lines.push(Line::from(format!(
-                "{}  {}",
-                o.id.as_str(),
-                inline(&o.subject, 60)
-            )));
-        }
-    }
+    let lines = detail::detail_lines(state, inner.width as usize, theme);
     let scroll = state.detail_scroll.min(lines.len().saturating_sub(1)) as u16;
     frame.render_widget(
         Paragraph::new(lines)
@@ -394,22 +303,116 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
 }
 
-fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let hints = match state.focus {
-        Pane::Queues => "↑↓ coda · Invio apri · Tab pannello · ? aiuto",
-        Pane::List => "t prendi · r rispondi · c chiudi · f trasferisci · / filtra · ? aiuto",
-        Pane::Detail => "r rispondi · n nota · i integrazione · Esc indietro · ? aiuto",
-    };
-    let hints = if state.lang == crate::i18n::Lang::En {
-        match state.focus {
-            Pane::Queues => "↑↓ queue · Enter open · Tab pane · ? help",
-            Pane::List => "t take · r reply · c close · f forward · / filter · ? help",
-            Pane::Detail => "r reply · n note · i integration · Esc back · ? help",
-        }
+/// What a binding does, in the UI language: the user's own `desc` for a binding from their file,
+/// else the command table's catalog entry.
+fn describe(lang: Lang, binding: &Binding) -> String {
+    if !binding.desc.is_empty() && !binding.file.starts_with("<embedded") {
+        return inline(&binding.desc, 60);
+    }
+    match command(&binding.action) {
+        Some(spec) => t(lang, spec.description_key).to_string(),
+        None => inline(&binding.desc, 60),
+    }
+}
+
+/// A short label for the key-hint line: `hint.ACTION` when the catalog has one.
+fn hint_label(lang: Lang, binding: &Binding) -> String {
+    let short = t(lang, &format!("hint.{}", binding.action));
+    if short == MISSING {
+        describe(lang, binding)
     } else {
-        hints
-    };
-    frame.render_widget(Paragraph::new(hints).style(theme.muted), area);
+        short.to_string()
+    }
+}
+
+/// The `?` help: every binding of the active keymap, the focused context first, filtered by
+/// `query` over keys, action name and description.
+fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let lang = state.lang;
+    let q = query.to_lowercase();
+    let focused = input::context(state);
+    let order = std::iter::once(focused).chain(Context::ALL.into_iter().filter(|c| *c != focused));
+    let desc_width = usize::from(width).saturating_sub(2 + 12 + 1 + 20).max(10);
+    let mut lines = vec![Line::styled(t(lang, "help.hint"), theme.muted)];
+    for context in order {
+        let matching: Vec<(String, &str, String)> = state
+            .keymap
+            .bindings_in(context)
+            .iter()
+            .map(|b| {
+                (
+                    inline(&b.keys_display(), 12),
+                    b.action.as_str(),
+                    describe(lang, b),
+                )
+            })
+            .filter(|(keys, action, desc)| {
+                q.is_empty()
+                    || keys.to_lowercase().contains(&q)
+                    || action.contains(&q)
+                    || desc.to_lowercase().contains(&q)
+            })
+            .collect();
+        if matching.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(
+            t(lang, &format!("help.context.{}", context.name())),
+            theme.header,
+        ));
+        for (keys, action, desc) in matching {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
+                Span::styled(
+                    format!("{:<desc_width$}", truncate(&desc, desc_width)),
+                    theme.dialog,
+                ),
+                Span::styled(format!(" {action}"), theme.muted),
+            ]));
+        }
+    }
+    if lines.len() == 1 {
+        lines.push(Line::styled(t(lang, "help.no_match"), theme.muted));
+    }
+    lines
+}
+
+/// The focused context's hinted bindings, as many as fit.
+fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let items: Vec<(String, String, bool)> = state
+        .keymap
+        .hints(input::context(state))
+        .into_iter()
+        .map(|b| {
+            let keys = inline(&b.keys_display(), 12);
+            (keys, hint_label(state.lang, b), b.action == "help")
+        })
+        .collect();
+    let cost = |(keys, label, _): &(String, String, bool)| 3 + keys.width() + 1 + label.width();
+    // The help key is always shown, last, so every other key stays discoverable.
+    let help = items.iter().find(|item| item.2);
+    let mut room = (usize::from(area.width) + 3).saturating_sub(help.map_or(0, cost));
+    let mut shown: Vec<&(String, String, bool)> = Vec::new();
+    for item in items.iter().filter(|item| !item.2) {
+        if cost(item) > room {
+            break;
+        }
+        room -= cost(item);
+        shown.push(item);
+    }
+    shown.extend(help);
+    let mut spans = Vec::new();
+    for (keys, label, _) in shown {
+        if !spans.is_empty() {
+            spans.push(Span::styled(" · ", theme.key_hint));
+        }
+        spans.push(Span::styled(keys.clone(), theme.key_hint_key));
+        spans.push(Span::styled(format!(" {label}"), theme.key_hint));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.key_hint),
+        area,
+    );
 }
 
 fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -438,6 +441,13 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             t(state.lang, "status.selected")
         )));
     }
+    let pending = state.keymap.pending();
+    if !pending.is_empty() {
+        spans.push(Span::styled(
+            format!("· {} … ", inline(&display_sequence(pending), 20)),
+            theme.key_hint_key,
+        ));
+    }
     if let Some(n) = &state.notice {
         let style = if n.error { theme.error } else { theme.success };
         spans.push(Span::styled(format!("· {}", inline(&n.text, 120)), style));
@@ -463,18 +473,19 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let lang = state.lang;
     match &state.mode {
         Mode::Normal | Mode::Filter => {}
-        Mode::Help { query } => {
-            let rect = centered(area, 70, area.height.saturating_sub(4));
-            let q = query.to_lowercase();
-            let lines: Vec<Line> = COMMANDS
-                .iter()
-                .map(|c| (c.name, t(lang, c.description_key)))
-                .filter(|(name, desc)| {
-                    q.is_empty() || name.contains(&q) || desc.to_lowercase().contains(&q)
-                })
-                .map(|(name, desc)| Line::from(format!("{name:<22} {desc}")))
-                .collect();
-            let title = format!("{} /{}", t(lang, "dialog.help"), inline(query, 30));
+        Mode::Help { query, scroll } => {
+            let rect = centered(area, 76, area.height.saturating_sub(2));
+            let mut lines = help_lines(state, query, rect.width.saturating_sub(2), theme);
+            // The first line (how to filter) stays; the bindings scroll under it.
+            let room = usize::from(rect.height.saturating_sub(3));
+            let skip = (*scroll).min(lines.len().saturating_sub(1 + room));
+            lines.drain(1..1 + skip);
+            let title = format!(
+                "{} ({}) /{}",
+                t(lang, "dialog.help"),
+                state.keymap.preset(),
+                inline(query, 30)
+            );
             dialog(frame, rect, title, lines, theme);
         }
         Mode::Input { kind, buffer } => {

@@ -261,6 +261,14 @@ impl Keymap {
     }
 }
 
+impl Default for Keymap {
+    /// The embedded `default` preset validated against the command table, without user file.
+    fn default() -> Self {
+        let actions: Vec<&str> = crate::tui::action::command_names().collect();
+        Self::from_sources(PRESETS[0].0, None, &actions).0
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Placement {
     Prepend,
