@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::tui::gateway::{Gateway, GatewayError};
 use crate::tui::headless::{dispatch_key, list_height};
+use crate::tui::live;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::update::{Effect, Msg, update};
@@ -68,6 +69,8 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
     );
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     run_effect(Effect::Refresh, &gateway, &tx);
+    let _live = live::spawn(Arc::clone(&gateway), state.me.username.clone(), tx.clone());
+    let mut presence = live::Announcer::default();
     let mut events = EventStream::new();
     let mut frame_timer = tokio::time::interval(FRAME);
     let mut tick = tokio::time::interval(TICK);
@@ -141,7 +144,9 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 other => run_effect(other, &gateway, &tx),
             }
         }
+        presence.observe(state, &gateway);
     }
+    presence.leave(gateway.as_ref()).await;
     Ok(())
 }
 
@@ -197,14 +202,6 @@ fn run_editor(editor: &str, path: &std::path::Path) -> io::Result<String> {
     std::fs::read_to_string(path)
 }
 
-fn failed(e: GatewayError) -> Msg {
-    let stale = matches!(e, GatewayError::Stale { .. });
-    Msg::Failed {
-        message: e.to_string(),
-        stale,
-    }
-}
-
 /// Spawns one effect; its outcome comes back on `tx`.
 pub fn run_effect(effect: Effect, gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Msg>) {
     let gateway = Arc::clone(gateway);
@@ -222,17 +219,14 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
     match effect {
         Effect::Refresh => match gateway.list().await {
             Ok(list) => vec![Msg::Loaded(list)],
-            Err(e) => vec![failed(e)],
+            Err(e) => vec![live::failed(e)],
         },
-        Effect::LoadDetail(id) => match gateway.detail(&id).await {
-            Ok(d) => vec![Msg::DetailLoaded(Box::new(d))],
-            Err(e) => vec![failed(e)],
-        },
+        Effect::LoadDetail(id) => live::load_detail(gateway, &id).await,
         Effect::Act { id, version, body } => {
             let done = done_key(&body);
             match gateway.act(&id, version, body).await {
-                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
-                Err(e) => vec![failed(e)],
+                Ok(r) => vec![Msg::Written(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => live::refused(gateway, &id, e, None).await,
             }
         }
         Effect::Message {
@@ -246,15 +240,16 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 MessageKind::IntegrationRequest => "done.integration",
                 _ => "done.reply",
             };
+            let kept = (live::input_kind(kind), body.clone());
             match gateway.message(&id, version, kind, body).await {
-                Ok(r) => vec![Msg::Upserted(Box::new(r)), Msg::Done { key: done }],
-                Err(e) => vec![failed(e)],
+                Ok(r) => vec![Msg::Written(Box::new(r)), Msg::Done { key: done }],
+                Err(e) => live::refused(gateway, &id, e, Some(kept)).await,
             }
         }
         Effect::LoadDashboard => match gateway.dashboard().await {
             Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
             Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],
-            Err(e) => vec![failed(e)],
+            Err(e) => vec![live::failed(e)],
         },
         Effect::WriteFile { path, contents } => match write_whole(&path, &contents).await {
             Ok(()) => vec![Msg::Exported(path)],

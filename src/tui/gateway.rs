@@ -1,7 +1,7 @@
 //! What the workstation needs from the central service. The runner executes `Effect`s through
-//! this trait; the HTTP implementation wraps `client::Client` (owner `client`).
+//! this trait; [`crate::tui::remote::ClientGateway`] implements it over `client::Client`.
 //! [`LocalGateway`] keeps requests in memory, applying the domain status machine and version
-//! checks exactly like the service, so the workstation runs standalone (fixture data).
+//! checks like the service, for tests and tools that need no service.
 
 use std::sync::Mutex;
 
@@ -9,13 +9,15 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::api::dashboard::DashboardResponse;
-use crate::api::{ActionBody, RequestDetail, RequestSummary};
+use crate::api::{ActionBody, Dossier, PresenceActivity, RequestDetail, RequestSummary};
+use crate::client::EventStream;
 use crate::domain::request::{MessageKind, RequestId, Transition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("the request was changed by someone else (version {current})")]
-    Stale { current: u64 },
+    /// HTTP 412: the write carried a version someone else has already replaced.
+    #[error("the request was changed by someone else")]
+    Stale,
     #[error("request {0} not found")]
     NotFound(String),
     /// The caller's role may not do this (HTTP 403), e.g. an operator opening the cruscotto.
@@ -29,26 +31,38 @@ pub enum GatewayError {
 pub trait Gateway: Send + Sync {
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError>;
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError>;
+    /// A write with `If-Match: version`; answers the request as written.
     async fn act(
         &self,
         id: &RequestId,
         version: u64,
         body: ActionBody,
-    ) -> Result<RequestSummary, GatewayError>;
+    ) -> Result<RequestDetail, GatewayError>;
     async fn message(
         &self,
         id: &RequestId,
         version: u64,
         kind: MessageKind,
         body: String,
-    ) -> Result<RequestSummary, GatewayError>;
+    ) -> Result<RequestDetail, GatewayError>;
+    /// The citizen's dossier (`GET /v1/dossiers/{cf}`, audited by the service).
+    async fn dossier(&self, codice_fiscale: &str) -> Result<Dossier, GatewayError>;
+    /// Tells other operators what we are doing with a request.
+    async fn announce(
+        &self,
+        id: &RequestId,
+        activity: PresenceActivity,
+    ) -> Result<(), GatewayError>;
+    /// Server events (self-reconnecting), when there is a service to listen to.
+    fn events(&self) -> Option<EventStream> {
+        None
+    }
     /// Cruscotto figures for the caller's scope (`GET /v1/dashboard`). Gateways without a
     /// service behind them have none.
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         Err(GatewayError::Rejected("cruscotto non disponibile".into()))
     }
 }
-
 /// In-memory gateway over a fixed request list, acting as `operator`.
 pub struct LocalGateway {
     operator: String,
@@ -63,12 +77,13 @@ impl LocalGateway {
         }
     }
 
-    fn with<T>(
+    /// Applies `change` to the request if `version` is current, then bumps the version.
+    fn with(
         &self,
         id: &RequestId,
         version: u64,
-        f: impl FnOnce(&mut RequestSummary) -> Result<T, GatewayError>,
-    ) -> Result<T, GatewayError> {
+        change: impl FnOnce(&mut RequestSummary) -> Result<(), GatewayError>,
+    ) -> Result<RequestSummary, GatewayError> {
         let mut requests = self
             .requests
             .lock()
@@ -78,12 +93,12 @@ impl LocalGateway {
             .find(|r| &r.id == id)
             .ok_or_else(|| GatewayError::NotFound(id.as_str().into()))?;
         if r.version != version {
-            return Err(GatewayError::Stale { current: r.version });
+            return Err(GatewayError::Stale);
         }
-        let out = f(r)?;
+        change(r)?;
         r.version += 1;
         r.updated_at = Timestamp::now();
-        Ok(out)
+        Ok(r.clone())
     }
 }
 
@@ -105,20 +120,12 @@ impl Gateway for LocalGateway {
     }
 
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError> {
-        let summary = self
-            .list()
+        self.list()
             .await?
             .into_iter()
             .find(|r| &r.id == id)
-            .ok_or_else(|| GatewayError::NotFound(id.as_str().into()))?;
-        Ok(RequestDetail {
-            summary,
-            application_protocol: None,
-            outcome: None,
-            thread: vec![],
-            history: vec![],
-            appointments: vec![],
-        })
+            .map(bare_detail)
+            .ok_or_else(|| GatewayError::NotFound(id.as_str().into()))
     }
 
     async fn act(
@@ -126,7 +133,7 @@ impl Gateway for LocalGateway {
         id: &RequestId,
         version: u64,
         body: ActionBody,
-    ) -> Result<RequestSummary, GatewayError> {
+    ) -> Result<RequestDetail, GatewayError> {
         let me = self.operator.clone();
         self.with(id, version, |r| {
             match &body {
@@ -157,12 +164,9 @@ impl Gateway for LocalGateway {
                 ActionBody::Untag { tag } => r.tags.retain(|t| t != tag),
                 ActionBody::BookAppointment { .. } => {}
             }
-            Ok(r.clone())
+            Ok(())
         })
-        .map(|mut r| {
-            r.version += 1;
-            r
-        })
+        .map(bare_detail)
     }
 
     async fn message(
@@ -171,14 +175,35 @@ impl Gateway for LocalGateway {
         version: u64,
         kind: MessageKind,
         _body: String,
-    ) -> Result<RequestSummary, GatewayError> {
+    ) -> Result<RequestDetail, GatewayError> {
         self.with(id, version, |r| {
             transition(r, kind.transition())?;
-            Ok(r.clone())
+            Ok(())
         })
-        .map(|mut r| {
-            r.version += 1;
-            r
-        })
+        .map(bare_detail)
+    }
+
+    async fn dossier(&self, codice_fiscale: &str) -> Result<Dossier, GatewayError> {
+        Err(GatewayError::NotFound(codice_fiscale.into()))
+    }
+
+    async fn announce(
+        &self,
+        _id: &RequestId,
+        _activity: PresenceActivity,
+    ) -> Result<(), GatewayError> {
+        Ok(())
+    }
+}
+
+/// A summary as a detail with no thread or history (all the in-memory gateway keeps).
+fn bare_detail(summary: RequestSummary) -> RequestDetail {
+    RequestDetail {
+        summary,
+        application_protocol: None,
+        outcome: None,
+        thread: vec![],
+        history: vec![],
+        appointments: vec![],
     }
 }

@@ -4,12 +4,14 @@ pub mod dashboard;
 
 pub mod action;
 pub mod app;
+pub mod detail;
 pub mod fixture;
 pub mod gateway;
 pub mod headless;
 pub mod input;
 pub mod keymap;
 mod list_index;
+pub mod live;
 pub mod remote;
 pub mod state;
 pub mod theme;

@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 
 use crate::api::dashboard::DashboardResponse;
-use crate::api::{ActionBody, NewMessage, RequestDetail, RequestFilter, RequestSummary};
-use crate::client::{Client, ClientError, IdempotencyKey};
+use crate::api::{
+    ActionBody, Dossier, NewMessage, PresenceActivity, RequestDetail, RequestFilter, RequestSummary,
+};
+use crate::client::{Client, ClientError, EventStream, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId};
 use crate::tui::gateway::{Gateway, GatewayError};
 
@@ -20,9 +22,9 @@ impl ClientGateway {
     }
 }
 
-fn gateway_error(error: ClientError, version: u64) -> GatewayError {
+fn gateway_error(error: ClientError) -> GatewayError {
     match error {
-        ClientError::Stale(_) => GatewayError::Stale { current: version },
+        ClientError::Stale(_) => GatewayError::Stale,
         ClientError::NotFound(_) => GatewayError::NotFound(error.to_string()),
         ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
         other => GatewayError::Rejected(other.to_string()),
@@ -38,7 +40,7 @@ impl Gateway for ClientGateway {
                 ..RequestFilter::default()
             })
             .await
-            .map_err(|e| gateway_error(e, 0))
+            .map_err(gateway_error)
     }
 
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError> {
@@ -46,7 +48,7 @@ impl Gateway for ClientGateway {
             .get_request(id)
             .await
             .map(|answer| answer.value)
-            .map_err(|e| gateway_error(e, 0))
+            .map_err(gateway_error)
     }
 
     async fn act(
@@ -54,12 +56,12 @@ impl Gateway for ClientGateway {
         id: &RequestId,
         version: u64,
         body: ActionBody,
-    ) -> Result<RequestSummary, GatewayError> {
+    ) -> Result<RequestDetail, GatewayError> {
         self.client
             .act(id, version, &body, &IdempotencyKey::new())
             .await
-            .map(|answer| answer.value.summary)
-            .map_err(|e| gateway_error(e, version))
+            .map(|answer| answer.value)
+            .map_err(gateway_error)
     }
 
     async fn message(
@@ -68,7 +70,7 @@ impl Gateway for ClientGateway {
         version: u64,
         kind: MessageKind,
         body: String,
-    ) -> Result<RequestSummary, GatewayError> {
+    ) -> Result<RequestDetail, GatewayError> {
         self.client
             .add_message(
                 id,
@@ -77,14 +79,33 @@ impl Gateway for ClientGateway {
                 &IdempotencyKey::new(),
             )
             .await
-            .map(|answer| answer.value.summary)
-            .map_err(|e| gateway_error(e, version))
+            .map(|answer| answer.value)
+            .map_err(gateway_error)
+    }
+
+    async fn dossier(&self, codice_fiscale: &str) -> Result<Dossier, GatewayError> {
+        self.client
+            .dossier(codice_fiscale)
+            .await
+            .map_err(gateway_error)
+    }
+
+    async fn announce(
+        &self,
+        id: &RequestId,
+        activity: PresenceActivity,
+    ) -> Result<(), GatewayError> {
+        self.client
+            .announce_presence(id, activity)
+            .await
+            .map_err(gateway_error)
+    }
+
+    fn events(&self) -> Option<EventStream> {
+        Some(self.client.events(None))
     }
 
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
-        self.client
-            .dashboard()
-            .await
-            .map_err(|e| gateway_error(e, 0))
+        self.client.dashboard().await.map_err(gateway_error)
     }
 }

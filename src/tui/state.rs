@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 
-use crate::api::{RequestDetail, RequestSummary};
+use crate::api::{Dossier, PresenceActivity, RequestDetail, RequestSummary};
 use crate::domain::request::{RequestId, Status, Topic};
 use crate::i18n::Lang;
 use crate::tui::list_index::{Facts, ListIndex};
@@ -260,6 +260,14 @@ pub struct PendingCommit {
     pub deadline: Timestamp,
 }
 
+/// Another operator viewing or replying to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user: String,
+    pub name: String,
+    pub activity: PresenceActivity,
+}
+
 /// A transient message in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -297,7 +305,10 @@ pub struct State {
     pub detail: Option<RequestDetail>,
     pub detail_stale: bool,
     pub detail_scroll: usize,
-    pub presence: HashMap<RequestId, Vec<String>>,
+    /// The open request's citizen dossier (`GET /v1/dossiers/{cf}`).
+    pub dossier: Option<Dossier>,
+    /// Other operators on a request, from `presence` events (see `tui::live`).
+    pub presence: HashMap<RequestId, Vec<Viewer>>,
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,

@@ -5,13 +5,14 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::api::{ActionBody, AppointmentMode, RequestDetail, RequestSummary};
+use crate::api::{ActionBody, AppointmentMode, Dossier, RequestDetail, RequestSummary};
 use crate::domain::request::{MessageKind, Outcome, RequestId};
 use crate::i18n::{t, tf};
 use crate::tui::action::{COMMANDS, command};
 use crate::tui::dashboard;
+use crate::tui::live::list_row;
 use crate::tui::state::{
-    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, State,
+    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, State, Viewer,
 };
 
 /// How long a close or forward can be undone.
@@ -31,9 +32,19 @@ pub enum Msg {
     Loaded(Vec<RequestSummary>),
     Upserted(Box<RequestSummary>),
     DetailLoaded(Box<RequestDetail>),
+    /// Our own write succeeded: the request as the server wrote it.
+    Written(Box<RequestDetail>),
+    /// The open request's citizen dossier.
+    DossierLoaded(Box<Dossier>),
+    /// Who else is on a request now (empty: nobody).
     Presence {
         id: RequestId,
-        viewers: Vec<String>,
+        viewers: Vec<Viewer>,
+    },
+    /// A refused message: reopen its editor with the text, so nothing typed is lost.
+    KeepText {
+        kind: InputKind,
+        text: String,
     },
     /// An effect failed; `stale` for HTTP 412.
     Failed {
@@ -113,7 +124,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             load_current(state)
         }
         Msg::Upserted(r) => {
+            let before = state.current().map(|c| c.id.clone());
             state.upsert(*r);
+            // The open request left the queue (taken or forwarded by someone): show the next.
+            if state.current().map(|c| &c.id) != before.as_ref() {
+                return load_current(state);
+            }
             vec![]
         }
         Msg::DetailLoaded(detail) => {
@@ -121,9 +137,36 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.detail = Some(*detail);
             vec![]
         }
-        Msg::Presence { id, viewers } => {
-            state.presence.insert(id, viewers);
+        Msg::Written(detail) => {
+            written(state, *detail);
             vec![]
+        }
+        Msg::DossierLoaded(dossier) => {
+            state.dossier = Some(*dossier);
+            vec![]
+        }
+        Msg::Presence { id, viewers } => {
+            if viewers.is_empty() {
+                state.presence.remove(&id);
+            } else {
+                state.presence.insert(id, viewers);
+            }
+            vec![]
+        }
+        Msg::KeepText { kind, text } => {
+            if state.detail_stale {
+                notice(state, "error.stale_kept", true);
+            }
+            if state.mode == Mode::Normal {
+                state.mode = Mode::Input { kind, buffer: text };
+            }
+            // Show what changed behind the kept text before it is sent again.
+            match (&state.detail, state.current()) {
+                (Some(d), Some(r)) if d.summary.id == r.id => {
+                    vec![Effect::LoadDetail(r.id.clone())]
+                }
+                _ => vec![],
+            }
         }
         Msg::Failed { message, stale } => {
             let text = if stale {
@@ -156,6 +199,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             dashboard::embed::exported(state, &path);
             vec![]
         }
+    }
+}
+
+/// Applies our own successful write: the row moves on, and so does the open detail, without
+/// the "changed underneath" banner unless a newer change by someone else is already known.
+fn written(state: &mut State, detail: RequestDetail) {
+    let id = detail.summary.id.clone();
+    let known = state.request(&id).cloned();
+    let newer_known = known
+        .as_ref()
+        .is_some_and(|k| k.version > detail.summary.version);
+    if !newer_known {
+        state.upsert(list_row(detail.summary.clone(), known.as_ref()));
+    }
+    if state.detail.as_ref().is_some_and(|d| d.summary.id == id) {
+        state.detail = Some(detail);
+        state.detail_stale = newer_known;
     }
 }
 

@@ -13,6 +13,7 @@ use crate::domain::request::Priority;
 use crate::domain::sanitize::inline;
 use crate::i18n::{Lang, MISSING, t, tf};
 use crate::tui::action::command;
+use crate::tui::detail;
 use crate::tui::input;
 use crate::tui::keymap::{Binding, Context, display_sequence};
 use crate::tui::state::{
@@ -20,7 +21,7 @@ use crate::tui::state::{
 };
 use crate::tui::theme::Theme;
 
-fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
+pub(crate) fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
     match level {
         SlaLevel::Unknown => theme.muted,
         SlaLevel::Ok => theme.sla_ok,
@@ -32,7 +33,7 @@ fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
     }
 }
 
-fn sla_symbol(level: SlaLevel) -> &'static str {
+pub(crate) fn sla_symbol(level: SlaLevel) -> &'static str {
     match level {
         SlaLevel::Unknown => "·",
         SlaLevel::Ok => "●",
@@ -156,7 +157,7 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-fn masked(cf: &str) -> String {
+pub(crate) fn masked(cf: &str) -> String {
     CodiceFiscale::parse(cf)
         .map(|c| c.masked())
         .unwrap_or_else(|_| inline(cf, 16))
@@ -173,7 +174,7 @@ fn age(state: &State, r: &RequestSummary) -> String {
     }
 }
 
-fn due_text(state: &State, r: &RequestSummary) -> String {
+pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
     match due_at(r) {
         Some(due) => {
             let left = due.as_second() - state.now.as_second();
@@ -240,7 +241,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 ));
                 cells.push(Line::from(masked(&r.citizen)));
             }
-            cells.push(Line::from(inline(&r.subject, 80)));
+            cells.push(detail::subject_cell(state, r, theme));
             cells.push(Line::from(age(state, r)));
             if wide {
                 cells.push(Line::from(inline(r.assignee.as_deref().unwrap_or("—"), 12)));
@@ -292,104 +293,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = inner.width as usize;
-    let Some(r) = state.current() else {
-        frame.render_widget(
-            Paragraph::new(t(state.lang, "detail.none")).style(theme.muted),
-            inner,
-        );
-        return;
-    };
-    let lang = state.lang;
-    let mut lines: Vec<Line> = vec![
-        Line::styled(
-            format!(
-                "{}  {}",
-                r.id.as_str(),
-                inline(&r.subject, width.saturating_sub(18))
-            ),
-            theme.header,
-        ),
-        Line::from(format!(
-            "{}: {} · {} · {}",
-            t(lang, "detail.status"),
-            t(lang, &format!("status.{}", r.status.code())),
-            inline(&r.patronato, 20),
-            t(lang, &format!("topic.{}", r.topic.code()))
-        )),
-        Line::from(format!(
-            "{}: {} {}",
-            t(lang, "detail.citizen"),
-            masked(&r.citizen),
-            inline(r.citizen_name.as_deref().unwrap_or(""), 40)
-        )),
-        Line::from(vec![
-            Span::raw(format!("{}: ", t(lang, "detail.due"))),
-            Span::styled(
-                format!(
-                    "{} {}",
-                    sla_symbol(sla_of(r, state.now)),
-                    due_text(state, r)
-                ),
-                sla_style(theme, sla_of(r, state.now)),
-            ),
-        ]),
-    ];
-    if !r.tags.is_empty() {
-        let tags: Vec<String> = r.tags.iter().map(|t| inline(t, 20)).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", t(lang, "detail.tags")), theme.detail_label),
-            Span::styled(tags.join(", "), theme.tag),
-        ]));
-    }
-    if let Some(viewers) = state.presence.get(&r.id).filter(|v| !v.is_empty()) {
-        let names: Vec<String> = viewers.iter().map(|v| inline(v, 20)).collect();
-        lines.push(Line::styled(
-            format!("{}: {}", t(lang, "detail.viewing"), names.join(", ")),
-            theme.presence,
-        ));
-    }
-    match state.detail.as_ref().filter(|d| d.summary.id == r.id) {
-        None => lines.push(Line::styled(t(lang, "detail.loading"), theme.muted)),
-        Some(d) => {
-            lines.push(Line::styled(t(lang, "detail.thread"), theme.header));
-            for entry in &d.thread {
-                lines.push(Line::styled(
-                    format!(
-                        "{} {} ({:?})",
-                        entry.at.strftime("%d/%m %H:%M"),
-                        inline(&entry.author.name, 30),
-                        entry.kind
-                    ),
-                    theme.muted,
-                ));
-                for l in crate::domain::sanitize::block(&entry.body, width.max(10) * 4) {
-                    lines.push(Line::from(format!("  {l}")));
-                }
-            }
-            lines.push(Line::styled(t(lang, "detail.history"), theme.header));
-            for h in &d.history {
-                lines.push(Line::from(format!(
-                    "{} {} {} → {}",
-                    h.at.strftime("%d/%m %H:%M"),
-                    inline(&h.actor.name, 24),
-                    t(lang, &format!("status.{}", h.from.code())),
-                    t(lang, &format!("status.{}", h.to.code()))
-                )));
-            }
-        }
-    }
-    let others = state.other_open_requests(r, 5);
-    if !others.is_empty() {
-        lines.push(Line::styled(t(lang, "detail.other_requests"), theme.header));
-        for o in others {
-            lines.push(Line::from(format!(
-                "{}  {}",
-                o.id.as_str(),
-                inline(&o.subject, 60)
-            )));
-        }
-    }
+    let lines = detail::detail_lines(state, inner.width as usize, theme);
     let scroll = state.detail_scroll.min(lines.len().saturating_sub(1)) as u16;
     frame.render_widget(
         Paragraph::new(lines)
