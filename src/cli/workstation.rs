@@ -58,18 +58,18 @@ pub struct WorkstationArgs {
 }
 
 /// What the workstation runs with: the config file (after `--profile`) overridden by flags.
-struct Settings {
-    lang: Lang,
-    theme: String,
-    keymap: String,
-    read_only: bool,
-    data_dir: PathBuf,
+pub(super) struct Settings {
+    pub(super) lang: Lang,
+    pub(super) theme: String,
+    pub(super) keymap: String,
+    pub(super) read_only: bool,
+    pub(super) data_dir: PathBuf,
     /// Remote service URL and token; `None` runs the embedded service.
-    server: Option<(String, String)>,
+    pub(super) server: Option<(String, String)>,
     /// Holds `keymap.toml` and `themes/`.
-    config_dir: Option<PathBuf>,
+    pub(super) config_dir: Option<PathBuf>,
     /// Canned replies as (picker label, template).
-    canned: Vec<(String, String)>,
+    pub(super) canned: Vec<(String, String)>,
 }
 
 fn ui_lang(lang: crate::config::Lang) -> Lang {
@@ -81,7 +81,7 @@ fn ui_lang(lang: crate::config::Lang) -> Lang {
 
 /// Loads the config and applies the flags over it. Errors are in the `--lang` language
 /// (Italian by default) and name the file, line and field.
-fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
+pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
     let flag_lang = match args.lang.as_deref() {
         None => None,
         Some(code) => match Lang::parse(code) {
@@ -146,7 +146,7 @@ fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
     })
 }
 
-fn init_file_log(dir: &std::path::Path, lang: Lang) -> color_eyre::Result<()> {
+pub(super) fn init_file_log(dir: &std::path::Path, lang: Lang) -> color_eyre::Result<()> {
     std::fs::create_dir_all(dir).wrap_err_with(|| {
         tf(
             lang,
@@ -201,7 +201,12 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     }
     let now = jiff::Timestamp::now();
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, lang))?;
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &dir,
+        Role::Operator,
+        lang,
+    ))?;
     let me = Operator {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
@@ -238,34 +243,43 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         "workstation starting"
     );
     let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
-    if let Some(embedded) = session.embedded {
-        let _ = embedded.stop.send(true);
-        if let Err(error) = runtime.block_on(embedded.service.shutdown()) {
-            tracing::warn!(%error, "embedded service shutdown");
-        }
-    }
+    runtime.block_on(session.close());
     outcome.wrap_err("terminal error")?;
     Ok(())
 }
 
 /// The service the workstation talks to, and who it is logged in as.
-struct Session {
-    client: Client,
-    me: crate::api::Me,
-    embedded: Option<Embedded>,
+pub(super) struct Session {
+    pub(super) client: Client,
+    pub(super) me: crate::api::Me,
+    pub(super) embedded: Option<Embedded>,
+}
+
+impl Session {
+    /// Stops the embedded service and its simulated patronati, if any.
+    pub(super) async fn close(self) {
+        if let Some(embedded) = self.embedded {
+            let _ = embedded.stop.send(true);
+            if let Err(error) = embedded.service.shutdown().await {
+                tracing::warn!(%error, "embedded service shutdown");
+            }
+        }
+    }
 }
 
 /// The in-process service of the embedded default, with its simulated patronati.
-struct Embedded {
+pub(super) struct Embedded {
     service: RunningService,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
-/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic.
-async fn connect(
+/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
+/// and the session logs in with the demo token of `role`.
+pub(super) async fn connect(
     server: Option<&(String, String)>,
     dir: &std::path::Path,
+    role: Role,
     lang: Lang,
 ) -> color_eyre::Result<Session> {
     if let Some((url, token)) = server {
@@ -287,8 +301,8 @@ async fn connect(
         .wrap_err(t(lang, "startup.embedded"))?;
     let credentials =
         service::demo_credentials::load(&service_dir).wrap_err(t(lang, "startup.embedded"))?;
-    let Some(token) = credentials.token(Role::Operator) else {
-        bail!(t(lang, "startup.embedded"));
+    let Some(token) = credentials.token(role) else {
+        bail!("{}: no {role:?} token", t(lang, "startup.embedded"));
     };
     let base_url = service.base_url();
     let client = Client::new(&base_url, token, ClientOptions::default())?;

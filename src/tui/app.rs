@@ -35,7 +35,8 @@ pub fn restore_terminal() {
     );
 }
 
-fn enter_terminal() -> io::Result<()> {
+/// Raw mode, alternate screen, hidden cursor.
+pub fn enter_terminal() -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -265,7 +266,7 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
 }
 
 /// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.
-async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
+pub async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }

@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(audit::list))
         .route("/v1/calendar/{office}", get(calendar::closing_days))
         .route("/v1/dashboard", get(dashboard::show))
+        .route("/v1/dashboard/quality", get(dashboard::quality))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)

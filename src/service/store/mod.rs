@@ -133,6 +133,20 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// One request as the cruscotto reads it (no thread, no citizen data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardRow {
+    pub id: RequestId,
+    pub office: String,
+    pub topic: crate::domain::request::Topic,
+    pub priority: crate::domain::request::Priority,
+    pub patronato: String,
+    pub status: crate::domain::request::Status,
+    pub assignee: Option<String>,
+    pub created_at: Timestamp,
+    pub history: Vec<crate::domain::request::HistoryEntry>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The caller owning this (plain) bearer token, if it exists and is not revoked.
@@ -155,6 +169,12 @@ pub trait Store: Send + Sync + 'static {
         who: &Principal,
         id: &RequestId,
     ) -> Result<RequestDetail, StoreError>;
+
+    /// Every request `who` may see, with its history: the cruscotto's single bulk read.
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<DashboardRow>, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
 

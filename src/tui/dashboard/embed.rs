@@ -13,7 +13,8 @@ use super::text::scope_label;
 use crate::api::dashboard::DashboardResponse;
 use crate::domain::request::Topic;
 use crate::i18n::{t, tf};
-use crate::tui::action::CommandSpec;
+use crate::tui::action::{CommandSpec, command as command_spec};
+use crate::tui::keymap::{Context, KeyChord};
 use crate::tui::state::{Notice, Pane, Queue, State};
 use crate::tui::update::Effect;
 
@@ -142,15 +143,21 @@ fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
     state.clamp_cursor();
 }
 
-fn export(state: &mut State, csv: String) -> Vec<Effect> {
-    let stamp = state
-        .now
+/// Where an export made at `now` goes: `<data dir>/exports/cruscotto-<Rome time>.csv`.
+pub fn export_path(data_dir: &std::path::Path, now: jiff::Timestamp) -> std::path::PathBuf {
+    let stamp = now
         .to_zoned(TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC))
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
+    data_dir
+        .join("exports")
+        .join(format!("cruscotto-{stamp}.csv"))
+}
+
+fn export(state: &mut State, csv: String) -> Vec<Effect> {
     match (&state.data_dir, state.dashboard.as_mut()) {
         (Some(dir), _) => vec![Effect::WriteFile {
-            path: dir.join("exports").join(format!("cruscotto-{stamp}.csv")),
+            path: export_path(dir, state.now),
             contents: csv,
         }],
         (None, Some(dashboard)) => {
@@ -174,5 +181,25 @@ pub fn exported(state: &mut State, path: &std::path::Path) {
     match state.dashboard.as_mut() {
         Some(dashboard) => dashboard.message = Some(text),
         None => state.notice = Some(Notice { text, error: false }),
+    }
+}
+
+/// A key the cruscotto's keymap context does not bind. If the workstation's list binds it to a
+/// command that writes (take, reply, close…), the attempt is answered with a message instead of
+/// being silently ignored; other keys do nothing.
+pub fn unbound_key(state: &mut State, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+    if state.dashboard.is_none() || !state.keymap.pending().is_empty() {
+        return vec![];
+    }
+    let chord = [KeyChord::from(key)];
+    let write = [Context::List, Context::Detail, Context::Global]
+        .into_iter()
+        .flat_map(|context| state.keymap.bindings_in(context))
+        .filter(|binding| binding.keys == chord)
+        .filter_map(|binding| command_spec(&binding.action))
+        .find(|spec| spec.writes);
+    match write {
+        Some(spec) => command(state, spec).unwrap_or_default(),
+        None => vec![],
     }
 }

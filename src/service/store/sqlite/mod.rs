@@ -23,6 +23,7 @@ use crate::domain::request::RequestId;
 use crate::domain::roles::Operator;
 
 mod admin;
+mod dashboard;
 mod journal;
 mod presence;
 mod reads;
@@ -229,6 +230,15 @@ impl Store for SqliteStore {
             Ok(detail)
         })
         .await
+    }
+
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<super::DashboardRow>, StoreError> {
+        let who = who.clone();
+        self.read(move |tx| dashboard::requests_for_dashboard(tx, &who))
+            .await
     }
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError> {
