@@ -182,22 +182,7 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
         .await
         .unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-            .env_remove("COMBIPAT_SERVER")
-            .env_remove("COMBIPAT_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let csv = String::from_utf8(output.stdout).unwrap();
+    let csv = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(
         rows.len(),
@@ -305,13 +290,19 @@ impl Station {
     }
 }
 
-fn combipat_csv(url: String, token: String) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-        .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-        .env_remove("COMBIPAT_SERVER")
-        .env_remove("COMBIPAT_TOKEN")
-        .output()
-        .unwrap();
+/// Runs the binary with `args` (no server from the environment); its stdout, on success.
+async fn combipat(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(&args)
+            .env_remove("COMBIPAT_SERVER")
+            .env_remove("COMBIPAT_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -353,9 +344,7 @@ async fn workstation_d_opens_the_cruscotto_enter_drills_down_e_exports() {
     assert_eq!(written[0].extension().unwrap(), "csv");
     let exported = std::fs::read_to_string(&written[0]).unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let printed = tokio::task::spawn_blocking(move || combipat_csv(url, token))
-        .await
-        .unwrap();
+    let printed = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     assert_eq!(exported, printed);
     let message =
         s.h.state
@@ -673,24 +662,13 @@ async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
 
     // The CLI prints the server's figures.
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["report", "quality", "--year", &year.to_string(), "--csv"])
-            .args(["--server", &url, "--token", &token])
-            .env_remove("COMBIPAT_SERVER")
-            .env_remove("COMBIPAT_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let year_arg = year.to_string();
+    let printed = combipat(&[
+        "report", "quality", "--year", &year_arg, "--csv", "--server", &url, "--token", &token,
+    ])
+    .await;
     assert_eq!(
-        String::from_utf8(output.stdout).unwrap(),
+        printed,
         combipat::domain::dashboard::csv::quality_csv(year, &report.patronati)
     );
     t.service.shutdown().await.unwrap();
@@ -711,5 +689,132 @@ async fn openapi_documents_the_quality_endpoint() {
     assert!(path.is_object(), "{}", doc["paths"]);
     assert_eq!(path["parameters"][0]["name"], "year");
     assert!(doc["components"]["schemas"]["QualityReport"].is_object());
+    t.service.shutdown().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// `combipat dashboard` full screen in a real terminal (tmux), against a real service.
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    /// Polls the screen until `done` holds (or gives up after a generous deadline).
+    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
+        for _ in 0..600 {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.screen()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_auditors() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        println!("NOTICE: tmux not installed, full-screen cruscotto test skipped");
+        return;
+    }
+    let t = TestService::demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let server: DashboardResponse = get_as(&t, Role::Auditor, "/v1/dashboard")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tmux = Tmux {
+        socket: format!("combipat-dash-{}", std::process::id()),
+    };
+    let status_file = home.path().join("exit-status");
+    let command = format!(
+        "env HOME={h} XDG_CONFIG_HOME={h}/config TERM=xterm-256color {bin} --server {url} \
+         --token {token} --data-dir {h}/data dashboard; echo $? > {status}",
+        h = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_combipat"),
+        url = t.service.base_url(),
+        token = t.token(Role::Auditor),
+        status = status_file.display(),
+    );
+    let created = tokio::task::spawn_blocking({
+        let socket = tmux.socket.clone();
+        move || {
+            std::process::Command::new("tmux")
+                .args(["-L", &socket, "new-session", "-d", "-s", &socket])
+                .args(["-x", "200", "-y", "50", &command])
+                .status()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(created.success());
+
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Cruscotto")));
+    assert!(screen.contains("COMBIPAT · Cruscotto"), "{screen}");
+    // Auditors are always read-only; the figures are the server's.
+    assert!(screen.contains("SOLA LETTURA"), "{screen}");
+    for office in &server.dashboard.office_totals {
+        assert!(screen.contains(office.office.as_str()), "{screen}");
+    }
+
+    // A write key is refused with a message; `e` writes the CSV into the data dir.
+    tmux.run(&["send-keys", "-t", &tmux.socket, "t"]);
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Sola lettura:")));
+    assert!(
+        screen.contains("Sola lettura: l'azione non è consentita"),
+        "{screen}"
+    );
+    tmux.run(&["send-keys", "-t", &tmux.socket, "e"]);
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Esportato")));
+    assert!(screen.contains("Esportato"), "{screen}");
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("data/exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(
+        std::fs::read_to_string(&exports[0]).unwrap(),
+        combipat::domain::dashboard::csv::dashboard_csv(&server.dashboard)
+    );
+
+    // `q` leaves cleanly.
+    tmux.run(&["send-keys", "-t", &tmux.socket, "q"]);
+    let status = tokio::task::block_in_place(|| {
+        for _ in 0..300 {
+            if let Ok(status) = std::fs::read_to_string(&status_file) {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        String::new()
+    });
+    assert_eq!(status.trim(), "0");
     t.service.shutdown().await.unwrap();
 }
