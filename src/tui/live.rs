@@ -54,10 +54,24 @@ pub async fn run(
     let mut events = std::pin::pin!(events);
     let mut board = PresenceBoard::new(me);
     let mut sweep = tokio::time::interval(SWEEP);
+    let mut down = false;
     loop {
         let msgs = tokio::select! {
             item = events.next() => match item {
-                Some(item) => handle(item, gateway, &mut board, Timestamp::now()).await,
+                Some(item) => {
+                    let connected = matches!(item, EventItem::State(ConnectionState::Connected));
+                    let back = down && connected;
+                    down = (down && !connected) || matches!(item, EventItem::State(
+                        ConnectionState::Reconnecting { .. } | ConnectionState::Closed(_)
+                    ));
+                    let mut msgs = handle(item, gateway, &mut board, Timestamp::now()).await;
+                    // A stream that delivered nothing before breaking resumes with no
+                    // Last-Event-ID, so changes made while we were away are reloaded.
+                    if back {
+                        msgs.extend(reload(gateway).await);
+                    }
+                    msgs
+                }
                 None => vec![Msg::Offline(true)],
             },
             _ = sweep.tick() => board.sweep(Timestamp::now()),
