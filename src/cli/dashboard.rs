@@ -59,9 +59,8 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
         Err(error) => {
             runtime.block_on(session.close());
             return Err(match error {
-                GatewayError::Forbidden(reason) => color_eyre::eyre::eyre!(
-                    "--token: il cruscotto è riservato a supervisori e auditor ({reason})"
-                ),
+                // The service says why (e.g. the role does not watch the cruscotto).
+                GatewayError::Forbidden(reason) => color_eyre::eyre::eyre!("--token: {reason}"),
                 other => color_eyre::eyre::eyre!("GET /v1/dashboard: {other}"),
             });
         }
