@@ -200,16 +200,30 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
     }
 
     // An operator's token is refused by the server, and the command says so.
-    let (url, token) = (t.service.base_url(), t.token(Role::Operator));
-    let refused = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(!refused.status.success());
+    // Full screen too: the refusal comes before the terminal is touched.
+    for csv in [true, false] {
+        let (url, token) = (t.service.base_url(), t.token(Role::Operator));
+        let data_dir = t.dir.path().join("operator-client");
+        let refused = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+                .args(["--server", &url, "--token", &token, "--data-dir"])
+                .arg(&data_dir)
+                .arg("dashboard")
+                .args(csv.then_some("--csv"))
+                .env_remove("COMBIPAT_SERVER")
+                .env_remove("COMBIPAT_TOKEN")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("403") || stderr.contains("riservato"),
+            "{stderr}"
+        );
+    }
     t.service.shutdown().await.unwrap();
 }
 

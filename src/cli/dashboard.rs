@@ -45,18 +45,22 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     let term = std::env::var("TERM").unwrap_or_default();
     let styles = DashStyles::for_terminal(&term, no_color);
     let dir = settings.data_dir.clone();
-    init_file_log(&dir)?;
+    init_file_log(&dir, settings.lang)?;
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, Role::Supervisor))?;
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &dir,
+        Role::Supervisor,
+        settings.lang,
+    ))?;
     let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
     let response = match runtime.block_on(gateway.dashboard()) {
         Ok(response) => response,
         Err(error) => {
             runtime.block_on(session.close());
             return Err(match error {
-                GatewayError::Forbidden(reason) => color_eyre::eyre::eyre!(
-                    "--token: il cruscotto è riservato a supervisori e auditor ({reason})"
-                ),
+                // The service says why (e.g. the role does not watch the cruscotto).
+                GatewayError::Forbidden(reason) => color_eyre::eyre::eyre!("--token: {reason}"),
                 other => color_eyre::eyre::eyre!("GET /v1/dashboard: {other}"),
             });
         }

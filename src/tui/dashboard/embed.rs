@@ -203,3 +203,74 @@ pub fn unbound_key(state: &mut State, key: &crossterm::event::KeyEvent) -> Vec<E
         None => vec![],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dashboard::DashboardScope;
+    use crate::tui::state::Operator;
+    use crate::tui::update::{Msg, update};
+
+    fn opened(at: jiff::Timestamp) -> State {
+        let mut state = State::new(crate::i18n::Lang::En, Operator::default(), at);
+        let dashboard = super::super::fixture::demo_dashboard(7, at).unwrap();
+        let response = DashboardResponse {
+            scope: DashboardScope::Office("RM01".into()),
+            dashboard,
+        };
+        update(&mut state, Msg::DashboardLoaded(Box::new(response)));
+        state
+    }
+
+    #[test]
+    fn stale_figures_are_reloaded_once_until_new_ones_arrive() {
+        let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut state = opened(at);
+        assert_eq!(
+            state.dashboard.as_ref().map(|d| d.scope_label.as_str()),
+            Some("Office RM01")
+        );
+        let tick = |state: &mut State, secs: i64| {
+            update(state, Msg::Tick(at + SignedDuration::from_secs(secs)))
+        };
+        assert!(tick(&mut state, 30).is_empty());
+        assert_eq!(tick(&mut state, 60), vec![Effect::LoadDashboard]);
+        // The reload is in flight: no second request on the next ticks.
+        assert!(tick(&mut state, 61).is_empty());
+        assert!(tick(&mut state, 90).is_empty());
+        // Still nothing after another minute: ask again.
+        assert_eq!(tick(&mut state, 120), vec![Effect::LoadDashboard]);
+        // The header clock follows the ticks.
+        assert_eq!(
+            state.dashboard.as_ref().map(|d| d.now),
+            Some(at + SignedDuration::from_secs(120))
+        );
+    }
+
+    #[test]
+    fn esc_closes_and_export_without_a_data_dir_says_so() {
+        let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut state = opened(at);
+        assert!(update(&mut state, Msg::Command("export_csv".into())).is_empty());
+        assert_eq!(
+            state.dashboard.as_ref().and_then(|d| d.message.as_deref()),
+            Some(t(state.lang, "dashboard.no_data_dir"))
+        );
+        state.data_dir = Some("/srv/combipat".into());
+        let effects = update(&mut state, Msg::Command("export_csv".into()));
+        match effects.as_slice() {
+            [Effect::WriteFile { path, contents }] => {
+                assert_eq!(
+                    path,
+                    &std::path::PathBuf::from(
+                        "/srv/combipat/exports/cruscotto-20261123-110000.csv"
+                    )
+                );
+                assert!(contents.starts_with("office,topic,"));
+            }
+            other => panic!("{other:?}"),
+        }
+        update(&mut state, Msg::Command("back".into()));
+        assert!(state.dashboard.is_none());
+    }
+}
