@@ -45,9 +45,14 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     let term = std::env::var("TERM").unwrap_or_default();
     let styles = DashStyles::for_terminal(&term, no_color);
     let dir = settings.data_dir.clone();
-    init_file_log(&dir)?;
+    init_file_log(&dir, settings.lang)?;
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(settings.server.as_ref(), &dir, Role::Supervisor))?;
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &dir,
+        Role::Supervisor,
+        settings.lang,
+    ))?;
     let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
     let response = match runtime.block_on(gateway.dashboard()) {
         Ok(response) => response,
