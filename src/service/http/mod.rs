@@ -27,6 +27,8 @@ pub use errors::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// SLA policy and office calendars.
+    pub sla: Arc<crate::service::sla::Sla>,
     /// Flips to `true` when the service shuts down, so long-lived SSE streams end.
     pub shutdown: watch::Receiver<bool>,
 }

@@ -14,6 +14,7 @@ use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::mandate::{Application, Citizen, Mandate, MandateState};
 use crate::domain::request::{Status, Topic};
 use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
 use crate::service::store::StoreError;
 
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -99,6 +100,7 @@ pub fn list_requests(
     who: &Operator,
     filter: &RequestFilter,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Page<RequestSummary>, StoreError> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -184,7 +186,7 @@ pub fn list_requests(
     let mut rows = stmt.query(params_from_iter(values))?;
     let mut items = Vec::new();
     while let Some(row) = rows.next()? {
-        items.push(rows::summary_from_row(row)?);
+        items.push(rows::summary_from_row(row, sla)?);
     }
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
@@ -215,6 +217,7 @@ pub fn queues(
     tx: &Transaction<'_>,
     who: &Operator,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Vec<QueueCount>, StoreError> {
     let scope = scope_clause(who, "r.office", "r.patronato");
     let mut ids: Vec<String> = Vec::new();
@@ -233,11 +236,11 @@ pub fn queues(
     );
     let mut out = Vec::with_capacity(ids.len());
     let everything = (String::from("1 = 1"), Vec::new());
-    let (all_at_risk, all_breached) = risk_counts(tx, &scope, &everything, now)?;
+    let (all_at_risk, all_breached) = risk_counts(tx, &scope, &everything, now, sla)?;
     for id in ids {
         let (open, at_risk, breached) = match queue_clause(&id, who, now)? {
             Some(clause) => {
-                let (at_risk, breached) = risk_counts(tx, &scope, &clause, now)?;
+                let (at_risk, breached) = risk_counts(tx, &scope, &clause, now, sla)?;
                 (count(tx, &scope, &clause)?, at_risk, breached)
             }
             None if id == QUEUE_AT_RISK => (all_at_risk, all_at_risk, 0),
@@ -260,6 +263,7 @@ fn risk_counts(
     scope: &(String, Vec<Value>),
     clause: &(String, Vec<Value>),
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<(u64, u64), StoreError> {
     // Closed requests cannot be at risk: leave them to SQLite rather than parsing their clocks.
     let sql = format!(
@@ -283,7 +287,7 @@ fn risk_counts(
         }
         let clocks: String = row.get(1)?;
         let clocks: Vec<crate::domain::sla::Clock> = serde_json::from_str(&clocks)?;
-        let views = crate::service::sla::views(&clocks, now);
+        let views = sla.views(&clocks, now);
         let (risk, breach) = crate::service::sla::risk(status, &views);
         at_risk += u64::from(risk);
         breached += u64::from(breach);
@@ -360,6 +364,7 @@ pub fn dossier(
     cf_text: &str,
     remote_addr: Option<String>,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Dossier, StoreError> {
     let cf = CodiceFiscale::parse(cf_text)
         .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
@@ -423,7 +428,7 @@ pub fn dossier(
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(values))?;
         while let Some(row) = rows.next()? {
-            let mut summary = rows::summary_from_row(row)?;
+            let mut summary = rows::summary_from_row(row, sla)?;
             summary.citizen = cf_str.clone();
             requests.push(summary);
         }
