@@ -790,7 +790,8 @@ async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_audi
     .unwrap();
     assert!(created.success());
 
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Cruscotto")));
+    // The footer is the last row a frame writes: once it shows, the whole first frame is there.
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("q esci")));
     assert!(screen.contains("COMBIPAT · Cruscotto"), "{screen}");
     // Auditors are always read-only; the figures are the server's.
     assert!(screen.contains("SOLA LETTURA"), "{screen}");
@@ -800,7 +801,7 @@ async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_audi
 
     // A write key is refused with a message; `e` writes the CSV into the data dir.
     tmux.run(&["send-keys", "-t", &tmux.socket, "t"]);
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Sola lettura:")));
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("consentita")));
     assert!(
         screen.contains("Sola lettura: l'azione non è consentita"),
         "{screen}"

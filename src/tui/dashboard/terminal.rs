@@ -31,6 +31,8 @@ use crate::tui::gateway::{Gateway, GatewayError};
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_secs(1);
 const RELOAD: Duration = Duration::from_secs(60);
+/// A full 200×50 frame with styles fits.
+const FRAME_BUFFER: usize = 256 * 1024;
 
 /// Runs the cruscotto until `q`/Esc/Ctrl-C. The terminal is restored on return and on panic.
 /// Exports go to `export_dir/exports`; without it `e` says export is not available.
@@ -66,7 +68,10 @@ async fn event_loop(
     gateway: Arc<dyn Gateway>,
     export_dir: Option<PathBuf>,
 ) -> io::Result<()> {
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // One buffer for the whole frame: it leaves in one write, so even a terminal without
+    // synchronized output never shows half a frame.
+    let out = io::BufWriter::with_capacity(FRAME_BUFFER, io::stdout());
+    let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Loaded>();
     let (written_tx, mut written_rx) = mpsc::unbounded_channel::<String>();
     let mut events = EventStream::new();
@@ -140,12 +145,12 @@ async fn event_loop(
             }
             _ = reload.tick() => load(&gateway, &tx),
             _ = frame_timer.tick(), if dirty => {
-                queue!(io::stdout(), BeginSynchronizedUpdate)?;
+                queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
                 terminal.draw(|frame| {
                     let area = frame.area();
                     super::render(frame, area, state, styles);
                 })?;
-                execute!(io::stdout(), EndSynchronizedUpdate)?;
+                execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
                 dirty = false;
             }
         }
