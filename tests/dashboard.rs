@@ -182,22 +182,7 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
         .await
         .unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-            .env_remove("COMBIPAT_SERVER")
-            .env_remove("COMBIPAT_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let csv = String::from_utf8(output.stdout).unwrap();
+    let csv = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(
         rows.len(),
@@ -215,16 +200,30 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
     }
 
     // An operator's token is refused by the server, and the command says so.
-    let (url, token) = (t.service.base_url(), t.token(Role::Operator));
-    let refused = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-            .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(!refused.status.success());
+    // Full screen too: the refusal comes before the terminal is touched.
+    for csv in [true, false] {
+        let (url, token) = (t.service.base_url(), t.token(Role::Operator));
+        let data_dir = t.dir.path().join("operator-client");
+        let refused = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+                .args(["--server", &url, "--token", &token, "--data-dir"])
+                .arg(&data_dir)
+                .arg("dashboard")
+                .args(csv.then_some("--csv"))
+                .env_remove("COMBIPAT_SERVER")
+                .env_remove("COMBIPAT_TOKEN")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("403") || stderr.contains("riservato"),
+            "{stderr}"
+        );
+    }
     t.service.shutdown().await.unwrap();
 }
 
@@ -305,13 +304,19 @@ impl Station {
     }
 }
 
-fn combipat_csv(url: String, token: String) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-        .args(["--server", &url, "--token", &token, "dashboard", "--csv"])
-        .env_remove("COMBIPAT_SERVER")
-        .env_remove("COMBIPAT_TOKEN")
-        .output()
-        .unwrap();
+/// Runs the binary with `args` (no server from the environment); its stdout, on success.
+async fn combipat(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(&args)
+            .env_remove("COMBIPAT_SERVER")
+            .env_remove("COMBIPAT_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(
         output.status.success(),
         "{}",
@@ -353,9 +358,7 @@ async fn workstation_d_opens_the_cruscotto_enter_drills_down_e_exports() {
     assert_eq!(written[0].extension().unwrap(), "csv");
     let exported = std::fs::read_to_string(&written[0]).unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let printed = tokio::task::spawn_blocking(move || combipat_csv(url, token))
-        .await
-        .unwrap();
+    let printed = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
     assert_eq!(exported, printed);
     let message =
         s.h.state
@@ -421,23 +424,26 @@ async fn read_only_cruscotto_refuses_every_write_key_and_palette_command() {
     s.press(&[shift('D')]).await;
     assert!(s.h.state.dashboard.as_ref().unwrap().read_only);
     let before = s.ran.len();
-    // Write keys of the workstation: take, reply, close, forward, assign, note, reopen, undo…
-    // The keymap binds none of them in the cruscotto except the global `u` (undo), which the
-    // cruscotto refuses with a message; the others do nothing (checked below: no write ran).
-    for c in ['t', 'r', 'c', 'f', 'a', 'n', 'i', '#', 'b', 'u', 'm'] {
-        s.press(&[key(KeyCode::Char(c))]).await;
+    // Every single key the workstation binds to a command that writes (take, reply, close,
+    // forward, assign, note, reopen, undo, bulk…) is refused with a message in the cruscotto.
+    let write_keys: Vec<KeyEvent> =
+        s.h.state
+            .keymap
+            .bindings()
+            .filter(|b| b.keys.len() == 1)
+            .filter(|b| combipat::tui::action::command(&b.action).is_some_and(|c| c.writes))
+            .map(|b| KeyEvent::new(b.keys[0].code, b.keys[0].modifiers))
+            .collect();
+    assert!(write_keys.len() >= 10, "{write_keys:?}");
+    for k in write_keys {
+        s.h.state.dashboard.as_mut().unwrap().message = None;
+        s.press(&[k]).await;
         let d = s.h.state.dashboard.as_ref().expect("still open");
-        if c == 'u' {
-            assert_eq!(
-                d.message.as_deref(),
-                Some("Sola lettura: l'azione non è consentita"),
-                "key {c}"
-            );
-        }
-    }
-    for c in ['T', 'C', 'F', 'O', 'R'] {
-        s.press(&[shift(c)]).await;
-        assert!(s.h.state.dashboard.is_some(), "key {c}");
+        assert_eq!(
+            d.message.as_deref(),
+            Some("Sola lettura: l'azione non è consentita"),
+            "key {k:?}"
+        );
     }
     // The palette: `:` then a write command by name.
     let mut palette = vec![key(KeyCode::Char(':'))];
@@ -501,4 +507,329 @@ fn workstation_cruscotto_snapshots_at_two_sizes_dark_and_monochrome() {
             });
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `GET /v1/dashboard/quality?year=Y` and `combipat report quality --server`.
+
+use combipat::api::RequestDetail;
+use combipat::api::dashboard::QualityReport;
+use combipat::api::{ActionBody, NewMessage};
+use combipat::client::IdempotencyKey;
+use combipat::domain::request::{MessageKind, Status, Transition};
+
+/// What the protocol's indicators count for one patronato, tallied by hand from the histories.
+#[derive(Debug, Default, PartialEq)]
+struct Tally {
+    volume: u32,
+    integration_requests: u32,
+    needing_integration: u32,
+    reopen_total: u32,
+    reopened: u32,
+    replied: u32,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
+    let t = TestService::demo().await;
+    let rome = jiff::tz::TimeZone::get("Europe/Rome").unwrap();
+    let year = jiff::Timestamp::now().to_zoned(rome.clone()).year();
+
+    // Two integration requests through the API, so the tallies exercise them.
+    let operator = Client::new(
+        &t.service.base_url(),
+        &t.token(Role::Operator),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    let fresh: Vec<RequestSummary> = listed(&t, Role::Operator)
+        .await
+        .into_iter()
+        .filter(|r| r.status == Status::Nuova)
+        .take(2)
+        .collect();
+    assert_eq!(fresh.len(), 2, "the demo data has new requests");
+    for r in &fresh {
+        let taken = operator
+            .act(&r.id, r.version, &ActionBody::Take, &IdempotencyKey::new())
+            .await
+            .unwrap();
+        operator
+            .add_message(
+                &r.id,
+                &NewMessage {
+                    kind: MessageKind::IntegrationRequest,
+                    body: "Inviare il modello AP70 firmato".into(),
+                },
+                Some(taken.version),
+                &IdempotencyKey::new(),
+            )
+            .await
+            .unwrap();
+    }
+
+    let response = get_as(
+        &t,
+        Role::Supervisor,
+        &format!("/v1/dashboard/quality?year={year}"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let report: QualityReport = response.json().await.unwrap();
+    assert_eq!(report.year, year);
+
+    let mut expected: std::collections::BTreeMap<String, Tally> = Default::default();
+    for summary in listed(&t, Role::Supervisor).await {
+        if summary.created_at.to_zoned(rome.clone()).year() != year {
+            continue;
+        }
+        let detail: RequestDetail = get_as(
+            &t,
+            Role::Supervisor,
+            &format!("/v1/requests/{}", summary.id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let count =
+            |t: Transition| detail.history.iter().filter(|h| h.transition == t).count() as u32;
+        let (integrations, reopens, replies) = (
+            count(Transition::RequestIntegration),
+            count(Transition::Reopen),
+            count(Transition::Reply),
+        );
+        let closed = detail.summary.status == Status::Chiusa;
+        let tally = expected.entry(summary.patronato.clone()).or_default();
+        tally.volume += 1;
+        tally.integration_requests += integrations;
+        tally.needing_integration += u32::from(integrations > 0);
+        if replies > 0 || closed || reopens > 0 {
+            tally.reopen_total += 1;
+            tally.reopened += u32::from(reopens > 0);
+        }
+        tally.replied += u32::from(replies > 0);
+    }
+    assert!(!expected.is_empty(), "the demo data has requests this year");
+    assert!(
+        expected.values().any(|t| t.integration_requests > 0),
+        "the demo data exercises integration requests"
+    );
+    let served: std::collections::BTreeMap<String, Tally> = report
+        .patronati
+        .iter()
+        .map(|p| {
+            (
+                p.patronato.clone(),
+                Tally {
+                    volume: p.volume,
+                    integration_requests: p.integration_requests,
+                    needing_integration: p.defect.hits,
+                    reopen_total: p.reopen.total,
+                    reopened: p.reopen.hits,
+                    replied: p.within_sla.total,
+                },
+            )
+        })
+        .collect();
+    assert_eq!(served, expected);
+    for p in &report.patronati {
+        assert_eq!(p.defect.total, p.volume, "{}", p.patronato);
+        assert!(p.within_sla.hits <= p.within_sla.total);
+    }
+
+    // Another year has nothing; a year outside the calendars is refused naming the field.
+    let empty: QualityReport = get_as(
+        &t,
+        Role::Supervisor,
+        &format!("/v1/dashboard/quality?year={}", year - 5),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(empty.patronati.is_empty());
+    let bad = get_as(&t, Role::Supervisor, "/v1/dashboard/quality?year=1800").await;
+    assert_eq!(bad.status(), 422);
+    let body: combipat::api::ErrorBody = bad.json().await.unwrap();
+    assert_eq!(body.field.as_deref(), Some("year"));
+    assert_eq!(
+        get_as(
+            &t,
+            Role::Auditor,
+            &format!("/v1/dashboard/quality?year={year}")
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        get_as(
+            &t,
+            Role::Operator,
+            &format!("/v1/dashboard/quality?year={year}")
+        )
+        .await
+        .status(),
+        403
+    );
+
+    // The CLI prints the server's figures.
+    let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
+    let year_arg = year.to_string();
+    let printed = combipat(&[
+        "report", "quality", "--year", &year_arg, "--csv", "--server", &url, "--token", &token,
+    ])
+    .await;
+    assert_eq!(
+        printed,
+        combipat::domain::dashboard::csv::quality_csv(year, &report.patronati)
+    );
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_documents_the_quality_endpoint() {
+    let t = TestService::demo().await;
+    let doc: serde_json::Value = http()
+        .get(t.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = &doc["paths"]["/v1/dashboard/quality"]["get"];
+    assert!(path.is_object(), "{}", doc["paths"]);
+    assert_eq!(path["parameters"][0]["name"], "year");
+    assert!(doc["components"]["schemas"]["QualityReport"].is_object());
+    t.service.shutdown().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// `combipat dashboard` full screen in a real terminal (tmux), against a real service.
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    /// Polls the screen until `done` holds (or gives up after a generous deadline).
+    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
+        for _ in 0..600 {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        self.screen()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_auditors() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        println!("NOTICE: tmux not installed, full-screen cruscotto test skipped");
+        return;
+    }
+    let t = TestService::demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let server: DashboardResponse = get_as(&t, Role::Auditor, "/v1/dashboard")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tmux = Tmux {
+        socket: format!("combipat-dash-{}", std::process::id()),
+    };
+    let status_file = home.path().join("exit-status");
+    let command = format!(
+        "env HOME={h} XDG_CONFIG_HOME={h}/config TERM=xterm-256color {bin} --server {url} \
+         --token {token} --data-dir {h}/data dashboard; echo $? > {status}",
+        h = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_combipat"),
+        url = t.service.base_url(),
+        token = t.token(Role::Auditor),
+        status = status_file.display(),
+    );
+    let created = tokio::task::spawn_blocking({
+        let socket = tmux.socket.clone();
+        move || {
+            std::process::Command::new("tmux")
+                .args(["-L", &socket, "new-session", "-d", "-s", &socket])
+                .args(["-x", "200", "-y", "50", &command])
+                .status()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert!(created.success());
+
+    // The footer is the last row a frame writes: once it shows, the whole first frame is there.
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("q esci")));
+    assert!(screen.contains("COMBIPAT · Cruscotto"), "{screen}");
+    // Auditors are always read-only; the figures are the server's.
+    assert!(screen.contains("SOLA LETTURA"), "{screen}");
+    for office in &server.dashboard.office_totals {
+        assert!(screen.contains(office.office.as_str()), "{screen}");
+    }
+
+    // A write key is refused with a message; `e` writes the CSV into the data dir.
+    tmux.run(&["send-keys", "-t", &tmux.socket, "t"]);
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("consentita")));
+    assert!(
+        screen.contains("Sola lettura: l'azione non è consentita"),
+        "{screen}"
+    );
+    tmux.run(&["send-keys", "-t", &tmux.socket, "e"]);
+    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Esportato")));
+    assert!(screen.contains("Esportato"), "{screen}");
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("data/exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(
+        std::fs::read_to_string(&exports[0]).unwrap(),
+        combipat::domain::dashboard::csv::dashboard_csv(&server.dashboard)
+    );
+
+    // `q` leaves cleanly.
+    tmux.run(&["send-keys", "-t", &tmux.socket, "q"]);
+    let status = tokio::task::block_in_place(|| {
+        for _ in 0..300 {
+            if let Ok(status) = std::fs::read_to_string(&status_file) {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        String::new()
+    });
+    assert_eq!(status.trim(), "0");
+    t.service.shutdown().await.unwrap();
 }

@@ -557,3 +557,497 @@ fn cli_every_registry_office_gets_its_own_patron_saint() {
         assert!(line.contains(&reason), "{}: {line}", office.code);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The service: alert events over SSE, configured calendars and policies.
+
+mod common;
+
+mod service {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use combipat::api::{EventEnvelope, RequestDetail};
+    use combipat::config::Config;
+    use combipat::demo::Dataset;
+    use combipat::domain::request::{
+        ActorRef, HistoryEntry, Priority, Request, RequestId, Status, Topic, Transition,
+    };
+    use combipat::domain::roles::Role;
+    use combipat::domain::sla::{AlertLevel, ClockKind};
+    use combipat::service::store::SlaAlert;
+    use combipat::service::{self, RunningService, ServiceConfig, alerts};
+    use futures::StreamExt;
+    use jiff::civil::{Date, Weekday, date};
+    use jiff::tz::TimeZone;
+    use jiff::{Timestamp, ToSpan};
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    use super::common::{http, loopback};
+
+    /// The test week: the second Monday of November of last year (no holiday Monday–Friday in
+    /// Rome), so every instant is in the past and inside the years a service precomputes.
+    fn monday() -> Date {
+        let year = jiff::Zoned::now().year() - 1;
+        let first = date(year, 11, 1);
+        let offset = (7 + 1 - first.weekday().to_monday_one_offset()) % 7;
+        first.checked_add((offset + 7).days()).unwrap()
+    }
+
+    /// `HH:MM` in Rome on the day `days` after the test Monday.
+    fn rome(days: i64, hh_mm: &str) -> Timestamp {
+        let day = monday().checked_add(days.days()).unwrap();
+        let time: jiff::civil::Time = hh_mm.parse().unwrap();
+        day.to_datetime(time)
+            .to_zoned(TimeZone::get("Europe/Rome").unwrap())
+            .unwrap()
+            .timestamp()
+    }
+
+    fn actor(role: Role) -> ActorRef {
+        ActorRef {
+            id: "test".into(),
+            name: "Test".into(),
+            role,
+        }
+    }
+
+    /// The starter offices and people, with two RM01 requests of our own: A filed on Monday at
+    /// 08:00 and untouched; B answered on Monday and followed up by the patronato at 11:00, so
+    /// its next-reply clock runs from then.
+    fn dataset() -> (Dataset, RequestId, RequestId) {
+        let mut data = service::starter_dataset(7, rome(0, "08:00"));
+        let citizen = data.citizens[0].codice_fiscale.clone();
+        data.requests.clear();
+        let year = monday().year();
+        let filed = rome(0, "08:00");
+        let base = Request {
+            id: RequestId::new(year, 9001),
+            patronato: "INCA".into(),
+            office: "RM01".into(),
+            topic: Topic::Pensioni,
+            citizen,
+            application_protocol: None,
+            subject: "Ricostituzione".into(),
+            priority: Priority::Normale,
+            status: Status::Nuova,
+            assignee: None,
+            tags: vec![],
+            outcome: None,
+            created_at: filed,
+            updated_at: filed,
+            version: 1,
+            thread: vec![],
+            history: vec![],
+        };
+        let a = base.clone();
+        let mut b = Request {
+            id: RequestId::new(year, 9002),
+            ..base
+        };
+        for (transition, at, role) in [
+            (Transition::Take, rome(0, "09:00"), Role::Operator),
+            (Transition::Reply, rome(0, "10:00"), Role::Operator),
+            (
+                Transition::PatronatoMessage,
+                rome(0, "11:00"),
+                Role::Patronato,
+            ),
+        ] {
+            let from = b.status;
+            let to = from.apply(transition).unwrap();
+            b.history.push(HistoryEntry {
+                at,
+                actor: actor(role),
+                transition,
+                from,
+                to,
+                detail: None,
+            });
+            b.status = to;
+            b.updated_at = at;
+            b.version += 1;
+        }
+        let ids = (a.id.clone(), b.id.clone());
+        data.requests.extend([a, b]);
+        (data, ids.0, ids.1)
+    }
+
+    async fn start(dir: &Path, config: Option<&Config>) -> RunningService {
+        let mut service_config = ServiceConfig::new(loopback(), dir)
+            .with_demo(true)
+            .with_alert_interval(None);
+        if let Some(config) = config {
+            service_config = service_config.with_config(config, None).unwrap();
+        }
+        service::start(service_config).await.unwrap()
+    }
+
+    async fn seeded(
+        config: Option<&Config>,
+    ) -> (tempfile::TempDir, RunningService, RequestId, RequestId) {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, a, b) = dataset();
+        service::seed_demo(dir.path(), data).await.unwrap();
+        let running = start(dir.path(), config).await;
+        (dir, running, a, b)
+    }
+
+    fn token(service: &RunningService, role: Role) -> String {
+        service
+            .credentials()
+            .unwrap()
+            .token(role)
+            .unwrap()
+            .to_string()
+    }
+
+    type Events = std::pin::Pin<
+        Box<
+            dyn futures::Stream<
+                    Item = Result<
+                        eventsource_stream::Event,
+                        eventsource_stream::EventStreamError<reqwest::Error>,
+                    >,
+                > + Send,
+        >,
+    >;
+
+    async fn subscribe(service: &RunningService, after: u64) -> Events {
+        use eventsource_stream::Eventsource;
+        let resp = http()
+            .get(format!("{}/v1/events?after={after}", service.base_url()))
+            .bearer_auth(token(service, Role::Operator))
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        Box::pin(resp.bytes_stream().eventsource())
+    }
+
+    /// Tags request `on` (a write that yields a `request.*` event), then returns every event
+    /// streamed before that one: all the alerts raised so far, and nothing later.
+    async fn until_sentinel(
+        service: &RunningService,
+        stream: &mut Events,
+        on: &RequestId,
+        tag: &str,
+    ) -> Vec<EventEnvelope> {
+        let resp = http()
+            .post(format!(
+                "{}/v1/requests/{}/actions",
+                service.base_url(),
+                on.as_str()
+            ))
+            .bearer_auth(token(service, Role::Operator))
+            .json(&json!({"action": "tag", "tag": tag}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{}",
+            resp.text().await.unwrap()
+        );
+        let mut seen = Vec::new();
+        loop {
+            let event = tokio::time::timeout(Duration::from_secs(60), stream.next())
+                .await
+                .expect("event in time")
+                .expect("stream open")
+                .expect("valid event");
+            let envelope: EventEnvelope = serde_json::from_str(&event.data).unwrap();
+            assert_eq!(event.event, envelope.kind);
+            if !envelope.kind.starts_with("sla.") && envelope.request_id.as_ref() == Some(on) {
+                return seen;
+            }
+            seen.push(envelope);
+        }
+    }
+
+    /// `(kind, level)` of the alerts about one clock of one request, in order.
+    fn alerts_of(events: &[EventEnvelope], id: &RequestId, clock: ClockKind) -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e.request_id.as_ref() == Some(id) && e.data["clock"] == clock.code())
+            .map(|e| e.kind.clone())
+            .collect()
+    }
+
+    async fn scan(service: &RunningService, at: Timestamp) -> alerts::ScanReport {
+        alerts::scan(service.store().as_ref(), &service.sla(), at)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn first_reply_alerts_once_per_level_in_business_hours_only() {
+        let (dir, running, a, _) = seeded(None).await;
+        let mut stream = subscribe(&running, 0).await;
+        let first_reply = |events: &[EventEnvelope]| alerts_of(events, &a, ClockKind::FirstReply);
+
+        // First reply: 3 business days of 10 h from Monday 08:00, so 75 % on Wednesday at
+        // 10:30, 90 % at 15:00, 100 % at Wednesday's closing time.
+        scan(&running, rome(0, "09:00")).await;
+        scan(&running, rome(2, "10:29")).await;
+        assert_eq!(
+            first_reply(&until_sentinel(&running, &mut stream, &a, "t1").await),
+            Vec::<String>::new()
+        );
+
+        scan(&running, rome(2, "10:30")).await;
+        let again = scan(&running, rome(2, "10:45")).await;
+        let events = until_sentinel(&running, &mut stream, &a, "t2").await;
+        assert_eq!(first_reply(&events), ["sla.warning"]);
+        assert_eq!(again.raised, 0, "a second scan raises nothing new");
+        let warning = events
+            .iter()
+            .find(|e| e.data["clock"] == "first_reply")
+            .unwrap();
+        assert_eq!(warning.office.as_deref(), Some("RM01"));
+        assert_eq!(warning.data["request_id"], a.as_str());
+        assert_eq!(warning.data["level"], "warning");
+        assert_eq!(warning.data["office"], "RM01");
+        assert_eq!(warning.data["due_at"], rome(2, "18:00").to_string());
+
+        // Two scans at once raise the critical alert once.
+        let (one, two) = tokio::join!(
+            scan(&running, rome(2, "15:00")),
+            scan(&running, rome(2, "15:00"))
+        );
+        assert_eq!(one.raised + two.raised, one.due.max(two.due));
+        let events = until_sentinel(&running, &mut stream, &a, "t3").await;
+        assert_eq!(first_reply(&events), ["sla.critical"]);
+
+        // Breached at 18:00 with the office closed: nothing at night, the alert comes with
+        // Thursday's opening.
+        scan(&running, rome(2, "18:00")).await;
+        scan(&running, rome(2, "23:30")).await;
+        scan(&running, rome(3, "07:59")).await;
+        assert_eq!(
+            first_reply(&until_sentinel(&running, &mut stream, &a, "t4").await),
+            Vec::<String>::new()
+        );
+        scan(&running, rome(3, "08:00")).await;
+        let events = until_sentinel(&running, &mut stream, &a, "t5").await;
+        assert_eq!(first_reply(&events), ["sla.breach"]);
+        let last_seq = events.last().map_or(0, |e| e.seq);
+        drop(stream);
+
+        // After a restart on the same data dir nothing is raised again.
+        running.shutdown().await.unwrap();
+        let running = start(dir.path(), None).await;
+        let mut stream = subscribe(&running, last_seq).await;
+        let report = scan(&running, rome(3, "09:00")).await;
+        assert_eq!(report.raised, 0, "{report:?}");
+        let events = until_sentinel(&running, &mut stream, &a, "t6").await;
+        assert!(
+            events
+                .iter()
+                .all(|e| e.request_id.as_ref() != Some(&a) || e.data["clock"] != "first_reply"),
+            "{events:?}"
+        );
+        running.shutdown().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_restarted_next_reply_clock_alerts_again() {
+        let (_dir, running, a, b) = seeded(None).await;
+        let mut stream = subscribe(&running, 0).await;
+        // Next reply: 2 business days from Monday 11:00; 75 % on Tuesday at 16:00.
+        scan(&running, rome(1, "16:00")).await;
+        let events = until_sentinel(&running, &mut stream, &a, "n1").await;
+        assert_eq!(
+            alerts_of(&events, &b, ClockKind::NextReply),
+            ["sla.warning"]
+        );
+
+        // The office answers and the patronato adds information (now): a new next-reply clock.
+        let post = |role: Role, kind: &str| {
+            http()
+                .post(format!(
+                    "{}/v1/requests/{}/messages",
+                    running.base_url(),
+                    b.as_str()
+                ))
+                .bearer_auth(token(&running, role))
+                .json(&json!({"kind": kind, "body": "ecco"}))
+                .send()
+        };
+        assert_eq!(
+            post(Role::Operator, "reply").await.unwrap().status(),
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            post(Role::Patronato, "patronato_message")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::CREATED
+        );
+        let watched = running.store().watched_clocks().await.unwrap();
+        let restarted = watched
+            .iter()
+            .find(|w| w.request_id == b && w.clock.kind == ClockKind::NextReply)
+            .expect("a running next-reply clock");
+        assert_eq!(restarted.raised, None);
+        // Its own 75 % (15 business hours), a minute later, in business hours.
+        let sla = running.sla();
+        let calendar = sla.calendars().get("RM01").unwrap();
+        let crossing = calendar
+            .add_business_seconds(restarted.clock.started_at, 15 * 3600)
+            .unwrap();
+        let at = calendar
+            .next_business_instant(crossing.checked_add(1.minute()).unwrap())
+            .unwrap();
+        scan(&running, at).await;
+        let events = until_sentinel(&running, &mut stream, &a, "n2").await;
+        assert_eq!(
+            alerts_of(&events, &b, ClockKind::NextReply),
+            ["sla.warning"]
+        );
+
+        // What makes concurrent scans safe: the store takes a level only above the stored one.
+        let alert = |level| SlaAlert {
+            request_id: b.clone(),
+            kind: ClockKind::NextReply,
+            clock_started_at: restarted.clock.started_at,
+            level,
+            due_at: None,
+        };
+        let store = running.store();
+        let raise = |level| store.raise_sla_alerts(vec![alert(level)], at);
+        assert_eq!(raise(AlertLevel::Critical).await.unwrap(), 1);
+        assert_eq!(raise(AlertLevel::Critical).await.unwrap(), 0);
+        assert_eq!(raise(AlertLevel::Warning).await.unwrap(), 0);
+        running.shutdown().await.unwrap();
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn first_reply_due(detail: &RequestDetail) -> Option<Timestamp> {
+        detail
+            .summary
+            .clocks
+            .iter()
+            .find(|c| c.kind == ClockKind::FirstReply)
+            .and_then(|c| c.due_at)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(running: &RunningService, path: &str) -> T {
+        let resp = http()
+            .get(format!("{}{path}", running.base_url()))
+            .bearer_auth(token(running, Role::Operator))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_configured_closure_moves_due_instants_and_is_listed() {
+        let tuesday = monday().checked_add(1.day()).unwrap();
+        assert_eq!(tuesday.weekday(), Weekday::Tuesday);
+        let files = tempfile::tempdir().unwrap();
+        let file = write(
+            files.path(),
+            "config.toml",
+            &format!(
+                "[[calendar.closures]]\noffice = \"RM01\"\ndate = {tuesday}\nreason = \"Disinfestazione\"\n"
+            ),
+        );
+        let config = Config::load(Some(&file), None).unwrap();
+
+        let (_d1, plain, a, _) = seeded(None).await;
+        let (_d2, closed, _, _) = seeded(Some(&config)).await;
+        let path = format!("/v1/requests/{}", a.as_str());
+        let default_due = first_reply_due(&get_json(&plain, &path).await);
+        let closed_due = first_reply_due(&get_json(&closed, &path).await);
+        assert_eq!(default_due, Some(rome(2, "18:00")));
+        assert_eq!(closed_due, Some(rome(3, "18:00")), "one business day later");
+
+        let year = tuesday.year();
+        let days: Vec<serde_json::Value> =
+            get_json(&closed, &format!("/v1/calendar/RM01?year={year}")).await;
+        let listed = days
+            .iter()
+            .find(|d| d["date"] == tuesday.to_string())
+            .expect("the closure is listed");
+        assert_eq!(listed["reasons"], json!(["Chiusura: Disinfestazione"]));
+        let elsewhere: Vec<serde_json::Value> =
+            get_json(&closed, &format!("/v1/calendar/MI01?year={year}")).await;
+        assert!(elsewhere.iter().all(|d| d["date"] != tuesday.to_string()));
+        plain.shutdown().await.unwrap();
+        closed.shutdown().await.unwrap();
+    }
+
+    fn serve_fails(args: &[&str]) -> String {
+        let data = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "serve must refuse to start");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    #[test]
+    fn a_broken_policy_file_is_rejected_at_start_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = write(
+            dir.path(),
+            "sla.toml",
+            "[sla]\nwarning = 75\ncritical = 90\nbreach = 80\n\n[sla.default]\npresa_in_carico = \"8h\"\nfirst_reply = \"3d\"\nnext_reply = \"2d\"\nresolution = \"7d\"\n",
+        );
+        let stderr = serve_fails(&["--policy", policy.to_str().unwrap()]);
+        let at = format!("{}:4:", policy.display());
+        assert!(stderr.contains(&at), "{stderr}");
+        assert!(stderr.contains("critical (90) <= breach (80)"), "{stderr}");
+
+        // The same through the configuration file, by reference and inline.
+        let config = write(dir.path(), "by-ref.toml", "[sla]\npolicy = \"sla.toml\"\n");
+        let stderr = serve_fails(&["--config", config.to_str().unwrap()]);
+        assert!(stderr.contains(&at), "{stderr}");
+        let inline = write(
+            dir.path(),
+            "inline.toml",
+            "lang = \"it\"\n\n[sla.default]\npresa_in_carico = \"8h\"\nfirst_reply = \"3 giorni\"\nnext_reply = \"2d\"\nresolution = \"7d\"\n",
+        );
+        let stderr = serve_fails(&["--config", inline.to_str().unwrap()]);
+        assert!(
+            stderr.contains(&format!("{}:5:", inline.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("'3 giorni' is not a target"), "{stderr}");
+
+        // The workstation's embedded service reads the same configuration.
+        let data = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .arg("--config")
+            .arg(&inline)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "the workstation must refuse to start"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{}:5:", inline.display())),
+            "{stderr}"
+        );
+    }
+}

@@ -6,8 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use combipat::api::{ActionBody, NewMessage, NewRequest, PresenceActivity, RequestSummary};
-use combipat::client::{Client, ClientError, ClientOptions, EventItem, IdempotencyKey};
+use combipat::api::{
+    ActionBody, EventEnvelope, NewMessage, NewRequest, PresenceActivity, RequestSummary,
+};
+use combipat::client::{
+    Client, ClientError, ClientOptions, ConnectionState, EventItem, EventStream, IdempotencyKey,
+};
 use combipat::domain::request::{MessageKind, Priority, RequestId, Status, Topic};
 use combipat::domain::roles::Role;
 use combipat::domain::sla::SlaState;
@@ -37,7 +41,7 @@ const HOSTILE_BODY: &str = "Gentile sede, zero\u{200b}width\n\u{1b}]52;c;ZXZpbA=
 struct Flow {
     rt: tokio::runtime::Runtime,
     service: Option<RunningService>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     base_url: String,
     /// The operator at the keyboard (m.rossi, RM01).
     gateway: Arc<ClientGateway>,
@@ -110,7 +114,7 @@ impl Flow {
         let mut flow = Flow {
             rt,
             service: Some(service),
-            _dir: dir,
+            dir,
             base_url,
             gateway,
             admin,
@@ -247,6 +251,57 @@ impl Flow {
             .token;
         client(&self.base_url, &token)
     }
+}
+
+/// A request the INCA patronato files for a citizen it holds a mandate for, at RM01.
+fn filing(subject: &str, body: &str) -> NewRequest {
+    NewRequest {
+        office: "RM01".into(),
+        topic: Topic::Pensioni,
+        citizen: "BNCGNN70A41H501V".into(),
+        application_protocol: None,
+        subject: subject.into(),
+        body: body.into(),
+        priority: Priority::Normale,
+    }
+}
+
+/// Waits until `events` is connected, so nothing done afterwards can be missed.
+fn wait_connected(rt: &tokio::runtime::Runtime, events: &mut EventStream) {
+    rt.block_on(async {
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(item) = events.next().await {
+                if matches!(item, EventItem::State(ConnectionState::Connected)) {
+                    return;
+                }
+            }
+        })
+        .await
+    })
+    .expect("event stream connects");
+}
+
+/// The next server event (of `kind`, if given) on `events`.
+fn next_event(
+    rt: &tokio::runtime::Runtime,
+    events: &mut EventStream,
+    kind: Option<&str>,
+) -> EventEnvelope {
+    rt.block_on(async {
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(item) = events.next().await {
+                if let EventItem::Event(e) = item
+                    && kind.is_none_or(|k| e.kind == k)
+                {
+                    return Some(e);
+                }
+            }
+            None
+        })
+        .await
+    })
+    .expect("an event in time")
+    .expect("the stream stays open")
 }
 
 impl Drop for Flow {
@@ -452,36 +507,21 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
         let _guard = f.rt.enter();
         colleague.events(None)
     };
-    f.rt.block_on(async {
-        while let Some(item) = colleague_events.next().await {
-            if matches!(
-                item,
-                EventItem::State(combipat::client::ConnectionState::Connected)
-            ) {
-                break;
-            }
-        }
-    });
+    wait_connected(&f.rt, &mut colleague_events);
     let mut announcer = Announcer::default();
     let gateway = f.gateway();
     f.rt.block_on(async { announcer.observe(&f.h.state, &gateway) });
-    let heard = f.rt.block_on(async {
-        tokio::time::timeout(PATIENCE, async {
-            while let Some(item) = colleague_events.next().await {
-                if let EventItem::Event(e) = item
-                    && e.kind == "presence"
-                {
-                    return Some(e);
-                }
-            }
-            None
-        })
-        .await
-    });
-    let heard = heard.unwrap().unwrap();
+    let heard = next_event(&f.rt, &mut colleague_events, Some("presence"));
     assert_eq!(heard.request_id.as_ref(), Some(&id));
     assert_eq!(heard.data["user"], "m.rossi");
     assert_eq!(heard.data["activity"], "viewing");
+    // Opening the reply editor is announced too; closing it goes back to viewing.
+    f.text("r");
+    f.rt.block_on(async { announcer.observe(&f.h.state, &gateway) });
+    let heard = next_event(&f.rt, &mut colleague_events, Some("presence"));
+    assert_eq!(heard.data["activity"], "replying");
+    f.keys(&[key(KeyCode::Esc)]);
+    assert_eq!(f.h.state.mode, Mode::Normal);
 
     // The colleague replies to it meanwhile: presence first, then the take.
     f.rt.block_on(colleague.announce_presence(&id, PresenceActivity::Replying))
@@ -519,15 +559,7 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
     let total_before = f.h.state.requests.len();
     let created =
         f.rt.block_on(f.patronato.create_request(
-            &NewRequest {
-                office: "RM01".into(),
-                topic: Topic::Pensioni,
-                citizen: "BNCGNN70A41H501V".into(),
-                application_protocol: None,
-                subject: "Nuova richiesta in diretta".into(),
-                body: "Testo".into(),
-                priority: Priority::Normale,
-            },
+            &filing("Nuova richiesta in diretta", "Testo"),
             &IdempotencyKey::new(),
         ))
         .unwrap()
@@ -557,6 +589,36 @@ fn presence_is_scoped_like_reads_and_hidden_from_patronati() {
         refused,
         Err(combipat::tui::gateway::GatewayError::NotFound(_))
     ));
+    // Documented, and a bad activity is refused naming the field.
+    let doc = f.rt.block_on(f.admin.openapi()).unwrap();
+    assert!(doc["paths"]["/v1/requests/{id}/presence"]["post"].is_object());
+    let mine = f.h.state.current().unwrap().id.clone();
+    let token = f
+        .service
+        .as_ref()
+        .unwrap()
+        .credentials()
+        .unwrap()
+        .token(Role::Operator)
+        .unwrap()
+        .to_string();
+    let (status, body) = f.rt.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/v1/requests/{}/presence",
+                f.base_url,
+                mine.as_str()
+            ))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "activity": "dancing" }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    });
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["field"], "activity", "{body}");
     // The patronato's stream skips presence: after our announcement on one of its requests, the
     // next event it gets is the request it files itself.
     let theirs =
@@ -571,51 +633,19 @@ fn presence_is_scoped_like_reads_and_hidden_from_patronati() {
         let _guard = f.rt.enter();
         f.patronato.events(None)
     };
-    let first = f.rt.block_on(async {
-        while let Some(item) = events.next().await {
-            if matches!(
-                item,
-                EventItem::State(combipat::client::ConnectionState::Connected)
-            ) {
-                break;
-            }
-        }
-        gateway
-            .announce(&theirs, PresenceActivity::Replying)
-            .await
-            .unwrap();
-        let filed = f
-            .patronato
-            .create_request(
-                &NewRequest {
-                    office: "RM01".into(),
-                    topic: Topic::Pensioni,
-                    citizen: "BNCGNN70A41H501V".into(),
-                    application_protocol: None,
-                    subject: "Dopo la presenza".into(),
-                    body: "Testo".into(),
-                    priority: Priority::Normale,
-                },
-                &IdempotencyKey::new(),
-            )
-            .await
-            .unwrap()
-            .value
-            .summary
-            .id;
-        let first = tokio::time::timeout(PATIENCE, async {
-            while let Some(item) = events.next().await {
-                if let EventItem::Event(e) = item {
-                    return Some(e);
-                }
-            }
-            None
-        })
-        .await;
-        (filed, first)
-    });
-    let (filed, first) = first;
-    let first = first.unwrap().unwrap();
+    wait_connected(&f.rt, &mut events);
+    f.rt.block_on(gateway.announce(&theirs, PresenceActivity::Replying))
+        .unwrap();
+    let filed =
+        f.rt.block_on(
+            f.patronato
+                .create_request(&filing("Dopo la presenza", "Testo"), &IdempotencyKey::new()),
+        )
+        .unwrap()
+        .value
+        .summary
+        .id;
+    let first = next_event(&f.rt, &mut events, None);
     assert_eq!(first.kind, "request.created");
     assert_eq!(first.request_id.as_ref(), Some(&filed));
 }
@@ -646,20 +676,35 @@ fn hostile_text_renders_visible_and_inert() {
     assert!(screen.contains("zerowidth"), "{screen}");
     // Through the API the same bytes are refused with the field named; format characters that
     // only hide or reorder text are accepted and then stripped on display.
-    let refused = f.rt.block_on(f.patronato.create_request(
-        &NewRequest {
-            office: "RM01".into(),
-            topic: Topic::Pensioni,
-            citizen: "BNCGNN70A41H501V".into(),
-            application_protocol: None,
-            subject: "Oggetto".into(),
-            body: HOSTILE_BODY.into(),
-            priority: Priority::Normale,
-        },
-        &IdempotencyKey::new(),
-    ));
+    let refused = f.rt.block_on(
+        f.patronato
+            .create_request(&filing("Oggetto", HOSTILE_BODY), &IdempotencyKey::new()),
+    );
     match refused {
         Err(ClientError::Invalid(body)) => assert_eq!(body.field.as_deref(), Some("body")),
         other => panic!("expected a refusal naming the body, got {other:?}"),
     }
+}
+
+#[test]
+fn losing_the_service_shows_offline_and_coming_back_reloads() {
+    let mut f = Flow::new();
+    f.go_live();
+    let service = f.service.take().unwrap();
+    let addr = service.addr();
+    f.rt.block_on(service.shutdown()).unwrap();
+    f.pump_until("the connection loss", |s, _| s.offline);
+    let screen = f.screen();
+    assert!(screen.contains(t(Lang::En, "banner.offline")), "{screen}");
+    // Same data dir, same address: the stream reconnects by itself and the list is reloaded.
+    let restarted =
+        f.rt.block_on(service::start(
+            ServiceConfig::new(addr, f.dir.path()).with_demo(true),
+        ))
+        .unwrap();
+    f.service = Some(restarted);
+    f.pump_until("the reload after reconnecting", |s, msg| {
+        !s.offline && matches!(msg, Some(Msg::Loaded(_)))
+    });
+    assert!(!f.screen().contains(t(Lang::En, "banner.offline")));
 }

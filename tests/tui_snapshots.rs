@@ -332,3 +332,60 @@ fn readme_keys_table_matches_default_keymap() {
         );
     }
 }
+
+#[test]
+fn user_theme_file_restyles_the_screen_and_no_color_strips_every_colour() {
+    use ratatui::style::{Color, Modifier};
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+    std::fs::write(
+        dir.path().join("themes/dark.toml"),
+        "[styles]\nsla_breached = { fg = \"light_magenta\", modifiers = [\"underlined\"] }\n",
+    )
+    .unwrap();
+    let (theme, diagnostics) = Theme::load("dark", Some(dir.path()), false);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+
+    let draw = |theme: Theme| {
+        let mut s = state();
+        s.queue_cursor = s.queues.len() - 1;
+        s.invalidate_filter();
+        s.refilter();
+        let mut h = Headless::new(s, 160, 48, theme);
+        h.draw();
+        h
+    };
+    let h = draw(theme);
+    let buffer = h.terminal.backend().buffer();
+    let breached: Vec<_> = buffer
+        .content
+        .iter()
+        .filter(|cell| cell.symbol() == "✖")
+        .collect();
+    assert!(!breached.is_empty());
+    assert!(
+        breached
+            .iter()
+            .all(|c| c.fg == Color::LightMagenta && c.modifier.contains(Modifier::UNDERLINED))
+    );
+
+    let (plain, _) = Theme::load("dark", Some(dir.path()), true);
+    assert_eq!(plain.name, "monochrome");
+    let h = draw(plain);
+    let buffer = h.terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The cursor row is still visible: reverse video across the list row.
+    let width = usize::from(buffer.area.width);
+    let row = 2; // first data row of the list, under its border and header
+    let reversed = buffer.content[row * width..(row + 1) * width]
+        .iter()
+        .filter(|c| c.modifier.contains(Modifier::REVERSED))
+        .count();
+    assert!(reversed > 60, "{reversed} reversed cells on the cursor row");
+}

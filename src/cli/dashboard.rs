@@ -1,34 +1,93 @@
-//! `combipat dashboard`: the cruscotto figures as CSV.
+//! `combipat dashboard`: the cruscotto full screen on the local terminal, or its table as CSV.
 //!
-//! With `--server URL --token T` the figures come from the service's `GET /v1/dashboard` (the
-//! caller's scope); otherwise they are computed in-process over the deterministic demo dataset
-//! (`--seed`), with the real office calendars and SLA policy.
+//! Interactive, like the workstation: embedded by default (the service runs in-process on the
+//! data dir's demo data and the cruscotto logs in with the *demo supervisor* token, so a newcomer
+//! sees figures at once), or `--server URL --token T`. Read-only always for roles that cannot
+//! write (auditors) and with `--read-only`.
+//!
+//! `--csv`: with `--server`/`--token` the figures come from the service's `GET /v1/dashboard`
+//! (the caller's scope); otherwise they are computed in-process over the small deterministic
+//! demo dataset (`--seed`), with the real office calendars and SLA policy.
+
+use std::sync::Arc;
 
 use color_eyre::eyre::{WrapErr, bail};
 
+use super::workstation::{WorkstationArgs, connect, init_file_log, settings};
 use crate::client::{Client, ClientOptions};
 use crate::domain::dashboard::Dashboard;
-
 use crate::domain::dashboard::csv::dashboard_csv;
+use crate::domain::roles::Role;
 use crate::tui::dashboard::fixture::demo_dashboard;
+use crate::tui::dashboard::text::scope_label;
+use crate::tui::dashboard::{DashStyles, DashboardState};
+use crate::tui::gateway::{Gateway, GatewayError};
+use crate::tui::remote::ClientGateway;
+use crate::tui::theme::Theme;
 
 #[derive(Debug, clap::Args)]
 pub struct DashboardArgs {
-    /// Print the office × topic table as CSV on stdout.
+    /// Print the office × topic table as CSV on stdout instead of the full-screen cruscotto.
     #[arg(long)]
     pub csv: bool,
-    /// Seed of the demo dataset the figures are computed over.
+    /// Seed of the demo dataset `--csv` computes over when no server is given.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }
 
-pub fn run(ws: super::workstation::WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
-    if !args.csv {
-        bail!(
-            "the interactive cruscotto runs in the workstation (key `dashboard`) or over SSH \
-             (`combipat serve --ssh`); use --csv here"
-        );
+pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
+    if args.csv {
+        return print_csv(ws, args);
     }
+    let settings = settings(&ws)?;
+    let lang = settings.lang;
+    let no_color = Theme::no_color_from_env() || settings.theme == "monochrome";
+    let term = std::env::var("TERM").unwrap_or_default();
+    let styles = DashStyles::for_terminal(&term, no_color);
+    let dir = settings.data_dir.clone();
+    init_file_log(&dir, settings.lang)?;
+    let runtime = super::runtime()?;
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &dir,
+        Role::Supervisor,
+        settings.lang,
+        settings.sla.clone(),
+    ))?;
+    let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
+    let response = match runtime.block_on(gateway.dashboard()) {
+        Ok(response) => response,
+        Err(error) => {
+            runtime.block_on(session.close());
+            return Err(match error {
+                // The service says why (e.g. the role does not watch the cruscotto).
+                GatewayError::Forbidden(reason) => color_eyre::eyre::eyre!("--token: {reason}"),
+                other => color_eyre::eyre::eyre!("GET /v1/dashboard: {other}"),
+            });
+        }
+    };
+    let read_only = settings.read_only || !session.me.role.is_inps_writer();
+    let lang = lang.into();
+    let mut state = DashboardState::new(
+        response.dashboard,
+        scope_label(&response.scope, lang),
+        read_only,
+        lang,
+    );
+    state.now = jiff::Timestamp::now();
+    tracing::info!(dir = %dir.display(), read_only, "cruscotto starting");
+    let outcome = runtime.block_on(crate::tui::dashboard::terminal::run(
+        state,
+        styles,
+        gateway,
+        Some(dir),
+    ));
+    runtime.block_on(session.close());
+    outcome.wrap_err("terminal error")?;
+    Ok(())
+}
+
+fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     let dashboard = match (ws.server, ws.token) {
         (Some(server), Some(token)) => remote_dashboard(&server, &token)?,
         (Some(_), None) => bail!("--token: required with --server"),

@@ -55,7 +55,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Calendar(args)) => calendar::run(args),
         Some(Command::Admin(cmd)) => admin::run(cmd),
         Some(Command::Dashboard(args)) => dashboard::run(cli.workstation, args),
-        Some(Command::Report(cmd)) => report::run(cmd),
+        Some(Command::Report(cmd)) => report::run(cli.workstation, cmd),
         Some(Command::Bench(cmd)) => bench::run(cmd),
     }
 }

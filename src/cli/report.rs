@@ -1,11 +1,16 @@
-//! `combipat report quality --year Y [--csv]`: yearly quality indicators per patronato
-//! (INPS–Patronati protocol §5), computed over the demo dataset until the service serves them.
+//! `combipat report quality --year Y [--csv] [--server URL --token T]`: yearly quality
+//! indicators per patronato (INPS–Patronati protocol §5).
+//!
+//! With a server the figures come from `GET /v1/dashboard/quality?year=Y` (the token's scope);
+//! otherwise they are computed in-process over the small deterministic demo dataset (`--seed`).
 
-use color_eyre::eyre::bail;
+use color_eyre::eyre::{WrapErr, bail};
 
+use crate::api::dashboard::QualityQuery;
+use crate::client::{Client, ClientOptions};
 use crate::domain::calendar::CalendarSet;
 use crate::domain::dashboard::csv::quality_csv;
-use crate::domain::dashboard::{SlaCalendars, yearly_quality};
+use crate::domain::dashboard::{PatronatoFigures, SlaCalendars, yearly_quality};
 use crate::tui::dashboard::fixture::demo_facts;
 
 #[derive(Debug, clap::Subcommand)]
@@ -22,23 +27,27 @@ pub struct QualityArgs {
     /// CSV instead of an aligned table.
     #[arg(long)]
     pub csv: bool,
-    /// Seed of the demo dataset.
+    /// Seed of the demo dataset (without a server).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// URL of the central service (also accepted before `report`).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// API token of a supervisor or auditor for `--server`.
+    #[arg(long, hide_env_values = true)]
+    pub token: Option<String>,
 }
 
-pub fn run(cmd: ReportCommand) -> color_eyre::Result<()> {
+pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color_eyre::Result<()> {
     let ReportCommand::Quality(args) = cmd;
     if !crate::domain::calendar::SUPPORTED_YEARS.contains(&args.year) {
         bail!("--year: {} is outside the supported years", args.year);
     }
-    let (facts, policy) = demo_facts(args.seed, jiff::Timestamp::now())?;
-    let calendars = CalendarSet::from_registry(CalendarSet::years_around(args.year), |_, _| {})?;
-    let clock = SlaCalendars {
-        calendars: &calendars,
-        business_day_hours: policy.business_day_hours,
+    let figures = match (args.server.or(ws.server), args.token.or(ws.token)) {
+        (Some(server), Some(token)) => remote_quality(&server, &token, args.year)?,
+        (Some(_), None) => bail!("--token: required with --server"),
+        (None, _) => demo_quality(args.seed, args.year)?,
     };
-    let figures = yearly_quality(&facts, &clock, args.year);
     let csv = quality_csv(args.year, &figures);
     if args.csv {
         print!("{csv}");
@@ -50,4 +59,27 @@ pub fn run(cmd: ReportCommand) -> color_eyre::Result<()> {
         println!("{}", row.join(" "));
     }
     Ok(())
+}
+
+fn remote_quality(
+    server: &str,
+    token: &str,
+    year: i16,
+) -> color_eyre::Result<Vec<PatronatoFigures>> {
+    let client = Client::new(server, token, ClientOptions::default())
+        .wrap_err_with(|| format!("--server {server}"))?;
+    let report = super::runtime()?
+        .block_on(client.dashboard_quality(&QualityQuery { year }))
+        .wrap_err_with(|| format!("GET {server}/v1/dashboard/quality?year={year}"))?;
+    Ok(report.patronati)
+}
+
+fn demo_quality(seed: u64, year: i16) -> color_eyre::Result<Vec<PatronatoFigures>> {
+    let (facts, policy) = demo_facts(seed, jiff::Timestamp::now())?;
+    let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})?;
+    let clock = SlaCalendars {
+        calendars: &calendars,
+        business_day_hours: policy.business_day_hours,
+    };
+    Ok(yearly_quality(&facts, &clock, year))
 }

@@ -3,9 +3,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 
+use crate::config::Config;
 use crate::service::ssh_source::StoreDashboardSource;
 use crate::service::{self, ServiceConfig};
 use crate::ssh::{SshServerConfig, SshSettings};
@@ -32,6 +34,19 @@ pub struct ServeArgs {
     /// itself will do, other sections are ignored.
     #[arg(long, value_name = "FILE")]
     pub ssh_keys: Option<PathBuf>,
+    /// Configuration file: its `[sla]` policy and `[calendar]` closures and office hours shape
+    /// the SLA clocks (default: the embedded policy and built-in calendars).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Profile of the configuration file (`[profiles.NAME]`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// SLA policy file (an `[sla]` table, see config.example.toml); replaces the configured one.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Seconds between SLA alert scans; 0 turns alert events off.
+    #[arg(long, value_name = "SECS", default_value_t = service::alerts::DEFAULT_INTERVAL.as_secs())]
+    pub alert_interval: u64,
 }
 
 /// The part of a TOML file `--ssh-keys` reads.
@@ -54,12 +69,22 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
         Some(path) => Some(read_ssh_settings(path)?),
         None => None,
     };
+    let config = if args.config.is_some() || args.profile.is_some() {
+        Config::load(args.config.as_deref(), args.profile.as_deref())?
+    } else {
+        Config::default()
+    };
+    let alert_interval =
+        (args.alert_interval > 0).then(|| Duration::from_secs(args.alert_interval));
+    let service_config = ServiceConfig {
+        demo_seed: args.seed,
+        ..ServiceConfig::new(args.listen, args.data_dir.clone())
+            .with_demo(args.demo)
+            .with_alert_interval(alert_interval)
+            .with_config(&config, args.policy.as_deref())?
+    };
     super::runtime()?.block_on(async move {
-        let config = ServiceConfig {
-            demo_seed: args.seed,
-            ..ServiceConfig::new(args.listen, args.data_dir.clone()).with_demo(args.demo)
-        };
-        let mut running = service::start(config).await?;
+        let mut running = service::start(service_config).await?;
         println!("combipat service listening on {}", running.base_url());
         if running.credentials().is_some() {
             println!(

@@ -16,7 +16,7 @@ use crate::config::{Config, ConfigError, Diagnostic};
 use crate::demo::simulate::{self, SimulateConfig};
 use crate::domain::registry;
 use crate::domain::roles::Role;
-use crate::i18n::{Lang, tf};
+use crate::i18n::{Lang, t, tf};
 use crate::service::{self, RunningService, ServiceConfig};
 use crate::tui::action::command_names;
 use crate::tui::keymap::{self, Keymap};
@@ -26,13 +26,15 @@ use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct WorkstationArgs {
-    /// Data directory for the embedded service (default: the platform data dir).
+    /// Data directory for the embedded service and the log (overrides `data_dir`; default: the
+    /// platform data dir).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// URL of a central service; without it the workstation runs embedded with demo data.
+    /// URL of a central service (overrides `[server] url`); without one the workstation runs
+    /// embedded with demo data.
     #[arg(long, env = "COMBIPAT_SERVER")]
     pub server: Option<String>,
-    /// API token for `--server`.
+    /// API token for the service (overrides `[server] token` / `token_file`).
     #[arg(long, env = "COMBIPAT_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Profile of the config file (`[profiles.NAME]`).
@@ -41,33 +43,35 @@ pub struct WorkstationArgs {
     /// Config file (default: the platform config dir).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// UI language: it (default) or en.
+    /// UI language: it (default) or en (overrides `lang`).
     #[arg(long)]
     pub lang: Option<String>,
-    /// Theme: dark, light, high-contrast, monochrome.
+    /// Theme: dark, light, high-contrast, monochrome, or a user theme (overrides `theme`).
     #[arg(long)]
     pub theme: Option<String>,
-    /// Keymap: default or vim.
+    /// Keymap preset: default or vim (overrides `keymap`; `keymap.toml` still applies).
     #[arg(long)]
     pub keymap: Option<String>,
-    /// Refuse every action that changes data.
+    /// Refuse every action that changes data (on if the config says so, too).
     #[arg(long)]
     pub read_only: bool,
 }
 
 /// What the workstation runs with: the config file (after `--profile`) overridden by flags.
-struct Settings {
-    lang: Lang,
-    theme: String,
-    keymap: String,
-    read_only: bool,
-    data_dir: PathBuf,
+pub(super) struct Settings {
+    pub(super) lang: Lang,
+    pub(super) theme: String,
+    pub(super) keymap: String,
+    pub(super) read_only: bool,
+    pub(super) data_dir: PathBuf,
     /// Remote service URL and token; `None` runs the embedded service.
-    server: Option<(String, String)>,
+    pub(super) server: Option<(String, String)>,
     /// Holds `keymap.toml` and `themes/`.
-    config_dir: Option<PathBuf>,
+    pub(super) config_dir: Option<PathBuf>,
     /// Canned replies as (picker label, template).
-    canned: Vec<(String, String)>,
+    pub(super) canned: Vec<(String, String)>,
+    /// SLA policy and calendars (`[sla]`, `[calendar]`) of the embedded service.
+    pub(super) sla: Option<Arc<crate::service::Sla>>,
 }
 
 fn ui_lang(lang: crate::config::Lang) -> Lang {
@@ -79,7 +83,7 @@ fn ui_lang(lang: crate::config::Lang) -> Lang {
 
 /// Loads the config and applies the flags over it. Errors are in the `--lang` language
 /// (Italian by default) and name the file, line and field.
-fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
+pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
     let flag_lang = match args.lang.as_deref() {
         None => None,
         Some(code) => match Lang::parse(code) {
@@ -98,7 +102,7 @@ fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
     let config = Config::load(args.config.as_deref(), args.profile.as_deref()).map_err(invalid)?;
     let data_dir = match args.data_dir.clone().or_else(|| config.data_dir()) {
         Some(dir) => dir,
-        None => bail!("no home directory: pass --data-dir"),
+        None => bail!(t(error_lang, "startup.no_home")),
     };
     let server = match args.server.clone().or_else(|| config.server.url.clone()) {
         None => None,
@@ -138,20 +142,43 @@ fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
             .unwrap_or_else(|| config.keymap.as_str().to_owned()),
         read_only: args.read_only || config.read_only,
         data_dir,
-        server,
         config_dir: config.config_dir(),
         canned,
+        sla: match server {
+            Some(_) => None,
+            None => Some(
+                crate::service::Sla::from_config(&config, None).map_err(|e| {
+                    eyre!(tf(
+                        error_lang,
+                        "startup.config_invalid",
+                        &[("detail", &e.to_string())]
+                    ))
+                })?,
+            ),
+        },
+        server,
     })
 }
 
-fn init_file_log(dir: &std::path::Path) -> color_eyre::Result<()> {
-    std::fs::create_dir_all(dir)
-        .wrap_err_with(|| format!("cannot create data dir {}", dir.display()))?;
+pub(super) fn init_file_log(dir: &std::path::Path, lang: Lang) -> color_eyre::Result<()> {
+    std::fs::create_dir_all(dir).wrap_err_with(|| {
+        tf(
+            lang,
+            "startup.data_dir",
+            &[("dir", &dir.display().to_string())],
+        )
+    })?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("workstation.log"))
-        .wrap_err("cannot open workstation.log")?;
+        .wrap_err_with(|| {
+            tf(
+                lang,
+                "startup.data_dir",
+                &[("dir", &dir.display().to_string())],
+            )
+        })?;
     let _ = tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
@@ -181,14 +208,20 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     let settings = settings(&args)?;
     let lang = settings.lang;
     let dir = settings.data_dir.clone();
-    init_file_log(&dir)?;
+    init_file_log(&dir, lang)?;
     let (keymap, theme, diagnostics) = keymap_and_theme(&settings);
     for diagnostic in &diagnostics {
         tracing::warn!(%diagnostic, "keymap/theme");
     }
     let now = jiff::Timestamp::now();
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect(settings.server.as_ref(), &dir))?;
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &dir,
+        Role::Operator,
+        lang,
+        settings.sla.clone(),
+    ))?;
     let me = Operator {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
@@ -225,38 +258,52 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         "workstation starting"
     );
     let outcome = runtime.block_on(crate::tui::app::run(state, theme, gateway));
-    if let Some(embedded) = session.embedded {
-        let _ = embedded.stop.send(true);
-        if let Err(error) = runtime.block_on(embedded.service.shutdown()) {
-            tracing::warn!(%error, "embedded service shutdown");
-        }
-    }
+    runtime.block_on(session.close());
     outcome.wrap_err("terminal error")?;
     Ok(())
 }
 
 /// The service the workstation talks to, and who it is logged in as.
-struct Session {
-    client: Client,
-    me: crate::api::Me,
-    embedded: Option<Embedded>,
+pub(super) struct Session {
+    pub(super) client: Client,
+    pub(super) me: crate::api::Me,
+    pub(super) embedded: Option<Embedded>,
+}
+
+impl Session {
+    /// Stops the embedded service and its simulated patronati, if any.
+    pub(super) async fn close(self) {
+        if let Some(embedded) = self.embedded {
+            let _ = embedded.stop.send(true);
+            if let Err(error) = embedded.service.shutdown().await {
+                tracing::warn!(%error, "embedded service shutdown");
+            }
+        }
+    }
 }
 
 /// The in-process service of the embedded default, with its simulated patronati.
-struct Embedded {
+pub(super) struct Embedded {
     service: RunningService,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
-/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic.
-async fn connect(
+/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
+/// and the session logs in with the demo token of `role`.
+pub(super) async fn connect(
     server: Option<&(String, String)>,
     dir: &std::path::Path,
+    role: Role,
+    lang: Lang,
+    sla: Option<Arc<crate::service::Sla>>,
 ) -> color_eyre::Result<Session> {
     if let Some((url, token)) = server {
         let client = Client::new(url, token, ClientOptions::default())?;
-        let me = client.me().await.wrap_err("--server: login failed")?;
+        let me = client
+            .me()
+            .await
+            .wrap_err_with(|| tf(lang, "startup.login", &[("url", url)]))?;
         return Ok(Session {
             client,
             me,
@@ -265,20 +312,21 @@ async fn connect(
     }
     let service_dir = dir.join("service");
     let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-    let service = service::start(ServiceConfig::new(listen, service_dir.clone()).with_demo(true))
+    let mut config = ServiceConfig::new(listen, service_dir.clone()).with_demo(true);
+    if let Some(sla) = sla {
+        config = config.with_sla(sla);
+    }
+    let service = service::start(config)
         .await
-        .wrap_err("cannot start the embedded service")?;
-    let credentials = service::demo_credentials::load(&service_dir)
-        .wrap_err("cannot read the demo credentials")?;
-    let Some(token) = credentials.token(Role::Operator) else {
-        bail!("the demo credentials have no operator token");
+        .wrap_err(t(lang, "startup.embedded"))?;
+    let credentials =
+        service::demo_credentials::load(&service_dir).wrap_err(t(lang, "startup.embedded"))?;
+    let Some(token) = credentials.token(role) else {
+        bail!("{}: no {role:?} token", t(lang, "startup.embedded"));
     };
     let base_url = service.base_url();
     let client = Client::new(&base_url, token, ClientOptions::default())?;
-    let me = client
-        .me()
-        .await
-        .wrap_err("embedded service: login failed")?;
+    let me = client.me().await.wrap_err(t(lang, "startup.embedded"))?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     if let Some(patronato) = credentials.token(Role::Patronato) {
         let simulator = Client::new(&base_url, patronato, ClientOptions::default())?;

@@ -154,6 +154,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "--lang: unsupported language '{code}' (use it or en)",
     ),
     (
+        "startup.no_home",
+        "nessuna cartella home: indica --data-dir",
+        "no home directory: pass --data-dir",
+    ),
+    (
+        "startup.data_dir",
+        "impossibile scrivere nella cartella dati {dir}",
+        "cannot write to the data dir {dir}",
+    ),
+    (
+        "startup.login",
+        "accesso al servizio {url} non riuscito",
+        "cannot log in to the service at {url}",
+    ),
+    (
+        "startup.embedded",
+        "impossibile avviare il servizio integrato (demo)",
+        "cannot start the embedded (demo) service",
+    ),
+    (
         "startup.server_needs_token",
         "server {url}: manca il token (--token, COMBIPAT_TOKEN, server.token o server.token_file)",
         "server {url}: no token (--token, COMBIPAT_TOKEN, server.token or server.token_file)",

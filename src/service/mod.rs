@@ -6,11 +6,13 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use thiserror::Error;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub mod alerts;
 pub mod demo_credentials;
 pub mod http;
 pub mod seed;
@@ -20,13 +22,14 @@ pub mod store;
 
 pub use demo_credentials::{Credential, DemoCredentials};
 pub use seed::{seed_demo, starter_dataset};
+pub use sla::{Sla, SlaSetupError};
 use store::Store;
 use store::sqlite::SqliteStore;
 
 /// Seed used by `--demo` when none is given.
 pub const DEFAULT_DEMO_SEED: u64 = 42;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// `127.0.0.1:0` picks a free port; see [`RunningService::addr`].
     pub listen: SocketAddr,
@@ -36,6 +39,11 @@ pub struct ServiceConfig {
     pub demo_seed: u64,
     /// What `demo` seeds; the realistic generated dataset unless a test asks for the starter one.
     pub demo_data: DemoData,
+    /// SLA policy and office calendars; `None` = the embedded policy on the registry calendars.
+    pub sla: Option<Arc<Sla>>,
+    /// How often SLA alerts are scanned for; `None` turns the scan off (tests call
+    /// [`alerts::scan`] with chosen instants).
+    pub alert_interval: Option<Duration>,
 }
 
 /// The dataset `--demo` puts into an empty data dir.
@@ -55,7 +63,29 @@ impl ServiceConfig {
             demo: false,
             demo_seed: DEFAULT_DEMO_SEED,
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
+            sla: None,
+            alert_interval: Some(alerts::DEFAULT_INTERVAL),
         }
+    }
+
+    pub fn with_sla(mut self, sla: Arc<Sla>) -> Self {
+        self.sla = Some(sla);
+        self
+    }
+
+    /// The SLA policy and calendars of `config` (`[sla]`, `[calendar]`); `policy_file`
+    /// (`--policy`) replaces the configured policy. Fails with file, line and reason.
+    pub fn with_config(
+        self,
+        config: &crate::config::Config,
+        policy_file: Option<&Path>,
+    ) -> Result<Self, SlaSetupError> {
+        Ok(self.with_sla(Sla::from_config(config, policy_file)?))
+    }
+
+    pub fn with_alert_interval(mut self, interval: Option<Duration>) -> Self {
+        self.alert_interval = interval;
+        self
     }
 
     pub fn with_demo(mut self, demo: bool) -> Self {
@@ -82,6 +112,8 @@ pub enum ServiceError {
     },
     #[error("{0} already holds data; demo data goes only into an empty data dir")]
     NotEmpty(PathBuf),
+    #[error(transparent)]
+    Sla(#[from] SlaSetupError),
     #[error("server failed: {0}")]
     Server(String),
 }
@@ -90,9 +122,11 @@ pub enum ServiceError {
 pub struct RunningService {
     addr: SocketAddr,
     store: Arc<dyn Store>,
+    sla: Arc<Sla>,
     credentials: Option<DemoCredentials>,
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
+    alerts: Option<JoinHandle<()>>,
 }
 
 impl RunningService {
@@ -110,6 +144,11 @@ impl RunningService {
         self.store.clone()
     }
 
+    /// The SLA policy and calendars this service runs with.
+    pub fn sla(&self) -> Arc<Sla> {
+        self.sla.clone()
+    }
+
     /// Demo credentials when started with `demo` (freshly seeded or read back from the dir).
     pub fn credentials(&self) -> Option<&DemoCredentials> {
         self.credentials.as_ref()
@@ -118,6 +157,11 @@ impl RunningService {
     /// Stops accepting connections, ends event streams, waits for in-flight requests.
     pub async fn shutdown(self) -> Result<(), ServiceError> {
         let _ = self.stop.send(true);
+        if let Some(alerts) = self.alerts {
+            // The scan task only ends on the stop signal; a panic in it is not worth failing
+            // the shutdown for.
+            let _ = alerts.await;
+        }
         match self.server.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
@@ -135,10 +179,18 @@ impl RunningService {
     }
 }
 
-/// Opens (and migrates) the SQLite store of a data dir.
+/// Opens (and migrates) the SQLite store of a data dir, with the embedded SLA defaults.
 pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn Store>, ServiceError> {
+    open_store_with(data_dir, Sla::embedded()?).await
+}
+
+/// Opens (and migrates) the SQLite store of a data dir; its clocks follow `sla`.
+pub async fn open_store_with(
+    data_dir: &Path,
+    sla: Arc<Sla>,
+) -> Result<Arc<dyn Store>, ServiceError> {
     let dir = data_dir.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open_dir(&dir))
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open_dir(&dir, sla))
         .await
         .map_err(|e| ServiceError::Server(e.to_string()))??;
     Ok(Arc::new(store))
@@ -153,7 +205,11 @@ pub fn demo_dataset(data: DemoData, seed: u64, now: jiff::Timestamp) -> crate::d
 }
 
 pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError> {
-    let store = open_store(&config.data_dir).await?;
+    let sla = match config.sla.clone() {
+        Some(sla) => sla,
+        None => Sla::embedded()?,
+    };
+    let store = open_store_with(&config.data_dir, sla.clone()).await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
@@ -185,8 +241,12 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     let (stop, stopped) = watch::channel(false);
     let app = http::router(http::AppState {
         store: store.clone(),
+        sla: sla.clone(),
         shutdown: stopped.clone(),
     });
+    let alerts = config
+        .alert_interval
+        .map(|interval| alerts::spawn(store.clone(), sla.clone(), interval, stopped.clone()));
     let mut until_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(
@@ -202,8 +262,10 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     Ok(RunningService {
         addr,
         store,
+        sla,
         credentials,
         stop,
         server,
+        alerts,
     })
 }

@@ -1,85 +1,323 @@
-//! SLA clocks in the service: the embedded policy and the office calendars, built once, and
-//! the conversions between stored clocks and the countdowns the API returns.
+//! SLA clocks in the service: the policy and office calendars a service runs with (the
+//! embedded defaults, or `[sla]` and `[calendar]` from the configuration), and the conversions
+//! between stored clocks and the countdowns the API returns.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
+use jiff::civil::{Time, Weekday};
+use thiserror::Error;
 
 use crate::api::ClockView;
-use crate::domain::calendar::CalendarSet;
+use crate::config::{CalendarConfig, Config};
+use crate::domain::calendar::{CalendarError, CalendarSet, CalendarSpec, Closure, WeeklyHours};
+use crate::domain::registry;
 use crate::domain::request::{Request, Status};
-use crate::domain::sla::{self, Clock, ClockChange, Policy, SlaEvent, SlaState};
+use crate::domain::sla::{self, Clock, ClockChange, Policy, PolicyError, SlaEvent, SlaState};
 
-/// The embedded default policy (validated by the SLA tests; `None` only if it were broken).
-pub fn policy() -> Option<&'static Policy> {
-    static POLICY: OnceLock<Option<Policy>> = OnceLock::new();
-    POLICY.get_or_init(|| Policy::embedded().ok()).as_ref()
+/// Longest configured closure, in days (a guard against a mistyped year in `until`).
+const MAX_CLOSURE_DAYS: i32 = 366;
+
+/// Why the SLA setup cannot be built; the service refuses to start.
+#[derive(Debug, Error)]
+pub enum SlaSetupError {
+    /// `file:line: reason`.
+    #[error("invalid SLA policy: {0}")]
+    Policy(#[from] PolicyError),
+    #[error("{}: cannot read the SLA policy: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("field `{field}`: {reason}")]
+    Calendar { field: String, reason: String },
+    #[error("office calendars: {0}")]
+    Calendars(#[from] CalendarError),
+    #[error("embedded SLA defaults: {0}")]
+    Embedded(String),
 }
 
-/// Calendars of every registry office for the years around today.
-pub fn calendars() -> Option<&'static CalendarSet> {
-    static CALENDARS: OnceLock<Option<CalendarSet>> = OnceLock::new();
-    CALENDARS
-        .get_or_init(|| {
-            let year = jiff::Zoned::now().year();
-            CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {}).ok()
-        })
-        .as_ref()
+/// The SLA policy and the office calendars of one service.
+pub struct Sla {
+    policy: Policy,
+    calendars: CalendarSet,
 }
 
-/// The clocks of `request` after `event` at `at`.
-pub fn after_event(
-    clocks: &[Clock],
-    request: &Request,
-    event: SlaEvent,
-    at: Timestamp,
-) -> Vec<Clock> {
-    let Some(policy) = policy() else {
-        return clocks.to_vec();
-    };
-    let change = ClockChange {
-        event,
-        at,
-        office: &request.office,
-        topic: request.topic,
-        priority: request.priority,
-    };
-    sla::on_transition(clocks, &change, policy)
-}
-
-/// Clocks rebuilt from a request's filing and history (demo import).
-pub fn replay(request: &Request) -> Vec<Clock> {
-    let mut clocks = after_event(&[], request, SlaEvent::Filed, request.created_at);
-    for entry in &request.history {
-        let event = SlaEvent::Transition {
-            transition: entry.transition,
-            from: entry.from,
-            to: entry.to,
-        };
-        clocks = after_event(&clocks, request, event, entry.at);
+impl std::fmt::Debug for Sla {
+    /// The calendars' precomputed tables are large; name the offices only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sla")
+            .field("policy", &self.policy)
+            .field("offices", &self.calendars.office_codes().count())
+            .finish()
     }
-    clocks
 }
 
-/// How each clock stands at `now`, for the API.
-pub fn views(clocks: &[Clock], now: Timestamp) -> Vec<ClockView> {
-    let Some(calendars) = calendars() else {
-        return Vec::new();
-    };
-    clocks
-        .iter()
-        .filter_map(|clock| {
-            let countdown = sla::countdown(clock, now, calendars).ok()?;
-            Some(ClockView {
-                kind: clock.kind,
-                office: clock.office.clone(),
-                state: countdown.state,
-                due_at: countdown.due_at,
-                remaining_secs: countdown.remaining_secs,
-                percent_used: countdown.percent_used,
+impl Sla {
+    pub fn new(policy: Policy, calendars: CalendarSet) -> Self {
+        Self { policy, calendars }
+    }
+
+    /// The embedded policy on the registry calendars (built once per process).
+    pub fn embedded() -> Result<Arc<Sla>, SlaSetupError> {
+        static EMBEDDED: OnceLock<Result<Arc<Sla>, String>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                let policy = Policy::embedded().map_err(|e| e.to_string())?;
+                let calendars = CalendarSet::from_registry(service_years(), |_, _| {})
+                    .map_err(|e| e.to_string())?;
+                Ok(Arc::new(Sla::new(policy, calendars)))
             })
-        })
-        .collect()
+            .clone()
+            .map_err(SlaSetupError::Embedded)
+    }
+
+    /// The policy and calendars `config` asks for. `policy_file` (`--policy`) wins over
+    /// `[sla] policy = "FILE"`, which wins over an inline `[sla]` table; with none of them the
+    /// embedded policy applies. `[calendar]` closures and office hours adjust the registry
+    /// calendars.
+    pub fn from_config(
+        config: &Config,
+        policy_file: Option<&Path>,
+    ) -> Result<Arc<Sla>, SlaSetupError> {
+        let defaults = policy_file.is_none()
+            && config.sla.policy.is_none()
+            && config.sla.extra.is_empty()
+            && config.calendar == CalendarConfig::default();
+        if defaults {
+            return Sla::embedded();
+        }
+        let policy = policy_from_config(config, policy_file)?;
+        let calendars = calendars_from_config(&config.calendar)?;
+        Ok(Arc::new(Sla::new(policy, calendars)))
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn calendars(&self) -> &CalendarSet {
+        &self.calendars
+    }
+
+    /// The clocks of `request` after `event` at `at`.
+    pub fn after_event(
+        &self,
+        clocks: &[Clock],
+        request: &Request,
+        event: SlaEvent,
+        at: Timestamp,
+    ) -> Vec<Clock> {
+        let change = ClockChange {
+            event,
+            at,
+            office: &request.office,
+            topic: request.topic,
+            priority: request.priority,
+        };
+        sla::on_transition(clocks, &change, &self.policy)
+    }
+
+    /// Clocks rebuilt from a request's filing and history (import, creation).
+    pub fn replay(&self, request: &Request) -> Vec<Clock> {
+        let mut clocks = self.after_event(&[], request, SlaEvent::Filed, request.created_at);
+        for entry in &request.history {
+            let event = SlaEvent::Transition {
+                transition: entry.transition,
+                from: entry.from,
+                to: entry.to,
+            };
+            clocks = self.after_event(&clocks, request, event, entry.at);
+        }
+        clocks
+    }
+
+    /// How each clock stands at `now`, for the API.
+    pub fn views(&self, clocks: &[Clock], now: Timestamp) -> Vec<ClockView> {
+        clocks
+            .iter()
+            .filter_map(|clock| {
+                let countdown = sla::countdown(clock, now, &self.calendars).ok()?;
+                Some(ClockView {
+                    kind: clock.kind,
+                    office: clock.office.clone(),
+                    state: countdown.state,
+                    due_at: countdown.due_at,
+                    remaining_secs: countdown.remaining_secs,
+                    percent_used: countdown.percent_used,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Years the service precomputes calendars for: around the current year.
+fn service_years() -> std::ops::RangeInclusive<i16> {
+    CalendarSet::years_around(jiff::Zoned::now().year())
+}
+
+fn read_policy(file: &Path) -> Result<Policy, SlaSetupError> {
+    let text = std::fs::read_to_string(file).map_err(|source| SlaSetupError::Read {
+        file: file.to_path_buf(),
+        source,
+    })?;
+    Ok(Policy::from_toml(&text, &file.display().to_string())?)
+}
+
+fn policy_from_config(
+    config: &Config,
+    policy_file: Option<&Path>,
+) -> Result<Policy, SlaSetupError> {
+    if let Some(file) = policy_file {
+        return read_policy(file);
+    }
+    if let Some(file) = &config.sla.policy {
+        // Relative to the config file's dir, like every other path in it.
+        let dir = config.file.as_ref().and_then(|f| f.parent());
+        let file = match dir {
+            Some(dir) if file.is_relative() => dir.join(file),
+            _ => file.clone(),
+        };
+        return read_policy(&file);
+    }
+    if config.sla.extra.is_empty() {
+        return Ok(Policy::embedded()?);
+    }
+    match (&config.file, &config.profile) {
+        // The [sla] table as written, so errors carry the config file's line numbers.
+        (Some(file), None) => read_policy(file),
+        // A profile may have changed [sla]: validate the merged table.
+        _ => {
+            let mut root = toml::Table::new();
+            root.insert("sla".into(), toml::Value::Table(config.sla.extra.clone()));
+            let name = match (&config.file, &config.profile) {
+                (Some(file), Some(profile)) => {
+                    format!("{} (profile {profile})", file.display())
+                }
+                _ => "<configuration>".to_string(),
+            };
+            Ok(Policy::from_toml(&root.to_string(), &name)?)
+        }
+    }
+}
+
+fn calendar_error(field: &str, reason: impl Into<String>) -> SlaSetupError {
+    SlaSetupError::Calendar {
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn check_office(field: &str, office: &Option<String>) -> Result<(), SlaSetupError> {
+    match office {
+        Some(code) if registry::office(code).is_none() => {
+            Err(calendar_error(field, format!("unknown office '{code}'")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Weekly hours from `[[calendar.office_hours]]` entries (all for the same office, or all
+/// defaults): the listed weekdays open at the listed times, every other weekday is closed.
+fn weekly_hours<'a>(
+    entries: impl Iterator<Item = &'a crate::config::OfficeHours>,
+) -> Result<WeeklyHours, SlaSetupError> {
+    let hhmm = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
+    let mut by_day: HashMap<Weekday, Vec<String>> = HashMap::new();
+    for entry in entries {
+        for day in &entry.days {
+            by_day.entry(*day).or_default().push(format!(
+                "{}-{}",
+                hhmm(entry.open),
+                hhmm(entry.close)
+            ));
+        }
+    }
+    let mut hours = WeeklyHours::closed();
+    for (day, intervals) in by_day {
+        hours
+            .set_day(day, &intervals.join(","))
+            .map_err(|e| calendar_error("calendar.office_hours", e.to_string()))?;
+    }
+    Ok(hours)
+}
+
+/// The registry calendars with the configured office hours and closures.
+pub fn calendars_from_config(calendar: &CalendarConfig) -> Result<CalendarSet, SlaSetupError> {
+    for entry in &calendar.office_hours {
+        check_office("calendar.office_hours.office", &entry.office)?;
+    }
+    let defaults: Vec<_> = calendar
+        .office_hours
+        .iter()
+        .filter(|h| h.office.is_none())
+        .collect();
+    let default_hours = if defaults.is_empty() {
+        WeeklyHours::default()
+    } else {
+        weekly_hours(defaults.into_iter())?
+    };
+    let mut office_hours: HashMap<&str, WeeklyHours> = HashMap::new();
+    for code in calendar
+        .office_hours
+        .iter()
+        .filter_map(|h| h.office.as_deref())
+    {
+        if !office_hours.contains_key(code) {
+            let entries = calendar
+                .office_hours
+                .iter()
+                .filter(|h| h.office.as_deref() == Some(code));
+            office_hours.insert(code, weekly_hours(entries)?);
+        }
+    }
+    let mut closures: Vec<(Option<&str>, Closure)> = Vec::new();
+    for closure in &calendar.closures {
+        check_office("calendar.closures.office", &closure.office)?;
+        let until = closure.until.unwrap_or(closure.date);
+        let days = (until - closure.date).get_days();
+        if !(0..MAX_CLOSURE_DAYS).contains(&days) {
+            return Err(calendar_error(
+                "calendar.closures.until",
+                format!("a closure lasts 1 to {MAX_CLOSURE_DAYS} days"),
+            ));
+        }
+        let reason = if closure.reason.trim().is_empty() {
+            "straordinaria".to_string()
+        } else {
+            closure.reason.clone()
+        };
+        for day in closure
+            .date
+            .series(jiff::ToSpan::days(1))
+            .take(days as usize + 1)
+        {
+            closures.push((
+                closure.office.as_deref(),
+                Closure {
+                    date: day,
+                    reason: reason.clone(),
+                },
+            ));
+        }
+    }
+    Ok(CalendarSet::from_registry(
+        service_years(),
+        |code, spec: &mut CalendarSpec| {
+            spec.hours = office_hours
+                .get(code)
+                .cloned()
+                .unwrap_or_else(|| default_hours.clone());
+            spec.closures.extend(
+                closures
+                    .iter()
+                    .filter(|(office, _)| office.is_none_or(|o| o == code))
+                    .map(|(_, closure)| closure.clone()),
+            );
+        },
+    )?)
 }
 
 /// Whether an open request has a clock at warning/critical (`at_risk`) or past target.

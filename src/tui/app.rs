@@ -35,7 +35,8 @@ pub fn restore_terminal() {
     );
 }
 
-fn enter_terminal() -> io::Result<()> {
+/// Raw mode, alternate screen, hidden cursor.
+pub fn enter_terminal() -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -68,8 +69,12 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
         },
     );
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    run_effect(Effect::Refresh, &gateway, &tx);
-    let _live = live::spawn(Arc::clone(&gateway), state.me.username.clone(), tx.clone());
+    // With live updates the list is loaded once the event stream is up, so nothing falls
+    // between the load and the subscription.
+    let live_updates = live::spawn(Arc::clone(&gateway), state.me.username.clone(), tx.clone());
+    if live_updates.is_none() {
+        run_effect(Effect::Refresh, &gateway, &tx);
+    }
     let mut presence = live::Announcer::default();
     let mut events = EventStream::new();
     let mut frame_timer = tokio::time::interval(FRAME);
@@ -118,8 +123,12 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 }
                 Effect::CopyToClipboard(text) => copy_osc52(&text)?,
                 Effect::OpenEditor { kind, initial } => {
+                    let replying = presence.hold_while_editing(state, kind, &gateway);
                     restore_terminal();
                     let text = edit_in_editor(&initial);
+                    if let Some(replying) = replying {
+                        replying.abort();
+                    }
                     enter_terminal()?;
                     terminal.clear()?;
                     dirty = true;
@@ -265,7 +274,7 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
 }
 
 /// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.
-async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
+pub async fn write_whole(path: &std::path::Path, contents: &str) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }

@@ -25,7 +25,7 @@ pub fn dispatch_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match action_for(state, &key) {
         Some(action) => update(state, Msg::Command(action)),
-        None => vec![],
+        None => crate::tui::dashboard::embed::unbound_key(state, &key),
     }
 }
 

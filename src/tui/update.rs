@@ -542,11 +542,19 @@ fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: 
 }
 
 fn palette_items(state: &State) -> Vec<PickItem> {
+    let context = crate::tui::input::context(state);
     let mut items: Vec<PickItem> = COMMANDS
         .iter()
-        .map(|c| PickItem {
-            label: format!("{}  {}", c.name, t(state.lang, c.description_key)),
-            value: c.name.to_string(),
+        .map(|c| {
+            let mut label = format!("{}  {}", c.name, t(state.lang, c.description_key));
+            // The key of the active keymap, so the palette also teaches the shortcuts.
+            if let Some(key) = state.keymap.key_for(context, c.name) {
+                label.push_str(&format!("  [{key}]"));
+            }
+            PickItem {
+                label,
+                value: c.name.to_string(),
+            }
         })
         .collect();
     items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {

@@ -107,7 +107,7 @@ pub fn run(args: BandwidthArgs) -> color_eyre::Result<()> {
     })
 }
 
-fn tempfile_dir() -> color_eyre::Result<std::path::PathBuf> {
+pub(super) fn tempfile_dir() -> color_eyre::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("combipat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

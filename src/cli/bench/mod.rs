@@ -1,6 +1,7 @@
 //! `combipat bench`: benchmarks that print figures.
 
 mod dashboard_bandwidth;
+mod dashboard_http;
 mod sla;
 mod tui;
 
@@ -12,6 +13,8 @@ pub enum BenchCommand {
     Tui(tui::TuiBenchArgs),
     /// Bytes per second the cruscotto writes over SSH while idle (200×50, ticking clock).
     DashboardBandwidth(dashboard_bandwidth::BandwidthArgs),
+    /// Time of `GET /v1/dashboard` and `/v1/dashboard/quality` over a generated dataset.
+    DashboardHttp(dashboard_http::DashboardHttpArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
@@ -19,5 +22,6 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::Sla(args) => sla::run(args),
         BenchCommand::Tui(args) => tui::run(args),
         BenchCommand::DashboardBandwidth(args) => dashboard_bandwidth::run(args),
+        BenchCommand::DashboardHttp(args) => dashboard_http::run(args),
     }
 }

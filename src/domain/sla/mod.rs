@@ -6,6 +6,7 @@
 //! awaits integration from the patronato. [`on_transition`] updates clocks (pure, no calendar
 //! needed); [`countdown`] reads them at an instant (pure, precomputed calendars).
 
+mod alert;
 mod policy;
 mod prepared;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::calendar::{CalendarError, CalendarSet};
 use crate::domain::request::{Priority, Status, Topic, Transition};
 
+pub use alert::{AlertLevel, PendingAlert, pending_alert};
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
 pub use prepared::{PreparedClock, SlaInstant};
 

@@ -1,9 +1,10 @@
 //! Office business calendars: the closing days of a year with their reasons.
 
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use serde::Deserialize;
 
+use super::AppState;
 use super::errors::ApiError;
 use super::extract::{Caller, StrictQuery};
 use crate::api::{ClosingDayView, ErrorBody};
@@ -27,12 +28,15 @@ pub struct CalendarQuery {
     ))]
 pub async fn closing_days(
     Caller(_who): Caller,
+    State(state): State<AppState>,
     Path(office): Path<String>,
     StrictQuery(query): StrictQuery<CalendarQuery>,
 ) -> Result<Json<Vec<ClosingDayView>>, ApiError> {
-    let calendars = crate::service::sla::calendars()
-        .ok_or_else(|| ApiError::bad_request("calendar_unavailable", "no office calendars"))?;
-    let calendar = calendars.get(&office).map_err(|_| ApiError::not_found())?;
+    let calendar = state
+        .sla
+        .calendars()
+        .get(&office)
+        .map_err(|_| ApiError::not_found())?;
     let year = query.year.unwrap_or_else(|| jiff::Zoned::now().year());
     // The only error a known office's calendar gives here is a year out of range.
     let days = calendar

@@ -7,16 +7,16 @@ use jiff::Timestamp;
 
 use super::AppState;
 use super::errors::ApiError;
-use super::extract::Caller;
-use crate::api::dashboard::{DashboardResponse, DashboardScope};
-use crate::api::{ErrorBody, RequestDetail, RequestFilter};
-use crate::domain::dashboard::{RequestFacts, Targets, compute_with_policy, embedded_policy};
+use super::extract::{Caller, StrictQuery};
+use crate::api::ErrorBody;
+use crate::api::dashboard::{DashboardResponse, DashboardScope, QualityQuery, QualityReport};
+use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
+use crate::domain::dashboard::{
+    RequestFacts, SlaCalendars, Targets, compute_with_policy, embedded_policy, yearly_quality,
+};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
-use crate::service::store::{Principal, Store};
-
-/// Largest page the store serves; the dashboard reads every request in scope.
-const PAGE_SIZE: u32 = 500;
+use crate::service::store::{DashboardRow, Principal, Store};
 
 /// Cruscotto figures (per office × topic, per patronato, trends) over the caller's office or
 /// region; national for auditors and admins without a region. Supervisors, auditors and admins only.
@@ -42,7 +42,7 @@ pub async fn dashboard_for(
 ) -> Result<DashboardResponse, ApiError> {
     let scope = scope_of(who)?;
     let policy = embedded_policy().map_err(internal)?;
-    let facts = facts_in_scope(store, who, &policy, now).await?;
+    let facts = facts_in_scope(store, who, &policy).await?;
     let dashboard = tokio::task::spawn_blocking(move || compute_with_policy(&facts, &policy, now))
         .await
         .map_err(internal)?
@@ -67,52 +67,93 @@ fn scope_of(who: &Principal) -> Result<DashboardScope, ApiError> {
     })
 }
 
+/// Every request in scope as facts for the figures: one bulk read, no per-request queries.
 async fn facts_in_scope(
     store: &dyn Store,
     who: &Principal,
     policy: &Policy,
-    now: Timestamp,
 ) -> Result<Vec<RequestFacts>, ApiError> {
-    let mut facts = Vec::new();
-    let mut cursor = None;
-    loop {
-        let filter = RequestFilter {
-            limit: Some(PAGE_SIZE),
-            cursor: cursor.take(),
-            ..RequestFilter::default()
-        };
-        let page = store.list_requests(who, filter, now).await?;
-        for summary in page.items {
-            let detail = store.get_request(who, &summary.id).await?;
-            facts.push(facts_of(&detail, policy));
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(facts),
-        }
-    }
+    let rows = store.requests_for_dashboard(who).await?;
+    Ok(rows.iter().map(|row| facts_of(row, policy)).collect())
 }
 
-fn facts_of(detail: &RequestDetail, policy: &Policy) -> RequestFacts {
-    let s = &detail.summary;
+fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
     RequestFacts {
-        id: s.id.to_string(),
-        office: s.office.clone(),
-        topic: s.topic,
-        priority: s.priority,
-        patronato: s.patronato.clone(),
-        status: s.status,
-        assignee: s.assignee.clone(),
-        created_at: s.created_at,
+        id: row.id.to_string(),
+        office: row.office.clone(),
+        topic: row.topic,
+        priority: row.priority,
+        patronato: row.patronato.clone(),
+        status: row.status,
+        assignee: row.assignee.clone(),
+        created_at: row.created_at,
         first_reply_at: None,
         closed_at: None,
         pauses: Vec::new(),
         integration_requests: 0,
         reopens: 0,
         forwards: 0,
-        targets: Targets::from_policy(policy, s.topic, s.priority),
+        targets: Targets::from_policy(policy, row.topic, row.priority),
     }
-    .with_history(&detail.history)
+    .with_history(&row.history)
+}
+
+/// Yearly quality indicators per patronato (INPS–Patronati protocol §5) over the requests
+/// filed in `year` (Europe/Rome) within the caller's office or region. Supervisors, auditors
+/// and admins only.
+#[utoipa::path(get, path = "/v1/dashboard/quality", tag = "dashboard", security(("bearer" = [])),
+    params(QualityQuery),
+    responses(
+        (status = 200, body = QualityReport),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn quality(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    StrictQuery(query): StrictQuery<QualityQuery>,
+) -> Result<Json<QualityReport>, ApiError> {
+    Ok(Json(
+        quality_for(state.store.as_ref(), &who, query.year).await?,
+    ))
+}
+
+/// The quality report `who` may see for `year`.
+pub async fn quality_for(
+    store: &dyn Store,
+    who: &Principal,
+    year: i16,
+) -> Result<QualityReport, ApiError> {
+    let scope = scope_of(who)?;
+    if !SUPPORTED_YEARS.contains(&year) {
+        return Err(ApiError::invalid(
+            "year",
+            format!(
+                "anno {year} fuori dall'intervallo {}–{}",
+                SUPPORTED_YEARS.start(),
+                SUPPORTED_YEARS.end()
+            ),
+        ));
+    }
+    let policy = embedded_policy().map_err(internal)?;
+    let facts = facts_in_scope(store, who, &policy).await?;
+    let patronati = tokio::task::spawn_blocking(move || {
+        let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
+            .map_err(internal)?;
+        let clock = SlaCalendars {
+            calendars: &calendars,
+            business_day_hours: policy.business_day_hours,
+        };
+        Ok::<_, ApiError>(yearly_quality(&facts, &clock, year))
+    })
+    .await
+    .map_err(internal)??;
+    Ok(QualityReport {
+        year,
+        scope,
+        patronati,
+    })
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {

@@ -27,6 +27,8 @@ pub use errors::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// SLA policy and office calendars.
+    pub sla: Arc<crate::service::sla::Sla>,
     /// Flips to `true` when the service shuts down, so long-lived SSE streams end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -47,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(audit::list))
         .route("/v1/calendar/{office}", get(calendar::closing_days))
         .route("/v1/dashboard", get(dashboard::show))
+        .route("/v1/dashboard/quality", get(dashboard::quality))
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)

@@ -40,6 +40,7 @@ impl Modify for BearerAuth {
         audit::list,
         calendar::closing_days,
         dashboard::show,
+        dashboard::quality,
     ),
     components(schemas(crate::api::EventEnvelope, crate::api::PresenceEvent)),
     modifiers(&BearerAuth)

@@ -16,6 +16,7 @@ use crate::demo::Dataset;
 use crate::domain::office::Office;
 use crate::domain::request::{RequestId, TransitionError};
 use crate::domain::roles::Operator;
+use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
 pub mod sqlite;
 pub mod transition;
@@ -133,6 +134,20 @@ pub struct IssuedToken {
     pub token: String,
 }
 
+/// One request as the cruscotto reads it (no thread, no citizen data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardRow {
+    pub id: RequestId,
+    pub office: String,
+    pub topic: crate::domain::request::Topic,
+    pub priority: crate::domain::request::Priority,
+    pub patronato: String,
+    pub status: crate::domain::request::Status,
+    pub assignee: Option<String>,
+    pub created_at: Timestamp,
+    pub history: Vec<crate::domain::request::HistoryEntry>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// The caller owning this (plain) bearer token, if it exists and is not revoked.
@@ -155,6 +170,12 @@ pub trait Store: Send + Sync + 'static {
         who: &Principal,
         id: &RequestId,
     ) -> Result<RequestDetail, StoreError>;
+
+    /// Every request `who` may see, with its history: the cruscotto's single bulk read.
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<DashboardRow>, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
 
@@ -209,8 +230,38 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes one token by id, or every token of a user; returns how many were revoked.
     async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError>;
 
+    /// Running SLA clocks of open requests, each with the alert level last raised for it.
+    async fn watched_clocks(&self) -> Result<Vec<WatchedClock>, StoreError>;
+
+    /// Raises each alert in one transaction: records its level and appends its `sla.*` event,
+    /// unless the request is closed, the clock no longer runs or a level at least as high was
+    /// already raised for that clock. Returns how many were raised.
+    async fn raise_sla_alerts(
+        &self,
+        alerts: Vec<SlaAlert>,
+        now: Timestamp,
+    ) -> Result<usize, StoreError>;
+
     /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
+}
+
+/// A running SLA clock of an open request, with the alert level last raised for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedClock {
+    pub request_id: RequestId,
+    pub clock: Clock,
+    pub raised: Option<AlertLevel>,
+}
+
+/// An SLA alert to record and announce. The clock is identified by request, kind and start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaAlert {
+    pub request_id: RequestId,
+    pub kind: ClockKind,
+    pub clock_started_at: Timestamp,
+    pub level: AlertLevel,
+    pub due_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use crate::api::Appointment;
 use crate::domain::request::{
     ActorRef, HistoryEntry, Request, Status, Transition, TransitionError,
 };
+use crate::service::sla::Sla;
 
 /// A request as stored: the domain record plus what only the service keeps.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,7 @@ pub struct StoredRequest {
 /// bumps the version. Returns the `(from, to)` statuses.
 pub fn apply(
     stored: &mut StoredRequest,
+    sla: &Sla,
     actor: &ActorRef,
     transition: Transition,
     detail: Option<String>,
@@ -47,7 +49,7 @@ pub fn apply(
         from,
         to,
     };
-    stored.clocks = crate::service::sla::after_event(&stored.clocks, &stored.request, event, now);
+    stored.clocks = sla.after_event(&stored.clocks, &stored.request, event, now);
     Ok((from, to))
 }
 
@@ -88,6 +90,7 @@ mod tests {
     #[test]
     fn legal_transition_records_history_and_bumps_version() {
         let mut s = stored();
+        let sla = Sla::embedded().unwrap();
         let actor = ActorRef {
             id: "m.rossi".into(),
             name: "Mario Rossi".into(),
@@ -95,14 +98,14 @@ mod tests {
         };
         let now: Timestamp = "2026-03-02T10:00:00Z".parse().unwrap();
         assert_eq!(
-            apply(&mut s, &actor, Transition::Take, None, now),
+            apply(&mut s, &sla, &actor, Transition::Take, None, now),
             Ok((Status::Nuova, Status::InLavorazione))
         );
         assert_eq!(s.request.version, 2);
         assert_eq!(s.request.updated_at, now);
         assert_eq!(s.request.history.len(), 1);
         let before = s.clone();
-        assert!(apply(&mut s, &actor, Transition::Take, None, now).is_err());
+        assert!(apply(&mut s, &sla, &actor, Transition::Take, None, now).is_err());
         assert_eq!(s, before, "an illegal transition changes nothing");
     }
 }

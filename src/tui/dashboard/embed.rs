@@ -13,7 +13,8 @@ use super::text::scope_label;
 use crate::api::dashboard::DashboardResponse;
 use crate::domain::request::Topic;
 use crate::i18n::{t, tf};
-use crate::tui::action::CommandSpec;
+use crate::tui::action::{CommandSpec, command as command_spec};
+use crate::tui::keymap::{Context, KeyChord};
 use crate::tui::state::{Notice, Pane, Queue, State};
 use crate::tui::update::Effect;
 
@@ -142,15 +143,21 @@ fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
     state.clamp_cursor();
 }
 
-fn export(state: &mut State, csv: String) -> Vec<Effect> {
-    let stamp = state
-        .now
+/// Where an export made at `now` goes: `<data dir>/exports/cruscotto-<Rome time>.csv`.
+pub fn export_path(data_dir: &std::path::Path, now: jiff::Timestamp) -> std::path::PathBuf {
+    let stamp = now
         .to_zoned(TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC))
         .strftime("%Y%m%d-%H%M%S")
         .to_string();
+    data_dir
+        .join("exports")
+        .join(format!("cruscotto-{stamp}.csv"))
+}
+
+fn export(state: &mut State, csv: String) -> Vec<Effect> {
     match (&state.data_dir, state.dashboard.as_mut()) {
         (Some(dir), _) => vec![Effect::WriteFile {
-            path: dir.join("exports").join(format!("cruscotto-{stamp}.csv")),
+            path: export_path(dir, state.now),
             contents: csv,
         }],
         (None, Some(dashboard)) => {
@@ -174,5 +181,96 @@ pub fn exported(state: &mut State, path: &std::path::Path) {
     match state.dashboard.as_mut() {
         Some(dashboard) => dashboard.message = Some(text),
         None => state.notice = Some(Notice { text, error: false }),
+    }
+}
+
+/// A key the cruscotto's keymap context does not bind. If the workstation's list binds it to a
+/// command that writes (take, reply, close…), the attempt is answered with a message instead of
+/// being silently ignored; other keys do nothing.
+pub fn unbound_key(state: &mut State, key: &crossterm::event::KeyEvent) -> Vec<Effect> {
+    if state.dashboard.is_none() || !state.keymap.pending().is_empty() {
+        return vec![];
+    }
+    let chord = [KeyChord::from(key)];
+    let write = [Context::List, Context::Detail, Context::Global]
+        .into_iter()
+        .flat_map(|context| state.keymap.bindings_in(context))
+        .filter(|binding| binding.keys == chord)
+        .filter_map(|binding| command_spec(&binding.action))
+        .find(|spec| spec.writes);
+    match write {
+        Some(spec) => command(state, spec).unwrap_or_default(),
+        None => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dashboard::DashboardScope;
+    use crate::tui::state::Operator;
+    use crate::tui::update::{Msg, update};
+
+    fn opened(at: jiff::Timestamp) -> State {
+        let mut state = State::new(crate::i18n::Lang::En, Operator::default(), at);
+        let dashboard = super::super::fixture::demo_dashboard(7, at).unwrap();
+        let response = DashboardResponse {
+            scope: DashboardScope::Office("RM01".into()),
+            dashboard,
+        };
+        update(&mut state, Msg::DashboardLoaded(Box::new(response)));
+        state
+    }
+
+    #[test]
+    fn stale_figures_are_reloaded_once_until_new_ones_arrive() {
+        let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut state = opened(at);
+        assert_eq!(
+            state.dashboard.as_ref().map(|d| d.scope_label.as_str()),
+            Some("Office RM01")
+        );
+        let tick = |state: &mut State, secs: i64| {
+            update(state, Msg::Tick(at + SignedDuration::from_secs(secs)))
+        };
+        assert!(tick(&mut state, 30).is_empty());
+        assert_eq!(tick(&mut state, 60), vec![Effect::LoadDashboard]);
+        // The reload is in flight: no second request on the next ticks.
+        assert!(tick(&mut state, 61).is_empty());
+        assert!(tick(&mut state, 90).is_empty());
+        // Still nothing after another minute: ask again.
+        assert_eq!(tick(&mut state, 120), vec![Effect::LoadDashboard]);
+        // The header clock follows the ticks.
+        assert_eq!(
+            state.dashboard.as_ref().map(|d| d.now),
+            Some(at + SignedDuration::from_secs(120))
+        );
+    }
+
+    #[test]
+    fn esc_closes_and_export_without_a_data_dir_says_so() {
+        let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut state = opened(at);
+        assert!(update(&mut state, Msg::Command("export_csv".into())).is_empty());
+        assert_eq!(
+            state.dashboard.as_ref().and_then(|d| d.message.as_deref()),
+            Some(t(state.lang, "dashboard.no_data_dir"))
+        );
+        state.data_dir = Some("/srv/combipat".into());
+        let effects = update(&mut state, Msg::Command("export_csv".into()));
+        match effects.as_slice() {
+            [Effect::WriteFile { path, contents }] => {
+                assert_eq!(
+                    path,
+                    &std::path::PathBuf::from(
+                        "/srv/combipat/exports/cruscotto-20261123-110000.csv"
+                    )
+                );
+                assert!(contents.starts_with("office,topic,"));
+            }
+            other => panic!("{other:?}"),
+        }
+        update(&mut state, Msg::Command("back".into()));
+        assert!(state.dashboard.is_none());
     }
 }

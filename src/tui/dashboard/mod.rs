@@ -8,6 +8,7 @@ pub mod fixture;
 pub mod input;
 pub mod state;
 pub mod style;
+pub mod terminal;
 pub mod text;
 pub mod view;
 

@@ -10,6 +10,7 @@ use super::rows;
 use crate::demo::Dataset;
 use crate::domain::office::Office;
 use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
 use crate::service::store::transition::StoredRequest;
 use crate::service::store::{IssuedToken, StoreError, TokenTarget};
 
@@ -243,7 +244,12 @@ pub fn revoke_tokens(
     Ok(n as u64)
 }
 
-pub fn import(tx: &Transaction<'_>, data: &Dataset, now: Timestamp) -> Result<(), StoreError> {
+pub fn import(
+    tx: &Transaction<'_>,
+    data: &Dataset,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<(), StoreError> {
     for office in &data.offices {
         insert_office(tx, office)?;
     }
@@ -296,7 +302,7 @@ pub fn import(tx: &Transaction<'_>, data: &Dataset, now: Timestamp) -> Result<()
             &StoredRequest {
                 request: request.clone(),
                 appointments: vec![],
-                clocks: crate::service::sla::replay(request),
+                clocks: sla.replay(request),
             },
         )?;
     }

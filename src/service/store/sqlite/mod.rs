@@ -11,8 +11,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::watch;
 
 use super::{
-    AuditVerification, EventBatch, IssuedToken, Principal, Store, StoreError, TokenTarget,
-    WriteCommand, WriteContext, WriteResult,
+    AuditVerification, EventBatch, IssuedToken, Principal, SlaAlert, Store, StoreError,
+    TokenTarget, WatchedClock, WriteCommand, WriteContext, WriteResult,
 };
 use crate::api::{
     AuditEntry, Dossier, Page, QueueCount, RequestDetail, RequestFilter, RequestSummary,
@@ -21,8 +21,11 @@ use crate::demo::Dataset;
 use crate::domain::office::Office;
 use crate::domain::request::RequestId;
 use crate::domain::roles::Operator;
+use crate::service::sla::Sla;
 
 mod admin;
+mod alerts;
+mod dashboard;
 mod journal;
 mod presence;
 mod reads;
@@ -31,7 +34,10 @@ mod writes;
 
 pub use journal::chain_hash;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_sla_alerts.sql")),
+];
 const MAX_IDLE_READERS: usize = 8;
 
 /// File name of the database inside a data dir.
@@ -47,6 +53,8 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     latest_seq: watch::Sender<u64>,
+    /// Policy and calendars for the clocks this store updates and reports.
+    sla: Arc<Sla>,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -81,13 +89,13 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/combipat.sqlite3` and applies pending migrations.
-    pub fn open_dir(data_dir: &Path) -> Result<Self, StoreError> {
+    pub fn open_dir(data_dir: &Path, sla: Arc<Sla>) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Migration(format!("{}: {e}", data_dir.display())))?;
-        Self::open(&data_dir.join(DATABASE_FILE))
+        Self::open(&data_dir.join(DATABASE_FILE), sla)
     }
 
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, sla: Arc<Sla>) -> Result<Self, StoreError> {
         let mut writer = Connection::open(path)?;
         let mode: String = writer.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -106,6 +114,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 latest_seq,
+                sla,
             }),
         })
     }
@@ -212,7 +221,8 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Page<RequestSummary>, StoreError> {
         let who = who.clone();
-        self.read(move |tx| reads::list_requests(tx, &who, &filter, now))
+        let sla = self.inner.sla.clone();
+        self.read(move |tx| reads::list_requests(tx, &who, &filter, now, &sla))
             .await
     }
 
@@ -222,22 +232,35 @@ impl Store for SqliteStore {
         id: &RequestId,
     ) -> Result<RequestDetail, StoreError> {
         let (who, id) = (who.clone(), id.clone());
+        let sla = self.inner.sla.clone();
         self.read(move |tx| {
             let stored = rows::load_request(tx, &who, &id)?.ok_or(StoreError::NotFound)?;
-            let mut detail = rows::detail_for(&who, &stored);
+            let mut detail = rows::detail_for(&who, &stored, &sla);
             detail.summary.citizen_name = rows::citizen_name(tx, stored.request.citizen.as_str())?;
             Ok(detail)
         })
         .await
     }
 
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<super::DashboardRow>, StoreError> {
+        let who = who.clone();
+        self.read(move |tx| dashboard::requests_for_dashboard(tx, &who))
+            .await
+    }
+
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError> {
         let who = who.clone();
-        self.read(move |tx| reads::queues(tx, &who, now)).await
+        let sla = self.inner.sla.clone();
+        self.read(move |tx| reads::queues(tx, &who, now, &sla))
+            .await
     }
 
     async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
-        self.write_tx(move |tx| writes::execute(tx, &ctx, cmd))
+        let sla = self.inner.sla.clone();
+        self.write_tx(move |tx| writes::execute(tx, &sla, &ctx, cmd))
             .await
     }
 
@@ -249,7 +272,8 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> Result<Dossier, StoreError> {
         let (who, cf) = (who.clone(), codice_fiscale.to_string());
-        self.write_tx(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now))
+        let sla = self.inner.sla.clone();
+        self.write_tx(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now, &sla))
             .await
     }
 
@@ -302,7 +326,8 @@ impl Store for SqliteStore {
     }
 
     async fn import(&self, data: Dataset) -> Result<(), StoreError> {
-        self.write_tx(move |tx| admin::import(tx, &data, Timestamp::now()))
+        let sla = self.inner.sla.clone();
+        self.write_tx(move |tx| admin::import(tx, &data, Timestamp::now(), &sla))
             .await
     }
 
@@ -325,6 +350,25 @@ impl Store for SqliteStore {
     async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError> {
         self.write_tx(move |tx| admin::revoke_tokens(tx, &target, Timestamp::now()))
             .await
+    }
+
+    async fn watched_clocks(&self) -> Result<Vec<WatchedClock>, StoreError> {
+        self.read(alerts::watched_clocks).await
+    }
+
+    async fn raise_sla_alerts(
+        &self,
+        alerts: Vec<SlaAlert>,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.write_tx(move |tx| {
+            let mut raised = 0;
+            for alert in &alerts {
+                raised += usize::from(alerts::raise(tx, alert, now)?);
+            }
+            Ok(raised)
+        })
+        .await
     }
 
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError> {

@@ -14,6 +14,7 @@ use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::mandate::{Application, Citizen, Mandate, MandateState};
 use crate::domain::request::{Status, Topic};
 use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
 use crate::service::store::StoreError;
 
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -99,6 +100,7 @@ pub fn list_requests(
     who: &Operator,
     filter: &RequestFilter,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Page<RequestSummary>, StoreError> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -184,7 +186,7 @@ pub fn list_requests(
     let mut rows = stmt.query(params_from_iter(values))?;
     let mut items = Vec::new();
     while let Some(row) = rows.next()? {
-        items.push(rows::summary_from_row(row)?);
+        items.push(rows::summary_from_row(row, sla)?);
     }
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
@@ -222,6 +224,7 @@ pub fn queues(
     tx: &Transaction<'_>,
     who: &Operator,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Vec<QueueCount>, StoreError> {
     let scope = scope_clause(who, "r.office", "r.patronato");
     let mut ids: Vec<String> = Vec::new();
@@ -239,7 +242,7 @@ pub fn queues(
         .map(String::from),
     );
     // Each request's countdowns once; queues then count the risky ones they hold in SQL.
-    let risky = RiskySets::of(tx, &scope, now)?;
+    let risky = RiskySets::of(tx, &scope, now, sla)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         let (open, at_risk, breached) = match queue_clause(&id, who, now)? {
@@ -282,6 +285,7 @@ impl RiskySets {
         tx: &Transaction<'_>,
         scope: &(String, Vec<Value>),
         now: Timestamp,
+        sla: &Sla,
     ) -> Result<Self, StoreError> {
         // Closed requests cannot be at risk: leave them to SQLite rather than parsing their clocks.
         let sql = format!(
@@ -304,7 +308,7 @@ impl RiskySets {
             }
             let clocks: String = row.get(2)?;
             let clocks: Vec<crate::domain::sla::Clock> = serde_json::from_str(&clocks)?;
-            let views = crate::service::sla::views(&clocks, now);
+            let views = sla.views(&clocks, now);
             match crate::service::sla::risk(status, &views) {
                 (_, true) => breached.push(rowid),
                 (true, false) => at_risk.push(rowid),
@@ -394,6 +398,7 @@ pub fn dossier(
     cf_text: &str,
     remote_addr: Option<String>,
     now: Timestamp,
+    sla: &Sla,
 ) -> Result<Dossier, StoreError> {
     let cf = CodiceFiscale::parse(cf_text)
         .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
@@ -457,7 +462,7 @@ pub fn dossier(
         let mut stmt = tx.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(values))?;
         while let Some(row) = rows.next()? {
-            let mut summary = rows::summary_from_row(row)?;
+            let mut summary = rows::summary_from_row(row, sla)?;
             summary.citizen = cf_str.clone();
             requests.push(summary);
         }
@@ -490,6 +495,7 @@ mod tests {
         tx: &Transaction<'_>,
         who: &Operator,
         now: Timestamp,
+        sla: &Sla,
         ids: &[String],
     ) -> Vec<QueueCount> {
         let scope = scope_clause(who, "r.office", "r.patronato");
@@ -506,7 +512,7 @@ mod tests {
                 let status = Status::from_code(&row.get::<_, String>(0).unwrap()).unwrap();
                 let clocks: Vec<crate::domain::sla::Clock> =
                     serde_json::from_str(&row.get::<_, String>(1).unwrap()).unwrap();
-                let views = crate::service::sla::views(&clocks, now);
+                let views = sla.views(&clocks, now);
                 let (risk, breach) = crate::service::sla::risk(status, &views);
                 all += 1;
                 at_risk += u64::from(risk);
@@ -535,7 +541,8 @@ mod tests {
     #[tokio::test]
     async fn queue_counts_equal_each_queue_counted_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        let sla = Sla::embedded().unwrap();
+        let store = SqliteStore::open_dir(dir.path(), sla.clone()).unwrap();
         let now = Timestamp::now();
         let data = generate(11, DemoSize::small(), now);
         let staff: Vec<Operator> = [Role::Operator, Role::Admin, Role::Patronato]
@@ -546,11 +553,12 @@ mod tests {
         store.import(data).await.unwrap();
         let mut risky = 0;
         for who in staff {
+            let sla = sla.clone();
             let (fast, slow) = store
                 .read(move |tx| {
-                    let fast = queues(tx, &who, now)?;
+                    let fast = queues(tx, &who, now, &sla)?;
                     let ids: Vec<String> = fast.iter().map(|q| q.id.clone()).collect();
-                    Ok((fast, counted_one_by_one(tx, &who, now, &ids)))
+                    Ok((fast, counted_one_by_one(tx, &who, now, &sla, &ids)))
                 })
                 .await
                 .unwrap();

@@ -8,6 +8,7 @@ use crate::api::{RequestDetail, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::{MessageKind, Priority, Request, RequestId, Status, Topic};
 use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
 use crate::service::store::StoreError;
 use crate::service::store::transition::StoredRequest;
 
@@ -53,7 +54,7 @@ pub const SUMMARY_COLUMNS: &str = "r.id, r.patronato, r.office, r.topic, r.citiz
     r.created_us, r.updated_us, r.version, r.clocks_json";
 
 /// Maps a row selected with [`SUMMARY_COLUMNS`]; the codice fiscale is masked (lists).
-pub fn summary_from_row(row: &Row<'_>) -> Result<RequestSummary, StoreError> {
+pub fn summary_from_row(row: &Row<'_>, sla: &Sla) -> Result<RequestSummary, StoreError> {
     let id: String = row.get(0)?;
     let topic: String = row.get(3)?;
     let citizen: String = row.get(4)?;
@@ -78,7 +79,7 @@ pub fn summary_from_row(row: &Row<'_>) -> Result<RequestSummary, StoreError> {
         created_at: from_micros(row.get(11)?)?,
         updated_at: from_micros(row.get(12)?)?,
         version: row.get::<_, i64>(13)? as u64,
-        clocks: crate::service::sla::views(
+        clocks: sla.views(
             &serde_json::from_str::<Vec<crate::domain::sla::Clock>>(&clocks)?,
             jiff::Timestamp::now(),
         ),
@@ -207,7 +208,7 @@ pub fn save_request(tx: &Transaction<'_>, stored: &StoredRequest) -> Result<(), 
 }
 
 /// The detail view of a request for `who`: patronati never see internal notes.
-pub fn detail_for(who: &Operator, stored: &StoredRequest) -> RequestDetail {
+pub fn detail_for(who: &Operator, stored: &StoredRequest, sla: &Sla) -> RequestDetail {
     let r = &stored.request;
     let thread = r
         .thread
@@ -231,7 +232,7 @@ pub fn detail_for(who: &Operator, stored: &StoredRequest) -> RequestDetail {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
-            clocks: crate::service::sla::views(&stored.clocks, jiff::Timestamp::now()),
+            clocks: sla.views(&stored.clocks, jiff::Timestamp::now()),
         },
         application_protocol: r.application_protocol.clone(),
         outcome: r.outcome,

@@ -12,6 +12,7 @@ use crate::domain::request::{
     ActorRef, MessageKind, Request, RequestId, Status, ThreadEntry, Transition,
 };
 use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
 use crate::service::store::transition::{self, StoredRequest};
 use crate::service::store::{Idempotency, StoreError, WriteCommand, WriteContext, WriteResult};
 
@@ -21,6 +22,7 @@ const MAX_TAG_CHARS: usize = 40;
 
 pub fn execute(
     tx: &Transaction<'_>,
+    sla: &Sla,
     ctx: &WriteContext,
     cmd: WriteCommand,
 ) -> Result<WriteResult, StoreError> {
@@ -30,17 +32,17 @@ pub fn execute(
         return Ok(previous);
     }
     let result = match cmd {
-        WriteCommand::CreateRequest(new) => create_request(tx, ctx, new)?,
+        WriteCommand::CreateRequest(new) => create_request(tx, sla, ctx, new)?,
         WriteCommand::AddMessage {
             id,
             if_match,
             message,
-        } => add_message(tx, ctx, &id, if_match, message)?,
+        } => add_message(tx, sla, ctx, &id, if_match, message)?,
         WriteCommand::Action {
             id,
             if_match,
             action,
-        } => act(tx, ctx, &id, if_match, action)?,
+        } => act(tx, sla, ctx, &id, if_match, action)?,
     };
     if let Some(idem) = &ctx.idempotency {
         tx.execute(
@@ -147,11 +149,12 @@ fn next_request_id(tx: &Transaction<'_>, now: Timestamp) -> Result<RequestId, St
 
 fn written(
     tx: &Transaction<'_>,
+    sla: &Sla,
     ctx: &WriteContext,
     stored: &StoredRequest,
     status: u16,
 ) -> Result<WriteResult, StoreError> {
-    let mut detail = detail_for(&ctx.principal, stored);
+    let mut detail = detail_for(&ctx.principal, stored, sla);
     detail.summary.citizen_name = rows::citizen_name(tx, stored.request.citizen.as_str())?;
     Ok(WriteResult {
         status,
@@ -163,6 +166,7 @@ fn written(
 
 fn create_request(
     tx: &Transaction<'_>,
+    sla: &Sla,
     ctx: &WriteContext,
     new: NewRequest,
 ) -> Result<WriteResult, StoreError> {
@@ -224,7 +228,7 @@ fn create_request(
         appointments: vec![],
         clocks: vec![],
     };
-    stored.clocks = crate::service::sla::replay(&stored.request);
+    stored.clocks = sla.replay(&stored.request);
     rows::save_request(tx, &stored)?;
     emit(
         tx,
@@ -242,7 +246,7 @@ fn create_request(
         ctx.remote_addr.as_deref(),
         ctx.now,
     )?;
-    written(tx, ctx, &stored, 201)
+    written(tx, sla, ctx, &stored, 201)
 }
 
 fn emit(
@@ -295,6 +299,7 @@ fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), St
 
 fn add_message(
     tx: &Transaction<'_>,
+    sla: &Sla,
     ctx: &WriteContext,
     id: &RequestId,
     if_match: Option<u64>,
@@ -319,7 +324,7 @@ fn add_message(
     stored.request.status.apply(transition)?;
     check_version(&stored, if_match)?;
     let author = actor(who);
-    transition::apply(&mut stored, &author, transition, None, ctx.now)?;
+    transition::apply(&mut stored, sla, &author, transition, None, ctx.now)?;
     let seq = stored.request.thread.len() as u32 + 1;
     stored.request.thread.push(ThreadEntry {
         seq,
@@ -346,7 +351,7 @@ fn add_message(
         ctx.remote_addr.as_deref(),
         ctx.now,
     )?;
-    written(tx, ctx, &stored, 201)
+    written(tx, sla, ctx, &stored, 201)
 }
 
 fn operator_in_office(
@@ -367,6 +372,7 @@ fn operator_in_office(
 
 fn act(
     tx: &Transaction<'_>,
+    sla: &Sla,
     ctx: &WriteContext,
     id: &RequestId,
     if_match: Option<u64>,
@@ -462,7 +468,7 @@ fn act(
     };
     let from_office = stored.request.office.clone();
     let author = actor(who);
-    transition::apply(&mut stored, &author, transition, detail, ctx.now)?;
+    transition::apply(&mut stored, sla, &author, transition, detail, ctx.now)?;
     let request = &mut stored.request;
     match action {
         ActionBody::Take => request.assignee = Some(who.username.clone()),
@@ -535,5 +541,5 @@ fn act(
         ctx.remote_addr.as_deref(),
         ctx.now,
     )?;
-    written(tx, ctx, &stored, 200)
+    written(tx, sla, ctx, &stored, 200)
 }
