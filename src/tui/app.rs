@@ -69,8 +69,12 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
         },
     );
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    run_effect(Effect::Refresh, &gateway, &tx);
-    let _live = live::spawn(Arc::clone(&gateway), state.me.username.clone(), tx.clone());
+    // With live updates the list is loaded once the event stream is up, so nothing falls
+    // between the load and the subscription.
+    let live_updates = live::spawn(Arc::clone(&gateway), state.me.username.clone(), tx.clone());
+    if live_updates.is_none() {
+        run_effect(Effect::Refresh, &gateway, &tx);
+    }
     let mut presence = live::Announcer::default();
     let mut events = EventStream::new();
     let mut frame_timer = tokio::time::interval(FRAME);
@@ -119,8 +123,12 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 }
                 Effect::CopyToClipboard(text) => copy_osc52(&text)?,
                 Effect::OpenEditor { kind, initial } => {
+                    let replying = presence.hold_while_editing(state, kind, &gateway);
                     restore_terminal();
                     let text = edit_in_editor(&initial);
+                    if let Some(replying) = replying {
+                        replying.abort();
+                    }
                     enter_terminal()?;
                     terminal.clear()?;
                     dirty = true;

@@ -54,20 +54,14 @@ pub async fn run(
     let mut events = std::pin::pin!(events);
     let mut board = PresenceBoard::new(me);
     let mut sweep = tokio::time::interval(SWEEP);
-    let mut down = false;
+    let mut link = Link::default();
     loop {
         let msgs = tokio::select! {
             item = events.next() => match item {
                 Some(item) => {
-                    let connected = matches!(item, EventItem::State(ConnectionState::Connected));
-                    let back = down && connected;
-                    down = (down && !connected) || matches!(item, EventItem::State(
-                        ConnectionState::Reconnecting { .. } | ConnectionState::Closed(_)
-                    ));
+                    let must_reload = link.observe(&item);
                     let mut msgs = handle(item, gateway, &mut board, Timestamp::now()).await;
-                    // A stream that delivered nothing before breaking resumes with no
-                    // Last-Event-ID, so changes made while we were away are reloaded.
-                    if back {
+                    if must_reload {
                         msgs.extend(reload(gateway).await);
                     }
                     msgs
@@ -82,6 +76,36 @@ pub async fn run(
                 return;
             }
         }
+    }
+}
+
+/// When the whole list must be (re)loaded, from the connection's history.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Link {
+    loaded: bool,
+    down: bool,
+}
+
+impl Link {
+    /// True when `item` calls for a full load: the first connection (the list is loaded once
+    /// the subscription is up, so no change falls in between), every reconnection (a stream
+    /// that delivered nothing before breaking resumes without `Last-Event-ID`), and the first
+    /// failure to connect (the list shows even while events are unavailable).
+    pub fn observe(&mut self, item: &EventItem) -> bool {
+        let reload = match item {
+            EventItem::State(ConnectionState::Connected) => {
+                let reload = !self.loaded || self.down;
+                self.down = false;
+                reload
+            }
+            EventItem::State(ConnectionState::Reconnecting { .. } | ConnectionState::Closed(_)) => {
+                self.down = true;
+                !self.loaded
+            }
+            _ => false,
+        };
+        self.loaded |= reload;
+        reload
     }
 }
 
@@ -351,6 +375,32 @@ impl Announcer {
         out
     }
 
+    /// While an external editor holds the terminal (and the loop), keeps announcing
+    /// `replying` in the background; abort the task when the editor returns.
+    pub fn hold_while_editing(
+        &mut self,
+        state: &State,
+        kind: InputKind,
+        gateway: &Arc<dyn Gateway>,
+    ) -> Option<JoinHandle<()>> {
+        if kind != InputKind::Reply {
+            return None;
+        }
+        let id = state.current()?.id.clone();
+        self.current = Some((id.clone(), PresenceActivity::Replying));
+        self.sent_at = None;
+        let gateway = Arc::clone(gateway);
+        Some(tokio::spawn(async move {
+            let heartbeat = Duration::from_secs(PRESENCE_HEARTBEAT.as_secs().unsigned_abs());
+            loop {
+                if let Err(error) = gateway.announce(&id, PresenceActivity::Replying).await {
+                    tracing::debug!(%error, "presence announcement failed");
+                }
+                tokio::time::sleep(heartbeat).await;
+            }
+        }))
+    }
+
     /// Says `left` for whatever we announced last (on quit); waits at most a second.
     pub async fn leave(&mut self, gateway: &dyn Gateway) {
         let Some((id, _)) = self.current.take() else {
@@ -474,6 +524,35 @@ mod tests {
                 )
                 .is_none()
         );
+    }
+
+    fn state(item: ConnectionState) -> EventItem {
+        EventItem::State(item)
+    }
+
+    fn reconnecting() -> EventItem {
+        state(ConnectionState::Reconnecting {
+            attempt: 1,
+            delay: Duration::from_millis(250),
+            reason: "reset".into(),
+        })
+    }
+
+    #[test]
+    fn the_list_loads_once_connected_and_again_after_each_outage() {
+        let mut link = Link::default();
+        assert!(!link.observe(&state(ConnectionState::Connecting)));
+        assert!(link.observe(&state(ConnectionState::Connected)));
+        assert!(!link.observe(&EventItem::Resync { seq: None }));
+        assert!(!link.observe(&reconnecting()));
+        assert!(!link.observe(&reconnecting()));
+        assert!(link.observe(&state(ConnectionState::Connected)));
+        assert!(!link.observe(&state(ConnectionState::Connected)));
+        // Never connected: load once anyway, then only when the stream comes up.
+        let mut offline = Link::default();
+        assert!(offline.observe(&reconnecting()));
+        assert!(!offline.observe(&reconnecting()));
+        assert!(offline.observe(&state(ConnectionState::Connected)));
     }
 
     #[test]
