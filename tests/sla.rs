@@ -575,7 +575,8 @@ mod service {
         ActorRef, HistoryEntry, Priority, Request, RequestId, Status, Topic, Transition,
     };
     use combipat::domain::roles::Role;
-    use combipat::domain::sla::ClockKind;
+    use combipat::domain::sla::{AlertLevel, ClockKind};
+    use combipat::service::store::SlaAlert;
     use combipat::service::{self, RunningService, ServiceConfig, alerts};
     use futures::StreamExt;
     use jiff::civil::{Date, Weekday, date};
@@ -909,6 +910,20 @@ mod service {
             alerts_of(&events, &b, ClockKind::NextReply),
             ["sla.warning"]
         );
+
+        // What makes concurrent scans safe: the store takes a level only above the stored one.
+        let alert = |level| SlaAlert {
+            request_id: b.clone(),
+            kind: ClockKind::NextReply,
+            clock_started_at: restarted.clock.started_at,
+            level,
+            due_at: None,
+        };
+        let store = running.store();
+        let raise = |level| store.raise_sla_alerts(vec![alert(level)], at);
+        assert_eq!(raise(AlertLevel::Critical).await.unwrap(), 1);
+        assert_eq!(raise(AlertLevel::Critical).await.unwrap(), 0);
+        assert_eq!(raise(AlertLevel::Warning).await.unwrap(), 0);
         running.shutdown().await.unwrap();
     }
 
@@ -1015,5 +1030,24 @@ mod service {
             "{stderr}"
         );
         assert!(stderr.contains("'3 giorni' is not a target"), "{stderr}");
+
+        // The workstation's embedded service reads the same configuration.
+        let data = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_combipat"))
+            .arg("--config")
+            .arg(&inline)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "the workstation must refuse to start"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{}:5:", inline.display())),
+            "{stderr}"
+        );
     }
 }

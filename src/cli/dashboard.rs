@@ -52,6 +52,7 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
         &dir,
         Role::Supervisor,
         settings.lang,
+        settings.sla.clone(),
     ))?;
     let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
     let response = match runtime.block_on(gateway.dashboard()) {

@@ -70,6 +70,8 @@ pub(super) struct Settings {
     pub(super) config_dir: Option<PathBuf>,
     /// Canned replies as (picker label, template).
     pub(super) canned: Vec<(String, String)>,
+    /// SLA policy and calendars (`[sla]`, `[calendar]`) of the embedded service.
+    pub(super) sla: Option<Arc<crate::service::Sla>>,
 }
 
 fn ui_lang(lang: crate::config::Lang) -> Lang {
@@ -140,9 +142,21 @@ pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
             .unwrap_or_else(|| config.keymap.as_str().to_owned()),
         read_only: args.read_only || config.read_only,
         data_dir,
-        server,
         config_dir: config.config_dir(),
         canned,
+        sla: match server {
+            Some(_) => None,
+            None => Some(
+                crate::service::Sla::from_config(&config, None).map_err(|e| {
+                    eyre!(tf(
+                        error_lang,
+                        "startup.config_invalid",
+                        &[("detail", &e.to_string())]
+                    ))
+                })?,
+            ),
+        },
+        server,
     })
 }
 
@@ -206,6 +220,7 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         &dir,
         Role::Operator,
         lang,
+        settings.sla.clone(),
     ))?;
     let me = Operator {
         username: session.me.username.clone(),
@@ -281,6 +296,7 @@ pub(super) async fn connect(
     dir: &std::path::Path,
     role: Role,
     lang: Lang,
+    sla: Option<Arc<crate::service::Sla>>,
 ) -> color_eyre::Result<Session> {
     if let Some((url, token)) = server {
         let client = Client::new(url, token, ClientOptions::default())?;
@@ -296,7 +312,11 @@ pub(super) async fn connect(
     }
     let service_dir = dir.join("service");
     let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-    let service = service::start(ServiceConfig::new(listen, service_dir.clone()).with_demo(true))
+    let mut config = ServiceConfig::new(listen, service_dir.clone()).with_demo(true);
+    if let Some(sla) = sla {
+        config = config.with_sla(sla);
+    }
+    let service = service::start(config)
         .await
         .wrap_err(t(lang, "startup.embedded"))?;
     let credentials =

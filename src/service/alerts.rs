@@ -88,9 +88,15 @@ pub fn spawn(
                 _ = ticker.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => break,
             }
+            let started = std::time::Instant::now();
             match scan(store.as_ref(), &sla, Timestamp::now()).await {
                 Ok(report) if report.raised > 0 => {
-                    tracing::info!(raised = report.raised, "SLA alerts raised");
+                    tracing::info!(
+                        clocks = report.clocks,
+                        raised = report.raised,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "SLA alerts raised"
+                    );
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "SLA alert scan failed"),
