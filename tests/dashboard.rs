@@ -204,19 +204,11 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
     for csv in [true, false] {
         let (url, token) = (t.service.base_url(), t.token(Role::Operator));
         let data_dir = t.dir.path().join("operator-client");
-        let refused = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
-                .args(["--server", &url, "--token", &token, "--data-dir"])
-                .arg(&data_dir)
-                .arg("dashboard")
-                .args(csv.then_some("--csv"))
-                .env_remove("COMBIPAT_SERVER")
-                .env_remove("COMBIPAT_TOKEN")
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
+        let data_dir = data_dir.to_str().unwrap();
+        let mut args = vec!["--server", &url, "--token", &token, "--data-dir", data_dir];
+        args.push("dashboard");
+        args.extend(csv.then_some("--csv"));
+        let refused = combipat_output(&args).await;
         assert!(!refused.status.success());
         let stderr = String::from_utf8_lossy(&refused.stderr);
         assert!(
@@ -304,10 +296,10 @@ impl Station {
     }
 }
 
-/// Runs the binary with `args` (no server from the environment); its stdout, on success.
-async fn combipat(args: &[&str]) -> String {
+/// Runs the binary with `args`, no server from the environment.
+async fn combipat_output(args: &[&str]) -> std::process::Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let output = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_combipat"))
             .args(&args)
             .env_remove("COMBIPAT_SERVER")
@@ -316,7 +308,12 @@ async fn combipat(args: &[&str]) -> String {
             .unwrap()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// Runs the binary with `args`; its stdout, on success.
+async fn combipat(args: &[&str]) -> String {
+    let output = combipat_output(args).await;
     assert!(
         output.status.success(),
         "{}",

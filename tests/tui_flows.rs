@@ -708,3 +708,41 @@ fn losing_the_service_shows_offline_and_coming_back_reloads() {
     });
     assert!(!f.screen().contains(t(Lang::En, "banner.offline")));
 }
+
+#[test]
+fn detail_pane_shows_the_dossier_from_the_service() {
+    let mut f = Flow::new();
+    // Citizen 0 of the starter data: INCA mandate active, ACLI mandate revoked.
+    let id =
+        f.h.state
+            .requests
+            .iter()
+            .find(|r| r.citizen.starts_with("RSS") && r.status.is_open())
+            .unwrap()
+            .id
+            .clone();
+    f.select(&id);
+    f.keys(&[key(KeyCode::Enter)]);
+    let screen = f.screen();
+    let dossier = f.h.state.dossier.clone().expect("dossier loaded");
+    assert_eq!(dossier.citizen.codice_fiscale.as_str(), "RSSMRA85T10A562S");
+    assert!(screen.contains("RSS***85T10****S Rossi Mario"), "{screen}");
+    assert!(
+        !screen.contains("RSSMRA85T10A562S"),
+        "full codice fiscale shown"
+    );
+    assert!(screen.contains("Mandate: INCA active"), "{screen}");
+    assert!(screen.contains("Mandate: ACLI revoked"), "{screen}");
+    assert!(screen.contains(t(Lang::En, "detail.clocks")), "{screen}");
+    assert!(screen.contains(t(Lang::En, "detail.thread")), "{screen}");
+    assert!(screen.contains(t(Lang::En, "detail.history")), "{screen}");
+    // The citizen's other open requests come from the dossier.
+    let others: Vec<&RequestSummary> = dossier
+        .requests
+        .iter()
+        .filter(|r| r.id != id && r.status.is_open())
+        .collect();
+    if let Some(other) = others.first() {
+        assert!(screen.contains(other.id.as_str()), "{screen}");
+    }
+}

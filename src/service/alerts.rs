@@ -98,7 +98,11 @@ pub fn spawn(
                         "SLA alerts raised"
                     );
                 }
-                Ok(_) => {}
+                Ok(report) => tracing::debug!(
+                    clocks = report.clocks,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "SLA alert scan"
+                ),
                 Err(error) => tracing::warn!(%error, "SLA alert scan failed"),
             }
         }

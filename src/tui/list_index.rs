@@ -200,14 +200,12 @@ impl ListIndex {
         let facts = Facts::of(new, me);
         let text = haystack(new);
         if let Some(old) = old {
-            for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+            for order in &mut self.orders {
                 if let Some(at) = order.iter().position(|&i| i == slot) {
                     order.remove(at);
                 }
-                let key = facts.sort_key(sort, slot);
-                let at = order.partition_point(|&i| self.facts[i as usize].sort_key(sort, i) < key);
-                order.insert(at, slot);
             }
+            self.place(slot, &facts);
             if old.citizen != new.citizen {
                 if let Some(list) = self.by_citizen.get_mut(&old.citizen) {
                     list.retain(|&i| i != slot);
@@ -224,11 +222,7 @@ impl ListIndex {
                 }
             }
         } else {
-            for (order, sort) in self.orders.iter_mut().zip(SORTS) {
-                let key = facts.sort_key(sort, slot);
-                let at = order.partition_point(|&i| self.facts[i as usize].sort_key(sort, i) < key);
-                order.insert(at, slot);
-            }
+            self.place(slot, &facts);
             self.by_citizen
                 .entry(new.citizen.clone())
                 .or_default()
@@ -269,6 +263,16 @@ impl ListIndex {
     /// Drops every filter level (they are rebuilt on demand).
     pub fn clear_filter(&mut self) {
         self.levels.clear();
+    }
+
+    /// Inserts request `slot`, described by `facts`, into every sort order (it must not be
+    /// there; the other requests' facts must be current).
+    fn place(&mut self, slot: u32, facts: &Facts) {
+        for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+            let key = facts.sort_key(sort, slot);
+            let at = order.partition_point(|&i| self.facts[i as usize].sort_key(sort, i) < key);
+            order.insert(at, slot);
+        }
     }
 
     /// Marks, by request index, the requests matching `query` (already lower-cased).

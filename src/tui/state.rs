@@ -407,19 +407,17 @@ impl State {
 
     /// Other open requests of the same citizen, in load order, at most `limit`.
     pub fn other_open_requests(&self, of: &RequestSummary, limit: usize) -> Vec<&RequestSummary> {
+        let other =
+            |o: &&RequestSummary| o.citizen == of.citizen && o.id != of.id && o.status.is_open();
         if self.index.len() != self.requests.len() {
-            return self
-                .requests
-                .iter()
-                .filter(|o| o.citizen == of.citizen && o.id != of.id && o.status.is_open())
-                .take(limit)
-                .collect();
+            // Only if `requests` was edited behind the index's back.
+            return self.requests.iter().filter(other).take(limit).collect();
         }
         self.index
             .of_citizen(&of.citizen)
             .iter()
             .filter_map(|&i| self.requests.get(i as usize))
-            .filter(|o| o.citizen == of.citizen && o.id != of.id && o.status.is_open())
+            .filter(other)
             .take(limit)
             .collect()
     }

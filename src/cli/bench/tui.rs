@@ -5,11 +5,15 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::api::RequestDetail;
+use crate::domain::request::{ActorRef, MessageKind, Status, ThreadEntry};
+use crate::domain::roles::Role;
 use crate::i18n::Lang;
 use crate::tui::fixture;
 use crate::tui::headless::Headless;
 use crate::tui::state::{Operator, State};
 use crate::tui::theme::Theme;
+use crate::tui::update::{Effect, Msg};
 
 #[derive(Debug, clap::Args)]
 pub struct TuiBenchArgs {
@@ -19,6 +23,9 @@ pub struct TuiBenchArgs {
     /// Navigation keypresses measured.
     #[arg(long, default_value_t = 2_000)]
     pub keys: usize,
+    /// Live request updates measured.
+    #[arg(long, default_value_t = 200)]
+    pub events: usize,
 }
 
 fn percentile(sorted: &[Duration], pct: usize) -> Duration {
@@ -50,6 +57,40 @@ fn peak_memory_kib() -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// Answers the detail loads the last keys asked for with the request's summary and a short
+/// thread, as the gateway would.
+fn answer_detail_loads(h: &mut Headless) {
+    for effect in std::mem::take(&mut h.effects) {
+        let Effect::LoadDetail(id) = effect else {
+            continue;
+        };
+        let Some(summary) = h.state.request(&id).cloned() else {
+            continue;
+        };
+        let detail = RequestDetail {
+            thread: (0..3)
+                .map(|n| ThreadEntry {
+                    seq: n,
+                    at: summary.created_at,
+                    author: ActorRef {
+                        id: summary.patronato.clone(),
+                        name: summary.patronato.clone(),
+                        role: Role::Patronato,
+                    },
+                    kind: MessageKind::PatronatoMessage,
+                    body: format!("{} ({n})", summary.subject),
+                })
+                .collect(),
+            summary,
+            application_protocol: None,
+            outcome: None,
+            history: Vec::new(),
+            appointments: Vec::new(),
+        };
+        h.send(Msg::DetailLoaded(Box::new(detail)));
+    }
 }
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -84,6 +125,9 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
         load.as_secs_f64() * 1e3
     );
 
+    // Navigation in the list and the detail pane, queue and sort changes: every key is
+    // dispatch + update + a full 160×48 frame. Detail loads are answered between keys, as the
+    // gateway would, so frames show a loaded detail pane.
     let cycle = [
         KeyCode::Down,
         KeyCode::Down,
@@ -93,15 +137,29 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
         KeyCode::PageUp,
         KeyCode::End,
         KeyCode::Home,
+        KeyCode::Enter,
+        KeyCode::Down,
+        KeyCode::Esc,
+        KeyCode::Char(']'),
+        KeyCode::Char('o'),
+        KeyCode::Char('['),
     ];
     let mut nav = Vec::with_capacity(args.keys);
+    let mut queue_and_sort = Vec::new();
     for i in 0..args.keys {
+        let code = cycle[i % cycle.len()];
         let started = Instant::now();
-        h.press(key(cycle[i % cycle.len()]));
+        h.press(key(code));
         h.draw();
-        nav.push(started.elapsed());
+        let took = started.elapsed();
+        if matches!(code, KeyCode::Char(']' | '[' | 'o')) {
+            queue_and_sort.push(took);
+        }
+        nav.push(took);
+        answer_detail_loads(&mut h);
     }
-    report("keypress-to-frame (navigation)", nav);
+    report("keypress-to-frame (all keys)", nav);
+    report("keypress-to-frame (queue/sort change)", queue_and_sort);
 
     let mut filter = Vec::new();
     for query in [
@@ -127,6 +185,28 @@ pub fn run(args: TuiBenchArgs) -> color_eyre::Result<()> {
         h.press(key(KeyCode::Esc));
     }
     report("filter-per-keystroke (type + backspace)", filter);
+
+    // Live updates: a request changes status (SSE `request.*`) and the frame is redrawn.
+    let mut events = Vec::new();
+    for n in 0..args.events {
+        let i = (n * 7919) % h.state.requests.len();
+        let mut changed = h.state.requests[i].clone();
+        changed.status = if changed.status == Status::Chiusa {
+            Status::Riaperta
+        } else {
+            Status::Chiusa
+        };
+        changed.version += 1;
+        // The clock ticks between events, so time-dependent queue counts are redone.
+        let at = now + jiff::SignedDuration::from_secs(n as i64 + 1);
+        changed.updated_at = at;
+        h.send(Msg::Tick(at));
+        let started = Instant::now();
+        h.send(Msg::Upserted(Box::new(changed)));
+        h.draw();
+        events.push(started.elapsed());
+    }
+    report("event-to-frame (request upsert)", events);
 
     match peak_memory_kib() {
         Some(kib) => println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),

@@ -1,4 +1,5 @@
-//! Every string of the cruscotto, in Italian (default) and English.
+//! Every label of the cruscotto, Italian (default) and English, read once from the i18n
+//! catalog (`dash.*` keys in `crate::i18n`).
 
 /// UI language of the cruscotto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,17 +18,31 @@ impl From<crate::i18n::Lang> for Lang {
     }
 }
 
+impl From<Lang> for crate::i18n::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::It => crate::i18n::Lang::It,
+            Lang::En => crate::i18n::Lang::En,
+        }
+    }
+}
+
 /// What the figures cover, as the header shows it (untrusted codes sanitised).
 pub fn scope_label(scope: &crate::api::dashboard::DashboardScope, lang: Lang) -> String {
     use crate::api::dashboard::DashboardScope;
     use crate::domain::sanitize::inline;
-    match (scope, lang) {
-        (DashboardScope::Office(code), Lang::It) => format!("Sede {}", inline(code, 16)),
-        (DashboardScope::Office(code), Lang::En) => format!("Office {}", inline(code, 16)),
-        (DashboardScope::Region(region), Lang::It) => format!("Regione {}", inline(region, 24)),
-        (DashboardScope::Region(region), Lang::En) => format!("Region {}", inline(region, 24)),
-        (DashboardScope::National, Lang::It) => "Nazionale".to_string(),
-        (DashboardScope::National, Lang::En) => "National".to_string(),
+    use crate::i18n::{t, tf};
+    let lang = crate::i18n::Lang::from(lang);
+    match scope {
+        DashboardScope::Office(code) => {
+            tf(lang, "dash.scope_office", &[("code", &inline(code, 16))])
+        }
+        DashboardScope::Region(region) => tf(
+            lang,
+            "dash.scope_region",
+            &[("region", &inline(region, 24))],
+        ),
+        DashboardScope::National => t(lang, "dash.scope_national").to_string(),
     }
 }
 
@@ -75,93 +90,62 @@ pub struct Text {
     pub idle_timeout: &'static str,
 }
 
-pub const IT: Text = Text {
-    title: "Cruscotto",
-    read_only: "SOLA LETTURA",
-    office: "Sede",
-    topic: "Area",
-    all_topics: "(tutte)",
-    open: "Aperte",
-    at_risk: "A rischio",
-    breached: "Scadute",
-    paused: "Sospese",
-    sla_today: "SLA oggi",
-    sla_7d: "SLA 7g",
-    sla_30d: "SLA 30g",
-    first_reply_median: "1ª risp. med",
-    first_reply_p90: "1ª risp. p90",
-    resolution_median: "Chius. med",
-    resolution_p90: "Chius. p90",
-    age: "Arretrato gg lav. <1 1-2 3-5 6-10 >10",
-    reopen: "Riaperte",
-    hops: "Trasf.",
-    patronati: "Patronati (30 giorni)",
-    patronato: "Patronato",
-    volume: "Volume",
-    integrations: "Integraz.",
-    defect: "Difettosità",
-    trend_filed: "Ricevute al giorno (30 g)",
-    trend_within: "Risposte entro SLA al giorno (30 g)",
-    workload: "Carico",
-    workload_aggregated: "operatori",
-    unassigned: "non assegnate",
-    hints: "↑↓ muovi  Invio apri coda  e esporta CSV  r aggiorna  q esci",
-    hints_workstation: "↑↓ muovi  Invio apri coda  e esporta CSV  Ctrl-R aggiorna  Esc indietro",
-    refused_read_only: "Sola lettura: l'azione non è consentita",
-    not_here: "Azione non disponibile nel cruscotto: apri la coda con Invio",
-    exported: "Esportato",
-    empty: "Nessuna richiesta nel perimetro",
-    drill_down_elsewhere: "la coda si apre nella postazione (combipat)",
-    export_elsewhere: "Esportazione non disponibile via SSH: usare combipat dashboard --csv",
-    idle_timeout: "combipat: sessione chiusa per inattività",
-};
-
-pub const EN: Text = Text {
-    title: "Dashboard",
-    read_only: "READ-ONLY",
-    office: "Office",
-    topic: "Topic",
-    all_topics: "(all)",
-    open: "Open",
-    at_risk: "At risk",
-    breached: "Breached",
-    paused: "Paused",
-    sla_today: "SLA today",
-    sla_7d: "SLA 7d",
-    sla_30d: "SLA 30d",
-    first_reply_median: "1st rep. med",
-    first_reply_p90: "1st rep. p90",
-    resolution_median: "Resol. med",
-    resolution_p90: "Resol. p90",
-    age: "Backlog bus. days <1 1-2 3-5 6-10 >10",
-    reopen: "Reopened",
-    hops: "Fwd",
-    patronati: "Patronati (30 days)",
-    patronato: "Patronato",
-    volume: "Volume",
-    integrations: "Integr.",
-    defect: "Defective",
-    trend_filed: "Filed per day (30 d)",
-    trend_within: "Answered within SLA per day (30 d)",
-    workload: "Workload",
-    workload_aggregated: "operators",
-    unassigned: "unassigned",
-    hints: "↑↓ move  Enter open queue  e export CSV  r refresh  q quit",
-    hints_workstation: "↑↓ move  Enter open queue  e export CSV  Ctrl-R refresh  Esc back",
-    refused_read_only: "Read-only: the action is not allowed",
-    not_here: "Not available in the dashboard: open the queue with Enter",
-    exported: "Exported",
-    empty: "No requests in scope",
-    drill_down_elsewhere: "queues open in the workstation (combipat)",
-    export_elsewhere: "Export is not available over SSH: use combipat dashboard --csv",
-    idle_timeout: "combipat: session closed after inactivity",
-};
+impl Text {
+    /// The labels of `lang` from the i18n catalog (`dash.*` keys).
+    fn from_catalog(lang: Lang) -> Self {
+        let lang = crate::i18n::Lang::from(lang);
+        let t = |key| crate::i18n::t(lang, key);
+        Text {
+            title: t("dash.title"),
+            read_only: t("dash.read_only"),
+            office: t("dash.office"),
+            topic: t("dash.topic"),
+            all_topics: t("dash.all_topics"),
+            open: t("dash.open"),
+            at_risk: t("dash.at_risk"),
+            breached: t("dash.breached"),
+            paused: t("dash.paused"),
+            sla_today: t("dash.sla_today"),
+            sla_7d: t("dash.sla_7d"),
+            sla_30d: t("dash.sla_30d"),
+            first_reply_median: t("dash.first_reply_median"),
+            first_reply_p90: t("dash.first_reply_p90"),
+            resolution_median: t("dash.resolution_median"),
+            resolution_p90: t("dash.resolution_p90"),
+            age: t("dash.age"),
+            reopen: t("dash.reopen"),
+            hops: t("dash.hops"),
+            patronati: t("dash.patronati"),
+            patronato: t("dash.patronato"),
+            volume: t("dash.volume"),
+            integrations: t("dash.integrations"),
+            defect: t("dash.defect"),
+            trend_filed: t("dash.trend_filed"),
+            trend_within: t("dash.trend_within"),
+            workload: t("dash.workload"),
+            workload_aggregated: t("dash.workload_aggregated"),
+            unassigned: t("dash.unassigned"),
+            hints: t("dash.hints"),
+            hints_workstation: t("dash.hints_workstation"),
+            refused_read_only: t("dash.refused_read_only"),
+            not_here: t("dash.not_here"),
+            exported: t("dash.exported"),
+            empty: t("dash.empty"),
+            drill_down_elsewhere: t("dash.drill_down_elsewhere"),
+            export_elsewhere: t("dash.export_elsewhere"),
+            idle_timeout: t("dash.idle_timeout"),
+        }
+    }
+}
 
 impl Lang {
     pub fn text(self) -> &'static Text {
+        static TEXTS: std::sync::OnceLock<[Text; 2]> = std::sync::OnceLock::new();
+        let texts =
+            TEXTS.get_or_init(|| [Text::from_catalog(Lang::It), Text::from_catalog(Lang::En)]);
         match self {
-            Lang::It => &IT,
-            Lang::En => &EN,
+            Lang::It => &texts[0],
+            Lang::En => &texts[1],
         }
     }
     /// Decimal separator of the language.
@@ -171,5 +155,22 @@ impl Lang {
             Lang::It => text.replace('.', ","),
             Lang::En => text,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_in_the_catalog_in_both_languages() {
+        for lang in [Lang::It, Lang::En] {
+            let labels = format!("{:?}", lang.text());
+            assert!(!labels.contains(crate::i18n::MISSING), "{labels}");
+        }
+        assert_eq!(Lang::It.text().title, "Cruscotto");
+        assert_eq!(Lang::En.text().title, "Dashboard");
+        let scope = crate::api::dashboard::DashboardScope::Region("Lazio".into());
+        assert_eq!(scope_label(&scope, Lang::It), "Regione Lazio");
     }
 }

@@ -199,16 +199,23 @@ pub fn list_requests(
     Ok(Page { items, next_cursor })
 }
 
+/// Requests in `scope` matching `clause`, restricted to the rowids in `among` (a JSON array)
+/// when given.
 fn count(
     tx: &Transaction<'_>,
     scope: &(String, Vec<Value>),
     clause: &(String, Vec<Value>),
+    among: Option<&str>,
 ) -> Result<u64, StoreError> {
-    let sql = format!(
+    let mut sql = format!(
         "SELECT COUNT(*) FROM requests r WHERE {} AND {}",
         scope.0, clause.0
     );
-    let values = scope.1.iter().chain(clause.1.iter()).cloned();
+    let mut values: Vec<Value> = scope.1.iter().chain(clause.1.iter()).cloned().collect();
+    if let Some(ids) = among {
+        sql.push_str(" AND r.rowid IN (SELECT value FROM json_each(?))");
+        values.push(Value::Text(ids.to_string()));
+    }
     let n: i64 = tx.query_row(&sql, params_from_iter(values), |r| r.get(0))?;
     Ok(n as u64)
 }
@@ -234,17 +241,24 @@ pub fn queues(
         ]
         .map(String::from),
     );
+    // Each request's countdowns once; queues then count the risky ones they hold in SQL.
+    let risky = RiskySets::of(tx, &scope, now, sla)?;
     let mut out = Vec::with_capacity(ids.len());
-    let everything = (String::from("1 = 1"), Vec::new());
-    let (all_at_risk, all_breached) = risk_counts(tx, &scope, &everything, now, sla)?;
     for id in ids {
         let (open, at_risk, breached) = match queue_clause(&id, who, now)? {
             Some(clause) => {
-                let (at_risk, breached) = risk_counts(tx, &scope, &clause, now, sla)?;
-                (count(tx, &scope, &clause)?, at_risk, breached)
+                let risky_in = |ids: &Option<String>| match ids {
+                    Some(ids) => count(tx, &scope, &clause, Some(ids)),
+                    None => Ok(0),
+                };
+                (
+                    count(tx, &scope, &clause, None)?,
+                    risky_in(&risky.at_risk)?,
+                    risky_in(&risky.breached)?,
+                )
             }
-            None if id == QUEUE_AT_RISK => (all_at_risk, all_at_risk, 0),
-            None if id == QUEUE_BREACHED => (all_breached, 0, all_breached),
+            None if id == QUEUE_AT_RISK => (risky.at_risk_count, risky.at_risk_count, 0),
+            None if id == QUEUE_BREACHED => (risky.breached_count, 0, risky.breached_count),
             None => (0, 0, 0),
         };
         out.push(QueueCount {
@@ -257,42 +271,62 @@ pub fn queues(
     Ok(out)
 }
 
-/// Open requests of a queue whose clocks are at warning/critical, and past target, at `now`.
-fn risk_counts(
-    tx: &Transaction<'_>,
-    scope: &(String, Vec<Value>),
-    clause: &(String, Vec<Value>),
-    now: Timestamp,
-    sla: &Sla,
-) -> Result<(u64, u64), StoreError> {
-    // Closed requests cannot be at risk: leave them to SQLite rather than parsing their clocks.
-    let sql = format!(
-        "SELECT r.status, r.clocks_json FROM requests r \
-         WHERE {} AND {} AND r.status <> '{}' AND r.clocks_json <> '[]'",
-        scope.0,
-        clause.0,
-        crate::domain::request::Status::Chiusa.code()
-    );
-    let values = scope.1.iter().chain(clause.1.iter()).cloned();
-    let mut stmt = tx.prepare(&sql)?;
-    let mut rows = stmt.query(params_from_iter(values))?;
-    let (mut at_risk, mut breached) = (0u64, 0u64);
-    while let Some(row) = rows.next()? {
-        let status: String = row.get(0)?;
-        let Some(status) = crate::domain::request::Status::from_code(&status) else {
-            continue;
-        };
-        if !status.is_open() {
-            continue;
+/// The open requests in scope whose clocks are at warning/critical (`at_risk`) or past target
+/// at `now`, as JSON arrays of rowids for `json_each` (`None`: there are none).
+struct RiskySets {
+    at_risk: Option<String>,
+    at_risk_count: u64,
+    breached: Option<String>,
+    breached_count: u64,
+}
+
+impl RiskySets {
+    fn of(
+        tx: &Transaction<'_>,
+        scope: &(String, Vec<Value>),
+        now: Timestamp,
+        sla: &Sla,
+    ) -> Result<Self, StoreError> {
+        // Closed requests cannot be at risk: leave them to SQLite rather than parsing their clocks.
+        let sql = format!(
+            "SELECT r.rowid, r.status, r.clocks_json FROM requests r \
+             WHERE {} AND r.status <> '{}' AND r.clocks_json <> '[]'",
+            scope.0,
+            Status::Chiusa.code()
+        );
+        let mut stmt = tx.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(scope.1.iter().cloned()))?;
+        let (mut at_risk, mut breached) = (Vec::new(), Vec::new());
+        while let Some(row) = rows.next()? {
+            let rowid: i64 = row.get(0)?;
+            let status: String = row.get(1)?;
+            let Some(status) = Status::from_code(&status) else {
+                continue;
+            };
+            if !status.is_open() {
+                continue;
+            }
+            let clocks: String = row.get(2)?;
+            let clocks: Vec<crate::domain::sla::Clock> = serde_json::from_str(&clocks)?;
+            let views = sla.views(&clocks, now);
+            match crate::service::sla::risk(status, &views) {
+                (_, true) => breached.push(rowid),
+                (true, false) => at_risk.push(rowid),
+                (false, false) => {}
+            }
         }
-        let clocks: String = row.get(1)?;
-        let clocks: Vec<crate::domain::sla::Clock> = serde_json::from_str(&clocks)?;
-        let views = sla.views(&clocks, now);
-        let (risk, breach) = crate::service::sla::risk(status, &views);
-        at_risk += u64::from(risk);
-        breached += u64::from(breach);
+        let json = |ids: &[i64]| {
+            (!ids.is_empty())
+                .then(|| serde_json::to_string(ids))
+                .transpose()
+        };
+        Ok(RiskySets {
+            at_risk_count: at_risk.len() as u64,
+            breached_count: breached.len() as u64,
+            at_risk: json(&at_risk)?,
+            breached: json(&breached)?,
+        })
     }
-    Ok((at_risk, breached))
 }
 
 fn civil_today(now: Timestamp) -> jiff::civil::Date {
@@ -447,4 +481,90 @@ pub fn dossier(
         applications,
         requests,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoSize, generate};
+    use crate::service::store::Store;
+    use crate::service::store::sqlite::SqliteStore;
+
+    /// The queue counts as each queue computed alone: its rows, each request's clocks at `now`.
+    fn counted_one_by_one(
+        tx: &Transaction<'_>,
+        who: &Operator,
+        now: Timestamp,
+        sla: &Sla,
+        ids: &[String],
+    ) -> Vec<QueueCount> {
+        let scope = scope_clause(who, "r.office", "r.patronato");
+        let tally = |clause: &(String, Vec<Value>)| {
+            let sql = format!(
+                "SELECT r.status, r.clocks_json FROM requests r WHERE {} AND {}",
+                scope.0, clause.0
+            );
+            let values = scope.1.iter().chain(clause.1.iter()).cloned();
+            let mut stmt = tx.prepare(&sql).unwrap();
+            let mut rows = stmt.query(params_from_iter(values)).unwrap();
+            let (mut all, mut at_risk, mut breached) = (0u64, 0u64, 0u64);
+            while let Some(row) = rows.next().unwrap() {
+                let status = Status::from_code(&row.get::<_, String>(0).unwrap()).unwrap();
+                let clocks: Vec<crate::domain::sla::Clock> =
+                    serde_json::from_str(&row.get::<_, String>(1).unwrap()).unwrap();
+                let views = sla.views(&clocks, now);
+                let (risk, breach) = crate::service::sla::risk(status, &views);
+                all += 1;
+                at_risk += u64::from(risk);
+                breached += u64::from(breach);
+            }
+            (all, at_risk, breached)
+        };
+        let everything = tally(&(String::from("1 = 1"), Vec::new()));
+        ids.iter()
+            .map(|id| {
+                let (open, at_risk, breached) = match queue_clause(id, who, now).unwrap() {
+                    Some(clause) => tally(&clause),
+                    None if id == QUEUE_AT_RISK => (everything.1, everything.1, 0),
+                    None => (everything.2, 0, everything.2),
+                };
+                QueueCount {
+                    id: id.clone(),
+                    open,
+                    at_risk,
+                    breached,
+                }
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn queue_counts_equal_each_queue_counted_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let sla = Sla::embedded().unwrap();
+        let store = SqliteStore::open_dir(dir.path(), sla.clone()).unwrap();
+        let now = Timestamp::now();
+        let data = generate(11, DemoSize::small(), now);
+        let staff: Vec<Operator> = [Role::Operator, Role::Admin, Role::Patronato]
+            .into_iter()
+            .filter_map(|role| data.operators.iter().find(|o| o.role == role).cloned())
+            .collect();
+        assert!(staff.len() >= 2, "demo has operators and an admin");
+        store.import(data).await.unwrap();
+        let mut risky = 0;
+        for who in staff {
+            let sla = sla.clone();
+            let (fast, slow) = store
+                .read(move |tx| {
+                    let fast = queues(tx, &who, now, &sla)?;
+                    let ids: Vec<String> = fast.iter().map(|q| q.id.clone()).collect();
+                    Ok((fast, counted_one_by_one(tx, &who, now, &sla, &ids)))
+                })
+                .await
+                .unwrap();
+            assert_eq!(fast, slow);
+            risky += fast.iter().map(|q| q.at_risk + q.breached).sum::<u64>();
+        }
+        assert!(risky > 0, "the demo data has requests at risk or breached");
+    }
 }
