@@ -84,6 +84,11 @@ impl Queue {
         self.holds(r, &Facts::of(r, me), now.as_second())
     }
 
+    /// Whether membership changes as time passes, with no change to the request.
+    pub fn depends_on_time(&self) -> bool {
+        matches!(self, Queue::AtRisk | Queue::Breached | Queue::ClosedToday)
+    }
+
     /// [`Queue::contains`] with `r`'s precomputed facts, `now` in UTC seconds.
     pub fn holds(&self, r: &RequestSummary, f: &Facts, now: i64) -> bool {
         let open = f.status.is_open();
@@ -358,10 +363,12 @@ impl State {
         let position = self.index.position(&request.id);
         let keep = self.current().map(|r| r.id.clone());
         let now = self.now.as_second();
-        let counts_fresh = self
-            .counted_at
-            .as_ref()
-            .is_some_and(|(at, me, queues)| *at == now && *me == self.me && *queues == self.queues);
+        // Counts of queues that do not depend on the time stay exact through an update; those
+        // that do are recounted when the clock moved since they were counted.
+        let counted = self.counted_at.as_ref();
+        let counts_fresh =
+            counted.is_some_and(|(_, me, queues)| *me == self.me && *queues == self.queues);
+        let time_moved = counted.is_some_and(|(at, _, _)| *at != now);
         match position {
             Some(i) => {
                 if self.detail.as_ref().is_some_and(|d| {
@@ -390,6 +397,8 @@ impl State {
         }
         if !counts_fresh {
             self.count_queues();
+        } else if time_moved {
+            self.recount_timed_queues();
         }
         self.refilter();
         if let Some(id) = keep {
@@ -460,6 +469,31 @@ impl State {
         self.counted_at = Some((now, self.me.clone(), self.queues.clone()));
     }
 
+    /// Recounts the queues whose membership depends on `now` (SLA levels, closed today).
+    fn recount_timed_queues(&mut self) {
+        let now = self.now.as_second();
+        self.queue_counts.resize(self.queues.len(), 0);
+        let timed: Vec<usize> = (0..self.queues.len())
+            .filter(|&k| self.queues[k].depends_on_time())
+            .collect();
+        for &k in &timed {
+            self.queue_counts[k] = 0;
+        }
+        for (i, r) in self.requests.iter().enumerate() {
+            let Some(facts) = self.index.facts(i) else {
+                continue;
+            };
+            for &k in &timed {
+                if self.queues[k].holds(r, facts, now) {
+                    self.queue_counts[k] += 1;
+                }
+            }
+        }
+        if let Some((at, _, _)) = self.counted_at.as_mut() {
+            *at = now;
+        }
+    }
+
     /// Adds (or removes) request `i` to the counts of the queues holding it.
     fn count_one(&mut self, i: usize, add: bool) {
         let now = self.now.as_second();
@@ -485,16 +519,18 @@ impl State {
         let query = self.filter.to_lowercase();
         let now = self.now.as_second();
         let marks = (!query.is_empty()).then(|| self.index.matching(&query));
-        let (index, requests) = (&self.index, &self.requests);
-        self.visible = index
+        let requests = &self.requests;
+        self.visible = self
+            .index
             .order(self.sort)
             .iter()
-            .map(|&i| i as usize)
-            .filter(|&i| marks.as_ref().is_none_or(|m| m[i]))
-            .filter(|&i| match (requests.get(i), index.facts(i)) {
-                (Some(r), Some(f)) => queue.holds(r, f, now),
-                _ => false,
+            .filter(|e| marks.as_ref().is_none_or(|m| m[e.index as usize]))
+            .filter(|e| {
+                requests
+                    .get(e.index as usize)
+                    .is_some_and(|r| queue.holds(r, &e.facts, now))
             })
+            .map(|e| e.index as usize)
             .collect();
         self.clamp_cursor();
     }

@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 
-use super::{Clock, Countdown, Standing, countdown};
+use super::{Clock, Countdown, Standing, Thresholds, countdown};
 use crate::domain::calendar::{CalendarError, CalendarSet};
 
 /// Business-calendar totals of every office at one instant, shared by a batch of countdowns.
@@ -66,7 +66,11 @@ enum Fast {
 /// transition (it owns the clock, so it cannot go stale).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedClock {
-    clock: Clock,
+    /// Boxed, with the few fields the fast path reads copied out: a batch then streams through
+    /// small records instead of whole clocks.
+    clock: Box<Clock>,
+    target_secs: i64,
+    thresholds: Thresholds,
     /// The [`CalendarSet`] the indices refer to.
     set: u64,
     /// The clock's last change: from then on the fast path applies.
@@ -86,7 +90,9 @@ impl PreparedClock {
             .unwrap_or(Timestamp::MIN);
         let fast = prepare(&clock, settled, calendars).unwrap_or(Fast::Replay);
         PreparedClock {
-            clock,
+            target_secs: clock.target_secs,
+            thresholds: clock.thresholds,
+            clock: Box::new(clock),
             set: calendars.id(),
             settled,
             fast,
@@ -98,7 +104,7 @@ impl PreparedClock {
     }
 
     pub fn into_clock(self) -> Clock {
-        self.clock
+        *self.clock
     }
 
     /// Exactly `countdown(self.clock(), now, calendars)`.
@@ -138,14 +144,14 @@ impl PreparedClock {
                 } else {
                     r.closed
                 };
-                let target = self.clock.target_secs;
+                let target = self.target_secs;
                 // As `add_business_seconds(now, remaining)`: `now` itself when nothing remains.
                 let due = match total {
                     None => None,
                     Some(_) if target == elapsed => Some(now),
                     Some(_) => r.due,
                 };
-                Ok(Standing::Running { due }.countdown(elapsed, target, self.clock.thresholds))
+                Ok(Standing::Running { due }.countdown(elapsed, target, self.thresholds))
             }
         }
     }
