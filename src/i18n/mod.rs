@@ -513,8 +513,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "undo.pending",
-        "{what}: Ctrl-U/u annulla entro {s}s",
-        "{what}: undo within {s}s",
+        "{what}: {key} annulla entro {s}s",
+        "{what}: {key} undoes within {s}s",
     ),
     ("undo.done", "Annullato", "Undone"),
     ("undo.nothing", "Niente da annullare", "Nothing to undo"),

@@ -646,10 +646,19 @@ fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Vec<Effect> {
         BulkOp::Forward(_) => t(state.lang, "done.forward"),
         _ => t(state.lang, "done.close"),
     };
+    // Name the key the active keymap really binds to undo (it may be remapped).
+    let key = state
+        .keymap
+        .key_for(crate::tui::input::context(state), "undo")
+        .unwrap_or_else(|| ":undo".into());
     let text = tf(
         state.lang,
         "undo.pending",
-        &[("what", what), ("s", &UNDO_SECONDS.to_string())],
+        &[
+            ("what", what),
+            ("key", &key),
+            ("s", &UNDO_SECONDS.to_string()),
+        ],
     );
     state.notice = Some(Notice { text, error: false });
     state.pending = Some(PendingCommit {
@@ -870,14 +879,34 @@ pub fn fill_template(state: &State, template: &str) -> String {
         .replace("{operator}", &state.me.username)
 }
 
+/// The request id typed in the jump dialog: a full id in any case (`cbp-2026-0001234`) or just
+/// its number (`1234`, `0001234`), taken in the year of the request under the cursor.
+fn jump_target(state: &State, text: &str) -> Option<RequestId> {
+    let upper = text.to_ascii_uppercase();
+    if let Ok(id) = RequestId::parse(&upper) {
+        return Some(id);
+    }
+    let number: u32 = if text.len() <= 7 && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()?
+    } else {
+        return None;
+    };
+    let year = state
+        .current()
+        .or_else(|| state.requests.first())
+        .map(|r| r.id.year())
+        .unwrap_or_else(|| state.now.to_zoned(jiff::tz::TimeZone::UTC).year());
+    Some(RequestId::new(year, number))
+}
+
 fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect> {
     let text = text.trim().to_string();
     if text.is_empty() {
         return vec![];
     }
     if kind == InputKind::Jump {
-        return match RequestId::parse(&text) {
-            Ok(id) => {
+        return match jump_target(state, &text) {
+            Some(id) => {
                 if !state.select_id(&id) {
                     state.queue_cursor = state.queues.len() - 1;
                     switch_queue(state);
@@ -889,7 +918,7 @@ fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect>
                 state.focus = Pane::Detail;
                 vec![Effect::LoadDetail(id)]
             }
-            Err(_) => {
+            None => {
                 notice(state, "error.not_found", true);
                 vec![]
             }
@@ -920,5 +949,64 @@ fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect>
             body: ActionBody::Assign { assignee: text },
         }],
         InputKind::Jump => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use crate::tui::fixture;
+    use crate::tui::state::Operator;
+
+    fn state() -> State {
+        let now: Timestamp = "2026-03-16T10:00:00Z".parse().unwrap();
+        let me = Operator {
+            username: "mrossi".into(),
+            office: "RM01".into(),
+        };
+        let mut state = State::new(Lang::It, me, now);
+        state.set_requests(fixture::requests(20, now, "RM01", "mrossi"));
+        state
+    }
+
+    #[test]
+    fn jump_accepts_a_bare_number_or_any_case() {
+        let state = state();
+        let year = state.requests[0].id.year();
+        let id = RequestId::new(year, 17);
+        assert_eq!(jump_target(&state, "17"), Some(id.clone()));
+        assert_eq!(jump_target(&state, "0000017"), Some(id.clone()));
+        assert_eq!(
+            jump_target(&state, &id.as_str().to_ascii_lowercase()),
+            Some(id)
+        );
+        assert_eq!(jump_target(&state, "12345678"), None);
+        assert_eq!(jump_target(&state, "CBP-17"), None);
+    }
+
+    #[test]
+    fn overdue_countdown_fits_the_sla_cell() {
+        let state = state();
+        let mut r = state.requests[0].clone();
+        assert!(!r.clocks.is_empty());
+        let due = |secs: i64| Some(state.now - SignedDuration::from_secs(secs));
+        for c in &mut r.clocks {
+            c.due_at = due(12 * 3600 + 5 * 60);
+        }
+        assert_eq!(crate::tui::view::due_text(&state, &r), "-12h");
+        for c in &mut r.clocks {
+            c.due_at = due(9 * 3600 + 5 * 60);
+        }
+        assert_eq!(crate::tui::view::due_text(&state, &r), "-9h05");
+    }
+
+    #[test]
+    fn undo_notice_names_the_bound_key() {
+        let mut state = state();
+        let id = state.requests[0].id.clone();
+        let _ = schedule(&mut state, BulkOp::Close("evasa".into()), vec![id]);
+        let text = state.notice.map(|n| n.text).unwrap_or_default();
+        assert!(text.contains(": u annulla entro"), "{text}");
     }
 }

@@ -182,6 +182,9 @@ pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
             let left = left.abs();
             if left >= 86_400 {
                 format!("{sign}{}g", left / 86_400)
+            } else if sign == "-" && left >= 10 * 3600 {
+                // "-12h00" would not fit the 8-column SLA cell: whole hours are enough here.
+                format!("-{}h", left / 3600)
             } else {
                 format!("{sign}{}h{:02}", left / 3600, (left % 3600) / 60)
             }
