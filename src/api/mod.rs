@@ -154,6 +154,18 @@ pub struct ClockView {
     pub remaining_secs: i64,
     /// Elapsed business time as a percentage of the target.
     pub percent_used: u32,
+    /// When a running clock reaches the warning / critical / breach threshold (at or before the
+    /// response instant once reached). Fixed until the next transition: clients compare the
+    /// current instant with them to know the level without office calendars.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub warning_at: Option<Timestamp>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub critical_at: Option<Timestamp>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub breach_at: Option<Timestamp>,
 }
 
 /// `GET /v1/requests/{id}`.

@@ -140,7 +140,13 @@ impl Sla {
             .iter()
             .filter_map(|clock| {
                 let countdown = sla::countdown(clock, now, &self.calendars).ok()?;
+                let crossings = sla::crossings(clock, &countdown, now, &self.calendars)
+                    .ok()
+                    .flatten();
                 Some(ClockView {
+                    warning_at: crossings.map(|c| c.warning),
+                    critical_at: crossings.map(|c| c.critical),
+                    breach_at: crossings.map(|c| c.breach),
                     kind: clock.kind,
                     office: clock.office.clone(),
                     state: countdown.state,

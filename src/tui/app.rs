@@ -99,9 +99,12 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 update(state, msg)
             }
             _ = tick.tick() => {
-                // The cruscotto's clock shows seconds; the diff repaints only changed cells.
-                dirty |= state.dashboard.is_some();
-                update(state, Msg::Tick(jiff::Timestamp::now()))
+                // The cruscotto's clock shows seconds, list countdowns show minutes; the diff
+                // repaints only changed cells.
+                let now = jiff::Timestamp::now();
+                dirty |= state.dashboard.is_some()
+                    || now.as_second() / 60 != state.now.as_second() / 60;
+                update(state, Msg::Tick(now))
             }
             _ = frame_timer.tick() => {
                 if dirty {

@@ -102,6 +102,9 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                     due_at: Some(due),
                     remaining_secs: 5 * 86_400,
                     percent_used: 0,
+                    warning_at: Some(due - SignedDuration::from_hours(24)),
+                    critical_at: Some(due - SignedDuration::from_hours(4)),
+                    breach_at: Some(due),
                 }],
             }
         })

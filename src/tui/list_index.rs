@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::state::{Operator, SortKey};
+use super::state::{Operator, SlaMarks, SortKey};
 
 /// What queue membership and sorting need to know about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct Facts {
     pub unassigned_here: bool,
     /// The soonest due instant among the request's clocks, in UTC seconds.
     pub due: Option<i64>,
+    /// When the request reaches each SLA threshold (the list's colour and symbol).
+    pub marks: SlaMarks,
     pub urgent: bool,
     pub created: Timestamp,
     pub updated: i64,
@@ -52,6 +54,7 @@ impl Facts {
                 .filter_map(|c| c.due_at)
                 .min()
                 .map(|d| d.as_second()),
+            marks: SlaMarks::of(r),
             urgent: r.priority == Priority::Urgente,
             created: r.created_at,
             updated: r.updated_at.as_second(),
@@ -411,6 +414,48 @@ mod tests {
                     .count()
             })
             .collect()
+    }
+
+    #[test]
+    fn sla_levels_and_counts_follow_the_threshold_instants_as_time_passes() {
+        use crate::tui::state::{SlaLevel, sla_of};
+        let mut state = loaded(40);
+        let now = state.now;
+        let mins = |m: i64| Some(now + SignedDuration::from_mins(m));
+        let mut r = state.requests[0].clone();
+        r.status = Status::InLavorazione;
+        r.clocks.truncate(1);
+        r.clocks[0].warning_at = mins(-1);
+        r.clocks[0].critical_at = mins(10);
+        r.clocks[0].breach_at = mins(20);
+        r.clocks[0].due_at = mins(20);
+        state.upsert(r.clone());
+        let breached = state
+            .queues
+            .iter()
+            .position(|q| *q == Queue::Breached)
+            .unwrap();
+        assert_eq!(sla_of(&r, now), SlaLevel::Warning);
+        assert_eq!(state.queue_counts, reference_counts(&state));
+        state.queue_cursor = breached;
+        state.refilter();
+        assert!(!state.visible.iter().any(|&i| state.requests[i].id == r.id));
+        // Time alone moves the request to critical, then breached; counts and list follow.
+        for (minutes, level) in [(10, SlaLevel::Critical), (20, SlaLevel::Breached)] {
+            let later = now + SignedDuration::from_mins(minutes);
+            assert_eq!(sla_of(&r, later - SignedDuration::from_secs(1)), {
+                if minutes == 10 {
+                    SlaLevel::Warning
+                } else {
+                    SlaLevel::Critical
+                }
+            });
+            assert_eq!(sla_of(&r, later), level);
+            state.advance(later);
+            assert_eq!(state.queue_counts, reference_counts(&state));
+        }
+        assert!(state.visible.iter().any(|&i| state.requests[i].id == r.id));
+        assert!(state.queue_counts[breached] > 0);
     }
 
     fn loaded(count: usize) -> State {

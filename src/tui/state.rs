@@ -99,11 +99,11 @@ impl Queue {
             Queue::Awaiting => f.status == Status::InAttesaIntegrazione,
             Queue::AtRisk => {
                 open && matches!(
-                    level_at(f.status, f.due, now),
+                    level_at(f.status, f.marks, now),
                     SlaLevel::Warning | SlaLevel::Critical
                 )
             }
-            Queue::Breached => open && level_at(f.status, f.due, now) == SlaLevel::Breached,
+            Queue::Breached => open && level_at(f.status, f.marks, now) == SlaLevel::Breached,
             Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
             Queue::All => open,
             Queue::Cell { office, topic } => {
@@ -164,31 +164,56 @@ pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
 }
 
 pub fn sla_of(r: &RequestSummary, now: Timestamp) -> SlaLevel {
-    level_at(r.status, due_at(r).map(|d| d.as_second()), now.as_second())
+    level_at(r.status, SlaMarks::of(r), now.as_second())
 }
 
-/// The SLA level of a request in `status` whose soonest due instant is `due`, at `now` (seconds).
-fn level_at(status: Status, due: Option<i64>, now: i64) -> SlaLevel {
+/// How often the passing of time alone recounts the SLA queues.
+pub const TIMED_RECOUNT_SECS: i64 = 5;
+
+/// The soonest instants (UTC seconds) at which any running clock of a request reaches the
+/// policy's warning, critical and breach thresholds, as the service computed them on the office
+/// calendars. They hold until the request's next change, so the level at any instant is a
+/// comparison: the same answer as `domain::sla::countdown`, without calendars in the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SlaMarks {
+    pub warning: Option<i64>,
+    pub critical: Option<i64>,
+    pub breach: Option<i64>,
+}
+
+impl SlaMarks {
+    pub fn of(r: &RequestSummary) -> Self {
+        let soonest = |pick: fn(&crate::api::ClockView) -> Option<Timestamp>| {
+            r.clocks
+                .iter()
+                .filter_map(pick)
+                .min()
+                .map(|t| t.as_second())
+        };
+        SlaMarks {
+            warning: soonest(|c| c.warning_at),
+            critical: soonest(|c| c.critical_at),
+            // A service without threshold instants still gives the due instant.
+            breach: soonest(|c| c.breach_at.or(c.due_at)),
+        }
+    }
+}
+
+/// The SLA level at `now` (seconds) of a request in `status` with threshold instants `marks`.
+pub(crate) fn level_at(status: Status, marks: SlaMarks, now: i64) -> SlaLevel {
     if !status.is_open() {
         return SlaLevel::Met;
     }
     if status == Status::InAttesaIntegrazione {
         return SlaLevel::Paused;
     }
-    match due {
+    let reached = |mark: Option<i64>| mark.is_some_and(|at| at <= now);
+    match marks.breach {
         None => SlaLevel::Unknown,
-        Some(due) => {
-            let left = due - now;
-            if left < 0 {
-                SlaLevel::Breached
-            } else if left < 4 * 3600 {
-                SlaLevel::Critical
-            } else if left < 24 * 3600 {
-                SlaLevel::Warning
-            } else {
-                SlaLevel::Ok
-            }
-        }
+        Some(_) if reached(marks.breach) => SlaLevel::Breached,
+        Some(_) if reached(marks.critical) => SlaLevel::Critical,
+        Some(_) if reached(marks.warning) => SlaLevel::Warning,
+        Some(_) => SlaLevel::Ok,
     }
 }
 
@@ -467,6 +492,28 @@ impl State {
             self.count_one(i, true);
         }
         self.counted_at = Some((now, self.me.clone(), self.queues.clone()));
+    }
+
+    /// Moves the clock. SLA levels and "closed today" change with time alone, so the queues that
+    /// depend on it are recounted (at most every [`TIMED_RECOUNT_SECS`]) and the list refiltered
+    /// when it shows one of them.
+    pub fn advance(&mut self, now: Timestamp) {
+        self.now = now;
+        let due = self
+            .counted_at
+            .as_ref()
+            .is_some_and(|(at, _, _)| now.as_second() - at >= TIMED_RECOUNT_SECS);
+        if !due {
+            return;
+        }
+        self.recount_timed_queues();
+        if self.current_queue().depends_on_time() {
+            let keep = self.current().map(|r| r.id.clone());
+            self.refilter();
+            if let Some(id) = keep {
+                self.select_id(&id);
+            }
+        }
     }
 
     /// Recounts the queues whose membership depends on `now` (SLA levels, closed today).

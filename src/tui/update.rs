@@ -109,7 +109,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Command(name) => command_action(state, &name),
         Msg::DialogKey(key) => dialog_key(state, key),
         Msg::Tick(now) => {
-            state.now = now;
+            state.advance(now);
             let mut effects = commit_due(state);
             effects.extend(dashboard::embed::tick(state));
             effects

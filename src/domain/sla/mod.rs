@@ -355,6 +355,49 @@ pub fn countdown(
     Ok(state.countdown(elapsed, clock.target_secs, clock.thresholds))
 }
 
+/// The instants at which a running clock reaches its warning, critical and breach thresholds if
+/// it keeps running, on the calendar of the office it runs in now.
+///
+/// They stay fixed until the clock's next transition, so a client holding them can tell the
+/// clock's level at any later instant by comparison alone, without calendars. A threshold already
+/// reached maps to an instant at or before `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crossings {
+    pub warning: Timestamp,
+    pub critical: Timestamp,
+    pub breach: Timestamp,
+}
+
+/// [`Crossings`] of `clock` given its [`Countdown`] at `now`; `None` unless the clock is running.
+pub fn crossings(
+    clock: &Clock,
+    standing: &Countdown,
+    now: Timestamp,
+    calendars: &CalendarSet,
+) -> Result<Option<Crossings>, CalendarError> {
+    if standing.due_at.is_none() {
+        return Ok(None);
+    }
+    let calendar = calendars.get(&clock.office)?;
+    let target = clock.target_secs;
+    let at = |pct: u16| -> Result<Timestamp, CalendarError> {
+        // `countdown` calls a threshold reached once elapsed * 100 >= target * pct.
+        let needed = (target.saturating_mul(i64::from(pct)) + 99).div_euclid(100);
+        let left = needed - standing.elapsed_secs;
+        if left <= 0 {
+            Ok(now)
+        } else {
+            calendar.add_business_seconds(now, left)
+        }
+    };
+    let t = clock.thresholds;
+    Ok(Some(Crossings {
+        warning: at(t.warning)?,
+        critical: at(t.critical)?,
+        breach: at(t.breach)?,
+    }))
+}
+
 /// Where a clock is, for turning elapsed business time into a [`Countdown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Standing {
