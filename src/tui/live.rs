@@ -148,6 +148,11 @@ async fn on_event(
             }
         };
     }
+    // SLA alerts change no request data (rows carry their due instants, levels are computed
+    // locally); fetching the request for each would flood the service when offices open.
+    if envelope.kind.starts_with("sla.") {
+        return vec![];
+    }
     // Events carry only the id and a few fields: fetch the row as the list shows it.
     match gateway.detail(&id).await {
         Ok(detail) => vec![Msg::Upserted(Box::new(list_row(detail.summary, None)))],
@@ -448,6 +453,33 @@ mod tests {
             name: format!("Name of {user}"),
             activity,
         }
+    }
+
+    fn envelope(kind: &str, request: RequestId) -> EventEnvelope {
+        EventEnvelope {
+            seq: 1,
+            at: at(0),
+            kind: kind.into(),
+            request_id: Some(request),
+            office: Some("RM01".into()),
+            data: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn sla_alerts_fetch_nothing_request_changes_do() {
+        let gateway = crate::tui::gateway::LocalGateway::new("mrossi", vec![]);
+        let mut board = PresenceBoard::new("mrossi");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let alert = EventItem::Event(envelope("sla.breach", id(1)));
+        let alert_msgs = rt.block_on(handle(alert, &gateway, &mut board, at(0)));
+        assert!(alert_msgs.is_empty());
+        // An update to a request the gateway no longer has reloads the list.
+        let update = EventItem::Event(envelope("request.updated", id(1)));
+        let update_msgs = rt.block_on(handle(update, &gateway, &mut board, at(0)));
+        assert!(matches!(update_msgs.as_slice(), [Msg::Loaded(list)] if list.is_empty()));
     }
 
     fn viewers(msg: Option<Msg>) -> Vec<(String, PresenceActivity)> {
