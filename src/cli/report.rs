@@ -53,10 +53,22 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         print!("{csv}");
         return Ok(());
     }
-    for line in csv.lines() {
-        let cells: Vec<&str> = line.split(',').collect();
-        let row: Vec<String> = cells.iter().map(|c| format!("{c:>12}")).collect();
-        println!("{}", row.join(" "));
+    // Each column as wide as its widest cell, header included, so names line up with figures.
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let mut widths: Vec<usize> = Vec::new();
+    for row in &rows {
+        widths.resize(widths.len().max(row.len()), 0);
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        println!("{}", cells.join(" "));
     }
     Ok(())
 }

@@ -240,6 +240,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("detail.due", "Scadenza", "Due"),
     ("detail.tags", "Etichette", "Tags"),
     ("detail.loading", "Caricamento…", "Loading…"),
+    (
+        "detail.open_hint",
+        "{key}: fascicolo, conversazione e cronologia",
+        "{key}: dossier, thread and history",
+    ),
     ("detail.viewing", "Sta guardando", "Viewing"),
     ("detail.born", "nato/a il", "born"),
     (

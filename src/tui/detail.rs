@@ -11,7 +11,8 @@ use crate::domain::request::MessageKind;
 use crate::domain::sanitize::{block, inline};
 use crate::domain::sla::SlaState;
 use crate::i18n::{Lang, t, tf};
-use crate::tui::state::{State, Viewer, sla_of};
+use crate::tui::action::Context;
+use crate::tui::state::{Pane, State, Viewer, sla_of};
 use crate::tui::theme::Theme;
 use crate::tui::view::{due_text, masked, sla_style, sla_symbol};
 
@@ -44,7 +45,17 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
     }
     clocks(&mut lines, &r.clocks, lang, theme);
     let Some(detail) = detail else {
-        lines.push(Line::styled(t(lang, "detail.loading"), theme.muted));
+        // Only the focused detail pane loads the dossier; a list preview would wait forever.
+        let text = if state.focus == Pane::Detail {
+            t(lang, "detail.loading").to_string()
+        } else {
+            let open = state
+                .keymap
+                .key_for(Context::List, "open")
+                .unwrap_or_else(|| ":open".into());
+            tf(lang, "detail.open_hint", &[("key", &open)])
+        };
+        lines.push(Line::styled(text, theme.muted));
         return lines;
     };
     if let Some(dossier) = dossier {

@@ -999,6 +999,13 @@ mod tests {
             c.due_at = due(9 * 3600 + 5 * 60);
         }
         assert_eq!(crate::tui::view::due_text(&state, &r), "-9h05");
+        for c in &mut r.clocks {
+            c.due_at = due(3 * 86_400);
+        }
+        assert_eq!(crate::tui::view::due_text(&state, &r), "-3g");
+        let mut english = state;
+        english.lang = Lang::En;
+        assert_eq!(crate::tui::view::due_text(&english, &r), "-3d");
     }
 
     #[test]

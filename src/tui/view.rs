@@ -166,11 +166,20 @@ pub(crate) fn masked(cf: &str) -> String {
 fn age(state: &State, r: &RequestSummary) -> String {
     let secs = (state.now.as_second() - r.created_at.as_second()).max(0);
     if secs >= 86_400 {
-        format!("{}g", secs / 86_400)
+        format!("{}{}", secs / 86_400, day_unit(state))
     } else if secs >= 3600 {
         format!("{}h", secs / 3600)
     } else {
         format!("{}m", secs / 60)
+    }
+}
+
+/// "g" (giorni) in Italian, "d" in English.
+fn day_unit(state: &State) -> &'static str {
+    if state.lang == crate::i18n::Lang::En {
+        "d"
+    } else {
+        "g"
     }
 }
 
@@ -181,7 +190,7 @@ pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
             let sign = if left < 0 { "-" } else { "" };
             let left = left.abs();
             if left >= 86_400 {
-                format!("{sign}{}g", left / 86_400)
+                format!("{sign}{}{}", left / 86_400, day_unit(state))
             } else if sign == "-" && left >= 10 * 3600 {
                 // "-12h00" would not fit the 8-column SLA cell: whole hours are enough here.
                 format!("-{}h", left / 3600)
