@@ -358,8 +358,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "dashboard.forbidden_demo",
-        "Cruscotto riservato a supervisori e auditor. Demo: avviare `combipat dashboard` (accesso come supervisore demo)",
-        "The dashboard is for supervisors and auditors. Demo: run `combipat dashboard` (logs in as the demo supervisor)",
+        "Cruscotto solo per supervisori: in demo usa `combipat dashboard`",
+        "Dashboard for supervisors only: in the demo run `combipat dashboard`",
     ),
     (
         "dashboard.no_data_dir",

@@ -332,6 +332,9 @@ pub struct State {
     pub filter: String,
     pub sort: SortKey,
     pub selected: HashSet<RequestId>,
+    /// The request the operator last opened or acted on: kept in the list, under the cursor,
+    /// until the cursor moves or the queue changes, even if it no longer belongs to the queue.
+    pub pinned: Option<RequestId>,
     pub detail: Option<RequestDetail>,
     pub detail_stale: bool,
     pub detail_scroll: usize,
@@ -579,6 +582,12 @@ impl State {
             })
             .map(|e| e.index as usize)
             .collect();
+        if let Some(i) = self.pinned.as_ref().and_then(|id| self.index.position(id))
+            && !self.visible.contains(&i)
+        {
+            let at = self.cursor.min(self.visible.len());
+            self.visible.insert(at, i);
+        }
         self.clamp_cursor();
     }
 

@@ -245,6 +245,11 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         return vec![];
     }
     state.notice = None;
+    if spec.writes || name == "open" {
+        // The request being worked on stays under the cursor even if this action (or someone
+        // else's) moves it out of the queue: the next key must not land on its neighbour.
+        state.pinned = state.current().map(|r| r.id.clone());
+    }
     let page = state.list_height.max(1);
     match name {
         "quit" => {
@@ -473,6 +478,7 @@ fn no_selection(state: &mut State, name: &str) -> Vec<Effect> {
 }
 
 fn switch_queue(state: &mut State) {
+    state.pinned = None;
     state.cursor = 0;
     state.scroll = 0;
     state.refilter();
@@ -513,6 +519,14 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
                 _ => last,
             };
             state.clamp_cursor();
+            // Moving on lets the request worked on leave a queue it no longer belongs to.
+            if state.pinned.take().is_some() {
+                let target = state.current().map(|r| r.id.clone());
+                state.refilter();
+                if let Some(id) = target {
+                    state.select_id(&id);
+                }
+            }
             vec![]
         }
     }
@@ -968,6 +982,55 @@ mod tests {
         let mut state = State::new(Lang::It, me, now);
         state.set_requests(fixture::requests(20, now, "RM01", "mrossi"));
         state
+    }
+
+    #[test]
+    fn a_taken_request_stays_under_the_cursor_until_the_cursor_moves() {
+        use crate::domain::request::Status;
+        use crate::tui::state::Queue;
+        let mut state = state();
+        state.queue_cursor = state
+            .queues
+            .iter()
+            .position(|q| *q == Queue::Unassigned)
+            .unwrap();
+        state.refilter();
+        assert!(state.visible.len() >= 2, "fixture has unassigned requests");
+        let taken = state.current().unwrap().clone();
+        let effects = update(&mut state, Msg::Command("take".into()));
+        assert!(matches!(&effects[..], [Effect::Act { id, .. }] if *id == taken.id));
+        // The service answers: the request is now mine, so it leaves "unassigned".
+        let mut mine = taken.clone();
+        mine.status = Status::InLavorazione;
+        mine.assignee = Some("mrossi".into());
+        mine.version += 1;
+        update(&mut state, Msg::Upserted(Box::new(mine)));
+        assert_eq!(state.current().map(|r| &r.id), Some(&taken.id));
+        // The reply goes to the request just taken, not to its neighbour.
+        update(&mut state, Msg::Command("reply".into()));
+        let effects = update(
+            &mut state,
+            Msg::EditorText {
+                kind: InputKind::Reply,
+                text: "Gentile patronato, ...".into(),
+            },
+        );
+        assert!(
+            matches!(&effects[..], [Effect::Message { id, version, .. }] if *id == taken.id && *version == taken.version + 1)
+        );
+        // Moving on lets it leave the queue.
+        let neighbour = state.visible[state.cursor + 1];
+        update(&mut state, Msg::Command("down".into()));
+        assert!(
+            !state
+                .visible
+                .iter()
+                .any(|&i| state.requests[i].id == taken.id)
+        );
+        assert_eq!(
+            state.current().map(|r| &r.id),
+            Some(&state.requests[neighbour].id)
+        );
     }
 
     #[test]
