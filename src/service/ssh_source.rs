@@ -4,17 +4,19 @@
 use std::sync::Arc;
 
 use crate::service::http::dashboard::dashboard_for;
+use crate::service::sla::Sla;
 use crate::service::store::Store;
 use crate::ssh::{DashboardSource, SourceView};
 use crate::tui::dashboard::text::{Lang, scope_label};
 
 pub struct StoreDashboardSource {
     store: Arc<dyn Store>,
+    sla: Arc<Sla>,
 }
 
 impl StoreDashboardSource {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        StoreDashboardSource { store }
+    pub fn new(store: Arc<dyn Store>, sla: Arc<Sla>) -> Self {
+        StoreDashboardSource { store, sla }
     }
 }
 
@@ -27,7 +29,7 @@ impl DashboardSource for StoreDashboardSource {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("operatore sconosciuto: {operator}"))?;
-        let response = dashboard_for(self.store.as_ref(), &who, jiff::Timestamp::now())
+        let response = dashboard_for(self.store.as_ref(), &self.sla, &who, jiff::Timestamp::now())
             .await
             .map_err(|e| e.body.message)?;
         Ok(SourceView {

@@ -61,15 +61,26 @@ pub fn compute_with_policy(
     let year = now.to_zoned(TimeZone::UTC).year();
     let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
         .map_err(|e| FiguresError::Calendar(e.to_string()))?;
+    Ok(compute_on(facts, policy, &calendars, now))
+}
+
+/// [`compute`] with `policy`'s thresholds and day length on `calendars` (a service's configured
+/// office calendars, closures included).
+pub fn compute_on(
+    facts: &[RequestFacts],
+    policy: &Policy,
+    calendars: &CalendarSet,
+    now: Timestamp,
+) -> Dashboard {
     let clock = SlaCalendars {
-        calendars: &calendars,
+        calendars,
         business_day_hours: policy.business_day_hours,
     };
     let options = DashboardOptions {
         warning_percent: u32::from(policy.thresholds.warning),
         ..DashboardOptions::default()
     };
-    Ok(compute(facts, &clock, now, &options))
+    compute(facts, &clock, now, &options)
 }
 
 /// Business time in an office's calendar.

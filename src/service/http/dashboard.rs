@@ -1,5 +1,7 @@
 //! `GET /v1/dashboard`: the cruscotto figures over the requests in the caller's scope.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,11 +13,10 @@ use super::extract::{Caller, StrictQuery};
 use crate::api::ErrorBody;
 use crate::api::dashboard::{DashboardResponse, DashboardScope, QualityQuery, QualityReport};
 use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
-use crate::domain::dashboard::{
-    RequestFacts, SlaCalendars, Targets, compute_with_policy, embedded_policy, yearly_quality,
-};
+use crate::domain::dashboard::{RequestFacts, SlaCalendars, Targets, compute_on, yearly_quality};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
+use crate::service::sla::Sla;
 use crate::service::store::{DashboardRow, Principal, Store};
 
 /// Cruscotto figures (per office × topic, per patronato, trends) over the caller's office or
@@ -31,22 +32,26 @@ pub async fn show(
     Caller(who): Caller,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let now = Timestamp::now();
-    Ok(Json(dashboard_for(state.store.as_ref(), &who, now).await?))
+    Ok(Json(
+        dashboard_for(state.store.as_ref(), &state.sla, &who, now).await?,
+    ))
 }
 
 /// The dashboard `who` may see at `now`, computed from the store (also used by the SSH endpoint).
 pub async fn dashboard_for(
     store: &dyn Store,
+    sla: &Arc<Sla>,
     who: &Principal,
     now: Timestamp,
 ) -> Result<DashboardResponse, ApiError> {
     let scope = scope_of(who)?;
-    let policy = embedded_policy().map_err(internal)?;
-    let facts = facts_in_scope(store, who, &policy).await?;
-    let dashboard = tokio::task::spawn_blocking(move || compute_with_policy(&facts, &policy, now))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let facts = facts_in_scope(store, who, sla.policy()).await?;
+    // The service's own policy and calendars: configured targets and closures count here too.
+    let sla = Arc::clone(sla);
+    let dashboard =
+        tokio::task::spawn_blocking(move || compute_on(&facts, sla.policy(), sla.calendars(), now))
+            .await
+            .map_err(internal)?;
     Ok(DashboardResponse { scope, dashboard })
 }
 
@@ -115,13 +120,14 @@ pub async fn quality(
     StrictQuery(query): StrictQuery<QualityQuery>,
 ) -> Result<Json<QualityReport>, ApiError> {
     Ok(Json(
-        quality_for(state.store.as_ref(), &who, query.year).await?,
+        quality_for(state.store.as_ref(), &state.sla, &who, query.year).await?,
     ))
 }
 
 /// The quality report `who` may see for `year`.
 pub async fn quality_for(
     store: &dyn Store,
+    sla: &Sla,
     who: &Principal,
     year: i16,
 ) -> Result<QualityReport, ApiError> {
@@ -136,7 +142,7 @@ pub async fn quality_for(
             ),
         ));
     }
-    let policy = embedded_policy().map_err(internal)?;
+    let policy = sla.policy().clone();
     let facts = facts_in_scope(store, who, &policy).await?;
     let patronati = tokio::task::spawn_blocking(move || {
         let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
