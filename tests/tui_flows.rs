@@ -320,7 +320,8 @@ fn take_reply_close() {
     f.text("t");
     assert_eq!(f.server(&id).summary.status, Status::InLavorazione);
     assert_eq!(f.server(&id).summary.assignee.as_deref(), Some("m.rossi"));
-    f.select(&id);
+    // The taken request left "unassigned" but stays under the cursor: the reply lands on it.
+    assert_eq!(f.current().id, id);
     f.text("r");
     f.text("Buongiorno, pratica in lavorazione.");
     f.keys(&[key(KeyCode::Enter)]);
@@ -341,6 +342,27 @@ fn take_reply_close() {
     f.advance(UNDO_SECONDS + 1);
     assert_eq!(f.server(&id).summary.status, Status::Chiusa);
     assert_eq!(f.h.state.request(&id).unwrap().status, Status::Chiusa);
+}
+
+#[test]
+fn a_reply_the_status_does_not_allow_is_refused_in_the_users_language() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    assert_eq!(f.current().status, Status::Nuova);
+    let before = f.server(&id).summary.version;
+    f.text("r");
+    f.text("Risposta senza presa in carico");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(f.server(&id).summary.version, before, "nothing written");
+    let notice = f.h.state.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert_eq!(notice.text, t(Lang::En, "error.illegal_transition"));
+    // The text is not lost: it is back in the editor.
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { buffer, .. } if buffer == "Risposta senza presa in carico"),
+        "{:?}",
+        f.h.state.mode
+    );
 }
 
 #[test]

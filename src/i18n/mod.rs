@@ -321,6 +321,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Read-only mode: action not allowed",
     ),
     (
+        "error.illegal_transition",
+        "Azione non consentita nello stato attuale della richiesta",
+        "This action is not allowed in the request's current state",
+    ),
+    (
         "error.stale",
         "Modifica rifiutata: la richiesta è stata cambiata da altri. Aggiorna e riprova.",
         "Change refused: the request was changed by someone else. Refresh and retry.",

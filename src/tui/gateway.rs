@@ -23,6 +23,9 @@ pub enum GatewayError {
     /// The caller's role may not do this (HTTP 403), e.g. an operator opening the cruscotto.
     #[error("{0}")]
     Forbidden(String),
+    /// The request's status does not allow this action (HTTP 409 `illegal_transition`).
+    #[error("{0}")]
+    IllegalTransition(String),
     #[error("{0}")]
     Rejected(String),
 }
@@ -106,7 +109,7 @@ fn transition(r: &mut RequestSummary, t: Transition) -> Result<(), GatewayError>
     r.status = r
         .status
         .apply(t)
-        .map_err(|e| GatewayError::Rejected(e.to_string()))?;
+        .map_err(|e| GatewayError::IllegalTransition(e.to_string()))?;
     Ok(())
 }
 

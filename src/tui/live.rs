@@ -213,6 +213,13 @@ pub async fn refused(
 
 /// The message for a failed gateway call.
 pub fn failed(error: GatewayError) -> Msg {
+    if let GatewayError::IllegalTransition(detail) = &error {
+        // The service's wording is for logs; the operator reads the catalog's, in their language.
+        tracing::info!(%detail, "action refused by the status machine");
+        return Msg::Refused {
+            key: "error.illegal_transition",
+        };
+    }
     Msg::Failed {
         stale: matches!(error, GatewayError::Stale),
         message: error.to_string(),

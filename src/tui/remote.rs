@@ -27,6 +27,7 @@ fn gateway_error(error: ClientError) -> GatewayError {
         ClientError::Stale(_) => GatewayError::Stale,
         ClientError::NotFound(_) => GatewayError::NotFound(error.to_string()),
         ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
+        ClientError::IllegalTransition(body) => GatewayError::IllegalTransition(body.message),
         other => GatewayError::Rejected(other.to_string()),
     }
 }

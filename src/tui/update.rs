@@ -54,6 +54,10 @@ pub enum Msg {
     Done {
         key: &'static str,
     },
+    /// An action the service refused for a reason the catalog explains (`key`).
+    Refused {
+        key: &'static str,
+    },
     Offline(bool),
     EditorText {
         kind: InputKind,
@@ -180,6 +184,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Done { key } => {
             notice(state, key, false);
+            vec![]
+        }
+        Msg::Refused { key } => {
+            notice(state, key, true);
             vec![]
         }
         Msg::Offline(offline) => {
