@@ -21,7 +21,7 @@ use crate::service::{self, RunningService, ServiceConfig};
 use crate::tui::action::command_names;
 use crate::tui::keymap::{self, Keymap};
 use crate::tui::remote::ClientGateway;
-use crate::tui::state::{Notice, Operator, State};
+use crate::tui::state::{Notice, Operator, Queue, State};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -70,6 +70,8 @@ pub(super) struct Settings {
     pub(super) config_dir: Option<PathBuf>,
     /// Canned replies as (picker label, template).
     pub(super) canned: Vec<(String, String)>,
+    /// `[[filters]]`: saved filters for the queue sidebar.
+    pub(super) filters: Vec<crate::config::sections::SavedFilter>,
     /// SLA policy and calendars (`[sla]`, `[calendar]`) of the embedded service.
     pub(super) sla: Option<Arc<crate::service::Sla>>,
 }
@@ -144,6 +146,7 @@ pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
         data_dir,
         config_dir: config.config_dir(),
         canned,
+        filters: config.filters.clone(),
         sla: match server {
             Some(_) => None,
             None => Some(
@@ -234,6 +237,8 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     state.data_dir = Some(dir.clone());
     state.keymap = keymap;
     state.canned = settings.canned;
+    state.queues = Queue::with_saved(&settings.filters);
+    state.queue_counts = vec![0; state.queues.len()];
     state.offices = registry::offices()
         .iter()
         .map(|o| (o.code.to_string(), o.name.to_string()))

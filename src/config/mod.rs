@@ -72,6 +72,8 @@ pub struct Config {
     pub ssh: SshConfig,
     /// Configured templates; after loading, merged over the embedded ones (see `canned`).
     pub canned_replies: Vec<CannedReply>,
+    /// `[[filters]]`: saved filters for the queue sidebar.
+    pub filters: Vec<sections::SavedFilter>,
     /// Alternative settings selected with `--profile NAME`; read at load time only.
     #[serde(rename = "profiles")]
     profiles_raw: BTreeMap<String, Spanned<Config>>,
@@ -100,6 +102,7 @@ impl Default for Config {
             dashboard: DashboardConfig::default(),
             ssh: SshConfig::default(),
             canned_replies: canned::defaults(),
+            filters: Vec::new(),
             profiles_raw: BTreeMap::new(),
             file: None,
             profile: None,

@@ -155,3 +155,48 @@ fn weekdays<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Weekday>, 
         })
         .collect()
 }
+
+/// `[[filters]]`: a saved filter, shown in the workstation's queue sidebar after the standard
+/// queues with its live count. Every field given must match (open requests only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedFilter {
+    /// The label in the sidebar.
+    pub name: String,
+    /// Patronato code, e.g. `INCA`.
+    pub patronato: Option<String>,
+    pub topic: Option<crate::domain::request::Topic>,
+    pub priority: Option<crate::domain::request::Priority>,
+    /// Office code, e.g. `RM01`.
+    pub office: Option<String>,
+    pub tag: Option<String>,
+    /// Case-insensitive text contained in the subject or the citizen's name.
+    pub text: Option<String>,
+}
+
+impl SavedFilter {
+    /// Whether an open request with these fields passes the filter.
+    pub fn accepts(&self, r: &crate::api::RequestSummary) -> bool {
+        let text = |needle: &str| {
+            let needle = needle.to_lowercase();
+            r.subject.to_lowercase().contains(&needle)
+                || r.citizen_name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&needle))
+        };
+        self.patronato
+            .as_deref()
+            .is_none_or(|p| r.patronato.eq_ignore_ascii_case(p))
+            && self.topic.is_none_or(|t| r.topic == t)
+            && self.priority.is_none_or(|p| r.priority == p)
+            && self
+                .office
+                .as_deref()
+                .is_none_or(|o| r.office.eq_ignore_ascii_case(o))
+            && self
+                .tag
+                .as_deref()
+                .is_none_or(|t| r.tags.iter().any(|x| x == t))
+            && self.text.as_deref().is_none_or(text)
+    }
+}

@@ -29,3 +29,21 @@ fn locate_finds_profile_section_first() {
         Some(2)
     );
 }
+
+#[test]
+fn saved_filters_parse_and_unknown_fields_name_the_line() {
+    let text = "[[filters]]\nname = \"Urgenti INCA\"\npatronato = \"INCA\"\npriority = \"urgente\"\n\n[[filters]]\nname = \"Arretrati\"\ntag = \"arretrati\"\n";
+    let config = parse(text, None).unwrap();
+    assert_eq!(config.filters.len(), 2);
+    assert_eq!(config.filters[0].name, "Urgenti INCA");
+    assert_eq!(
+        config.filters[0].priority,
+        Some(crate::domain::request::Priority::Urgente)
+    );
+    assert_eq!(config.filters[1].tag.as_deref(), Some("arretrati"));
+    let err = parse("[[filters]]\nname = \"x\"\npatronat = \"INCA\"\n", None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("c.toml:3"), "{err}");
+    assert!(err.contains("patronat"), "{err}");
+}

@@ -320,6 +320,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Modalità sola lettura: azione non consentita",
         "Read-only mode: action not allowed",
     ),
+    ("queue.saved", "Filtro salvato", "Saved filter"),
     (
         "error.illegal_transition",
         "Azione non consentita nello stato attuale della richiesta",

@@ -458,6 +458,52 @@ mod tests {
         assert!(state.queue_counts[breached] > 0);
     }
 
+    #[test]
+    fn saved_filters_sit_before_all_open_and_count_their_matches_live() {
+        use crate::config::sections::SavedFilter;
+        let filter = SavedFilter {
+            name: "Urgenti \u{1b}[31mINCA".into(),
+            patronato: Some("inca".into()),
+            priority: Some(Priority::Urgente),
+            ..SavedFilter::default()
+        };
+        let mut state = loaded(200);
+        state.queues = Queue::with_saved(std::slice::from_ref(&filter));
+        let all = state.queues.len() - 1;
+        assert_eq!(state.queues[all], Queue::All);
+        let saved = all - 1;
+        assert!(matches!(&state.queues[saved], Queue::Saved(f) if **f == filter));
+        // The label is sanitised: no ESC reaches the terminal.
+        assert!(!state.queues[saved].label(Lang::It).contains('\u{1b}'));
+        state.recompute();
+        let expected = |state: &State| {
+            state
+                .requests
+                .iter()
+                .filter(|r| {
+                    r.status.is_open() && r.patronato == "INCA" && r.priority == Priority::Urgente
+                })
+                .count()
+        };
+        assert!(expected(&state) > 0, "the fixture has urgent INCA requests");
+        assert_eq!(state.queue_counts[saved], expected(&state));
+        // A change arriving live updates the count in place.
+        let mut r = state
+            .requests
+            .iter()
+            .find(|r| r.status.is_open() && r.patronato != "INCA")
+            .unwrap()
+            .clone();
+        r.patronato = "INCA".into();
+        r.priority = Priority::Urgente;
+        r.version += 1;
+        state.upsert(r);
+        assert_eq!(state.queue_counts[saved], expected(&state));
+        state.queue_cursor = saved;
+        state.refilter();
+        assert_eq!(state.visible.len(), expected(&state));
+    }
+
     fn loaded(count: usize) -> State {
         let now: Timestamp = "2026-11-23T10:30:00Z".parse().unwrap();
         let mut state = State::new(Lang::It, me(), now);

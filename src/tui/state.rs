@@ -35,9 +35,22 @@ pub enum Queue {
         office: String,
         topic: Option<Topic>,
     },
+    /// A saved filter from the config (`[[filters]]`).
+    Saved(Box<crate::config::sections::SavedFilter>),
 }
 
 impl Queue {
+    /// The standard queues with `saved` filters after "closed today", before "all open".
+    pub fn with_saved(saved: &[crate::config::sections::SavedFilter]) -> Vec<Queue> {
+        let mut queues = Self::standard();
+        let all = queues.len() - 1;
+        queues.splice(
+            all..all,
+            saved.iter().map(|f| Queue::Saved(Box::new(f.clone()))),
+        );
+        queues
+    }
+
     pub fn standard() -> Vec<Queue> {
         let mut queues = vec![Queue::Mine, Queue::Unassigned];
         queues.extend(Topic::ALL.into_iter().map(Queue::Topic));
@@ -63,6 +76,7 @@ impl Queue {
             Queue::ClosedToday => "queue.closed_today".into(),
             Queue::All => "queue.all".into(),
             Queue::Cell { .. } => "queue.cell".into(),
+            Queue::Saved(_) => "queue.saved".into(),
         }
     }
 
@@ -76,6 +90,7 @@ impl Queue {
                 };
                 format!("{} · {topic}", crate::domain::sanitize::inline(office, 8))
             }
+            Queue::Saved(filter) => crate::domain::sanitize::inline(&filter.name, 24),
             other => crate::i18n::t(lang, &other.label_key()).to_string(),
         }
     }
@@ -109,6 +124,7 @@ impl Queue {
             Queue::Cell { office, topic } => {
                 open && r.office == *office && topic.is_none_or(|t| f.topic == t)
             }
+            Queue::Saved(filter) => open && filter.accepts(r),
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::tui::action::{COMMANDS, command};
 use crate::tui::dashboard;
 use crate::tui::live::list_row;
 use crate::tui::state::{
-    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, State, Viewer,
+    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, Queue, State,
+    Viewer,
 };
 
 /// How long a close or forward can be undone.
@@ -930,7 +931,11 @@ fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect>
         return match jump_target(state, &text) {
             Some(id) => {
                 if !state.select_id(&id) {
-                    state.queue_cursor = state.queues.len() - 1;
+                    state.queue_cursor = state
+                        .queues
+                        .iter()
+                        .position(|q| *q == Queue::All)
+                        .unwrap_or(state.queues.len() - 1);
                     switch_queue(state);
                     if !state.select_id(&id) {
                         notice(state, "error.not_found", true);
