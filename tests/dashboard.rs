@@ -688,14 +688,7 @@ async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_documents_the_quality_endpoint() {
     let t = TestService::demo().await;
-    let doc: serde_json::Value = http()
-        .get(t.url("/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = t.openapi().await;
     let path = &doc["paths"]["/v1/dashboard/quality"]["get"];
     assert!(path.is_object(), "{}", doc["paths"]);
     assert_eq!(path["parameters"][0]["name"], "year");

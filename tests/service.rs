@@ -536,14 +536,7 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_lists_every_path() {
     let t = TestService::demo().await;
-    let doc: Value = http()
-        .get(t.url("/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = t.openapi().await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["info"]["title"].is_string());
     let paths = doc["paths"].as_object().unwrap();

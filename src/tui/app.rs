@@ -47,13 +47,19 @@ pub fn enter_terminal() -> io::Result<()> {
 
 /// Runs the workstation until `quit`. The terminal is restored on return and on panic.
 pub async fn run(mut state: State, theme: Theme, gateway: Arc<dyn Gateway>) -> io::Result<()> {
+    in_terminal(event_loop(&mut state, &theme, gateway)).await
+}
+
+/// Runs `body` in raw mode on the alternate screen; the terminal is restored when it returns
+/// and on panic.
+pub async fn in_terminal<T>(body: impl Future<Output = io::Result<T>>) -> io::Result<T> {
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         previous_hook(info);
     }));
     enter_terminal()?;
-    let result = event_loop(&mut state, &theme, gateway).await;
+    let result = body.await;
     restore_terminal();
     result
 }

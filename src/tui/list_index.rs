@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::state::{Operator, SlaMarks, SortKey};
+use super::state::{Operator, SlaMarks, SortKey, due_at};
 
 /// What queue membership and sorting need to know about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,12 +48,7 @@ impl Facts {
             topic: r.topic,
             mine: r.assignee.as_deref() == Some(me.username.as_str()),
             unassigned_here: r.assignee.is_none() && r.office == me.office,
-            due: r
-                .clocks
-                .iter()
-                .filter_map(|c| c.due_at)
-                .min()
-                .map(|d| d.as_second()),
+            due: due_at(r).map(|d| d.as_second()),
             marks: SlaMarks::of(r),
             urgent: r.priority == Priority::Urgente,
             created: r.created_at,

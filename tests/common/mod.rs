@@ -35,6 +35,18 @@ impl TestService {
         format!("{}{path}", self.service.base_url())
     }
 
+    /// The service's OpenAPI document (no authentication needed).
+    pub async fn openapi(&self) -> serde_json::Value {
+        http()
+            .get(self.url("/v1/openapi.json"))
+            .send()
+            .await
+            .expect("GET /v1/openapi.json")
+            .json()
+            .await
+            .expect("OpenAPI JSON")
+    }
+
     pub fn token(&self, role: Role) -> String {
         self.credentials
             .token(role)

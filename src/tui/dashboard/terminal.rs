@@ -24,7 +24,7 @@ use super::embed::export_path;
 use super::state::{DashboardAction, DashboardOutcome, DashboardState, default_action};
 use super::style::DashStyles;
 use crate::api::dashboard::DashboardResponse;
-use crate::tui::app::{enter_terminal, restore_terminal, write_whole};
+use crate::tui::app::{in_terminal, write_whole};
 use crate::tui::gateway::{Gateway, GatewayError};
 
 /// At most one frame per this interval; further changes only mark the screen dirty.
@@ -42,15 +42,7 @@ pub async fn run(
     gateway: Arc<dyn Gateway>,
     export_dir: Option<PathBuf>,
 ) -> io::Result<()> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous_hook(info);
-    }));
-    enter_terminal()?;
-    let result = event_loop(&mut state, &styles, gateway, export_dir).await;
-    restore_terminal();
-    result
+    in_terminal(event_loop(&mut state, &styles, gateway, export_dir)).await
 }
 
 fn load(gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Loaded>) {
