@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use combipat::api::{AuditEntry, EventEnvelope, Page, RequestDetail, RequestSummary};
 use combipat::domain::roles::Role;
-use combipat::service::store::TokenTarget;
-use combipat::service::store::sqlite::chain_hash;
+use combipat::service::core::TokenTarget;
+use combipat::service::core::chain_hash;
 use common::{TestService, http, spawn_serve};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;

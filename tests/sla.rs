@@ -576,7 +576,7 @@ mod service {
     };
     use combipat::domain::roles::Role;
     use combipat::domain::sla::{AlertLevel, ClockKind};
-    use combipat::service::store::SlaAlert;
+    use combipat::service::core::SlaAlert;
     use combipat::service::{self, RunningService, ServiceConfig, alerts};
     use futures::StreamExt;
     use jiff::civil::{Date, Weekday, date};

@@ -6,7 +6,7 @@ use color_eyre::eyre::eyre;
 
 use crate::domain::office::Office;
 use crate::domain::roles::{Operator, Role};
-use crate::service::{self, store::TokenTarget};
+use crate::service::{self, core::TokenTarget};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AdminCommand {

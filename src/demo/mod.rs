@@ -7,22 +7,7 @@ pub mod texts;
 
 pub use generate::generate;
 
-use crate::domain::mandate::{Application, Citizen, Mandate};
-use crate::domain::office::Office;
-use crate::domain::request::Request;
-use crate::domain::roles::Operator;
-
-/// Everything `demo seed` puts into an empty store. Pure data, built deterministically from a seed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dataset {
-    pub offices: Vec<Office>,
-    pub operators: Vec<Operator>,
-    pub citizens: Vec<Citizen>,
-    pub mandates: Vec<Mandate>,
-    /// (citizen codice fiscale, application)
-    pub applications: Vec<(String, Application)>,
-    pub requests: Vec<Request>,
-}
+pub use crate::domain::dataset::Dataset;
 
 /// How much [`generate`] builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

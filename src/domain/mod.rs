@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod codice_fiscale;
 pub mod dashboard;
+pub mod dataset;
 pub mod mandate;
 pub mod office;
 pub mod registry;

@@ -3,7 +3,7 @@
 //! When a clock has crossed warning / critical / breach above the level last raised for it and
 //! its office is open, the scan records the new level and appends an `sla.warning`,
 //! `sla.critical` or `sla.breach` event to the outbox in the same transaction (see
-//! [`Store::raise_sla_alerts`]), so each crossing is announced once, across restarts and
+//! [`App::raise_sla_alerts`]), so each crossing is announced once, across restarts and
 //! concurrent scans. The decision itself is [`crate::domain::sla::pending_alert`].
 
 use std::sync::Arc;
@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
+use super::core::{App, SlaAlert, StoreError};
 use super::sla::Sla;
-use super::store::{SlaAlert, Store, StoreError};
 use crate::domain::sla::pending_alert;
 
 /// How often the service scans when not configured otherwise.
@@ -37,7 +37,7 @@ pub struct ScanReport {
 }
 
 /// One scan at `now` (an explicit instant, so tests control time).
-pub async fn scan(store: &dyn Store, sla: &Sla, now: Timestamp) -> Result<ScanReport, StoreError> {
+pub async fn scan(store: &dyn App, sla: &Sla, now: Timestamp) -> Result<ScanReport, StoreError> {
     let watched = store.watched_clocks().await?;
     let mut report = ScanReport {
         clocks: watched.len(),
@@ -75,7 +75,7 @@ pub async fn scan(store: &dyn Store, sla: &Sla, now: Timestamp) -> Result<ScanRe
 
 /// Scans every `interval` until `stop` turns true.
 pub fn spawn(
-    store: Arc<dyn Store>,
+    store: Arc<dyn App>,
     sla: Arc<Sla>,
     interval: Duration,
     mut stop: watch::Receiver<bool>,

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod alerts;
+pub mod core;
 pub mod demo_credentials;
 pub mod http;
 pub mod seed;
@@ -20,10 +21,10 @@ pub mod sla;
 pub mod ssh_source;
 pub mod store;
 
+use core::{App, Core};
 pub use demo_credentials::{Credential, DemoCredentials};
 pub use seed::{seed_demo, starter_dataset};
 pub use sla::{Sla, SlaSetupError};
-use store::Store;
 use store::sqlite::SqliteStore;
 
 /// Seed used by `--demo` when none is given.
@@ -33,7 +34,11 @@ pub const DEFAULT_DEMO_SEED: u64 = 42;
 pub struct ServiceConfig {
     /// `127.0.0.1:0` picks a free port; see [`RunningService::addr`].
     pub listen: SocketAddr,
+    /// Demo credentials and the SSH host key live here, and the SQLite database unless
+    /// `database` names another store.
     pub data_dir: PathBuf,
+    /// `postgres://…` (or `sqlite:PATH`); `None` = `DATA_DIR/combipat.sqlite3`.
+    pub database: Option<String>,
     /// Seed an empty data dir with demo data and write `demo-credentials.toml`.
     pub demo: bool,
     pub demo_seed: u64,
@@ -60,6 +65,7 @@ impl ServiceConfig {
         ServiceConfig {
             listen,
             data_dir: data_dir.into(),
+            database: None,
             demo: false,
             demo_seed: DEFAULT_DEMO_SEED,
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
@@ -85,6 +91,11 @@ impl ServiceConfig {
 
     pub fn with_alert_interval(mut self, interval: Option<Duration>) -> Self {
         self.alert_interval = interval;
+        self
+    }
+
+    pub fn with_database(mut self, database: Option<String>) -> Self {
+        self.database = database;
         self
     }
 
@@ -121,7 +132,7 @@ pub enum ServiceError {
 /// A service running on a tokio runtime.
 pub struct RunningService {
     addr: SocketAddr,
-    store: Arc<dyn Store>,
+    store: Arc<dyn App>,
     sla: Arc<Sla>,
     credentials: Option<DemoCredentials>,
     stop: watch::Sender<bool>,
@@ -140,7 +151,7 @@ impl RunningService {
         format!("http://{}", self.addr)
     }
 
-    pub fn store(&self) -> Arc<dyn Store> {
+    pub fn store(&self) -> Arc<dyn App> {
         self.store.clone()
     }
 
@@ -180,20 +191,34 @@ impl RunningService {
 }
 
 /// Opens (and migrates) the SQLite store of a data dir, with the embedded SLA defaults.
-pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn Store>, ServiceError> {
+pub async fn open_store(data_dir: &Path) -> Result<Arc<dyn App>, ServiceError> {
     open_store_with(data_dir, Sla::embedded()?).await
 }
 
 /// Opens (and migrates) the SQLite store of a data dir; its clocks follow `sla`.
-pub async fn open_store_with(
+pub async fn open_store_with(data_dir: &Path, sla: Arc<Sla>) -> Result<Arc<dyn App>, ServiceError> {
+    open_database(data_dir, None, sla).await
+}
+
+/// Opens (and migrates) the store a `database` setting names (`postgres://…`, `sqlite:PATH`),
+/// or the SQLite file of `data_dir` when there is none.
+pub async fn open_database(
     data_dir: &Path,
+    database: Option<&str>,
     sla: Arc<Sla>,
-) -> Result<Arc<dyn Store>, ServiceError> {
-    let dir = data_dir.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open_dir(&dir, sla))
-        .await
-        .map_err(|e| ServiceError::Server(e.to_string()))??;
-    Ok(Arc::new(store))
+) -> Result<Arc<dyn App>, ServiceError> {
+    match store::Database::parse(database, data_dir)? {
+        store::Database::Sqlite(path) => {
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+                .await
+                .map_err(|e| ServiceError::Server(e.to_string()))??;
+            Ok(Arc::new(Core::new(store, sla)))
+        }
+        store::Database::Postgres(url) => {
+            let store = store::postgres::PgStore::connect(&url).await?;
+            Ok(Arc::new(Core::new(store, sla)))
+        }
+    }
 }
 
 /// The dataset `--demo` seeds.
@@ -209,7 +234,11 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         Some(sla) => sla,
         None => Sla::embedded()?,
     };
-    let store = open_store_with(&config.data_dir, sla.clone()).await?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| store::StoreError::Setting {
+        setting: "data dir".into(),
+        reason: format!("{}: {e}", config.data_dir.display()),
+    })?;
+    let store = open_database(&config.data_dir, config.database.as_deref(), sla.clone()).await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
@@ -258,7 +287,7 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         })
         .await
     });
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), "service listening");
+    tracing::info!(%addr, store = %store.describe_store(), "service listening");
     Ok(RunningService {
         addr,
         store,

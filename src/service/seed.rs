@@ -12,8 +12,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::ServiceError;
+use super::core::App;
 use super::demo_credentials::{self, Credential, DemoCredentials};
-use super::store::Store;
 use crate::demo::Dataset;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::mandate::{Citizen, Mandate};
@@ -27,7 +27,7 @@ use crate::domain::roles::{Operator, Role};
 /// Imports `dataset` into an empty store, issues one token per role (creating users for the
 /// roles the dataset lacks) and writes `DIR/demo-credentials.toml`.
 pub async fn seed_store(
-    store: &dyn Store,
+    store: &dyn App,
     data_dir: &Path,
     dataset: Dataset,
 ) -> Result<DemoCredentials, ServiceError> {

@@ -3,19 +3,19 @@
 
 use std::sync::Arc;
 
+use crate::service::core::App;
 use crate::service::http::dashboard::dashboard_for;
 use crate::service::sla::Sla;
-use crate::service::store::Store;
 use crate::ssh::{DashboardSource, SourceView};
 use crate::tui::dashboard::text::{Lang, scope_label};
 
 pub struct StoreDashboardSource {
-    store: Arc<dyn Store>,
+    store: Arc<dyn App>,
     sla: Arc<Sla>,
 }
 
 impl StoreDashboardSource {
-    pub fn new(store: Arc<dyn Store>, sla: Arc<Sla>) -> Self {
+    pub fn new(store: Arc<dyn App>, sla: Arc<Sla>) -> Self {
         StoreDashboardSource { store, sla }
     }
 }

@@ -16,8 +16,8 @@ use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
 use crate::domain::dashboard::{RequestFacts, SlaCalendars, Targets, compute_on, yearly_quality};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
+use crate::service::core::{App, DashboardRow, Principal};
 use crate::service::sla::Sla;
-use crate::service::store::{DashboardRow, Principal, Store};
 
 /// Cruscotto figures (per office × topic, per patronato, trends) over the caller's office or
 /// region; national for auditors and admins without a region. Supervisors, auditors and admins only.
@@ -39,7 +39,7 @@ pub async fn show(
 
 /// The dashboard `who` may see at `now`, computed from the store (also used by the SSH endpoint).
 pub async fn dashboard_for(
-    store: &dyn Store,
+    store: &dyn App,
     sla: &Arc<Sla>,
     who: &Principal,
     now: Timestamp,
@@ -74,7 +74,7 @@ fn scope_of(who: &Principal) -> Result<DashboardScope, ApiError> {
 
 /// Every request in scope as facts for the figures: one bulk read, no per-request queries.
 async fn facts_in_scope(
-    store: &dyn Store,
+    store: &dyn App,
     who: &Principal,
     policy: &Policy,
 ) -> Result<Vec<RequestFacts>, ApiError> {
@@ -126,7 +126,7 @@ pub async fn quality(
 
 /// The quality report `who` may see for `year`.
 pub async fn quality_for(
-    store: &dyn Store,
+    store: &dyn App,
     sla: &Sla,
     who: &Principal,
     year: i16,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::ErrorBody;
-use crate::service::store::StoreError;
+use crate::service::core::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -71,7 +71,9 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::PRECONDITION_FAILED, "stale_version", message)
                     .with_field("If-Match")
             }
-            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            StoreError::Conflict(_) | StoreError::Duplicate => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message)
+            }
             StoreError::IdempotencyMismatch => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_mismatch",
@@ -81,6 +83,7 @@ impl From<StoreError> for ApiError {
             StoreError::Database(_)
             | StoreError::Encoding(_)
             | StoreError::Task(_)
+            | StoreError::Setting { .. }
             | StoreError::Migration(_) => {
                 tracing::error!(error = %message, "storage failure");
                 ApiError::new(

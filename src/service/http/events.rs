@@ -16,7 +16,7 @@ use super::AppState;
 use super::errors::ApiError;
 use super::extract::{Caller, StrictQuery};
 use crate::api::ErrorBody;
-use crate::service::store::{Principal, Store};
+use crate::service::core::{App, Principal};
 
 const BATCH: u32 = 500;
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -30,7 +30,7 @@ pub struct EventsQuery {
 }
 
 struct Cursor {
-    store: Arc<dyn Store>,
+    store: Arc<dyn App>,
     who: Principal,
     after: u64,
     latest: watch::Receiver<u64>,

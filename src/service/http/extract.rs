@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::errors::ApiError;
-use crate::service::store::Principal;
+use crate::service::core::Principal;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -7,7 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::sync::watch;
 
-use crate::service::store::Store;
+use crate::service::core::App;
 
 pub mod audit;
 pub mod calendar;
@@ -26,7 +26,7 @@ pub use errors::ApiError;
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn App>,
     /// SLA policy and office calendars.
     pub sla: Arc<crate::service::sla::Sla>,
     /// Flips to `true` when the service shuts down, so long-lived SSE streams end.

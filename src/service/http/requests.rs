@@ -14,7 +14,7 @@ use crate::api::{
     RequestSummary,
 };
 use crate::domain::request::RequestId;
-use crate::service::store::{Idempotency, WriteCommand, WriteContext, WriteResult};
+use crate::service::core::{Idempotency, WriteCommand, WriteContext, WriteResult};
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -113,7 +113,7 @@ fn write_response(result: WriteResult) -> Response {
 
 async fn run_write(
     state: &AppState,
-    who: crate::service::store::Principal,
+    who: crate::service::core::Principal,
     remote: Option<String>,
     idempotency: Option<Idempotency>,
     cmd: WriteCommand,

@@ -1,29 +1,35 @@
-//! Storage behind one trait, so another backend (PostgreSQL) can be added without touching handlers.
+//! The storage port: what the application core ([`crate::service::core`]) asks of a database,
+//! and nothing more.
 //!
-//! Every write runs in one transaction that also appends to the `events` outbox and the audit
-//! log, and stores the idempotent response when an `Idempotency-Key` was given.
+//! A store loads and persists inside one transaction handle ([`ReadTx`] / [`WriteTx`]); it
+//! decides nothing. Who may see a record arrives as a [`Scope`], which list to read arrives as a
+//! [`RequestQuery`], and every write (request row, outbox event, audit entry, idempotency
+//! record) is computed by the core before it reaches the store. Two adapters implement the port:
+//! [`sqlite`] (the embedded default and small offices) and [`postgres`] (several nodes on one
+//! database). No driver type crosses this module's public surface.
+//!
+//! The transaction handles are synchronous: the core's rules are plain functions, and each
+//! adapter runs them on a blocking thread (rusqlite is synchronous; the PostgreSQL adapter drives
+//! its async driver from that thread).
 
-use async_trait::async_trait;
+use std::future::Future;
+
 use jiff::Timestamp;
 use thiserror::Error;
 use tokio::sync::watch;
 
-use crate::api::{
-    ActionBody, AuditEntry, Dossier, EventEnvelope, NewMessage, NewRequest, Page, QueueCount,
-    RequestDetail, RequestFilter, RequestSummary,
-};
-use crate::demo::Dataset;
+use crate::api::{Appointment, EventEnvelope};
+use crate::domain::mandate::{Application, Citizen, Mandate};
 use crate::domain::office::Office;
-use crate::domain::request::{RequestId, TransitionError};
-use crate::domain::roles::Operator;
+use crate::domain::request::{Priority, Request, RequestId, Status, Topic, TransitionError};
+use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
+pub mod postgres;
 pub mod sqlite;
-pub mod transition;
 
-/// The authenticated caller. Scope checks are made against it for every record.
-pub type Principal = Operator;
-
+/// Everything that can go wrong below the HTTP layer; the core's rules use the same type so a
+/// refusal and a storage failure travel one way to the handlers.
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -44,14 +50,21 @@ pub enum StoreError {
     Conflict(String),
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,
+    /// A unique key already holds a row (the core turns it into a [`StoreError::Conflict`]
+    /// naming what exists).
+    #[error("a row with this key already exists")]
+    Duplicate,
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
     #[error("stored data could not be decoded: {0}")]
     Encoding(#[from] serde_json::Error),
     #[error("storage task failed: {0}")]
     Task(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A setting (`--database`, `[server] database`, `COMBIPAT_DATABASE`) that cannot be used.
+    #[error("{setting}: {reason}")]
+    Setting { setting: String, reason: String },
 }
 
 impl StoreError {
@@ -62,76 +75,83 @@ impl StoreError {
             message: message.into(),
         }
     }
+
+    /// A stored value that does not decode (a code no enum knows, a bad timestamp).
+    pub fn corrupt(what: &str, value: &str) -> Self {
+        StoreError::Task(format!("bad stored {what} {value:?}"))
+    }
 }
 
-/// `Idempotency-Key` of a write and the hash of what was asked (method, path, preconditions, body).
+/// Which records a caller may see, as data: the core derives it from the principal (the rule),
+/// adapters translate it into a condition on the office and patronato columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Idempotency {
-    pub key: String,
-    pub request_hash: String,
-}
-
-/// Who writes, when, from where.
-#[derive(Debug, Clone)]
-pub struct WriteContext {
-    pub principal: Principal,
-    pub remote_addr: Option<String>,
-    pub now: Timestamp,
-    pub idempotency: Option<Idempotency>,
-}
-
-/// Every state-changing command the API offers.
-#[derive(Debug, Clone)]
-pub enum WriteCommand {
-    CreateRequest(NewRequest),
-    AddMessage {
-        id: RequestId,
-        if_match: Option<u64>,
-        message: NewMessage,
+pub enum Scope {
+    Everything,
+    Office(String),
+    /// Offices of a region.
+    Region(String),
+    /// Offices of a region plus one more office (a regional supervisor's own).
+    RegionOrOffice {
+        region: String,
+        office: String,
     },
-    Action {
-        id: RequestId,
-        if_match: Option<u64>,
-        action: ActionBody,
-    },
+    Patronato(String),
 }
 
-/// The response of a write as it was (or will be) given the first time.
+/// A request as stored: the domain record plus what only the service keeps.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WriteResult {
-    pub status: u16,
-    pub body: serde_json::Value,
-    /// Version of the request written, for the `ETag`.
-    pub version: Option<u64>,
-    /// True when this is a replay of a stored response for the same `Idempotency-Key`.
-    pub replayed: bool,
+pub struct StoredRequest {
+    pub request: Request,
+    pub appointments: Vec<Appointment>,
+    /// SLA clocks, updated by the core's transitions.
+    pub clocks: Vec<Clock>,
 }
 
-/// Events after a cursor, filtered by the caller's scope.
+/// What a list row holds, as stored (the core masks and projects it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventBatch {
-    pub events: Vec<EventEnvelope>,
-    /// Resume after this seq next time (past events the caller may not see, too).
-    pub cursor: u64,
-    /// The cursor pointed at events that were pruned: the client must reload and resync.
-    pub resync: bool,
-    /// More events may be ready right away.
-    pub more: bool,
+pub struct SummaryRow {
+    pub id: RequestId,
+    pub patronato: String,
+    pub office: String,
+    pub topic: Topic,
+    /// Full codice fiscale.
+    pub citizen: String,
+    pub citizen_name: Option<String>,
+    pub subject: String,
+    pub priority: Priority,
+    pub status: Status,
+    pub assignee: Option<String>,
+    pub tags: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: u64,
+    pub clocks: Vec<Clock>,
 }
 
-/// Result of recomputing the audit hash chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditVerification {
-    pub entries: u64,
-    /// First seq whose hash does not match, if any.
-    pub first_broken: Option<u64>,
-}
-
-/// A token as issued: shown once, stored hashed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuedToken {
-    pub id: i64,
-    pub token: String,
+/// Conditions on requests, all of which must hold; `None` means "any". Rows come newest first
+/// (`created_at` then id, both descending).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestQuery {
+    pub status: Option<Status>,
+    pub topic: Option<Topic>,
+    pub office: Option<String>,
+    pub patronato: Option<String>,
+    pub assignee: Option<String>,
+    pub citizen: Option<String>,
+    /// Open (true) or closed (false) only.
+    pub open: Option<bool>,
+    /// No assignee.
+    pub unassigned: bool,
+    /// Last updated at or after this instant.
+    pub updated_since: Option<Timestamp>,
+    /// Case-sensitive substring of the subject, or of the id or codice fiscale in upper case.
+    pub text: Option<String>,
+    /// Only these requests.
+    pub among: Option<Vec<RequestId>>,
+    /// Keyset pagination: strictly older than this `(created_at, id)`.
+    pub before: Option<(Timestamp, RequestId)>,
+    /// At most this many rows.
+    pub limit: Option<u32>,
 }
 
 /// One request as the cruscotto reads it (no thread, no citizen data).
@@ -139,133 +159,252 @@ pub struct IssuedToken {
 pub struct DashboardRow {
     pub id: RequestId,
     pub office: String,
-    pub topic: crate::domain::request::Topic,
-    pub priority: crate::domain::request::Priority,
+    pub topic: Topic,
+    pub priority: Priority,
     pub patronato: String,
-    pub status: crate::domain::request::Status,
+    pub status: Status,
     pub assignee: Option<String>,
     pub created_at: Timestamp,
     pub history: Vec<crate::domain::request::HistoryEntry>,
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// The caller owning this (plain) bearer token, if it exists and is not revoked.
-    async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError>;
-
-    /// The operator with this login name, if it exists (for identities decided elsewhere, e.g.
-    /// an SSH key mapped to an operator in the configuration).
-    async fn operator(&self, username: &str) -> Result<Option<Principal>, StoreError>;
-
-    async fn list_requests(
-        &self,
-        who: &Principal,
-        filter: RequestFilter,
-        now: Timestamp,
-    ) -> Result<Page<RequestSummary>, StoreError>;
-
-    /// `NotFound` when it does not exist or is outside the caller's scope.
-    async fn get_request(
-        &self,
-        who: &Principal,
-        id: &RequestId,
-    ) -> Result<RequestDetail, StoreError>;
-
-    /// Every request `who` may see, with its history: the cruscotto's single bulk read.
-    async fn requests_for_dashboard(
-        &self,
-        who: &Principal,
-    ) -> Result<Vec<DashboardRow>, StoreError>;
-
-    async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
-
-    /// Applies one command atomically (with outbox event, audit entry and idempotency record).
-    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError>;
-
-    /// Reads a dossier and audits the read in the same transaction.
-    async fn dossier(
-        &self,
-        who: &Principal,
-        codice_fiscale: &str,
-        remote_addr: Option<String>,
-        now: Timestamp,
-    ) -> Result<Dossier, StoreError>;
-
-    /// Announces what `who` is doing with a request (a `presence` event for INPS staff who can
-    /// see it). `NotFound` when the request is outside the caller's read scope.
-    async fn announce_presence(
-        &self,
-        who: &Principal,
-        id: &RequestId,
-        activity: crate::api::PresenceActivity,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
-
-    async fn events_after(
-        &self,
-        who: &Principal,
-        after: u64,
-        limit: u32,
-    ) -> Result<EventBatch, StoreError>;
-
-    /// Latest event seq; changes whenever an event is committed.
-    fn subscribe(&self) -> watch::Receiver<u64>;
-
-    async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
-
-    async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError>;
-
-    /// True when nothing was ever imported or created (no offices, no operators).
-    async fn is_empty(&self) -> Result<bool, StoreError>;
-
-    /// Bulk import of a dataset (demo seed) in one transaction.
-    async fn import(&self, data: Dataset) -> Result<(), StoreError>;
-
-    async fn create_office(&self, office: Office) -> Result<(), StoreError>;
-
-    async fn create_operator(&self, operator: Operator) -> Result<(), StoreError>;
-
-    async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError>;
-
-    /// Revokes one token by id, or every token of a user; returns how many were revoked.
-    async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError>;
-
-    /// Running SLA clocks of open requests, each with the alert level last raised for it.
-    async fn watched_clocks(&self) -> Result<Vec<WatchedClock>, StoreError>;
-
-    /// Raises each alert in one transaction: records its level and appends its `sla.*` event,
-    /// unless the request is closed, the clock no longer runs or a level at least as high was
-    /// already raised for that clock. Returns how many were raised.
-    async fn raise_sla_alerts(
-        &self,
-        alerts: Vec<SlaAlert>,
-        now: Timestamp,
-    ) -> Result<usize, StoreError>;
-
-    /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
-    async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
+/// An outbox event as the core built it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub request_id: Option<RequestId>,
+    pub office: Option<String>,
+    pub patronato: Option<String>,
+    /// Visible to INPS staff only (never streamed to patronato clients).
+    pub internal: bool,
+    pub data: serde_json::Value,
 }
 
-/// A running SLA clock of an open request, with the alert level last raised for it.
+/// Which events a reader may receive.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchedClock {
-    pub request_id: RequestId,
-    pub clock: Clock,
-    pub raised: Option<AlertLevel>,
+pub struct EventFilter {
+    pub scope: Scope,
+    pub include_internal: bool,
+    /// Kinds every reader receives whatever the scope (e.g. `resync`).
+    pub broadcast_kinds: Vec<String>,
 }
 
-/// An SLA alert to record and announce. The clock is identified by request, kind and start.
+/// The outbox's positions: what exists and what was pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventBounds {
+    /// Lowest seq still stored, if any.
+    pub lowest_kept: Option<u64>,
+    /// Highest seq ever assigned (also after pruning).
+    pub highest: u64,
+}
+
+/// One audit entry with its chain fields, exactly as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlaAlert {
+pub struct AuditRecord {
+    pub seq: u64,
+    /// RFC 3339, as chained.
+    pub at: String,
+    pub actor: String,
+    pub role: Role,
+    pub action: String,
+    pub target: String,
+    pub remote_addr: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The stored answer to a write made with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    pub request_hash: String,
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+/// The clock an SLA alert belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClockKey {
     pub request_id: RequestId,
     pub kind: ClockKind,
-    pub clock_started_at: Timestamp,
-    pub level: AlertLevel,
-    pub due_at: Option<Timestamp>,
+    pub started_at: Timestamp,
 }
 
+/// Which tokens to revoke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenTarget {
     Id(i64),
     Username(String),
+}
+
+/// Reads inside one transaction (a consistent snapshot).
+pub trait ReadTx {
+    /// The operator owning a token with this hash, unless the token is revoked.
+    fn operator_by_token_hash(&mut self, hash: &str) -> Result<Option<Operator>, StoreError>;
+    fn operator(&mut self, username: &str) -> Result<Option<Operator>, StoreError>;
+    fn office_exists(&mut self, code: &str) -> Result<bool, StoreError>;
+    /// True when nothing was ever imported or created (no offices, no operators).
+    fn is_empty(&mut self) -> Result<bool, StoreError>;
+
+    fn load_request(
+        &mut self,
+        scope: &Scope,
+        id: &RequestId,
+    ) -> Result<Option<StoredRequest>, StoreError>;
+    fn list_requests(
+        &mut self,
+        scope: &Scope,
+        query: &RequestQuery,
+    ) -> Result<Vec<SummaryRow>, StoreError>;
+    fn count_requests(&mut self, scope: &Scope, query: &RequestQuery) -> Result<u64, StoreError>;
+    /// Open requests in scope that have clocks: `(id, status, clocks)`.
+    fn open_clocks(
+        &mut self,
+        scope: &Scope,
+    ) -> Result<Vec<(RequestId, Status, Vec<Clock>)>, StoreError>;
+    fn dashboard_rows(&mut self, scope: &Scope) -> Result<Vec<DashboardRow>, StoreError>;
+    /// Highest request number filed in `year`.
+    fn last_request_number(&mut self, year: i16) -> Result<Option<u32>, StoreError>;
+
+    fn citizen(&mut self, codice_fiscale: &str) -> Result<Option<Citizen>, StoreError>;
+    /// "Surname Name".
+    fn citizen_name(&mut self, codice_fiscale: &str) -> Result<Option<String>, StoreError>;
+    /// Mandates of a citizen (of one patronato when given), by id.
+    fn mandates(
+        &mut self,
+        codice_fiscale: &str,
+        patronato: Option<&str>,
+    ) -> Result<Vec<Mandate>, StoreError>;
+    fn applications(&mut self, codice_fiscale: &str) -> Result<Vec<Application>, StoreError>;
+
+    fn event_bounds(&mut self) -> Result<EventBounds, StoreError>;
+    /// Events with `after < seq <= up_to` that `filter` lets through, by seq, at most `limit`.
+    fn events(
+        &mut self,
+        filter: &EventFilter,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+    fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+    /// `(seq, hash)` of the newest audit entry.
+    fn audit_head(&mut self) -> Result<Option<(u64, String)>, StoreError>;
+
+    fn idempotency(
+        &mut self,
+        username: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+
+    /// Highest alert level raised for each clock of an open request.
+    fn raised_alerts(&mut self) -> Result<Vec<(ClockKey, AlertLevel)>, StoreError>;
+}
+
+/// Writes inside one transaction; committed only when the core's function returns `Ok`.
+pub trait WriteTx: ReadTx {
+    /// Inserts or replaces a request row.
+    fn save_request(&mut self, stored: &StoredRequest) -> Result<(), StoreError>;
+    /// Appends to the outbox; returns the event's position. Positions are assigned in commit
+    /// order without gaps, whatever the number of nodes.
+    fn append_event(&mut self, event: &NewEvent) -> Result<u64, StoreError>;
+    fn append_audit(&mut self, record: &AuditRecord) -> Result<(), StoreError>;
+    fn put_idempotency(
+        &mut self,
+        username: &str,
+        record: &IdempotencyRecord,
+    ) -> Result<(), StoreError>;
+
+    /// [`StoreError::Duplicate`] when the code exists.
+    fn insert_office(&mut self, office: &Office) -> Result<(), StoreError>;
+    /// [`StoreError::Duplicate`] when the username exists.
+    fn insert_operator(&mut self, operator: &Operator) -> Result<(), StoreError>;
+    fn insert_citizen(&mut self, citizen: &Citizen) -> Result<(), StoreError>;
+    fn insert_mandate(&mut self, mandate: &Mandate) -> Result<(), StoreError>;
+    fn insert_application(
+        &mut self,
+        codice_fiscale: &str,
+        application: &Application,
+    ) -> Result<(), StoreError>;
+    /// Stores a token hash; returns the token's id.
+    fn insert_token(
+        &mut self,
+        hash: &str,
+        username: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+    fn revoke_tokens(&mut self, target: &TokenTarget, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Records `level` for a clock unless a level at least as high is recorded; true if it was.
+    fn raise_alert(
+        &mut self,
+        clock: &ClockKey,
+        level: AlertLevel,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Deletes events with seq <= `up_to`.
+    fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError>;
+}
+
+/// A database the core runs its transactions on.
+pub trait Storage: Send + Sync + 'static {
+    /// Runs `f` in a read transaction.
+    fn read<T, F>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<T, StoreError> + Send + 'static;
+
+    /// Runs `f` in a write transaction, serialised with every other write to the same database
+    /// (on every node), and commits it durably if `f` succeeds.
+    fn write<T, F>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, StoreError> + Send + 'static;
+
+    /// The highest committed event seq; changes whenever an event is committed (on any node).
+    fn subscribe(&self) -> watch::Receiver<u64>;
+
+    /// What this store is, for logs (`sqlite:/path`, `postgres://user@host/db`; no password).
+    fn describe(&self) -> String;
+}
+
+/// Which database a service runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (the embedded default: `DATA_DIR/combipat.sqlite3`).
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection string (`postgres://USER@HOST/DB`).
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads a `database` setting; `None` or empty means the SQLite file of `data_dir`.
+    pub fn parse(setting: Option<&str>, data_dir: &std::path::Path) -> Result<Self, StoreError> {
+        let bad = |reason: String| StoreError::Setting {
+            setting: "database".into(),
+            reason,
+        };
+        match setting.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Database::Sqlite(data_dir.join(sqlite::DATABASE_FILE))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                postgres::validate_url(url).map_err(bad)?;
+                Ok(Database::Postgres(url.to_string()))
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                if path.is_empty() {
+                    return Err(bad(
+                        "sqlite: needs a file path, e.g. sqlite:/srv/combipat.db".into(),
+                    ));
+                }
+                Ok(Database::Sqlite(path.into()))
+            }
+            Some(other) => Err(bad(format!(
+                "{:?} is neither postgres://USER@HOST/DB nor sqlite:PATH",
+                crate::domain::sanitize::inline(other, 80)
+            ))),
+        }
+    }
 }

@@ -1,27 +1,27 @@
-//! Write commands: each runs inside the caller's transaction with idempotency, outbox and audit.
+//! Write commands: who may do what to which request, validation, transitions and SLA updates,
+//! each with its outbox event, audit entry and idempotency record, all in the caller's
+//! transaction.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::journal::{self, NewEvent};
+use super::access::{self, actor};
+use super::journal;
 use super::reads::has_active_mandate;
-use super::rows::{self, detail_for};
+use super::transition;
+use super::{Idempotency, WriteCommand, WriteContext, WriteResult};
 use crate::api::{ActionBody, Appointment, NewMessage, NewRequest};
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::request::{
-    ActorRef, MessageKind, Request, RequestId, Status, ThreadEntry, Transition,
-};
+use crate::domain::request::{MessageKind, Request, RequestId, Status, ThreadEntry, Transition};
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
-use crate::service::store::transition::{self, StoredRequest};
-use crate::service::store::{Idempotency, StoreError, WriteCommand, WriteContext, WriteResult};
+use crate::service::store::{IdempotencyRecord, NewEvent, StoreError, StoredRequest, WriteTx};
 
 const MAX_SUBJECT_CHARS: usize = 200;
 const MAX_BODY_CHARS: usize = 20_000;
 const MAX_TAG_CHARS: usize = 40;
 
 pub fn execute(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
     cmd: WriteCommand,
@@ -45,42 +45,32 @@ pub fn execute(
         } => act(tx, sla, ctx, &id, if_match, action)?,
     };
     if let Some(idem) = &ctx.idempotency {
-        tx.execute(
-            "INSERT INTO idempotency (username, key, request_hash, status, body_json, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                ctx.principal.username,
-                idem.key,
-                idem.request_hash,
-                result.status,
-                result.body.to_string(),
-                ctx.now.to_string()
-            ],
+        tx.put_idempotency(
+            &ctx.principal.username,
+            &IdempotencyRecord {
+                key: idem.key.clone(),
+                request_hash: idem.request_hash.clone(),
+                status: result.status,
+                body: result.body.clone(),
+                created_at: ctx.now,
+            },
         )?;
     }
     Ok(result)
 }
 
 fn replay(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     username: &str,
     idem: &Idempotency,
 ) -> Result<Option<WriteResult>, StoreError> {
-    let stored: Option<(String, u16, String)> = tx
-        .query_row(
-            "SELECT request_hash, status, body_json FROM idempotency \
-             WHERE username = ?1 AND key = ?2",
-            params![username, idem.key],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((hash, status, body)) = stored else {
+    let Some(stored) = tx.idempotency(username, &idem.key)? else {
         return Ok(None);
     };
-    if hash != idem.request_hash {
+    if stored.request_hash != idem.request_hash {
         return Err(StoreError::IdempotencyMismatch);
     }
-    let body: serde_json::Value = serde_json::from_str(&body)?;
+    let (status, body) = (stored.status, stored.body);
     let version = body.get("version").and_then(serde_json::Value::as_u64);
     Ok(Some(WriteResult {
         status,
@@ -88,14 +78,6 @@ fn replay(
         version,
         replayed: true,
     }))
-}
-
-fn actor(who: &Operator) -> ActorRef {
-    ActorRef {
-        id: who.username.clone(),
-        name: who.full_name.clone(),
-        role: who.role,
-    }
 }
 
 fn has_control_chars(text: &str) -> bool {
@@ -125,37 +107,21 @@ fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<
     Ok(())
 }
 
-fn office_exists(tx: &Transaction<'_>, code: &str) -> Result<bool, StoreError> {
-    Ok(tx
-        .query_row("SELECT 1 FROM offices WHERE code = ?1", [code], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-fn next_request_id(tx: &Transaction<'_>, now: Timestamp) -> Result<RequestId, StoreError> {
+fn next_request_id(tx: &mut dyn WriteTx, now: Timestamp) -> Result<RequestId, StoreError> {
     let year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
-    let last: Option<String> = tx
-        .query_row(
-            "SELECT id FROM requests WHERE id >= ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
-            params![format!("CBP-{year:04}-"), format!("CBP-{year:04}.")],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let number = last
-        .and_then(|id| RequestId::parse(&id).ok())
-        .map_or(1, |id| id.number() + 1);
+    let number = tx.last_request_number(year)?.map_or(1, |n| n + 1);
     Ok(RequestId::new(year, number))
 }
 
 fn written(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
     stored: &StoredRequest,
     status: u16,
 ) -> Result<WriteResult, StoreError> {
-    let mut detail = detail_for(&ctx.principal, stored, sla);
-    detail.summary.citizen_name = rows::citizen_name(tx, stored.request.citizen.as_str())?;
+    let citizen_name = tx.citizen_name(stored.request.citizen.as_str())?;
+    let detail = access::detail(&ctx.principal, stored, citizen_name, sla, ctx.now);
     Ok(WriteResult {
         status,
         body: serde_json::to_value(&detail)?,
@@ -165,7 +131,7 @@ fn written(
 }
 
 fn create_request(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
     new: NewRequest,
@@ -184,7 +150,7 @@ fn create_request(
     if let Some(protocol) = &new.application_protocol {
         check_text("application_protocol", protocol, 40, true)?;
     }
-    if !office_exists(tx, &new.office)? {
+    if !tx.office_exists(&new.office)? {
         return Err(StoreError::invalid(
             "office",
             format!("unknown office {:?}", new.office),
@@ -229,7 +195,7 @@ fn create_request(
         clocks: vec![],
     };
     stored.clocks = sla.replay(&stored.request);
-    rows::save_request(tx, &stored)?;
+    tx.save_request(&stored)?;
     emit(
         tx,
         ctx,
@@ -250,7 +216,7 @@ fn create_request(
 }
 
 fn emit(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     ctx: &WriteContext,
     stored: &StoredRequest,
     kind: &str,
@@ -264,27 +230,25 @@ fn emit(
         map.insert("assignee".into(), serde_json::to_value(&r.assignee)?);
         map.insert("actor".into(), ctx.principal.username.clone().into());
     }
-    journal::append_event(
-        tx,
-        NewEvent {
-            kind,
-            request_id: Some(&r.id),
-            office: Some(&r.office),
-            patronato: Some(&r.patronato),
-            internal,
-            data,
-        },
-        ctx.now,
-    )?;
+    tx.append_event(&NewEvent {
+        at: ctx.now,
+        kind: kind.to_string(),
+        request_id: Some(r.id.clone()),
+        office: Some(r.office.clone()),
+        patronato: Some(r.patronato.clone()),
+        internal,
+        data,
+    })?;
     Ok(())
 }
 
 fn load_for_write(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     who: &Operator,
     id: &RequestId,
 ) -> Result<StoredRequest, StoreError> {
-    rows::load_request(tx, who, id)?.ok_or(StoreError::NotFound)
+    tx.load_request(&access::scope_of(who), id)?
+        .ok_or(StoreError::NotFound)
 }
 
 fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), StoreError> {
@@ -298,7 +262,7 @@ fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), St
 }
 
 fn add_message(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
     id: &RequestId,
@@ -333,7 +297,7 @@ fn add_message(
         kind: message.kind,
         body: message.body,
     });
-    rows::save_request(tx, &stored)?;
+    tx.save_request(&stored)?;
     let internal = message.kind == MessageKind::InternalNote;
     emit(
         tx,
@@ -354,24 +318,19 @@ fn add_message(
     written(tx, sla, ctx, &stored, 201)
 }
 
+/// Whether `username` is an operator or supervisor of `office`.
 fn operator_in_office(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     username: &str,
     office: &str,
 ) -> Result<bool, StoreError> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM operators WHERE username = ?1 AND office = ?2 \
-             AND role IN ('operator', 'supervisor')",
-            params![username, office],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+    Ok(tx.operator(username)?.is_some_and(|op| {
+        matches!(op.role, Role::Operator | Role::Supervisor) && op.office.as_deref() == Some(office)
+    }))
 }
 
 fn act(
-    tx: &Transaction<'_>,
+    tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
     id: &RequestId,
@@ -429,7 +388,7 @@ fn act(
             Some(assignee.clone())
         }
         ActionBody::Forward { office, note } => {
-            if office == &request.office || !office_exists(tx, office)? {
+            if office == &request.office || !tx.office_exists(office)? {
                 return Err(StoreError::invalid(
                     "office",
                     format!("cannot forward to office {office:?}"),
@@ -515,23 +474,20 @@ fn act(
             booked_by: who.username.clone(),
         }),
     }
-    rows::save_request(tx, &stored)?;
+    tx.save_request(&stored)?;
     let data = serde_json::json!({ "action": name, "office": stored.request.office });
     emit(tx, ctx, &stored, "request.updated", false, data.clone())?;
     if from_office != stored.request.office {
         // The office that gave the request away hears about it too.
-        journal::append_event(
-            tx,
-            NewEvent {
-                kind: "request.forwarded",
-                request_id: Some(&stored.request.id),
-                office: Some(&from_office),
-                patronato: None,
-                internal: true,
-                data,
-            },
-            ctx.now,
-        )?;
+        tx.append_event(&NewEvent {
+            at: ctx.now,
+            kind: "request.forwarded".to_string(),
+            request_id: Some(stored.request.id.clone()),
+            office: Some(from_office.clone()),
+            patronato: None,
+            internal: true,
+            data,
+        })?;
     }
     journal::audit(
         tx,

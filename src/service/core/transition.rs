@@ -5,20 +5,9 @@
 
 use jiff::Timestamp;
 
-use crate::api::Appointment;
-use crate::domain::request::{
-    ActorRef, HistoryEntry, Request, Status, Transition, TransitionError,
-};
+use crate::domain::request::{ActorRef, HistoryEntry, Status, Transition, TransitionError};
 use crate::service::sla::Sla;
-
-/// A request as stored: the domain record plus what only the service keeps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredRequest {
-    pub request: Request,
-    pub appointments: Vec<Appointment>,
-    /// SLA clocks (`requests.clocks_json`), updated by [`apply`].
-    pub clocks: Vec<crate::domain::sla::Clock>,
-}
+use crate::service::store::StoredRequest;
 
 /// Applies `transition` by `actor` at `now`: checks the status machine, records history,
 /// bumps the version. Returns the `(from, to)` statuses.
@@ -57,7 +46,7 @@ pub fn apply(
 mod tests {
     use super::*;
     use crate::domain::codice_fiscale::CodiceFiscale;
-    use crate::domain::request::{Priority, RequestId, Topic};
+    use crate::domain::request::{Priority, Request, RequestId, Topic};
     use crate::domain::roles::Role;
 
     fn stored() -> StoredRequest {

@@ -1,0 +1,110 @@
+//! Who sees which records, and what of them: the scope of each role and the projections the
+//! API returns. Every read and every event stream goes through here.
+
+use jiff::Timestamp;
+
+use crate::api::{RequestDetail, RequestSummary};
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::request::{ActorRef, MessageKind};
+use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
+use crate::service::store::{EventFilter, Scope, StoredRequest, SummaryRow};
+
+/// The records `who` may see: operators their office, supervisors their office (plus their
+/// region when regional), auditors their region or everything, admins everything, patronati
+/// their own requests.
+pub fn scope_of(who: &Operator) -> Scope {
+    let office = || who.office.clone().unwrap_or_default();
+    match (who.role, &who.region) {
+        (Role::Operator, _) => Scope::Office(office()),
+        (Role::Supervisor, Some(region)) => Scope::RegionOrOffice {
+            region: region.clone(),
+            office: office(),
+        },
+        (Role::Supervisor, None) => Scope::Office(office()),
+        (Role::Auditor, Some(region)) => Scope::Region(region.clone()),
+        (Role::Auditor | Role::Admin, None) | (Role::Admin, Some(_)) => Scope::Everything,
+        (Role::Patronato, _) => Scope::Patronato(who.patronato.clone().unwrap_or_default()),
+    }
+}
+
+/// The events `who` may receive: those of records in scope; internal ones only for INPS staff.
+pub fn event_filter(who: &Operator) -> EventFilter {
+    EventFilter {
+        scope: scope_of(who),
+        include_internal: who.role != Role::Patronato,
+        broadcast_kinds: vec!["resync".to_string()],
+    }
+}
+
+pub fn actor(who: &Operator) -> ActorRef {
+    ActorRef {
+        id: who.username.clone(),
+        name: who.full_name.clone(),
+        role: who.role,
+    }
+}
+
+/// A list row as the API shows it: the codice fiscale masked, clocks as countdowns at `now`.
+pub fn summary(row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
+    RequestSummary {
+        citizen: CodiceFiscale::parse(&row.citizen)
+            .map(|cf| cf.masked())
+            .unwrap_or(row.citizen),
+        clocks: sla.views(&row.clocks, now),
+        id: row.id,
+        patronato: row.patronato,
+        office: row.office,
+        topic: row.topic,
+        citizen_name: row.citizen_name,
+        subject: row.subject,
+        priority: row.priority,
+        status: row.status,
+        assignee: row.assignee,
+        tags: row.tags,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        version: row.version,
+    }
+}
+
+/// The detail view of a request for `who`: patronati never see internal notes.
+pub fn detail(
+    who: &Operator,
+    stored: &StoredRequest,
+    citizen_name: Option<String>,
+    sla: &Sla,
+    now: Timestamp,
+) -> RequestDetail {
+    let r = &stored.request;
+    let thread = r
+        .thread
+        .iter()
+        .filter(|e| who.role != Role::Patronato || e.kind != MessageKind::InternalNote)
+        .cloned()
+        .collect();
+    RequestDetail {
+        summary: RequestSummary {
+            id: r.id.clone(),
+            patronato: r.patronato.clone(),
+            office: r.office.clone(),
+            topic: r.topic,
+            citizen: r.citizen.as_str().to_string(),
+            citizen_name,
+            subject: r.subject.clone(),
+            priority: r.priority,
+            status: r.status,
+            assignee: r.assignee.clone(),
+            tags: r.tags.clone(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            clocks: sla.views(&stored.clocks, now),
+        },
+        application_protocol: r.application_protocol.clone(),
+        outcome: r.outcome,
+        thread,
+        history: r.history.clone(),
+        appointments: stored.appointments.clone(),
+    }
+}

@@ -1,0 +1,109 @@
+//! SLA alerts: which clocks to watch, and raising an alert once per level with its event.
+//! Presence announcements live here too: both are events about a request that change nothing
+//! of it.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use super::access::scope_of;
+use super::{SlaAlert, WatchedClock};
+use crate::api::{PresenceActivity, PresenceEvent};
+use crate::domain::request::RequestId;
+use crate::domain::roles::Operator;
+use crate::domain::sla::Clock;
+use crate::service::store::{ClockKey, NewEvent, ReadTx, Scope, StoreError, WriteTx};
+
+/// Running clocks of open requests, each with the level last raised for it.
+pub fn watched_clocks(tx: &mut dyn ReadTx) -> Result<Vec<WatchedClock>, StoreError> {
+    let raised: HashMap<ClockKey, _> = tx.raised_alerts()?.into_iter().collect();
+    let mut watched = Vec::new();
+    for (request_id, _status, clocks) in tx.open_clocks(&Scope::Everything)? {
+        for clock in clocks.into_iter().filter(Clock::is_running) {
+            let key = ClockKey {
+                request_id: request_id.clone(),
+                kind: clock.kind,
+                started_at: clock.started_at,
+            };
+            watched.push(WatchedClock {
+                request_id: request_id.clone(),
+                raised: raised.get(&key).copied(),
+                clock,
+            });
+        }
+    }
+    Ok(watched)
+}
+
+/// Records `alert` and appends its event, unless the request is closed, the clock no longer
+/// runs, or a level at least as high was already raised for it. True if raised.
+pub fn raise(tx: &mut dyn WriteTx, alert: &SlaAlert, now: Timestamp) -> Result<bool, StoreError> {
+    let Some(stored) = tx.load_request(&Scope::Everything, &alert.request_id)? else {
+        return Ok(false);
+    };
+    if !stored.request.status.is_open() {
+        return Ok(false);
+    }
+    let Some(clock) = stored
+        .clocks
+        .iter()
+        .find(|c| c.kind == alert.kind && c.started_at == alert.clock_started_at && c.is_running())
+    else {
+        return Ok(false);
+    };
+    let key = ClockKey {
+        request_id: alert.request_id.clone(),
+        kind: alert.kind,
+        started_at: alert.clock_started_at,
+    };
+    // Only a higher level is recorded, so a concurrent scan that already raised this one (or a
+    // higher one) changes nothing here and emits nothing.
+    if !tx.raise_alert(&key, alert.level, now)? {
+        return Ok(false);
+    }
+    tx.append_event(&NewEvent {
+        at: now,
+        kind: alert.level.event_kind().to_string(),
+        request_id: Some(alert.request_id.clone()),
+        office: Some(clock.office.clone()),
+        patronato: Some(stored.request.patronato.clone()),
+        internal: true,
+        data: serde_json::json!({
+            "request_id": alert.request_id.as_str(),
+            "clock": alert.kind.code(),
+            "office": clock.office,
+            "level": alert.level.code(),
+            "due_at": alert.due_at.map(|t| t.to_string()),
+        }),
+    })?;
+    Ok(true)
+}
+
+/// Appends a `presence` event for INPS staff who can see the request; `NotFound` when it is
+/// outside the caller's read scope.
+pub fn announce_presence(
+    tx: &mut dyn WriteTx,
+    who: &Operator,
+    id: &RequestId,
+    activity: PresenceActivity,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let stored = tx
+        .load_request(&scope_of(who), id)?
+        .ok_or(StoreError::NotFound)?;
+    let data = serde_json::to_value(PresenceEvent {
+        user: who.username.clone(),
+        name: who.full_name.clone(),
+        activity,
+    })?;
+    tx.append_event(&NewEvent {
+        at: now,
+        kind: "presence".to_string(),
+        request_id: Some(stored.request.id.clone()),
+        office: Some(stored.request.office.clone()),
+        patronato: Some(stored.request.patronato.clone()),
+        internal: true,
+        data,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,435 @@
+//! The application core: every rule of the service, once, over any store.
+//!
+//! Who may do what to which record, validation, status transitions, SLA clock updates, what
+//! each role sees, idempotency, outbox events and audit entries are decided here, inside a
+//! transaction handle the store lends ([`Storage::read`] / [`Storage::write`]). The stores
+//! only load and persist. Handlers, the SSH endpoint, the CLI and tests talk to the [`App`]
+//! trait; [`Core`] implements it for any [`Storage`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tokio::sync::watch;
+
+use crate::api::{
+    ActionBody, AuditEntry, Dossier, EventEnvelope, NewMessage, NewRequest, Page, PresenceActivity,
+    QueueCount, RequestDetail, RequestFilter, RequestSummary,
+};
+use crate::domain::dataset::Dataset;
+use crate::domain::office::Office;
+use crate::domain::request::RequestId;
+use crate::domain::roles::Operator;
+use crate::domain::sla::{AlertLevel, Clock, ClockKind};
+use crate::service::sla::Sla;
+pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
+use crate::service::store::{Storage, StoredRequest};
+
+pub mod access;
+pub mod admin;
+pub mod alerts;
+pub mod journal;
+pub mod reads;
+pub mod transition;
+pub mod writes;
+
+pub use journal::chain_hash;
+
+/// The authenticated caller. Scope checks are made against it for every record.
+pub type Principal = Operator;
+
+/// `Idempotency-Key` of a write and the hash of what was asked (method, path, preconditions, body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Who writes, when, from where.
+#[derive(Debug, Clone)]
+pub struct WriteContext {
+    pub principal: Principal,
+    pub remote_addr: Option<String>,
+    pub now: Timestamp,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// Every state-changing command the API offers.
+#[derive(Debug, Clone)]
+pub enum WriteCommand {
+    CreateRequest(NewRequest),
+    AddMessage {
+        id: RequestId,
+        if_match: Option<u64>,
+        message: NewMessage,
+    },
+    Action {
+        id: RequestId,
+        if_match: Option<u64>,
+        action: ActionBody,
+    },
+}
+
+/// The response of a write as it was (or will be) given the first time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteResult {
+    pub status: u16,
+    pub body: serde_json::Value,
+    /// Version of the request written, for the `ETag`.
+    pub version: Option<u64>,
+    /// True when this is a replay of a stored response for the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+/// Events after a cursor, filtered by the caller's scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventBatch {
+    pub events: Vec<EventEnvelope>,
+    /// Resume after this seq next time (past events the caller may not see, too).
+    pub cursor: u64,
+    /// The cursor pointed at events that were pruned: the client must reload and resync.
+    pub resync: bool,
+    /// More events may be ready right away.
+    pub more: bool,
+}
+
+/// Result of recomputing the audit hash chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub entries: u64,
+    /// First seq whose hash does not match, if any.
+    pub first_broken: Option<u64>,
+}
+
+/// A token as issued: shown once, stored hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub id: i64,
+    pub token: String,
+}
+
+/// A running SLA clock of an open request, with the alert level last raised for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedClock {
+    pub request_id: RequestId,
+    pub clock: Clock,
+    pub raised: Option<AlertLevel>,
+}
+
+/// An SLA alert to record and announce. The clock is identified by request, kind and start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaAlert {
+    pub request_id: RequestId,
+    pub kind: ClockKind,
+    pub clock_started_at: Timestamp,
+    pub level: AlertLevel,
+    pub due_at: Option<Timestamp>,
+}
+
+/// Every operation of the service, as handlers, the SSH endpoint, the CLI and tests call it.
+#[async_trait]
+pub trait App: Send + Sync + 'static {
+    /// The caller owning this (plain) bearer token, if it exists and is not revoked.
+    async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError>;
+
+    /// The operator with this login name, if it exists (for identities decided elsewhere, e.g.
+    /// an SSH key mapped to an operator in the configuration).
+    async fn operator(&self, username: &str) -> Result<Option<Principal>, StoreError>;
+
+    async fn list_requests(
+        &self,
+        who: &Principal,
+        filter: RequestFilter,
+        now: Timestamp,
+    ) -> Result<Page<RequestSummary>, StoreError>;
+
+    /// `NotFound` when it does not exist or is outside the caller's scope.
+    async fn get_request(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+    ) -> Result<RequestDetail, StoreError>;
+
+    /// Every request `who` may see, with its history: the cruscotto's single bulk read.
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<DashboardRow>, StoreError>;
+
+    async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
+
+    /// Applies one command atomically (with outbox event, audit entry and idempotency record).
+    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError>;
+
+    /// Reads a dossier and audits the read in the same transaction.
+    async fn dossier(
+        &self,
+        who: &Principal,
+        codice_fiscale: &str,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<Dossier, StoreError>;
+
+    /// Announces what `who` is doing with a request (a `presence` event for INPS staff who can
+    /// see it). `NotFound` when the request is outside the caller's read scope.
+    async fn announce_presence(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+        activity: PresenceActivity,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    async fn events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError>;
+
+    /// Latest event seq; changes whenever an event is committed (on any node).
+    fn subscribe(&self) -> watch::Receiver<u64>;
+
+    async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError>;
+
+    /// True when nothing was ever imported or created (no offices, no operators).
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Bulk import of a dataset in one transaction.
+    async fn import(&self, data: Dataset) -> Result<(), StoreError>;
+
+    async fn create_office(&self, office: Office) -> Result<(), StoreError>;
+
+    async fn create_operator(&self, operator: Operator) -> Result<(), StoreError>;
+
+    async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError>;
+
+    /// Revokes one token by id, or every token of a user; returns how many were revoked.
+    async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError>;
+
+    /// Running SLA clocks of open requests, each with the alert level last raised for it.
+    async fn watched_clocks(&self) -> Result<Vec<WatchedClock>, StoreError>;
+
+    /// Raises each alert in one transaction: records its level and appends its `sla.*` event,
+    /// unless the request is closed, the clock no longer runs or a level at least as high was
+    /// already raised for that clock. Returns how many were raised.
+    async fn raise_sla_alerts(
+        &self,
+        alerts: Vec<SlaAlert>,
+        now: Timestamp,
+    ) -> Result<usize, StoreError>;
+
+    /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
+    async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
+
+    /// What store this runs on, for logs.
+    fn describe_store(&self) -> String;
+}
+
+/// The core over one store, with the SLA policy and calendars its clocks follow.
+pub struct Core<S> {
+    store: Arc<S>,
+    sla: Arc<Sla>,
+}
+
+impl<S: Storage> Core<S> {
+    pub fn new(store: S, sla: Arc<Sla>) -> Self {
+        Core {
+            store: Arc::new(store),
+            sla,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+#[async_trait]
+impl<S: Storage> App for Core<S> {
+    async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        let hash = admin::token_hash(token);
+        self.store
+            .read(move |tx| tx.operator_by_token_hash(&hash))
+            .await
+    }
+
+    async fn operator(&self, username: &str) -> Result<Option<Principal>, StoreError> {
+        let username = username.to_string();
+        self.store.read(move |tx| tx.operator(&username)).await
+    }
+
+    async fn list_requests(
+        &self,
+        who: &Principal,
+        filter: RequestFilter,
+        now: Timestamp,
+    ) -> Result<Page<RequestSummary>, StoreError> {
+        let (who, sla) = (who.clone(), self.sla.clone());
+        self.store
+            .read(move |tx| reads::list_requests(tx, &who, &filter, now, &sla))
+            .await
+    }
+
+    async fn get_request(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+    ) -> Result<RequestDetail, StoreError> {
+        let (who, id, sla) = (who.clone(), id.clone(), self.sla.clone());
+        self.store
+            .read(move |tx| {
+                let stored: StoredRequest = tx
+                    .load_request(&access::scope_of(&who), &id)?
+                    .ok_or(StoreError::NotFound)?;
+                let name = tx.citizen_name(stored.request.citizen.as_str())?;
+                Ok(access::detail(&who, &stored, name, &sla, Timestamp::now()))
+            })
+            .await
+    }
+
+    async fn requests_for_dashboard(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<DashboardRow>, StoreError> {
+        let scope = access::scope_of(who);
+        self.store.read(move |tx| tx.dashboard_rows(&scope)).await
+    }
+
+    async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError> {
+        let (who, sla) = (who.clone(), self.sla.clone());
+        self.store
+            .read(move |tx| reads::queues(tx, &who, now, &sla))
+            .await
+    }
+
+    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
+        let sla = self.sla.clone();
+        self.store
+            .write(move |tx| writes::execute(tx, &sla, &ctx, cmd))
+            .await
+    }
+
+    async fn dossier(
+        &self,
+        who: &Principal,
+        codice_fiscale: &str,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<Dossier, StoreError> {
+        let (who, cf, sla) = (who.clone(), codice_fiscale.to_string(), self.sla.clone());
+        self.store
+            .write(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now, &sla))
+            .await
+    }
+
+    async fn announce_presence(
+        &self,
+        who: &Principal,
+        id: &RequestId,
+        activity: PresenceActivity,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (who, id) = (who.clone(), id.clone());
+        self.store
+            .write(move |tx| alerts::announce_presence(tx, &who, &id, activity, now))
+            .await
+    }
+
+    async fn events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError> {
+        let who = who.clone();
+        self.store
+            .read(move |tx| journal::events_after(tx, &who, after, limit))
+            .await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.store.subscribe()
+    }
+
+    async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.store
+            .read(move |tx| {
+                tx.audit_after(after, limit)?
+                    .into_iter()
+                    .map(journal::entry)
+                    .collect()
+            })
+            .await
+    }
+
+    async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
+        self.store.read(journal::verify_chain).await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.store.read(|tx| tx.is_empty()).await
+    }
+
+    async fn import(&self, data: Dataset) -> Result<(), StoreError> {
+        let sla = self.sla.clone();
+        self.store
+            .write(move |tx| admin::import(tx, &data, Timestamp::now(), &sla))
+            .await
+    }
+
+    async fn create_office(&self, office: Office) -> Result<(), StoreError> {
+        self.store
+            .write(move |tx| admin::create_office(tx, &office, Timestamp::now()))
+            .await
+    }
+
+    async fn create_operator(&self, operator: Operator) -> Result<(), StoreError> {
+        self.store
+            .write(move |tx| admin::create_operator(tx, &operator, Timestamp::now()))
+            .await
+    }
+
+    async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError> {
+        let (username, label) = (username.to_string(), label.to_string());
+        self.store
+            .write(move |tx| admin::issue_token(tx, &username, &label, Timestamp::now()))
+            .await
+    }
+
+    async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError> {
+        self.store
+            .write(move |tx| admin::revoke_tokens(tx, &target, Timestamp::now()))
+            .await
+    }
+
+    async fn watched_clocks(&self) -> Result<Vec<WatchedClock>, StoreError> {
+        self.store.read(alerts::watched_clocks).await
+    }
+
+    async fn raise_sla_alerts(
+        &self,
+        pending: Vec<SlaAlert>,
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.store
+            .write(move |tx| {
+                let mut raised = 0;
+                for alert in &pending {
+                    raised += usize::from(alerts::raise(tx, alert, now)?);
+                }
+                Ok(raised)
+            })
+            .await
+    }
+
+    async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError> {
+        self.store.write(move |tx| tx.prune_events(up_to)).await
+    }
+
+    fn describe_store(&self) -> String {
+        self.store.describe()
+    }
+}

@@ -1,0 +1,368 @@
+//! Request lists (filters + keyset pagination), queue definitions and counts, dossiers.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::access::{self, scope_of};
+use super::journal;
+use crate::api::{Dossier, MandateView, Page, QueueCount, RequestFilter, RequestSummary};
+use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::mandate::MandateState;
+use crate::domain::request::{RequestId, Status, Topic};
+use crate::domain::roles::{Operator, Role};
+use crate::service::sla::Sla;
+use crate::service::store::{ReadTx, RequestQuery, Scope, StoreError, WriteTx};
+
+pub const DEFAULT_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = 500;
+
+/// Queue ids offered by `GET /v1/queues` besides `topic:<code>`.
+pub const QUEUE_MINE: &str = "mine";
+pub const QUEUE_UNASSIGNED: &str = "unassigned";
+pub const QUEUE_AWAITING: &str = "awaiting_integration";
+pub const QUEUE_AT_RISK: &str = "at_risk";
+pub const QUEUE_BREACHED: &str = "breached";
+pub const QUEUE_CLOSED_TODAY: &str = "closed_today";
+
+fn encode_cursor(created: Timestamp, id: &RequestId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", created.as_microsecond(), id.as_str()))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(Timestamp, RequestId), StoreError> {
+    let bad = || StoreError::invalid("cursor", "cursor is not one this service issued");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (us, id) = text.split_once('|').ok_or_else(bad)?;
+    let us: i64 = us.parse().map_err(|_| bad())?;
+    let created = Timestamp::from_microsecond(us).map_err(|_| bad())?;
+    let id = RequestId::parse(id).map_err(|_| bad())?;
+    Ok((created, id))
+}
+
+fn rome() -> TimeZone {
+    TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC)
+}
+
+/// Start of today in Europe/Rome: "closed today" means since local midnight, everywhere.
+fn start_of_today(now: Timestamp) -> Timestamp {
+    now.to_zoned(rome())
+        .start_of_day()
+        .map(|z| z.timestamp())
+        .unwrap_or(now)
+}
+
+/// What a queue id selects, or `Risk` for the queues computed from the clocks.
+enum QueueDef {
+    Rows(Box<RequestQuery>),
+    AtRisk,
+    Breached,
+}
+
+fn queue_def(queue: &str, who: &Operator, now: Timestamp) -> Result<QueueDef, StoreError> {
+    let open = RequestQuery {
+        open: Some(true),
+        ..RequestQuery::default()
+    };
+    Ok(QueueDef::Rows(Box::new(match queue {
+        QUEUE_MINE => RequestQuery {
+            assignee: Some(who.username.clone()),
+            ..open
+        },
+        QUEUE_UNASSIGNED => RequestQuery {
+            unassigned: true,
+            ..open
+        },
+        QUEUE_AWAITING => RequestQuery {
+            status: Some(Status::InAttesaIntegrazione),
+            ..RequestQuery::default()
+        },
+        QUEUE_CLOSED_TODAY => RequestQuery {
+            status: Some(Status::Chiusa),
+            updated_since: Some(start_of_today(now)),
+            ..RequestQuery::default()
+        },
+        QUEUE_AT_RISK => return Ok(QueueDef::AtRisk),
+        QUEUE_BREACHED => return Ok(QueueDef::Breached),
+        other => {
+            let topic = other
+                .strip_prefix("topic:")
+                .and_then(Topic::from_code)
+                .ok_or_else(|| StoreError::invalid("queue", format!("unknown queue {other:?}")))?;
+            RequestQuery {
+                topic: Some(topic),
+                ..open
+            }
+        }
+    })))
+}
+
+pub fn list_requests(
+    tx: &mut dyn ReadTx,
+    who: &Operator,
+    filter: &RequestFilter,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<Page<RequestSummary>, StoreError> {
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(StoreError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let scope = scope_of(who);
+    let mut query = match &filter.queue {
+        Some(queue) => match queue_def(queue, who, now)? {
+            QueueDef::Rows(query) => *query,
+            QueueDef::AtRisk | QueueDef::Breached => {
+                let risky = RiskySets::of(tx, &scope, now, sla)?;
+                let among = match queue_def(queue, who, now)? {
+                    QueueDef::AtRisk => risky.at_risk,
+                    _ => risky.breached,
+                };
+                RequestQuery {
+                    among: Some(among),
+                    ..RequestQuery::default()
+                }
+            }
+        },
+        None => RequestQuery::default(),
+    };
+    // Explicit filters narrow the queue; one that contradicts the queue's own condition
+    // (another status, topic or assignee) selects nothing.
+    if let (Some(a), Some(b)) = (query.status, filter.status)
+        && a != b
+    {
+        return Ok(Page {
+            items: vec![],
+            next_cursor: None,
+        });
+    }
+    if filter.status.is_some() {
+        query.status = filter.status;
+    }
+    if let (Some(a), Some(b)) = (query.topic, filter.topic)
+        && a != b
+    {
+        return Ok(Page {
+            items: vec![],
+            next_cursor: None,
+        });
+    }
+    if filter.topic.is_some() {
+        query.topic = filter.topic;
+    }
+    query.office = filter.office.clone();
+    query.patronato = filter.patronato.clone();
+    if let Some(assignee) = &filter.assignee {
+        if query.assignee.as_ref().is_some_and(|a| a != assignee) {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        }
+        query.assignee = Some(assignee.clone());
+    }
+    query.text = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_string);
+    if let Some(cursor) = &filter.cursor {
+        query.before = Some(decode_cursor(cursor)?);
+    }
+    query.limit = Some(limit + 1);
+    let rows = tx.list_requests(&scope, &query)?;
+    let mut items: Vec<RequestSummary> = rows
+        .into_iter()
+        .map(|row| access::summary(row, sla, now))
+        .collect();
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|last| encode_cursor(last.created_at, &last.id))
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Every queue `who` is offered, with its counts at `now`.
+pub fn queues(
+    tx: &mut dyn ReadTx,
+    who: &Operator,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<Vec<QueueCount>, StoreError> {
+    let scope = scope_of(who);
+    let mut ids: Vec<String> = Vec::new();
+    if who.role != Role::Patronato {
+        ids.extend([QUEUE_MINE.to_string(), QUEUE_UNASSIGNED.to_string()]);
+    }
+    ids.extend(Topic::ALL.iter().map(|t| format!("topic:{}", t.code())));
+    ids.extend(
+        [
+            QUEUE_AWAITING,
+            QUEUE_AT_RISK,
+            QUEUE_BREACHED,
+            QUEUE_CLOSED_TODAY,
+        ]
+        .map(String::from),
+    );
+    // Each request's countdowns once; queues then count the risky ones they hold.
+    let risky = RiskySets::of(tx, &scope, now, sla)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (open, at_risk, breached) = match queue_def(&id, who, now)? {
+            QueueDef::Rows(query) => {
+                let mut risky_in = |among: &Vec<RequestId>| -> Result<u64, StoreError> {
+                    if among.is_empty() {
+                        return Ok(0);
+                    }
+                    tx.count_requests(
+                        &scope,
+                        &RequestQuery {
+                            among: Some(among.clone()),
+                            ..(*query).clone()
+                        },
+                    )
+                };
+                let at_risk = risky_in(&risky.at_risk)?;
+                let breached = risky_in(&risky.breached)?;
+                (tx.count_requests(&scope, &query)?, at_risk, breached)
+            }
+            QueueDef::AtRisk => {
+                let n = risky.at_risk.len() as u64;
+                (n, n, 0)
+            }
+            QueueDef::Breached => {
+                let n = risky.breached.len() as u64;
+                (n, 0, n)
+            }
+        };
+        out.push(QueueCount {
+            id,
+            open,
+            at_risk,
+            breached,
+        });
+    }
+    Ok(out)
+}
+
+/// The open requests in scope whose clocks are at warning/critical (`at_risk`) or past target
+/// (`breached`) at `now`.
+struct RiskySets {
+    at_risk: Vec<RequestId>,
+    breached: Vec<RequestId>,
+}
+
+impl RiskySets {
+    fn of(
+        tx: &mut dyn ReadTx,
+        scope: &Scope,
+        now: Timestamp,
+        sla: &Sla,
+    ) -> Result<Self, StoreError> {
+        let (mut at_risk, mut breached) = (Vec::new(), Vec::new());
+        for (id, status, clocks) in tx.open_clocks(scope)? {
+            let views = sla.views(&clocks, now);
+            match crate::service::sla::risk(status, &views) {
+                (_, true) => breached.push(id),
+                (true, false) => at_risk.push(id),
+                (false, false) => {}
+            }
+        }
+        Ok(RiskySets { at_risk, breached })
+    }
+}
+
+fn civil_today(now: Timestamp) -> jiff::civil::Date {
+    now.to_zoned(rome()).date()
+}
+
+pub fn mandates_of(
+    tx: &mut dyn ReadTx,
+    citizen: &str,
+    patronato: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<MandateView>, StoreError> {
+    let today = civil_today(now);
+    Ok(tx
+        .mandates(citizen, patronato)?
+        .into_iter()
+        .map(|mandate| MandateView {
+            state: mandate.state(now, today),
+            mandate,
+        })
+        .collect())
+}
+
+/// Whether `patronato` holds an active mandate for `citizen` right now.
+pub fn has_active_mandate(
+    tx: &mut dyn ReadTx,
+    citizen: &str,
+    patronato: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(mandates_of(tx, citizen, Some(patronato), now)?
+        .iter()
+        .any(|m| m.state == MandateState::Active))
+}
+
+/// Reads a dossier and audits the read (runs in a write transaction).
+pub fn dossier(
+    tx: &mut dyn WriteTx,
+    who: &Operator,
+    cf_text: &str,
+    remote_addr: Option<String>,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<Dossier, StoreError> {
+    let cf = CodiceFiscale::parse(cf_text)
+        .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
+    let cf_str = cf.as_str().to_string();
+    if who.role == Role::Patronato {
+        let patronato = who.patronato.clone().unwrap_or_default();
+        if !has_active_mandate(tx, &cf_str, &patronato, now)? {
+            // Not telling whether the citizen exists: same answer as an unknown one.
+            return Err(StoreError::NotFound);
+        }
+    }
+    let citizen = tx.citizen(&cf_str)?.ok_or(StoreError::NotFound)?;
+    let own_patronato =
+        (who.role == Role::Patronato).then(|| who.patronato.clone().unwrap_or_default());
+    let mandates = mandates_of(tx, &cf_str, own_patronato.as_deref(), now)?;
+    let applications = tx.applications(&cf_str)?;
+    let query = RequestQuery {
+        citizen: Some(cf_str.clone()),
+        ..RequestQuery::default()
+    };
+    let requests = tx
+        .list_requests(&scope_of(who), &query)?
+        .into_iter()
+        .map(|row| {
+            let mut summary = access::summary(row, sla, now);
+            summary.citizen = cf_str.clone();
+            summary
+        })
+        .collect();
+    journal::audit(
+        tx,
+        who,
+        "dossier.read",
+        &cf_str,
+        remote_addr.as_deref(),
+        now,
+    )?;
+    Ok(Dossier {
+        citizen,
+        mandates,
+        applications,
+        requests,
+    })
+}

@@ -1,0 +1,372 @@
+//! PostgreSQL adapter of the storage port, for several `combipat serve` nodes on one database.
+//!
+//! * **Writes are serialised cluster-wide** by a transaction-scoped advisory lock taken as the
+//!   first statement of every write transaction. Under READ COMMITTED each later statement sees
+//!   every write committed before the lock was granted, so the core's rules (status machine,
+//!   If-Match, idempotency, audit chain head, outbox position) hold across nodes exactly as on
+//!   the single SQLite writer.
+//! * **Outbox positions** come from the one-row `outbox_head` table, incremented under that lock:
+//!   they are assigned in commit order without gaps, so a reader that has seen position N has
+//!   seen every event up to N, on any node.
+//! * **Wake-ups** cross nodes with `NOTIFY combipat_events, '<seq>'` sent inside the writing
+//!   transaction (delivered at commit); every node LISTENs on a dedicated connection and also
+//!   re-reads the head every few seconds, so a lost notification delays but never loses events.
+//! * Reads run in READ ONLY REPEATABLE READ transactions (one snapshot per call).
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures::StreamExt;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls};
+
+use super::{ReadTx, Storage, StoreError, WriteTx};
+
+mod tx;
+
+use tx::{PgTx, db_error};
+
+/// Key of the advisory lock every write transaction holds (any constant; "CBPW").
+const WRITE_LOCK: i64 = 0x4342_5057;
+/// Key of the session advisory lock held while migrating ("CBPM"), so nodes starting together
+/// do not race.
+const MIGRATION_LOCK: i64 = 0x4342_504D;
+const NOTIFY_CHANNEL: &str = "combipat_events";
+/// Connections per node (readers and writers; writes take the lock one at a time anyway).
+const POOL_SIZE: usize = 16;
+/// The head is re-read this often even without notifications.
+const HEAD_POLL: Duration = Duration::from_secs(2);
+
+mod embedded {
+    refinery::embed_migrations!("src/service/store/migrations/postgres");
+}
+
+/// Checks a connection string without connecting; the reason names what is wrong.
+pub fn validate_url(url: &str) -> Result<(), String> {
+    tokio_postgres::Config::from_str(url)
+        .map(|_| ())
+        .map_err(|e| format!("not a valid PostgreSQL URL: {e}"))
+}
+
+/// `postgres://user@host:port/db`, without password or options, for logs.
+fn redacted(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let port = config
+        .get_ports()
+        .first()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!(
+        "postgres://{}@{}{port}/{}",
+        config.get_user().unwrap_or(""),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    latest_seq: watch::Sender<u64>,
+    describe: String,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.pool.close();
+    }
+}
+
+fn setting_error(describe: &str, reason: impl std::fmt::Display) -> StoreError {
+    StoreError::Setting {
+        setting: format!("database {describe}"),
+        reason: reason.to_string(),
+    }
+}
+
+impl PgStore {
+    /// Connects, applies pending migrations under a lock and starts listening for events of
+    /// other nodes. Errors name the database setting.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let config = tokio_postgres::Config::from_str(url).map_err(|e| StoreError::Setting {
+            setting: "database".into(),
+            reason: format!("not a valid PostgreSQL URL: {e}"),
+        })?;
+        let describe = redacted(&config);
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| setting_error(&describe, e))?;
+        let mut client = pool
+            .get()
+            .await
+            .map_err(|e| setting_error(&describe, format!("cannot connect: {e}")))?;
+        migrate(&mut client, &describe).await?;
+        let head: i64 = client
+            .query_one("SELECT highest FROM outbox_head", &[])
+            .await
+            .map_err(db_error)?
+            .get(0);
+        drop(client);
+        let (latest_seq, _) = watch::channel(head as u64);
+        let store = PgStore {
+            inner: Arc::new(Inner {
+                pool,
+                config,
+                latest_seq,
+                describe,
+            }),
+        };
+        tokio::spawn(listen(Arc::downgrade(&store.inner)));
+        Ok(store)
+    }
+
+    /// Applies pending migrations (under the migration lock) and returns the schema version.
+    pub async fn migrate_only(url: &str) -> Result<i32, StoreError> {
+        let store = PgStore::connect(url).await?;
+        let client = store.client().await?;
+        let version: Option<i32> = client
+            .query_opt("SELECT MAX(version) FROM refinery_schema_history", &[])
+            .await
+            .map_err(db_error)?
+            .and_then(|r| r.get(0));
+        Ok(version.unwrap_or(0))
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.inner
+            .pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Database(format!("{}: {e}", self.inner.describe)))
+    }
+
+    fn publish(&self, seq: u64) {
+        self.inner.latest_seq.send_if_modified(|latest| {
+            let newer = seq > *latest;
+            if newer {
+                *latest = seq;
+            }
+            newer
+        });
+    }
+}
+
+async fn migrate(client: &mut tokio_postgres::Client, describe: &str) -> Result<(), StoreError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(db_error)?;
+    let result = run_migrations(client, describe).await;
+    let unlock = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(db_error);
+    result.and(unlock.map(|_| ()))
+}
+
+async fn run_migrations(
+    client: &mut tokio_postgres::Client,
+    describe: &str,
+) -> Result<(), StoreError> {
+    let runner = embedded::migrations::runner();
+    let known = runner
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap_or(0);
+    let applied = runner
+        .get_last_applied_migration_async(client)
+        .await
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    if let Some(last) = applied
+        && last.version() > known
+    {
+        return Err(setting_error(
+            describe,
+            format!(
+                "schema version {} is newer than this combipat knows ({known}); upgrade combipat",
+                last.version()
+            ),
+        ));
+    }
+    runner
+        .run_async(client)
+        .await
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(())
+}
+
+/// Follows other nodes' commits: LISTEN on a dedicated connection, plus a periodic head read.
+/// Ends when the store is dropped.
+async fn listen(inner: std::sync::Weak<Inner>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let config = strong.config.clone();
+        let describe = strong.describe.clone();
+        drop(strong);
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                backoff = Duration::from_millis(100);
+                let (notes_tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages =
+                        futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(AsyncMessage::Notification(n)) => {
+                                if notes_tx.send(n.payload().parse::<u64>().ok()).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(_) => return,
+                        }
+                    }
+                });
+                if client
+                    .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
+                    .await
+                    .is_err()
+                {
+                    driver.abort();
+                    continue;
+                }
+                let mut poll = tokio::time::interval(HEAD_POLL);
+                loop {
+                    let seq = tokio::select! {
+                        note = notes.recv() => match note {
+                            Some(Some(seq)) => Some(seq),
+                            Some(None) => None,
+                            None => break, // connection lost
+                        },
+                        _ = poll.tick() => {
+                            match client.query_one("SELECT highest FROM outbox_head", &[]).await {
+                                Ok(row) => Some(row.get::<_, i64>(0) as u64),
+                                Err(_) => break,
+                            }
+                        }
+                    };
+                    let Some(strong) = inner.upgrade() else {
+                        driver.abort();
+                        return;
+                    };
+                    if let Some(seq) = seq {
+                        PgStore { inner: strong }.publish(seq);
+                    }
+                }
+                driver.abort();
+                tracing::warn!(database = %describe, "event listener lost its connection; reconnecting");
+            }
+            Err(e) => {
+                tracing::warn!(database = %describe, error = %e, "event listener cannot connect; retrying");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+impl Storage for PgStore {
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn ReadTx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let mut client = self.client().await?;
+        let rt = Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let client: &mut tokio_postgres::Client = &mut client;
+            let tx = rt
+                .block_on(
+                    client
+                        .build_transaction()
+                        .isolation_level(IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start(),
+                )
+                .map_err(db_error)?;
+            let out = f(&mut PgTx {
+                tx: &tx,
+                rt: &rt,
+                appended: None,
+            });
+            rt.block_on(tx.rollback()).map_err(db_error)?;
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn WriteTx) -> Result<T, StoreError> + Send + 'static,
+    {
+        let mut client = self.client().await?;
+        let rt = Handle::current();
+        let (out, appended) = tokio::task::spawn_blocking(move || {
+            let client: &mut tokio_postgres::Client = &mut client;
+            let tx = rt.block_on(client.transaction()).map_err(db_error)?;
+            rt.block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))
+                .map_err(db_error)?;
+            let mut handle = PgTx {
+                tx: &tx,
+                rt: &rt,
+                appended: None,
+            };
+            // On error the transaction is dropped, which rolls it back.
+            let out = f(&mut handle)?;
+            let appended = handle.appended;
+            if let Some(seq) = appended {
+                rt.block_on(tx.execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&NOTIFY_CHANNEL, &seq.to_string()],
+                ))
+                .map_err(db_error)?;
+            }
+            rt.block_on(tx.commit()).map_err(db_error)?;
+            Ok::<_, StoreError>((out, appended))
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        if let Some(seq) = appended {
+            self.publish(seq);
+        }
+        Ok(out)
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.latest_seq.subscribe()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe.clone()
+    }
+}
