@@ -333,6 +333,7 @@ async fn idempotent_calls_ride_out_a_restart() {
         service,
         credentials,
         dir,
+        database,
     } = TestService::demo().await;
     let addr = service.addr();
     let token = credentials.token(Role::Patronato).unwrap().to_string();
@@ -346,9 +347,13 @@ async fn idempotent_calls_ride_out_a_restart() {
         let dir = dir.path().to_path_buf();
         async move {
             tokio::time::sleep(Duration::from_millis(600)).await;
-            service::start(ServiceConfig::new(addr, dir).with_demo(true))
-                .await
-                .unwrap()
+            service::start(
+                ServiceConfig::new(addr, dir)
+                    .with_database(database)
+                    .with_demo(true),
+            )
+            .await
+            .unwrap()
         }
     });
     let me = patronato.me().await.unwrap();
@@ -435,6 +440,7 @@ async fn events_resume_after_a_restart_without_gaps_or_duplicates() {
         service,
         credentials,
         dir,
+        database,
     } = TestService::demo().await;
     let addr = service.addr();
     let base = service.base_url();
@@ -463,9 +469,13 @@ async fn events_resume_after_a_restart_without_gaps_or_duplicates() {
 
     // Force a disconnect: stop the service, write while the client is reconnecting, restart.
     service.shutdown().await.unwrap();
-    let service = service::start(ServiceConfig::new(addr, dir.path()).with_demo(true))
-        .await
-        .unwrap();
+    let service = service::start(
+        ServiceConfig::new(addr, dir.path())
+            .with_database(database.clone())
+            .with_demo(true),
+    )
+    .await
+    .unwrap();
     for n in 4..=6 {
         patronato
             .create_request(

@@ -9,7 +9,7 @@ use combipat::api::{AuditEntry, EventEnvelope, Page, RequestDetail, RequestSumma
 use combipat::domain::roles::Role;
 use combipat::service::core::TokenTarget;
 use combipat::service::core::chain_hash;
-use common::{TestService, http, spawn_serve};
+use common::{TestService, http, spawn_serve_on};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
 use reqwest::StatusCode;
@@ -695,10 +695,11 @@ async fn a_write_acknowledged_before_kill_9_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
     // `serve --demo` seeds the full generated dataset; this test needs the starter citizens.
     let starter = combipat::service::starter_dataset(7, jiff::Timestamp::now());
-    combipat::service::seed_demo(dir.path(), starter)
+    let database = common::test_database().await;
+    combipat::service::seed_demo_on(dir.path(), database.as_deref(), starter)
         .await
         .unwrap();
-    let (mut child, url) = spawn_serve(dir.path(), false);
+    let (mut child, url) = spawn_serve_on(dir.path(), false, database.as_deref());
     let creds = combipat::service::demo_credentials::load(dir.path()).unwrap();
     let patronato = creds.token(Role::Patronato).unwrap().to_string();
     let operator = creds.token(Role::Operator).unwrap().to_string();
@@ -714,7 +715,7 @@ async fn a_write_acknowledged_before_kill_9_survives_restart() {
     child.kill().unwrap(); // SIGKILL, right after the 2xx
     child.wait().unwrap();
 
-    let (mut child, url) = spawn_serve(dir.path(), false);
+    let (mut child, url) = spawn_serve_on(dir.path(), false, database.as_deref());
     let resp = http()
         .get(format!("{url}/v1/requests/{}", created.summary.id))
         .bearer_auth(&operator)

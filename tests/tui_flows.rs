@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use combipat::api::{
     ActionBody, EventEnvelope, NewMessage, NewRequest, PresenceActivity, RequestSummary,
 };
@@ -51,6 +53,8 @@ struct Flow {
     h: Headless,
     live: Option<mpsc::UnboundedReceiver<Msg>>,
     hostile: RequestId,
+    /// The PostgreSQL database when the suite runs on PostgreSQL (`COMBIPAT_TEST_STORE`).
+    database: Option<String>,
 }
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -80,16 +84,24 @@ impl Flow {
         hostile.subject = HOSTILE_SUBJECT.into();
         hostile.thread[0].body = HOSTILE_BODY.into();
         let hostile = hostile.id.clone();
+        let database = rt.block_on(common::test_database());
         let service = rt.block_on(async {
-            let store = service::open_store(dir.path()).await.unwrap();
+            let sla = service::Sla::embedded().unwrap();
+            let store = service::open_database(dir.path(), database.as_deref(), sla)
+                .await
+                .unwrap();
             service::seed::seed_store(store.as_ref(), dir.path(), dataset)
                 .await
                 .unwrap();
             drop(store);
             let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            service::start(ServiceConfig::new(loopback, dir.path()).with_demo(true))
-                .await
-                .unwrap()
+            service::start(
+                ServiceConfig::new(loopback, dir.path())
+                    .with_database(database.clone())
+                    .with_demo(true),
+            )
+            .await
+            .unwrap()
         });
         let credentials = service.credentials().unwrap().clone();
         let base_url = service.base_url();
@@ -122,6 +134,7 @@ impl Flow {
             h: Headless::new(state, 160, 48, Theme::default()),
             live: None,
             hostile,
+            database,
         };
         flow.h.effects.push(combipat::tui::update::Effect::Refresh);
         flow.settle();
@@ -721,7 +734,9 @@ fn losing_the_service_shows_offline_and_coming_back_reloads() {
     // Same data dir, same address: the stream reconnects by itself and the list is reloaded.
     let restarted =
         f.rt.block_on(service::start(
-            ServiceConfig::new(addr, f.dir.path()).with_demo(true),
+            ServiceConfig::new(addr, f.dir.path())
+                .with_database(f.database.clone())
+                .with_demo(true),
         ))
         .unwrap();
     f.service = Some(restarted);

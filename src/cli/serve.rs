@@ -18,9 +18,14 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8787", env = "COMBIPAT_LISTEN")]
     pub listen: SocketAddr,
-    /// Directory holding the SQLite database (created if missing).
+    /// Directory holding the SQLite database (unless `--database` names another store), the
+    /// demo credentials and the SSH host key (created if missing).
     #[arg(long, env = "COMBIPAT_DATA_DIR")]
     pub data_dir: PathBuf,
+    /// The store: `postgres://USER@HOST/DB` (several nodes may share it) or `sqlite:PATH`;
+    /// default `[server] database` of `--config`, else DATA_DIR/combipat.sqlite3.
+    #[arg(long, env = "COMBIPAT_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
     /// Seed an empty data dir with demo data; tokens go to DIR/demo-credentials.toml.
     #[arg(long)]
     pub demo: bool,
@@ -76,15 +81,23 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
     };
     let alert_interval =
         (args.alert_interval > 0).then(|| Duration::from_secs(args.alert_interval));
+    let (database, database_setting) = match (&args.database, &config.server.database) {
+        (Some(url), _) => (Some(url.clone()), "--database / COMBIPAT_DATABASE"),
+        (None, Some(url)) => (Some(url.clone()), "[server] database"),
+        (None, None) => (None, "--data-dir"),
+    };
     let service_config = ServiceConfig {
         demo_seed: args.seed,
         ..ServiceConfig::new(args.listen, args.data_dir.clone())
+            .with_database(database)
             .with_demo(args.demo)
             .with_alert_interval(alert_interval)
             .with_config(&config, args.policy.as_deref())?
     };
     super::runtime()?.block_on(async move {
-        let mut running = service::start(service_config).await?;
+        let mut running = service::start(service_config).await.wrap_err_with(|| {
+            format!("cannot start the service (store from {database_setting})")
+        })?;
         println!("combipat service listening on {}", running.base_url());
         if running.credentials().is_some() {
             println!(

@@ -17,6 +17,9 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// File whose first line is the token; relative to the config file's dir.
     pub token_file: Option<PathBuf>,
+    /// For `combipat serve`: the store, `postgres://USER@HOST/DB` or `sqlite:PATH` (default:
+    /// the SQLite file in the data dir). `--database` and `COMBIPAT_DATABASE` win over it.
+    pub database: Option<String>,
 }
 
 /// `[sla]`: where the SLA policy lives. Keys other than `policy` belong to the SLA engine,

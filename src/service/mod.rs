@@ -23,7 +23,7 @@ pub mod store;
 
 use core::{App, Core};
 pub use demo_credentials::{Credential, DemoCredentials};
-pub use seed::{seed_demo, starter_dataset};
+pub use seed::{seed_demo, seed_demo_on, starter_dataset};
 pub use sla::{Sla, SlaSetupError};
 use store::sqlite::SqliteStore;
 

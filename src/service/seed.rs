@@ -82,7 +82,20 @@ pub async fn seed_store(
 
 /// Seeds `data_dir` (which must hold no data yet) with `dataset`; for `combipat demo seed`.
 pub async fn seed_demo(data_dir: &Path, dataset: Dataset) -> Result<DemoCredentials, ServiceError> {
-    let store = super::open_store(data_dir).await?;
+    seed_demo_on(data_dir, None, dataset).await
+}
+
+/// [`seed_demo`] into the store a `database` setting names (see [`super::open_database`]).
+pub async fn seed_demo_on(
+    data_dir: &Path,
+    database: Option<&str>,
+    dataset: Dataset,
+) -> Result<DemoCredentials, ServiceError> {
+    std::fs::create_dir_all(data_dir).map_err(|e| super::store::StoreError::Setting {
+        setting: "data dir".into(),
+        reason: format!("{}: {e}", data_dir.display()),
+    })?;
+    let store = super::open_database(data_dir, database, super::Sla::embedded()?).await?;
     seed_store(store.as_ref(), data_dir, dataset).await
 }
 

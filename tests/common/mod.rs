@@ -1,4 +1,9 @@
-//! Shared helpers for integration tests: a real service on loopback over a real SQLite file.
+//! Shared helpers for integration tests: a real service on loopback over a real store.
+//!
+//! The store under test is SQLite unless `COMBIPAT_TEST_STORE=postgres`; then every service
+//! gets a fresh database in the PostgreSQL cluster named by `COMBIPAT_TEST_POSTGRES` (an admin
+//! connection string; `.ci/postgres.sh` starts such a throwaway cluster and `.ci/run` runs the
+//! HTTP suites on both stores).
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::io::{BufRead, BufReader};
@@ -14,12 +19,16 @@ pub struct TestService {
     pub service: RunningService,
     pub credentials: DemoCredentials,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of this service, when the suite runs on PostgreSQL.
+    pub database: Option<String>,
 }
 
 impl TestService {
     pub async fn demo() -> TestService {
         let dir = tempfile::tempdir().expect("tempdir");
+        let database = test_database().await;
         let config = ServiceConfig::new(loopback(), dir.path())
+            .with_database(database.clone())
             .with_demo(true)
             .with_demo_data(DemoData::Starter);
         let service = service::start(config).await.expect("service starts");
@@ -28,7 +37,15 @@ impl TestService {
             service,
             credentials,
             dir,
+            database,
         }
+    }
+
+    /// The configuration to start this service again (same data dir and store) on `addr`.
+    pub fn config(&self, addr: SocketAddr) -> ServiceConfig {
+        ServiceConfig::new(addr, self.dir.path())
+            .with_database(self.database.clone())
+            .with_demo(true)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -66,11 +83,79 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// Which store the suite runs on: `None` for SQLite (the default), or the URL of a fresh
+/// PostgreSQL database when `COMBIPAT_TEST_STORE=postgres`.
+pub async fn test_database() -> Option<String> {
+    match std::env::var("COMBIPAT_TEST_STORE").as_deref() {
+        Ok("postgres") => {
+            let admin = std::env::var("COMBIPAT_TEST_POSTGRES").unwrap_or_else(|_| {
+                panic!(
+                    "COMBIPAT_TEST_STORE=postgres needs COMBIPAT_TEST_POSTGRES (.ci/postgres.sh)"
+                )
+            });
+            Some(fresh_database(&admin).await)
+        }
+        Ok("sqlite") | Ok("") | Err(_) => None,
+        Ok(other) => panic!("COMBIPAT_TEST_STORE={other:?}: expected sqlite or postgres"),
+    }
+}
+
+/// The admin URL of the test cluster for tests that need PostgreSQL whatever the suite's store.
+/// `None` (the test returns early, saying so) only outside CI: under `CI=true` a missing
+/// cluster fails the test.
+pub fn require_postgres(test: &str) -> Option<String> {
+    match std::env::var("COMBIPAT_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!(
+            "{test}: CI=true but COMBIPAT_TEST_POSTGRES is not set; .ci/run starts the cluster"
+        ),
+        _ => {
+            eprintln!("{test}: not run: needs PostgreSQL (eval \"$(bash .ci/postgres.sh start)\")");
+            None
+        }
+    }
+}
+
+/// Creates an empty database in the cluster of `admin_url`; returns its URL.
+pub async fn fresh_database(admin_url: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        jiff::Timestamp::now().as_microsecond() % 1_000_000
+    );
+    let (client, connection) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test cluster {admin_url}: {e}"));
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("CREATE DATABASE");
+    drop(client);
+    let _ = driver.await;
+    match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("admin URL without a database: {admin_url}"),
+    }
+}
+
 /// The real binary, `combipat serve` on a free loopback port; returns the child and its URL.
 pub fn spawn_serve(data_dir: &Path, demo: bool) -> (Child, String) {
+    spawn_serve_on(data_dir, demo, None)
+}
+
+/// [`spawn_serve`] on a chosen store (`--database`).
+pub fn spawn_serve_on(data_dir: &Path, demo: bool, database: Option<&str>) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_combipat"));
-    cmd.arg("serve")
-        .arg("--listen")
+    if let Some(url) = database {
+        cmd.arg("serve").arg("--database").arg(url);
+    } else {
+        cmd.arg("serve");
+    }
+    cmd.arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--data-dir")
         .arg(data_dir)

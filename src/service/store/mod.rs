@@ -144,7 +144,7 @@ pub struct RequestQuery {
     pub unassigned: bool,
     /// Last updated at or after this instant.
     pub updated_since: Option<Timestamp>,
-    /// Case-sensitive substring of the subject, or of the id or codice fiscale in upper case.
+    /// Substring of the id, codice fiscale or subject, ignoring ASCII case.
     pub text: Option<String>,
     /// Only these requests.
     pub among: Option<Vec<RequestId>>,

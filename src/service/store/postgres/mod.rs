@@ -198,18 +198,15 @@ async fn run_migrations(
         .map(|m| m.version())
         .max()
         .unwrap_or(0);
-    let applied = runner
-        .get_last_applied_migration_async(client)
-        .await
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-    if let Some(last) = applied
-        && last.version() > known
+    let applied = applied_version(client).await?;
+    if let Some(version) = applied
+        && version > known
     {
         return Err(setting_error(
             describe,
             format!(
-                "schema version {} is newer than this combipat knows ({known}); upgrade combipat",
-                last.version()
+                "schema version {version} is newer than this combipat knows ({known}); \
+                 upgrade combipat"
             ),
         ));
     }
@@ -218,6 +215,26 @@ async fn run_migrations(
         .await
         .map_err(|e| StoreError::Migration(e.to_string()))?;
     Ok(())
+}
+
+/// The highest applied migration, `None` on a database never migrated.
+async fn applied_version(client: &tokio_postgres::Client) -> Result<Option<i32>, StoreError> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(db_error)?
+        .get(0);
+    if !exists {
+        return Ok(None);
+    }
+    client
+        .query_one("SELECT MAX(version) FROM refinery_schema_history", &[])
+        .await
+        .map(|row| row.get(0))
+        .map_err(db_error)
 }
 
 /// Follows other nodes' commits: LISTEN on a dedicated connection, plus a periodic head read.
@@ -302,7 +319,6 @@ impl Storage for PgStore {
         let mut client = self.client().await?;
         let rt = Handle::current();
         tokio::task::spawn_blocking(move || {
-            let client: &mut tokio_postgres::Client = &mut client;
             let tx = rt
                 .block_on(
                     client
@@ -332,7 +348,6 @@ impl Storage for PgStore {
         let mut client = self.client().await?;
         let rt = Handle::current();
         let (out, appended) = tokio::task::spawn_blocking(move || {
-            let client: &mut tokio_postgres::Client = &mut client;
             let tx = rt.block_on(client.transaction()).map_err(db_error)?;
             rt.block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))
                 .map_err(db_error)?;

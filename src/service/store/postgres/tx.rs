@@ -52,7 +52,8 @@ impl Sql {
 
 /// One PostgreSQL transaction lent to the core.
 pub struct PgTx<'a> {
-    pub tx: &'a tokio_postgres::Transaction<'a>,
+    /// deadpool's transaction: its statements are prepared once per connection and cached.
+    pub tx: &'a deadpool_postgres::Transaction<'a>,
     pub rt: &'a Handle,
     /// Highest event seq appended in this transaction (announced with NOTIFY at commit).
     pub appended: Option<u64>,
@@ -61,7 +62,10 @@ pub struct PgTx<'a> {
 impl PgTx<'_> {
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
         self.rt
-            .block_on(self.tx.query(sql, params))
+            .block_on(async {
+                let statement = self.tx.prepare_cached(sql).await?;
+                self.tx.query(&statement, params).await
+            })
             .map_err(db_error)
     }
 
@@ -71,13 +75,19 @@ impl PgTx<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
         self.rt
-            .block_on(self.tx.query_opt(sql, params))
+            .block_on(async {
+                let statement = self.tx.prepare_cached(sql).await?;
+                self.tx.query_opt(&statement, params).await
+            })
             .map_err(db_error)
     }
 
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
         self.rt
-            .block_on(self.tx.execute(sql, params))
+            .block_on(async {
+                let statement = self.tx.prepare_cached(sql).await?;
+                self.tx.execute(&statement, params).await
+            })
             .map_err(db_error)
     }
 }
@@ -178,7 +188,7 @@ fn query_sql(sql: &mut Sql, scope: &Scope, q: &RequestQuery) -> String {
             sql.bind(like_pattern(text)),
         );
         conditions.push(format!(
-            "(r.id LIKE {a} OR r.citizen LIKE {b} OR r.subject LIKE {c})"
+            "(r.id ILIKE {a} OR r.citizen ILIKE {b} OR r.subject ILIKE {c})"
         ));
     }
     conditions.join(" AND ")
