@@ -68,6 +68,22 @@ pub enum AdminCommand {
         #[arg(long)]
         username: Option<String>,
     },
+    /// Apply pending schema migrations (also done at every start, under a lock so nodes
+    /// starting together do not race); prints the schema version.
+    Migrate {
+        #[command(flatten)]
+        store: super::admin_store::StoreArgs,
+    },
+    /// Copy a SQLite database into an empty PostgreSQL database, then verify row counts per
+    /// table and the audit chain head. Stop the service first.
+    Copy {
+        /// The SQLite file, e.g. /var/lib/combipat/combipat.sqlite3.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The target, postgres://USER@HOST/DB (empty; migrated by the copy).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -145,6 +161,8 @@ pub fn run(cmd: AdminCommand) -> color_eyre::Result<()> {
                 let n = store.revoke_tokens(target).await?;
                 println!("{n} token(s) revoked");
             }
+            AdminCommand::Migrate { store } => super::admin_store::migrate(store).await?,
+            AdminCommand::Copy { from, to } => super::admin_store::copy(&from, &to).await?,
         }
         Ok(())
     })

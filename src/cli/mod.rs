@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub mod admin_store;
 pub mod bench;
 pub mod calendar;
 pub mod dashboard;

@@ -234,6 +234,8 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         Some(sla) => sla,
         None => Sla::embedded()?,
     };
+    // A bad database setting fails before anything is created.
+    store::Database::parse(config.database.as_deref(), &config.data_dir)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| store::StoreError::Setting {
         setting: "data dir".into(),
         reason: format!("{}: {e}", config.data_dir.display()),

@@ -23,11 +23,12 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
-use crate::service::store::{Storage, StoredRequest};
+use crate::service::store::{RowPage, Storage, StoredRequest};
 
 pub mod access;
 pub mod admin;
 pub mod alerts;
+pub mod copy;
 pub mod journal;
 pub mod reads;
 pub mod transition;
@@ -226,6 +227,26 @@ pub trait App: Send + Sync + 'static {
 
     /// What store this runs on, for logs.
     fn describe_store(&self) -> String;
+
+    /// Rows of one table, for copies between stores ([`copy::copy`]).
+    async fn export_rows(
+        &self,
+        table: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<RowPage, StoreError>;
+
+    /// Inserts copied rows in one transaction.
+    async fn import_rows(&self, table: &str, page: RowPage) -> Result<(), StoreError>;
+
+    /// Rows per table.
+    async fn count_rows(&self, table: &str) -> Result<u64, StoreError>;
+
+    /// `(highest event position, newest audit entry's (seq, hash))`.
+    async fn heads(&self) -> Result<(u64, Option<(u64, String)>), StoreError>;
+
+    /// Ends a copy: ids and outbox positions continue after `event_head`.
+    async fn finish_copy(&self, event_head: u64) -> Result<(), StoreError>;
 }
 
 /// The core over one store, with the SLA policy and calendars its clocks follow.
@@ -431,5 +452,39 @@ impl<S: Storage> App for Core<S> {
 
     fn describe_store(&self) -> String {
         self.store.describe()
+    }
+
+    async fn export_rows(
+        &self,
+        table: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<RowPage, StoreError> {
+        let table = table.to_string();
+        self.store
+            .read(move |tx| tx.table_rows(&table, offset, limit))
+            .await
+    }
+
+    async fn import_rows(&self, table: &str, page: RowPage) -> Result<(), StoreError> {
+        let table = table.to_string();
+        self.store
+            .write(move |tx| tx.insert_rows(&table, &page))
+            .await
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64, StoreError> {
+        let table = table.to_string();
+        self.store.read(move |tx| tx.count_rows(&table)).await
+    }
+
+    async fn heads(&self) -> Result<(u64, Option<(u64, String)>), StoreError> {
+        self.store
+            .read(|tx| Ok((tx.event_bounds()?.highest, tx.audit_head()?)))
+            .await
+    }
+
+    async fn finish_copy(&self, event_head: u64) -> Result<(), StoreError> {
+        self.store.write(move |tx| tx.finish_copy(event_head)).await
     }
 }

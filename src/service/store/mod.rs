@@ -239,6 +239,53 @@ pub enum TokenTarget {
     Username(String),
 }
 
+/// One value of a copied row, in a form both stores read and write (booleans are integers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+/// The tables a copy moves, parents before children; the same names and columns in every store.
+pub const TABLES: &[&str] = &[
+    "offices",
+    "operators",
+    "tokens",
+    "citizens",
+    "mandates",
+    "applications",
+    "requests",
+    "events",
+    "audit",
+    "idempotency",
+    "sla_alerts",
+];
+
+/// The order a copy reads a table in: its primary key. `None` for a name not in [`TABLES`]
+/// (adapters refuse it, so a table name never comes from anywhere else).
+pub fn copy_order(table: &str) -> Option<&'static str> {
+    Some(match table {
+        "offices" => "code",
+        "operators" => "username",
+        "tokens" | "mandates" => "id",
+        "citizens" => "codice_fiscale",
+        "applications" => "protocol",
+        "requests" => "id",
+        "events" | "audit" => "seq",
+        "idempotency" => "username, key",
+        "sla_alerts" => "request_id, clock_kind, clock_started_us",
+        _ => return None,
+    })
+}
+
+/// A page of a table's rows with the column names, for copies between stores.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowPage {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
 /// Reads inside one transaction (a consistent snapshot).
 pub trait ReadTx {
     /// The operator owning a token with this hash, unless the token is revoked.
@@ -300,6 +347,10 @@ pub trait ReadTx {
 
     /// Highest alert level raised for each clock of an open request.
     fn raised_alerts(&mut self) -> Result<Vec<(ClockKey, AlertLevel)>, StoreError>;
+
+    /// Rows of one of [`TABLES`] in a stable order, `limit` from `offset`.
+    fn table_rows(&mut self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError>;
+    fn count_rows(&mut self, table: &str) -> Result<u64, StoreError>;
 }
 
 /// Writes inside one transaction; committed only when the core's function returns `Ok`.
@@ -346,6 +397,11 @@ pub trait WriteTx: ReadTx {
     ) -> Result<bool, StoreError>;
     /// Deletes events with seq <= `up_to`.
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError>;
+
+    /// Inserts copied rows as they are (ids, hashes and positions included).
+    fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError>;
+    /// After a copy: generated ids and the outbox head continue after what was copied.
+    fn finish_copy(&mut self, event_head: u64) -> Result<(), StoreError>;
 }
 
 /// A database the core runs its transactions on.

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 
 use crate::api::EventEnvelope;
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -15,8 +15,9 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic};
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::store::{
-    AuditRecord, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord, NewEvent,
-    ReadTx, RequestQuery, Scope, StoreError, StoredRequest, SummaryRow, TokenTarget, WriteTx,
+    AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
+    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
+    TokenTarget, WriteTx,
 };
 
 pub fn db_error(e: tokio_postgres::Error) -> StoreError {
@@ -645,6 +646,79 @@ impl ReadTx for PgTx<'_> {
         }
         Ok(out)
     }
+
+    fn table_rows(&mut self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError> {
+        let order = checked_order(table)?;
+        let statement = self
+            .rt
+            .block_on(self.tx.prepare_cached(&format!(
+                "SELECT * FROM {table} ORDER BY {order} LIMIT $1 OFFSET $2"
+            )))
+            .map_err(db_error)?;
+        let columns: Vec<String> = statement
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        let rows = self
+            .rt
+            .block_on(
+                self.tx
+                    .query(&statement, &[&i64::from(limit), &(offset as i64)]),
+            )
+            .map_err(db_error)?;
+        let mut page = RowPage {
+            columns,
+            rows: Vec::with_capacity(rows.len()),
+        };
+        for row in &rows {
+            let mut cells = Vec::with_capacity(row.len());
+            for (i, column) in row.columns().iter().enumerate() {
+                let ty = column.type_();
+                let cell = if *ty == Type::BOOL {
+                    get::<Option<bool>>(row, i)?.map(|b| Cell::Int(i64::from(b)))
+                } else if *ty == Type::INT8 {
+                    get::<Option<i64>>(row, i)?.map(Cell::Int)
+                } else if *ty == Type::INT4 {
+                    get::<Option<i32>>(row, i)?.map(|n| Cell::Int(i64::from(n)))
+                } else {
+                    get::<Option<String>>(row, i)?.map(Cell::Text)
+                };
+                cells.push(cell.unwrap_or(Cell::Null));
+            }
+            page.rows.push(cells);
+        }
+        Ok(page)
+    }
+
+    fn count_rows(&mut self, table: &str) -> Result<u64, StoreError> {
+        checked_order(table)?;
+        let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
+        Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0) as u64)
+    }
+}
+
+fn checked_order(table: &str) -> Result<&'static str, StoreError> {
+    crate::service::store::copy_order(table)
+        .ok_or_else(|| StoreError::Task(format!("{table:?} is not a table of the schema")))
+}
+
+/// A copied cell as the value a column of type `ty` takes.
+fn cell_param(cell: &Cell, ty: &Type) -> Result<Param, StoreError> {
+    let mismatch = || StoreError::corrupt("copied cell", &format!("{cell:?} for a {ty} column"));
+    Ok(match (cell, ty) {
+        (Cell::Null, t) if *t == Type::BOOL => Box::new(None::<bool>),
+        (Cell::Null, t) if *t == Type::INT8 => Box::new(None::<i64>),
+        (Cell::Null, t) if *t == Type::INT4 => Box::new(None::<i32>),
+        (Cell::Null, _) => Box::new(None::<String>),
+        (Cell::Int(n), t) if *t == Type::BOOL => Box::new(*n != 0),
+        (Cell::Int(n), t) if *t == Type::INT8 => Box::new(*n),
+        (Cell::Int(n), t) if *t == Type::INT4 => {
+            Box::new(i32::try_from(*n).map_err(|_| mismatch())?)
+        }
+        (Cell::Text(text), t) if *t == Type::TEXT => Box::new(text.clone()),
+        _ => return Err(mismatch()),
+    })
 }
 
 impl WriteTx for PgTx<'_> {
@@ -900,5 +974,47 @@ impl WriteTx for PgTx<'_> {
 
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError> {
         self.execute("DELETE FROM events WHERE seq <= $1", &[&(up_to as i64)])
+    }
+
+    fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError> {
+        checked_order(table)?;
+        let columns = page.columns.join(", ");
+        let marks: Vec<String> = (1..=page.columns.len()).map(|i| format!("${i}")).collect();
+        let statement = self
+            .rt
+            .block_on(self.tx.prepare_cached(&format!(
+                "INSERT INTO {table} ({columns}) VALUES ({})",
+                marks.join(", ")
+            )))
+            .map_err(db_error)?;
+        for row in &page.rows {
+            let params = row
+                .iter()
+                .zip(statement.params())
+                .map(|(cell, ty)| cell_param(cell, ty))
+                .collect::<Result<Vec<_>, _>>()?;
+            let refs: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            self.rt
+                .block_on(self.tx.execute(&statement, &refs))
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    fn finish_copy(&mut self, event_head: u64) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE outbox_head SET highest = GREATEST(highest, $1, \
+             (SELECT COALESCE(MAX(seq), 0) FROM events))",
+            &[&(event_head as i64)],
+        )?;
+        self.execute(
+            "SELECT setval(pg_get_serial_sequence('tokens', 'id'), \
+             GREATEST((SELECT MAX(id) FROM tokens), 1), (SELECT MAX(id) FROM tokens) IS NOT NULL)",
+            &[],
+        )?;
+        Ok(())
     }
 }

@@ -12,8 +12,9 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic};
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, ClockKind};
 use crate::service::store::{
-    AuditRecord, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord, NewEvent,
-    ReadTx, RequestQuery, Scope, StoreError, StoredRequest, SummaryRow, TokenTarget, WriteTx,
+    AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
+    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
+    TokenTarget, WriteTx,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -630,6 +631,18 @@ impl ReadTx for SqliteTx<'_> {
         }
         Ok(out)
     }
+
+    fn table_rows(&mut self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError> {
+        self.page(table, offset, limit)
+    }
+
+    fn count_rows(&mut self, table: &str) -> Result<u64, StoreError> {
+        checked_order(table)?;
+        let n: i64 = self
+            .tx
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -868,5 +881,74 @@ impl WriteTx for SqliteTx<'_> {
         Ok(self
             .tx
             .execute("DELETE FROM events WHERE seq <= ?1", [up_to as i64])? as u64)
+    }
+
+    fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError> {
+        checked_order(table)?;
+        let columns = page.columns.join(", ");
+        let marks = vec!["?"; page.columns.len()].join(", ");
+        let mut stmt = self
+            .tx
+            .prepare_cached(&format!("INSERT INTO {table} ({columns}) VALUES ({marks})"))?;
+        for row in &page.rows {
+            let values = row.iter().map(|cell| match cell {
+                Cell::Null => Value::Null,
+                Cell::Int(n) => Value::Integer(*n),
+                Cell::Text(t) => Value::Text(t.clone()),
+            });
+            stmt.execute(params_from_iter(values))?;
+        }
+        Ok(())
+    }
+
+    fn finish_copy(&mut self, event_head: u64) -> Result<(), StoreError> {
+        // AUTOINCREMENT keeps the highest seq in sqlite_sequence; pruned events may have been
+        // above what was copied.
+        self.tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'events', 0 \
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')",
+            [],
+        )?;
+        self.tx.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?1) WHERE name = 'events'",
+            [event_head as i64],
+        )?;
+        Ok(())
+    }
+}
+
+fn checked_order(table: &str) -> Result<&'static str, StoreError> {
+    crate::service::store::copy_order(table)
+        .ok_or_else(|| StoreError::Task(format!("{table:?} is not a table of the schema")))
+}
+
+impl SqliteTx<'_> {
+    pub(super) fn page(&self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError> {
+        let order = checked_order(table)?;
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT * FROM {table} ORDER BY {order} LIMIT ?1 OFFSET ?2"
+        ))?;
+        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let mut rows = stmt.query(params![i64::from(limit), offset as i64])?;
+        let mut page = RowPage {
+            columns,
+            rows: Vec::new(),
+        };
+        while let Some(row) = rows.next()? {
+            let mut cells = Vec::with_capacity(page.columns.len());
+            for i in 0..page.columns.len() {
+                cells.push(match row.get::<_, Value>(i)? {
+                    Value::Null => Cell::Null,
+                    Value::Integer(n) => Cell::Int(n),
+                    Value::Text(t) => Cell::Text(t),
+                    Value::Real(r) => Cell::Text(r.to_string()),
+                    Value::Blob(_) => {
+                        return Err(StoreError::corrupt("cell", &format!("blob in {table}")));
+                    }
+                });
+            }
+            page.rows.push(cells);
+        }
+        Ok(page)
     }
 }
