@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use tokio::sync::watch;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::service::core::App;
 
@@ -33,23 +35,30 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
 }
 
+/// Every endpoint, declared once: axum routes and OpenAPI paths come from the same
+/// `#[utoipa::path]` annotations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(meta::me))
+        .routes(routes!(meta::queues))
+        .routes(routes!(requests::list, requests::create))
+        .routes(routes!(requests::show))
+        .routes(routes!(requests::add_message))
+        .routes(routes!(requests::act))
+        .routes(routes!(presence::announce))
+        .routes(routes!(dossiers::show))
+        .routes(routes!(events::stream))
+        .routes(routes!(audit::list))
+        .routes(routes!(calendar::closing_days))
+        .routes(routes!(dashboard::show))
+        .routes(routes!(dashboard::quality))
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(meta::healthz))
-        .route("/v1/openapi.json", get(openapi::document))
-        .route("/v1/me", get(meta::me))
-        .route("/v1/queues", get(meta::queues))
-        .route("/v1/requests", get(requests::list).post(requests::create))
-        .route("/v1/requests/{id}", get(requests::show))
-        .route("/v1/requests/{id}/messages", post(requests::add_message))
-        .route("/v1/requests/{id}/actions", post(requests::act))
-        .route("/v1/requests/{id}/presence", post(presence::announce))
-        .route("/v1/dossiers/{codice_fiscale}", get(dossiers::show))
-        .route("/v1/events", get(events::stream))
-        .route("/v1/audit", get(audit::list))
-        .route("/v1/calendar/{office}", get(calendar::closing_days))
-        .route("/v1/dashboard", get(dashboard::show))
-        .route("/v1/dashboard/quality", get(dashboard::quality))
+    let (router, _) = routes().split_for_parts();
+    router
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)

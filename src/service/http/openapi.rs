@@ -4,8 +4,6 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, calendar, dashboard, dossiers, events, meta, presence, requests};
-
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -24,32 +22,17 @@ impl Modify for BearerAuth {
         title = "combipat",
         description = "COMBIPAT back office: requests between patronati and INPS offices."
     ),
-    paths(
-        meta::healthz,
-        document,
-        meta::me,
-        meta::queues,
-        requests::list,
-        requests::create,
-        requests::show,
-        requests::add_message,
-        requests::act,
-        presence::announce,
-        dossiers::show,
-        events::stream,
-        audit::list,
-        calendar::closing_days,
-        dashboard::show,
-        dashboard::quality,
-    ),
     components(schemas(crate::api::EventEnvelope, crate::api::PresenceEvent)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
 
-/// The document as served.
+/// The document as served: the info, schemas and security of [`ApiDoc`] plus every path the
+/// router declares (routes are declared once, in [`super::routes`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    static DOCUMENT: std::sync::LazyLock<utoipa::openapi::OpenApi> =
+        std::sync::LazyLock::new(|| super::routes().split_for_parts().1);
+    DOCUMENT.clone()
 }
 
 /// This document.

@@ -9,7 +9,7 @@
 //! database). No driver type crosses this module's public surface.
 //!
 //! The transaction handles are synchronous: the core's rules are plain functions, and each
-//! adapter runs them on a blocking thread (rusqlite is synchronous; the PostgreSQL adapter drives
+//! adapter runs them on a blocking thread (the SQLite driver is synchronous; the PostgreSQL adapter drives
 //! its async driver from that thread).
 
 use std::future::Future;
