@@ -175,17 +175,6 @@ fn office_weight(o: &OfficeInfo) -> u32 {
     }
 }
 
-fn outcome_code(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Evasa => "evasa",
-        Outcome::NonDiCompetenza => "non_di_competenza",
-        Outcome::IntegrazioneNonPervenuta => "integrazione_non_pervenuta",
-        Outcome::Duplicata => "duplicata",
-        Outcome::Ritirata => "ritirata",
-        Outcome::RisoltaInAppuntamento => "risolta_in_appuntamento",
-    }
-}
-
 fn actor(op: &Operator) -> ActorRef {
     ActorRef {
         id: op.username.clone(),
@@ -765,7 +754,7 @@ impl Generator {
         at: Timestamp,
         outcome: Outcome,
     ) -> Option<()> {
-        let detail = Some(outcome_code(outcome).to_string());
+        let detail = Some(Outcome::code(outcome).to_string());
         sim.act(self.now, at, by, Transition::Close, detail, None)?;
         sim.outcome = Some(outcome);
         Some(())

@@ -1,6 +1,7 @@
 //! The pure core: types, rules, SLA maths, calendars, codice fiscale. No I/O, no async.
 
 pub mod calendar;
+mod coded;
 pub mod codice_fiscale;
 pub mod dashboard;
 pub mod dataset;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
+use super::coded::coded_enum;
 use super::codice_fiscale::CodiceFiscale;
 
 /// `CBP-YYYY-NNNNNNN`: year of filing and a 7-digit sequence number within that year.
@@ -67,140 +68,85 @@ impl fmt::Display for RequestId {
     }
 }
 
-/// Priority chosen by the patronato when filing.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Normale,
-    Urgente,
-}
-
-impl Priority {
-    pub const ALL: [Priority; 2] = [Priority::Normale, Priority::Urgente];
-    pub fn code(self) -> &'static str {
-        match self {
-            Priority::Normale => "normale",
-            Priority::Urgente => "urgente",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.code() == code)
+coded_enum! {
+    /// Priority chosen by the patronato when filing.
+    #[derive(
+        Debug,
+        Clone,
+        Copy,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+    )]
+    pub enum Priority {
+        Normale = "normale",
+        Urgente = "urgente",
     }
 }
 
-/// Area tematica. The first cut follows the central directorates that issued INPS message 3813/2021.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Topic {
-    Pensioni,
-    AmmortizzatoriSociali,
-    InvaliditaCivile,
-    AssegnoUnico,
-    Contributi,
-}
-
-impl Topic {
-    pub const ALL: [Topic; 5] = [
-        Topic::Pensioni,
-        Topic::AmmortizzatoriSociali,
-        Topic::InvaliditaCivile,
-        Topic::AssegnoUnico,
-        Topic::Contributi,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Topic::Pensioni => "pensioni",
-            Topic::AmmortizzatoriSociali => "ammortizzatori_sociali",
-            Topic::InvaliditaCivile => "invalidita_civile",
-            Topic::AssegnoUnico => "assegno_unico",
-            Topic::Contributi => "contributi",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.code() == code)
+coded_enum! {
+    /// Area tematica. The first cut follows the central directorates that issued INPS message 3813/2021.
+    #[derive(
+        Debug,
+        Clone,
+        Copy,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+    )]
+    pub enum Topic {
+        Pensioni = "pensioni",
+        AmmortizzatoriSociali = "ammortizzatori_sociali",
+        InvaliditaCivile = "invalidita_civile",
+        AssegnoUnico = "assegno_unico",
+        Contributi = "contributi",
     }
 }
 
-/// Status of a request. Transitions are only those of [`Status::apply`].
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Filed, nobody has taken it.
-    Nuova,
-    /// Taken in charge by an operator.
-    InLavorazione,
-    /// INPS asked the patronato for documents; SLA clocks paused.
-    InAttesaIntegrazione,
-    /// The office answered; the patronato may still add information.
-    RispostaInviata,
-    /// Closed with an outcome.
-    Chiusa,
-    /// Reopened after an answer or a close.
-    Riaperta,
-    /// Forwarded to the competent office, waiting to be taken there.
-    Trasferita,
+coded_enum! {
+    /// Status of a request. Transitions are only those of [`Status::apply`].
+    #[derive(
+        Debug,
+        Clone,
+        Copy,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        Serialize,
+        Deserialize,
+        utoipa::ToSchema,
+    )]
+    pub enum Status {
+        /// Filed, nobody has taken it.
+        Nuova = "nuova",
+        /// Taken in charge by an operator.
+        InLavorazione = "in_lavorazione",
+        /// INPS asked the patronato for documents; SLA clocks paused.
+        InAttesaIntegrazione = "in_attesa_integrazione",
+        /// The office answered; the patronato may still add information.
+        RispostaInviata = "risposta_inviata",
+        /// Closed with an outcome.
+        Chiusa = "chiusa",
+        /// Reopened after an answer or a close.
+        Riaperta = "riaperta",
+        /// Forwarded to the competent office, waiting to be taken there.
+        Trasferita = "trasferita",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::Nuova,
-        Status::InLavorazione,
-        Status::InAttesaIntegrazione,
-        Status::RispostaInviata,
-        Status::Chiusa,
-        Status::Riaperta,
-        Status::Trasferita,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Nuova => "nuova",
-            Status::InLavorazione => "in_lavorazione",
-            Status::InAttesaIntegrazione => "in_attesa_integrazione",
-            Status::RispostaInviata => "risposta_inviata",
-            Status::Chiusa => "chiusa",
-            Status::Riaperta => "riaperta",
-            Status::Trasferita => "trasferita",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.code() == code)
-    }
     pub fn is_open(self) -> bool {
         self != Status::Chiusa
     }
@@ -285,33 +231,23 @@ impl MessageKind {
     }
 }
 
-/// Closing outcome (esito).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Answered in full.
-    Evasa,
-    /// Not the competence of INPS or of this channel.
-    NonDiCompetenza,
-    /// The patronato did not send the requested integration.
-    IntegrazioneNonPervenuta,
-    /// Duplicate of another request.
-    Duplicata,
-    /// Withdrawn by the patronato.
-    Ritirata,
-    /// Resolved in a meeting (Agenda appuntamenti).
-    RisoltaInAppuntamento,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 6] = [
-        Outcome::Evasa,
-        Outcome::NonDiCompetenza,
-        Outcome::IntegrazioneNonPervenuta,
-        Outcome::Duplicata,
-        Outcome::Ritirata,
-        Outcome::RisoltaInAppuntamento,
-    ];
+coded_enum! {
+    /// Closing outcome (esito).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+    pub enum Outcome {
+        /// Answered in full.
+        Evasa = "evasa",
+        /// Not the competence of INPS or of this channel.
+        NonDiCompetenza = "non_di_competenza",
+        /// The patronato did not send the requested integration.
+        IntegrazioneNonPervenuta = "integrazione_non_pervenuta",
+        /// Duplicate of another request.
+        Duplicata = "duplicata",
+        /// Withdrawn by the patronato.
+        Ritirata = "ritirata",
+        /// Resolved in a meeting (Agenda appuntamenti).
+        RisoltaInAppuntamento = "risolta_in_appuntamento",
+    }
 }
 
 /// Who wrote or did something.

@@ -2,41 +2,26 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Works the requests of their own office.
-    Operator,
-    /// Own office or region; reassigns; sees the dashboard.
-    Supervisor,
-    /// Read-only, plus the audit log.
-    Auditor,
-    /// Manages offices, operators and tokens.
-    Admin,
-    /// API client of one patronato: files requests, reads its own, reads dossiers under mandate.
-    Patronato,
+use super::coded::coded_enum;
+
+coded_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+    pub enum Role {
+        /// Works the requests of their own office.
+        Operator = "operator",
+        /// Own office or region; reassigns; sees the dashboard.
+        Supervisor = "supervisor",
+        /// Read-only, plus the audit log.
+        Auditor = "auditor",
+        /// Manages offices, operators and tokens.
+        Admin = "admin",
+        /// API client of one patronato: files requests, reads its own, reads dossiers under
+        /// mandate.
+        Patronato = "patronato",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Operator,
-        Role::Supervisor,
-        Role::Auditor,
-        Role::Admin,
-        Role::Patronato,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Supervisor => "supervisor",
-            Role::Auditor => "auditor",
-            Role::Admin => "admin",
-            Role::Patronato => "patronato",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
     /// Roles that may change requests on the INPS side.
     pub fn is_inps_writer(self) -> bool {
         matches!(self, Role::Operator | Role::Supervisor | Role::Admin)
