@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod codice_fiscale;
+pub mod csv;
 pub mod dashboard;
 pub mod mandate;
 pub mod office;
