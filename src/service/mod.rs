@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 pub mod alerts;
 pub mod demo_credentials;
 pub mod http;
+pub mod private_files;
 pub mod seed;
 pub mod sla;
 pub mod ssh_source;
@@ -116,6 +117,11 @@ pub enum ServiceError {
     Sla(#[from] SlaSetupError),
     #[error("server failed: {0}")]
     Server(String),
+    #[error("data dir {dir}: {source}")]
+    DataDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A service running on a tokio runtime.
@@ -189,6 +195,10 @@ pub async fn open_store_with(
     data_dir: &Path,
     sla: Arc<Sla>,
 ) -> Result<Arc<dyn Store>, ServiceError> {
+    private_files::ensure_private_dir(data_dir).map_err(|source| ServiceError::DataDir {
+        dir: data_dir.to_path_buf(),
+        source,
+    })?;
     let dir = data_dir.to_path_buf();
     let store = tokio::task::spawn_blocking(move || SqliteStore::open_dir(&dir, sla))
         .await
