@@ -683,3 +683,21 @@ async fn the_endpoint_keeps_listening_when_out_of_file_descriptors() {
     );
     assert!(child.0.try_wait().unwrap().is_none(), "service exited");
 }
+
+/// The unit gives the endpoint room above its caps (the default 1,024 is what a flood exhausted).
+#[test]
+fn the_systemd_unit_raises_the_file_limit() {
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/combipat.service"),
+    )
+    .unwrap();
+    let limit: u64 = unit
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("LimitNOFILE="))
+        .expect("LimitNOFILE set")
+        .trim()
+        .parse()
+        .unwrap();
+    let defaults = SshSettings::default();
+    assert!(limit >= 8 * (defaults.max_unauthenticated + defaults.max_sessions) as u64);
+}
