@@ -301,8 +301,8 @@ impl Drop for KillOnDrop {
 
 // ---- denial of service -------------------------------------------------------------------
 
-/// Raises this process's soft limit of open files to its hard limit (at least `want` if the hard
-/// limit allows), returning the soft limit in force.
+/// Raises this process's soft limit of open files to `want` (the hard limit too when allowed,
+/// e.g. as root; otherwise up to the hard limit), returning the soft limit in force.
 fn raise_nofile(want: u64) -> u64 {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -312,8 +312,15 @@ fn raise_nofile(want: u64) -> u64 {
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
         if limit.rlim_cur < want {
-            limit.rlim_cur = limit.rlim_max.min(want.max(limit.rlim_cur));
-            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+            let wider = libc::rlimit {
+                rlim_cur: want,
+                rlim_max: limit.rlim_max.max(want),
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &wider) != 0 {
+                limit.rlim_cur = limit.rlim_max;
+                assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+            }
+            assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
         }
     }
     limit.rlim_cur

@@ -110,6 +110,22 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Killable<S> {
     }
 }
 
+/// The unit caps and bans count by: an IPv4 address (IPv4-mapped IPv6 included), or the /64 of
+/// an IPv6 address (what one customer line usually gets).
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(segments.into())
+            }
+        },
+    }
+}
+
 #[derive(Debug)]
 struct Failures {
     count: u32,
@@ -243,6 +259,7 @@ impl Gate {
 
     /// Registers a new unauthenticated connection, closing older ones past the caps.
     pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr, switch: Arc<KillSwitch>) -> Pending {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut state = self.lock();
         let per_address = if state.banned(ip, now) {
@@ -296,12 +313,13 @@ impl Gate {
     }
 
     pub(crate) fn is_banned(&self, ip: IpAddr) -> bool {
-        self.lock().banned(ip, Instant::now())
+        self.lock().banned(address_key(ip), Instant::now())
     }
 
     /// Counts one failed authentication of `ip`; failures older than the ban length are
     /// forgotten.
     pub(crate) fn record_failure(&self, ip: IpAddr) -> Failure {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut state = self.lock();
         if state.banned(ip, now) {
@@ -382,6 +400,17 @@ mod tests {
         assert_eq!(gate.pending(), 3);
         assert!(gate.evict_one());
         assert_eq!(gate.pending(), 2);
+    }
+
+    #[test]
+    fn ipv6_counts_by_its_64_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(other));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(address_key(mapped), IpAddr::from([192, 0, 2, 7]));
     }
 
     #[test]
