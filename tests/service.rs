@@ -841,3 +841,50 @@ async fn calendar_lists_closing_days_with_reasons() {
     assert_eq!(body["field"], "year");
     t.service.shutdown().await.unwrap();
 }
+
+/// Issue 12 point 11: `Content-Type` must be JSON exactly; the same JSON with other key order or
+/// spacing under the same `Idempotency-Key` is the same request (replayed, not a mismatch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_type_is_exactly_json_and_respelled_json_is_the_same_request() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let admin = t.token(Role::Admin);
+    let before = all_requests(&t, &admin, "", 500).await.len();
+    let compact = serde_json::to_string(&new_request("Richiesta ripetuta")).unwrap();
+    let send = |content_type: &'static str, body: String, key: &'static str| {
+        http()
+            .post(t.url("/v1/requests"))
+            .bearer_auth(&patronato)
+            .header("Content-Type", content_type)
+            .header("Idempotency-Key", key)
+            .body(body)
+            .send()
+    };
+
+    for wrong in ["application/jsonx", "text/json", "application/problem+json"] {
+        let (status, err) = error_of(send(wrong, compact.clone(), "ct-1").await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{wrong}");
+        assert_eq!(err["code"], "unsupported_media_type");
+    }
+    assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before);
+
+    let first = send("application/json; charset=utf-8", compact, "respelled")
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: RequestDetail = first.json().await.unwrap();
+    // Same fields, reversed order, other spacing.
+    let respelled = format!(
+        "{{ \"body\" : \"Si chiede lo stato della pratica.\",\n  \"subject\": \"Richiesta ripetuta\",\
+         \"citizen\":\"{CF_INCA}\", \"topic\":\"pensioni\" ,\"office\":\"RM01\" }}"
+    );
+    let again = send("application/json", respelled, "respelled")
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: RequestDetail = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before + 1);
+    t.service.shutdown().await.unwrap();
+}

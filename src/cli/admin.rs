@@ -86,6 +86,32 @@ pub enum AdminCommand {
     },
 }
 
+/// A name typed at the command line that would reach operators' terminals unsafely.
+#[derive(Debug, thiserror::Error)]
+#[error("--{field}: {problem}; names must be one line of visible text")]
+pub struct UnsafeText {
+    pub field: &'static str,
+    pub problem: String,
+}
+
+/// Refuses names holding characters outside the sanitiser's allow list (an OSC 52 escape that
+/// writes the clipboard, a U+202E that reverses text, fillers, …) or line breaks.
+pub fn check_name(field: &'static str, text: &str) -> Result<(), UnsafeText> {
+    if let Some(position) = text.chars().position(|c| matches!(c, '\n' | '\r' | '\t')) {
+        return Err(UnsafeText {
+            field,
+            problem: format!("line break or tab at character {position}"),
+        });
+    }
+    match crate::domain::sanitize::first_forbidden(text) {
+        Some(bad) => Err(UnsafeText {
+            field,
+            problem: bad.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn parse_role(text: &str) -> Result<Role, String> {
     Role::from_code(text).ok_or_else(|| {
         format!("unknown role {text:?}; expected operator, supervisor, auditor, admin or patronato")
@@ -103,6 +129,11 @@ pub fn run(cmd: AdminCommand) -> color_eyre::Result<()> {
                 province,
                 region,
             } => {
+                check_name("code", &code)?;
+                check_name("name", &name)?;
+                check_name("comune", &comune)?;
+                check_name("province", &province)?;
+                check_name("region", &region)?;
                 let store = service::open_store(&data_dir).await?;
                 store
                     .create_office(Office {
@@ -124,6 +155,17 @@ pub fn run(cmd: AdminCommand) -> color_eyre::Result<()> {
                 region,
                 patronato,
             } => {
+                check_name("username", &username)?;
+                check_name("full-name", &full_name)?;
+                for (field, value) in [
+                    ("office", &office),
+                    ("region", &region),
+                    ("patronato", &patronato),
+                ] {
+                    if let Some(value) = value {
+                        check_name(field, value)?;
+                    }
+                }
                 let store = service::open_store(&data_dir).await?;
                 store
                     .create_operator(Operator {
@@ -166,4 +208,22 @@ pub fn run(cmd: AdminCommand) -> color_eyre::Result<()> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn names_with_escapes_or_bidi_overrides_are_refused() {
+        assert!(check_name("full-name", "Anna Maria D'Angelo").is_ok());
+        assert!(check_name("full-name", "Nguyễn Thủy").is_ok());
+        let osc52 = check_name("full-name", "Mario\x1b]52;c;ZXZpbA==\x07").unwrap_err();
+        assert_eq!(osc52.field, "full-name");
+        assert!(osc52.to_string().contains("U+001B"), "{osc52}");
+        let rlo = check_name("full-name", "Rossi\u{202E}issoR").unwrap_err();
+        assert!(rlo.to_string().contains("U+202E"), "{rlo}");
+        assert!(check_name("full-name", "a\nb").is_err());
+        assert!(check_name("full-name", "\u{3164}").is_err());
+    }
 }

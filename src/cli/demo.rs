@@ -69,7 +69,7 @@ fn seed(args: SeedArgs) -> color_eyre::Result<()> {
         DemoSize::full()
     };
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    std::fs::create_dir_all(&args.data_dir)
+    crate::service::private_files::ensure_private_dir(&args.data_dir)
         .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
     let dataset = crate::demo::generate(args.seed, size, now);
     let requests = dataset.requests.len();

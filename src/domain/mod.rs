@@ -3,6 +3,7 @@
 pub mod calendar;
 mod coded;
 pub mod codice_fiscale;
+pub mod csv;
 pub mod dashboard;
 pub mod dataset;
 pub mod mandate;

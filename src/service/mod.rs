@@ -16,6 +16,7 @@ pub mod alerts;
 pub mod core;
 pub mod demo_credentials;
 pub mod http;
+pub mod private_files;
 pub mod seed;
 pub mod sla;
 pub mod ssh_source;
@@ -127,6 +128,11 @@ pub enum ServiceError {
     Sla(#[from] SlaSetupError),
     #[error("server failed: {0}")]
     Server(String),
+    #[error("data dir {dir}: {source}")]
+    DataDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A service running on a tokio runtime.
@@ -207,11 +213,31 @@ pub async fn open_database(
     database: Option<&str>,
     sla: Arc<Sla>,
 ) -> Result<Arc<dyn App>, ServiceError> {
-    match store::Database::parse(database, data_dir)? {
+    let database = store::Database::parse(database, data_dir)?;
+    private_files::ensure_private_dir(data_dir).map_err(|source| ServiceError::DataDir {
+        dir: data_dir.to_path_buf(),
+        source,
+    })?;
+    match database {
         store::Database::Sqlite(path) => {
-            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+            let opened = path.clone();
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&opened))
                 .await
                 .map_err(|e| ServiceError::Server(e.to_string()))??;
+            // Citizens' data: the database and its WAL are the owner's only, whatever the umask.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                let file = std::path::PathBuf::from(file);
+                if file.exists() {
+                    private_files::tighten_file(&file).map_err(|source| {
+                        ServiceError::DataDir {
+                            dir: file.clone(),
+                            source,
+                        }
+                    })?;
+                }
+            }
             Ok(Arc::new(Core::new(store, sla)))
         }
         store::Database::Postgres(url) => {

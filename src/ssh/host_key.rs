@@ -16,6 +16,10 @@ pub const HOST_KEY_FILE: &str = "ssh_host_ed25519_key";
 pub fn load_or_generate(dir: &Path) -> Result<PrivateKey, SshError> {
     let path = dir.join(HOST_KEY_FILE);
     if path.exists() {
+        crate::service::private_files::tighten_file(&path).map_err(|e| SshError::HostKey {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         return PrivateKey::read_openssh_file(&path).map_err(|e| SshError::HostKey {
             path: path.display().to_string(),
             reason: e.to_string(),
@@ -25,7 +29,7 @@ pub fn load_or_generate(dir: &Path) -> Result<PrivateKey, SshError> {
         path: path.display().to_string(),
         reason: e.to_string(),
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    crate::service::private_files::ensure_private_dir(dir).map_err(io)?;
     // rand's thread RNG is a CSPRNG seeded from the OS.
     let seed: [u8; 32] = rand::random();
     let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));

@@ -7,27 +7,34 @@
 //! - A persistent Ed25519 host key in the data dir ([`host_key`]).
 //! - One [`tui::dashboard::DashboardState`](crate::tui::dashboard::DashboardState) per session;
 //!   bounded input, flow-controlled output ([`session`]).
-//! - Caps: sessions at once, failed authentications per address (then refused for a while),
-//!   idle timeout. Sessions are read-only unless the key allows writes and the role can write.
+//! - Admission ([`gate`]): a pre-authentication deadline, global and per-address caps on
+//!   unauthenticated connections (the oldest goes first), short bans of addresses that keep
+//!   offering unknown keys; an accept loop that backs off and keeps listening when out of file
+//!   descriptors. Sessions at once, idle timeout and write timeout. Sessions are read-only unless
+//!   the key allows writes and the role can write. See `docs/security.md`.
 
+mod gate;
 pub mod host_key;
 pub mod probe;
 mod session;
 pub mod settings;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Server, Session, VerifiedPublicKey};
+use russh::server::{
+    Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
+};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty};
 use thiserror::Error;
+use tokio::sync::watch;
 
 use crate::domain::dashboard::Dashboard;
 use crate::tui::dashboard::text::Lang;
+use gate::{Failure, Gate, KillSwitch, Killable, Pending};
 pub use settings::{AuthorizedKeys, KeyEntry, KeyIdentity, SshSettings};
 
 #[derive(Debug, Error)]
@@ -88,46 +95,19 @@ pub(crate) struct Shared {
     settings: SshSettings,
     source: Arc<dyn DashboardSource>,
     sessions: AtomicUsize,
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    gate: Arc<Gate>,
     lang: Lang,
     no_color: bool,
     counters: Arc<Counters>,
 }
 
-impl Shared {
-    fn banned(&self, ip: Option<IpAddr>) -> bool {
-        let Some(ip) = ip else { return false };
-        let Ok(mut failures) = self.failures.lock() else {
-            return true;
-        };
-        let ban = Duration::from_secs(self.settings.ban_secs);
-        match failures.get(&ip) {
-            Some(&(count, since)) if since.elapsed() >= ban => {
-                failures.remove(&ip);
-                let _ = count;
-                false
-            }
-            Some(&(count, _)) => count >= self.settings.max_failed_auth_per_address,
-            None => false,
-        }
-    }
-
-    fn record_failure(&self, ip: Option<IpAddr>) {
-        let Some(ip) = ip else { return };
-        if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures.entry(ip).or_insert((0, Instant::now()));
-            entry.0 += 1;
-            entry.1 = Instant::now();
-        }
-    }
-}
-
 /// The running endpoint.
 pub struct SshServer {
     addr: SocketAddr,
-    handle: russh::server::RunningServerHandle,
+    shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     counters: Arc<Counters>,
+    shared: Arc<Shared>,
 }
 
 impl SshServer {
@@ -137,8 +117,16 @@ impl SshServer {
     pub fn counters(&self) -> Arc<Counters> {
         self.counters.clone()
     }
+    /// Connections accepted that have not authenticated (yet).
+    pub fn unauthenticated(&self) -> usize {
+        self.shared.gate.pending()
+    }
+    /// Authenticated sessions open now.
+    pub fn sessions(&self) -> usize {
+        self.shared.sessions.load(Ordering::SeqCst)
+    }
     pub async fn shutdown(self) {
-        self.handle.shutdown("server shutting down".into());
+        let _ = self.shutdown.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }
 }
@@ -174,50 +162,159 @@ pub async fn start(
     let counters = Arc::new(Counters::default());
     let shared = Arc::new(Shared {
         keys,
+        gate: Gate::new(&config.settings),
         settings: config.settings,
         source,
         sessions: AtomicUsize::new(0),
-        failures: Mutex::new(HashMap::new()),
         lang: config.lang,
         no_color: config.no_color,
         counters: counters.clone(),
     });
-    let (handle_tx, handle_rx) = tokio::sync::oneshot::channel();
-    let task = tokio::spawn(async move {
-        let mut server = Endpoint { shared };
-        let running = server.run_on_socket(Arc::new(russh_config), &listener);
-        let _ = handle_tx.send(running.handle());
-        if let Err(error) = running.await {
-            tracing::warn!(%error, "ssh endpoint stopped");
-        }
-    });
-    let handle = handle_rx.await.map_err(|e| SshError::Listen {
-        addr,
-        reason: e.to_string(),
-    })?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(
+        listener,
+        Arc::new(russh_config),
+        shared.clone(),
+        shutdown_rx,
+    ));
     Ok(SshServer {
         addr,
-        handle,
+        shutdown,
         task,
         counters,
+        shared,
     })
 }
 
-struct Endpoint {
-    shared: Arc<Shared>,
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(50);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+const ACCEPT_ERROR_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Out of file descriptors or memory: waiting (and closing a pending connection) helps.
+fn is_resource_exhaustion(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
 }
 
-impl Server for Endpoint {
-    type Handler = Connection;
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
-        Connection {
-            shared: self.shared.clone(),
-            peer: peer.map(|p| p.ip()),
-            identity: None,
-            counted: false,
-            session_started: false,
+/// Accepts until shutdown. An accept error never stops the endpoint: it is logged (at most every
+/// few seconds), the loop backs off up to a second and, when out of file descriptors, closes the
+/// oldest pending connection of the busiest address to make room.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    let mut failing: Option<(Instant, u64)> = None;
+    let mut last_error_log: Option<Instant> = None;
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((tcp, peer)) => {
+                if let Some((since, errors)) = failing.take() {
+                    tracing::info!(
+                        errors,
+                        after_ms = since.elapsed().as_millis() as u64,
+                        "ssh: accepting connections again"
+                    );
+                }
+                backoff = ACCEPT_BACKOFF_MIN;
+                spawn_connection(tcp, peer, config.clone(), shared.clone(), shutdown.clone());
+            }
+            Err(error) => {
+                let exhausted = is_resource_exhaustion(&error);
+                let freed = exhausted && shared.gate.evict_one();
+                let (_, errors) = failing.get_or_insert((Instant::now(), 0));
+                *errors += 1;
+                if last_error_log.is_none_or(|at| at.elapsed() >= ACCEPT_ERROR_LOG_EVERY) {
+                    tracing::warn!(
+                        %error,
+                        errors = *errors,
+                        backoff_ms = backoff.as_millis() as u64,
+                        closed_pending = freed,
+                        "ssh: accept failed; backing off, still listening"
+                    );
+                    last_error_log = Some(Instant::now());
+                }
+                tokio::select! {
+                    _ = shutdown.changed() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+            }
         }
     }
+    tracing::info!("ssh endpoint stopped");
+}
+
+/// Runs one connection: admitted as pending, killed if it has not authenticated by the deadline,
+/// on eviction, or at shutdown.
+fn spawn_connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    if config.nodelay {
+        let _ = tcp.set_nodelay(true);
+    }
+    let switch = Arc::new(KillSwitch::default());
+    let pending = shared.gate.admit(peer.ip(), switch.clone());
+    let deadline = shared.settings.preauth_timeout();
+    let handler = Connection {
+        shared,
+        peer: Some(peer.ip()),
+        identity: None,
+        counted: false,
+        session_started: false,
+        offered_unknown: false,
+        pending: Some(pending),
+        switch: switch.clone(),
+    };
+    let stream = Killable::new(tcp, switch.clone());
+    tokio::spawn(async move {
+        let watchdog = {
+            let switch = switch.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(deadline).await;
+                if !switch.is_authenticated() {
+                    tracing::debug!(peer = %peer, "ssh: pre-authentication deadline passed");
+                    switch.kill();
+                }
+            })
+        };
+        let session = tokio::select! {
+            started = russh::server::run_stream(config, stream, handler) => started,
+            _ = shutdown.changed() => {
+                switch.kill();
+                watchdog.abort();
+                return;
+            }
+        };
+        if let Ok(session) = session {
+            let handle = session.handle();
+            tokio::select! {
+                _ = session => {}
+                _ = shutdown.changed() => {
+                    let bye = handle.disconnect(
+                        russh::Disconnect::ByApplication,
+                        "server shutting down".into(),
+                        String::new(),
+                    );
+                    let _ = tokio::time::timeout(Duration::from_secs(1), bye).await;
+                }
+            }
+        }
+        switch.kill();
+        watchdog.abort();
+    });
 }
 
 /// One TCP connection.
@@ -227,6 +324,11 @@ pub(crate) struct Connection {
     identity: Option<KeyIdentity>,
     counted: bool,
     session_started: bool,
+    /// Whether this connection already counted a failure (one per connection, however many
+    /// keys the client's agent offers).
+    offered_unknown: bool,
+    pending: Option<Pending>,
+    switch: Arc<KillSwitch>,
 }
 
 impl Drop for Connection {
@@ -234,23 +336,62 @@ impl Drop for Connection {
         if self.counted {
             self.shared.sessions.fetch_sub(1, Ordering::SeqCst);
         }
+        // A connection's end is its socket's end, whichever side ended it.
+        self.switch.kill();
+    }
+}
+
+impl Connection {
+    fn record_unknown_key(&mut self) {
+        let Some(ip) = self.peer else { return };
+        if self.offered_unknown {
+            return;
+        }
+        self.offered_unknown = true;
+        match self.shared.gate.record_failure(ip) {
+            Failure::Counted => tracing::info!(peer = %ip, "ssh: unknown key refused"),
+            Failure::Banned(length) => {
+                let until = jiff::Timestamp::now()
+                    .checked_add(jiff::SignedDuration::try_from(length).unwrap_or_default())
+                    .unwrap_or_else(|_| jiff::Timestamp::now());
+                tracing::warn!(
+                    peer = %ip,
+                    until = %until,
+                    secs = length.as_secs(),
+                    "ssh: address banned after repeated unknown keys (configured keys still accepted)"
+                );
+            }
+            Failure::AlreadyBanned => {}
+        }
     }
 }
 
 impl Handler for Connection {
     type Error = russh::Error;
 
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        // Unknown keys are refused here, before any signature is computed or checked.
+        if self.shared.keys.identify(offer.public_key).is_some() {
+            Ok(Auth::Accept)
+        } else {
+            self.record_unknown_key();
+            Ok(Auth::reject())
+        }
+    }
+
     async fn auth_publickey(
         &mut self,
         _user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
-        if self.shared.banned(self.peer) {
-            return Ok(Auth::reject());
-        }
+        // The key's ownership is proven: a configured key is accepted even from a banned
+        // address (a ban must not lock out a colleague behind the same NAT).
         let Some(identity) = self.shared.keys.identify(key.public_key).cloned() else {
-            self.shared.record_failure(self.peer);
-            tracing::info!(peer = ?self.peer, "ssh: unknown key refused");
+            self.record_unknown_key();
             return Ok(Auth::reject());
         };
         if !self.counted {
@@ -262,7 +403,10 @@ impl Handler for Connection {
             }
             self.counted = true;
         }
-        tracing::info!(operator = %identity.operator, peer = ?self.peer, "ssh: authenticated");
+        let banned = self.peer.is_some_and(|ip| self.shared.gate.is_banned(ip));
+        tracing::info!(operator = %identity.operator, peer = ?self.peer, banned, "ssh: authenticated");
+        self.switch.set_authenticated();
+        self.pending = None;
         self.identity = Some(identity);
         Ok(Auth::Accept)
     }
@@ -282,7 +426,12 @@ impl Handler for Connection {
         }
         self.session_started = true;
         reply.accept().await;
-        tokio::spawn(session::run(channel, identity, self.shared.clone()));
+        tokio::spawn(session::run(
+            channel,
+            identity,
+            self.shared.clone(),
+            self.switch.clone(),
+        ));
         Ok(())
     }
 

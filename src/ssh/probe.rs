@@ -16,6 +16,8 @@ pub enum ProbeError {
     Ssh(#[from] russh::Error),
     #[error("authentication refused")]
     Refused,
+    #[error("connect: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 struct PinnedHost {
@@ -58,9 +60,39 @@ pub async fn connect(
     cols: u32,
     rows: u32,
 ) -> Result<ProbeSession, ProbeError> {
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    connect_stream(tcp, key, host_key, term, cols, rows).await
+}
+
+/// [`connect`] from a chosen local address (e.g. another loopback address, `127.0.0.7`).
+pub async fn connect_from(
+    source: std::net::IpAddr,
+    addr: SocketAddr,
+    key: PrivateKey,
+    term: &str,
+) -> Result<ProbeSession, ProbeError> {
+    let socket = match source {
+        std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(source, 0))?;
+    let tcp = socket.connect(addr).await?;
+    connect_stream(tcp, key, None, term, 120, 40).await
+}
+
+/// [`connect`] over an already connected stream (e.g. through a test proxy).
+pub async fn connect_stream(
+    tcp: tokio::net::TcpStream,
+    key: PrivateKey,
+    host_key: Option<PublicKey>,
+    term: &str,
+    cols: u32,
+    rows: u32,
+) -> Result<ProbeSession, ProbeError> {
+    let _ = tcp.set_nodelay(true);
     let config = Arc::new(russh::client::Config::default());
     let mut handle =
-        russh::client::connect(config, addr, PinnedHost { expected: host_key }).await?;
+        russh::client::connect_stream(config, tcp, PinnedHost { expected: host_key }).await?;
     let auth = handle
         .authenticate_publickey(
             "supervisor",
@@ -87,6 +119,12 @@ pub async fn connect(
 impl ProbeSession {
     pub async fn send(&self, bytes: &[u8]) -> Result<(), ProbeError> {
         self.channel.data(bytes).await?;
+        Ok(())
+    }
+
+    /// Tells the server the terminal changed size (the server redraws the whole screen).
+    pub async fn resize(&self, cols: u32, rows: u32) -> Result<(), ProbeError> {
+        self.channel.window_change(cols, rows, 0, 0).await?;
         Ok(())
     }
 

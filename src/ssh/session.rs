@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::Shared;
+use super::gate::KillSwitch;
 use super::settings::KeyIdentity;
 use crate::tui::dashboard::state::default_action;
 use crate::tui::dashboard::{DashStyles, DashboardOutcome, DashboardState, input::KeyParser};
@@ -30,8 +31,8 @@ enum Input {
 }
 
 const INPUT_QUEUE: usize = 64;
-/// A frame the client does not accept within this time ends the session.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// After a session ends normally, how long the client has to close the connection itself.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// Start of a frame: synchronized output (DEC 2026) so terminals paint it at once.
 const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
@@ -104,8 +105,46 @@ async fn pump_input(mut read: russh::ChannelReadHalf, tx: mpsc::Sender<Input>) {
     let _ = tx.try_send(Input::Closed);
 }
 
-/// Runs one session to its end. Errors end the session; they never reach other sessions.
-pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Arc<Shared>) {
+/// Runs one session, then ends its connection. Errors end the session; they never reach other
+/// sessions.
+pub(super) async fn run(
+    channel: Channel<Msg>,
+    identity: KeyIdentity,
+    shared: Arc<Shared>,
+    switch: Arc<KillSwitch>,
+) {
+    let operator = identity.operator.clone();
+    match serve(channel, identity, &shared).await {
+        End::WriteTimeout => {
+            tracing::info!(%operator, "ssh: client stopped reading; connection closed");
+        }
+        // Let the goodbye bytes reach the client, which normally closes the connection itself.
+        End::Normal => tokio::time::sleep(CLOSE_GRACE).await,
+    }
+    // One dashboard per connection: the session's end closes the socket, even when the client
+    // reads nothing more (a disconnect message would never get through).
+    switch.kill();
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    Normal,
+    WriteTimeout,
+}
+
+/// Best-effort goodbye: the last bytes, EOF and close, bounded in time.
+async fn finish(write: &russh::ChannelWriteHalf<Msg>, out: Vec<u8>) {
+    let bye = async {
+        if !out.is_empty() {
+            let _ = write.data_bytes(out).await;
+        }
+        let _ = write.eof().await;
+        let _ = write.close().await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), bye).await;
+}
+
+async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) -> End {
     let (read, write) = channel.split();
     let (tx, mut rx) = mpsc::channel(INPUT_QUEUE);
     let pump = tokio::spawn(pump_input(read, tx));
@@ -127,7 +166,7 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
                 Some(Input::Bytes(b)) => early_bytes.extend(b),
                 Some(Input::Closed) | None => {
                     pump.abort();
-                    return;
+                    return End::Normal;
                 }
             },
             _ = &mut deadline => break,
@@ -142,11 +181,9 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
                 "combipat: {}\r\n",
                 crate::domain::sanitize::inline(&reason, 200)
             );
-            let _ = write.data_bytes(text.into_bytes()).await;
-            let _ = write.eof().await;
-            let _ = write.close().await;
+            finish(&write, text.into_bytes()).await;
             pump.abort();
-            return;
+            return End::Normal;
         }
     };
     let read_only = identity.read_only || !view.role_can_write;
@@ -160,7 +197,7 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
     let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(sink.clone()), options)
     else {
         pump.abort();
-        return;
+        return End::Normal;
     };
     // Alternate screen, hidden cursor, cleared: the only set-up bytes. No queries, ever.
     let mut out = b"\x1b[?1049h\x1b[?25l\x1b[2J".to_vec();
@@ -174,6 +211,8 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
     refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
     refresh.tick().await;
     let idle = shared.settings.idle_timeout();
+    let write_timeout = shared.settings.write_timeout();
+    let mut end = End::Normal;
     let mut pending_keys = parser.feed(&early_bytes);
 
     while !quit {
@@ -225,9 +264,13 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
         if !out.is_empty() {
             let bytes = std::mem::take(&mut out);
             shared.counters.add_written(bytes.len());
-            match tokio::time::timeout(WRITE_TIMEOUT, write.data_bytes(bytes)).await {
+            match tokio::time::timeout(write_timeout, write.data_bytes(bytes)).await {
                 Ok(Ok(())) => {}
-                _ => break,
+                Ok(Err(_)) => break,
+                Err(_) => {
+                    end = End::WriteTimeout;
+                    break;
+                }
             }
         }
         tokio::select! {
@@ -266,11 +309,13 @@ pub(super) async fn run(channel: Channel<Msg>, identity: KeyIdentity, shared: Ar
             }
         }
     }
+    pump.abort();
+    if end == End::WriteTimeout {
+        return end;
+    }
     if out.is_empty() {
         out.extend_from_slice(b"\x1b[?25h\x1b[?1049l");
     }
-    let _ = tokio::time::timeout(Duration::from_secs(2), write.data_bytes(out)).await;
-    let _ = write.eof().await;
-    let _ = write.close().await;
-    pump.abort();
+    finish(&write, out).await;
+    end
 }

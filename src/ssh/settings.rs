@@ -15,6 +15,11 @@ use super::SshError;
 /// idle_timeout_secs = 900
 /// max_sessions = 32
 /// max_failed_auth_per_address = 5
+/// ban_secs = 60
+/// preauth_timeout_secs = 10
+/// max_unauthenticated = 512
+/// max_unauthenticated_per_address = 32
+/// write_timeout_secs = 30
 /// [[ssh.keys]]
 /// key = "ssh-ed25519 AAAAC3Nza… anna@laptop"
 /// operator = "a.verdi"
@@ -31,10 +36,32 @@ pub struct SshSettings {
     pub max_sessions: usize,
     #[serde(default = "default_failures")]
     pub max_failed_auth_per_address: u32,
-    /// How long an address stays refused after too many failures.
+    /// How long an address stays banned after too many failures. While banned, its unknown keys
+    /// are refused without a signature check and it may hold only
+    /// [`BANNED_MAX_UNAUTHENTICATED`] unauthenticated connections; a configured key is still
+    /// accepted (see `docs/security.md`).
     #[serde(default = "default_ban")]
     pub ban_secs: u64,
+    /// A connection that has not authenticated within this time is closed (capped at
+    /// [`MAX_PREAUTH_SECS`]).
+    #[serde(default = "default_preauth")]
+    pub preauth_timeout_secs: u64,
+    /// Unauthenticated connections held at once, all addresses together; past it the oldest one
+    /// of the address holding the most is closed.
+    #[serde(default = "default_unauthenticated")]
+    pub max_unauthenticated: usize,
+    /// Unauthenticated connections held at once from one address; past it its oldest is closed.
+    #[serde(default = "default_unauthenticated_per_address")]
+    pub max_unauthenticated_per_address: usize,
+    /// A frame the client does not accept within this time ends the session and the connection.
+    #[serde(default = "default_write_timeout")]
+    pub write_timeout_secs: u64,
 }
+
+/// Upper bound of [`SshSettings::preauth_timeout_secs`].
+pub const MAX_PREAUTH_SECS: u64 = 10;
+/// Unauthenticated connections a banned address may hold at once.
+pub const BANNED_MAX_UNAUTHENTICATED: usize = 2;
 
 fn default_idle() -> u64 {
     900
@@ -46,7 +73,19 @@ fn default_failures() -> u32 {
     5
 }
 fn default_ban() -> u64 {
-    600
+    60
+}
+fn default_preauth() -> u64 {
+    MAX_PREAUTH_SECS
+}
+fn default_unauthenticated() -> usize {
+    512
+}
+fn default_unauthenticated_per_address() -> usize {
+    32
+}
+fn default_write_timeout() -> u64 {
+    30
 }
 
 impl Default for SshSettings {
@@ -57,6 +96,10 @@ impl Default for SshSettings {
             max_sessions: default_sessions(),
             max_failed_auth_per_address: default_failures(),
             ban_secs: default_ban(),
+            preauth_timeout_secs: default_preauth(),
+            max_unauthenticated: default_unauthenticated(),
+            max_unauthenticated_per_address: default_unauthenticated_per_address(),
+            write_timeout_secs: default_write_timeout(),
         }
     }
 }
@@ -134,5 +177,15 @@ impl AuthorizedKeys {
 impl SshSettings {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs.max(1))
+    }
+    /// The pre-authentication deadline, 1 to [`MAX_PREAUTH_SECS`] seconds.
+    pub fn preauth_timeout(&self) -> Duration {
+        Duration::from_secs(self.preauth_timeout_secs.clamp(1, MAX_PREAUTH_SECS))
+    }
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_secs(self.write_timeout_secs.max(1))
+    }
+    pub fn ban(&self) -> Duration {
+        Duration::from_secs(self.ban_secs)
     }
 }

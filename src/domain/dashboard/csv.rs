@@ -1,26 +1,10 @@
 //! CSV exports of the cruscotto (RFC 4180: comma separated, CRLF, quoted when needed).
 //! Durations are business hours with one decimal; shares are percentages with one decimal;
 //! an empty field means "nothing to measure" (e.g. no replies in the window).
+//! Cells go through [`crate::domain::csv`], which neutralises formula injection.
 
 use super::{AGE_BUCKETS, CellFigures, Dashboard, PatronatoFigures, Share};
-
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-fn line(fields: &[String]) -> String {
-    let mut out = fields
-        .iter()
-        .map(|f| field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push_str("\r\n");
-    out
-}
+use crate::domain::csv::line;
 
 fn percent(share: Share) -> String {
     share
@@ -144,5 +128,25 @@ mod tests {
         assert!(lines[0].starts_with("year,patronato,volume"));
         assert_eq!(lines[1], "2026,\"50&PIÙ, ENASCO\",4,3,25.0,,66.7,1.5,10.0");
         assert_eq!(lines[2], "");
+    }
+
+    #[test]
+    fn exported_names_cannot_start_a_formula() {
+        let figures = vec![PatronatoFigures {
+            patronato: "=HYPERLINK(\"http://evil\",\"INCA\")".into(),
+            volume: 1,
+            integration_requests: 0,
+            defect: Share { hits: 0, total: 1 },
+            reopen: Share { hits: 0, total: 0 },
+            within_sla: Share { hits: 1, total: 1 },
+            first_reply: DurationStats {
+                count: 0,
+                median_secs: None,
+                p90_secs: None,
+            },
+        }];
+        let csv = quality_csv(2026, &figures);
+        let row = csv.split("\r\n").nth(1).unwrap();
+        assert!(row.starts_with("2026,\"'=HYPERLINK("), "{row}");
     }
 }

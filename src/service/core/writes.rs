@@ -104,6 +104,11 @@ fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<
             format!("{field} contains control characters"),
         ));
     }
+    // Characters that would reach a terminal as something else (bidi overrides, tag
+    // characters, fillers, separators): refused here rather than silently rewritten later.
+    if let Some(bad) = crate::domain::sanitize::first_forbidden(text) {
+        return Err(StoreError::invalid(field, format!("{field} contains {bad}")));
+    }
     Ok(())
 }
 

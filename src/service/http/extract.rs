@@ -21,6 +21,53 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct JsonBody<T> {
     pub value: T,
     pub raw: Bytes,
+    /// The same JSON in one canonical spelling (object keys sorted, no spaces): what the
+    /// idempotency hash covers, so that key order and spacing do not make another request.
+    pub canonical: Vec<u8>,
+}
+
+/// `Content-Type` is JSON: `application/json`, optionally with parameters (`; charset=utf-8`);
+/// not `application/jsonx`, not `text/json`, not `application/problem+json`.
+pub fn is_json_content_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// Canonical JSON text of a value: object keys sorted (by code point), no insignificant
+/// whitespace, strings and numbers as serde_json writes them.
+pub fn canonical_json(value: &serde_json::Value) -> Vec<u8> {
+    fn write(value: &serde_json::Value, out: &mut Vec<u8>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push(b'{');
+                for (index, (key, item)) in entries.into_iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    write(&serde_json::Value::String(key.clone()), out);
+                    out.push(b':');
+                    write(item, out);
+                }
+                out.push(b'}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push(b'[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    write(item, out);
+                }
+                out.push(b']');
+            }
+            scalar => out.extend_from_slice(scalar.to_string().as_bytes()),
+        }
+    }
+    let mut out = Vec::new();
+    write(value, &mut out);
+    out
 }
 
 fn body_rejection(rejection: BytesRejection) -> ApiError {
@@ -100,7 +147,7 @@ where
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json"));
+            .is_some_and(is_json_content_type);
         let raw = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
@@ -112,7 +159,15 @@ where
             ));
         }
         let value = parse_json(&raw)?;
-        Ok(JsonBody { value, raw })
+        // Parsing as T succeeded, so the bytes are one JSON value.
+        let canonical = serde_json::from_slice::<serde_json::Value>(&raw)
+            .map(|v| canonical_json(&v))
+            .map_err(|e| ApiError::bad_request("malformed_json", format!("malformed JSON: {e}")))?;
+        Ok(JsonBody {
+            value,
+            raw,
+            canonical,
+        })
     }
 }
 
@@ -198,6 +253,43 @@ impl<S: Send + Sync> FromRequestParts<S> for RemoteAddr {
 mod tests {
     use super::*;
     use crate::api::NewRequest;
+
+    #[test]
+    fn only_json_is_json() {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+            " application/json ",
+        ] {
+            assert!(is_json_content_type(ok), "{ok}");
+        }
+        for refused in [
+            "application/jsonx",
+            "application/json-patch+json",
+            "application/problem+json",
+            "text/json",
+            "application/x-www-form-urlencoded",
+            "",
+        ] {
+            assert!(!is_json_content_type(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn canonical_json_ignores_key_order_and_spacing() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b": [1, {"y": "é", "x": null}], "a": "q\"t"}"#).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(r#"{"a":"q\"t","b":[1,{"x":null,"y":"\u00e9"}]}"#).unwrap();
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(
+            String::from_utf8(canonical_json(&a)).unwrap(),
+            r#"{"a":"q\"t","b":[1,{"x":null,"y":"é"}]}"#
+        );
+        let c: serde_json::Value = serde_json::from_str(r#"{"a":"other"}"#).unwrap();
+        assert_ne!(canonical_json(&a), canonical_json(&c));
+    }
 
     #[test]
     fn json_errors_name_the_field() {

@@ -44,12 +44,14 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     text.parse().map(Some).map_err(|_| bad())
 }
 
-/// The `Idempotency-Key` with a hash of everything that defines the write.
+/// The `Idempotency-Key` with a hash of everything that defines the write; `body` is the
+/// canonical JSON ([`super::extract::canonical_json`]), so the same JSON spelled differently is
+/// the same request.
 fn idempotency(
     headers: &HeaderMap,
     method_path: &str,
     if_match: Option<u64>,
-    raw: &[u8],
+    body: &[u8],
 ) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
@@ -77,7 +79,7 @@ fn idempotency(
             .as_bytes(),
     );
     hasher.update(b"\n");
-    hasher.update(raw);
+    hasher.update(body);
     Ok(Some(Idempotency {
         key: key.to_string(),
         request_hash: hex::encode(hasher.finalize()),
@@ -165,7 +167,7 @@ pub async fn create(
     headers: HeaderMap,
     body: JsonBody<NewRequest>,
 ) -> Result<Response, ApiError> {
-    let idem = idempotency(&headers, "POST /v1/requests", None, &body.raw)?;
+    let idem = idempotency(&headers, "POST /v1/requests", None, &body.canonical)?;
     run_write(
         &state,
         who,
@@ -221,7 +223,7 @@ pub async fn add_message(
         &headers,
         &format!("POST /v1/requests/{id}/messages"),
         precondition,
-        &body.raw,
+        &body.canonical,
     )?;
     let cmd = WriteCommand::AddMessage {
         id,
@@ -257,7 +259,7 @@ pub async fn act(
         &headers,
         &format!("POST /v1/requests/{id}/actions"),
         precondition,
-        &body.raw,
+        &body.canonical,
     )?;
     let cmd = WriteCommand::Action {
         id,
