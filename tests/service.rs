@@ -470,7 +470,9 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
     let dossier: Value = ok.json().await.unwrap();
     assert_eq!(dossier["citizen"]["codice_fiscale"], CF_INCA);
     let expired = get(patronato.clone(), CF_EXPIRED).await.unwrap();
-    assert_eq!(expired.status(), StatusCode::NOT_FOUND);
+    assert_eq!(expired.status(), StatusCode::FORBIDDEN);
+    let (_, body) = error_of(expired).await;
+    assert_eq!(body["code"], "mandate_expired");
     let operator_read = get(t.token(Role::Operator), CF_EXPIRED).await.unwrap();
     assert_eq!(operator_read.status(), StatusCode::OK);
 
@@ -506,6 +508,12 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
         .filter(|e| e.action == "dossier.read")
         .collect();
     assert_eq!(reads.len(), 2, "successful dossier reads are audited");
+    let refused: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "dossier.read.refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "refused dossier reads are audited too");
+    assert_eq!(refused[0].target, CF_EXPIRED);
     assert!(reads.iter().all(|e| {
         e.remote_addr
             .as_deref()
@@ -886,5 +894,173 @@ async fn content_type_is_exactly_json_and_respelled_json_is_the_same_request() {
     let again: RequestDetail = again.json().await.unwrap();
     assert_eq!(again, first);
     assert_eq!(all_requests(&t, &admin, "", 500).await.len(), before + 1);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_assignee_or_a_supervisor_answers_and_a_revoked_mandate_cuts_access() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator); // m.rossi, RM01
+    let supervisor = t.token(Role::Supervisor);
+    let colleague = t
+        .service
+        .store()
+        .issue_token("g.bianchi", "test")
+        .await
+        .unwrap()
+        .token;
+    let filed: RequestDetail = post(
+        &t,
+        "/v1/requests",
+        &patronato,
+        &new_request("Chi risponde"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = filed.summary.id.clone();
+    let actions = format!("/v1/requests/{id}/actions");
+    let messages = format!("/v1/requests/{id}/messages");
+    let taken = post(&t, &actions, &operator, &json!({"action": "take"}), None).await;
+    assert_eq!(taken.status(), StatusCode::OK);
+    let version = taken.json::<RequestDetail>().await.unwrap().summary.version;
+
+    // A colleague of the same office may not reply to, close or forward it.
+    let reply = json!({"kind": "reply", "body": "Risposta del collega"});
+    let (status, body) = error_of(post(&t, &messages, &colleague, &reply, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_assignee"))
+    );
+    let close = json!({"action": "close", "outcome": "evasa"});
+    let (status, body) = error_of(post(&t, &actions, &colleague, &close, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_assignee"))
+    );
+    let forward = json!({"action": "forward", "office": "MI01"});
+    let (status, body) = error_of(post(&t, &actions, &colleague, &forward, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_assignee"))
+    );
+    // An internal note is still allowed: colleagues help each other.
+    let note = json!({"kind": "internal_note", "body": "Vedi anche la pratica del 2019"});
+    assert_eq!(
+        post(&t, &messages, &colleague, &note, None).await.status(),
+        StatusCode::CREATED
+    );
+
+    // Assign without If-Match would silently override the take: 428 naming If-Match.
+    let assign = json!({"action": "assign", "assignee": "g.bianchi"});
+    let resp = http()
+        .post(t.url(&actions))
+        .bearer_auth(&supervisor)
+        .json(&assign)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(resp).await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(body["field"], "If-Match");
+    // With the version the supervisor saw it is refused as stale (the note moved it on)…
+    let stale = http()
+        .post(t.url(&actions))
+        .bearer_auth(&supervisor)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&assign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    // …and the assignee's own reply goes through.
+    let reply = json!({"kind": "reply", "body": "Risposta dell'assegnatario"});
+    assert_eq!(
+        post(&t, &messages, &operator, &reply, None).await.status(),
+        StatusCode::CREATED
+    );
+
+    // Presence: only INPS staff who work requests, not auditors.
+    let presence = http()
+        .post(t.url(&format!("/v1/requests/{id}/presence")))
+        .bearer_auth(t.token(Role::Auditor))
+        .json(&json!({"activity": "viewing"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(presence.status(), StatusCode::FORBIDDEN);
+
+    // ACLI's mandate for this citizen was revoked 5 days ago: its requests for the citizen are
+    // refused with mandate_revoked, on reads and on writes.
+    let acli = t
+        .service
+        .store()
+        .issue_token("acli.client", "test")
+        .await
+        .unwrap()
+        .token;
+    let admin = t.token(Role::Admin);
+    let page: Page<RequestSummary> = http()
+        .get(t.url(&format!("/v1/requests?patronato=ACLI&q={CF_INCA}&limit=5")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let revoked = page
+        .items
+        .first()
+        .expect("an ACLI request for the citizen")
+        .id
+        .clone();
+    let read = http()
+        .get(t.url(&format!("/v1/requests/{revoked}")))
+        .bearer_auth(&acli)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = error_of(read).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("mandate_revoked"))
+    );
+    let message = json!({"kind": "patronato_message", "body": "Integrazione"});
+    let write = post(
+        &t,
+        &format!("/v1/requests/{revoked}/messages"),
+        &acli,
+        &message,
+        None,
+    )
+    .await;
+    let (status, body) = error_of(write).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("mandate_revoked"))
+    );
+
+    // Reads of a request in full are audited, refused ones too.
+    let audit: Page<AuditEntry> = http()
+        .get(t.url("/v1/audit?limit=500"))
+        .bearer_auth(t.token(Role::Auditor))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .items
+            .iter()
+            .any(|e| e.action == "request.read.refused"
+                && e.target == revoked.as_str()
+                && e.actor == "acli.client")
+    );
     t.service.shutdown().await.unwrap();
 }

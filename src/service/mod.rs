@@ -230,11 +230,9 @@ pub async fn open_database(
                 file.push(suffix);
                 let file = std::path::PathBuf::from(file);
                 if file.exists() {
-                    private_files::tighten_file(&file).map_err(|source| {
-                        ServiceError::DataDir {
-                            dir: file.clone(),
-                            source,
-                        }
+                    private_files::tighten_file(&file).map_err(|source| ServiceError::DataDir {
+                        dir: file.clone(),
+                        source,
                     })?;
                 }
             }

@@ -91,6 +91,13 @@ pub fn announce_presence(
     let stored = tx
         .load_request(&scope_of(who), id)?
         .ok_or(StoreError::NotFound)?;
+    // Presence is for colleagues working the request: not auditors, not patronati.
+    if !who.role.is_inps_writer() {
+        return Err(StoreError::Forbidden(format!(
+            "a {} does not announce presence",
+            who.role.code()
+        )));
+    }
     let data = serde_json::to_value(PresenceEvent {
         user: who.username.clone(),
         name: who.full_name.clone(),

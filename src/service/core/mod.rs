@@ -23,7 +23,7 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
-use crate::service::store::{RowPage, Storage, StoredRequest};
+use crate::service::store::{RowPage, Storage};
 
 pub mod access;
 pub mod admin;
@@ -144,11 +144,13 @@ pub trait App: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Page<RequestSummary>, StoreError>;
 
-    /// `NotFound` when it does not exist or is outside the caller's scope.
+    /// One request with the citizen's full codice fiscale, name and thread; the read is
+    /// audited. `NotFound` when it does not exist or is outside the caller's scope.
     async fn get_request(
         &self,
         who: &Principal,
         id: &RequestId,
+        remote_addr: Option<String>,
     ) -> Result<RequestDetail, StoreError>;
 
     /// Every request `who` may see, with its history: the cruscotto's single bulk read.
@@ -298,17 +300,12 @@ impl<S: Storage> App for Core<S> {
         &self,
         who: &Principal,
         id: &RequestId,
+        remote_addr: Option<String>,
     ) -> Result<RequestDetail, StoreError> {
         let (who, id, sla) = (who.clone(), id.clone(), self.sla.clone());
         self.store
-            .read(move |tx| {
-                let stored: StoredRequest = tx
-                    .load_request(&access::scope_of(&who), &id)?
-                    .ok_or(StoreError::NotFound)?;
-                let name = tx.citizen_name(stored.request.citizen.as_str())?;
-                Ok(access::detail(&who, &stored, name, &sla, Timestamp::now()))
-            })
-            .await
+            .write(move |tx| reads::request_detail(tx, &who, &id, remote_addr, &sla))
+            .await?
     }
 
     async fn requests_for_dashboard(
@@ -343,7 +340,7 @@ impl<S: Storage> App for Core<S> {
         let (who, cf, sla) = (who.clone(), codice_fiscale.to_string(), self.sla.clone());
         self.store
             .write(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now, &sla))
-            .await
+            .await?
     }
 
     async fn announce_presence(

@@ -314,7 +314,77 @@ pub fn has_active_mandate(
         .any(|m| m.state == MandateState::Active))
 }
 
-/// Reads a dossier and audits the read (runs in a write transaction).
+/// A read of personal data and how it ended: the outer `Result` fails the transaction, the
+/// inner one is the answer, so a refused read is audited too (attempts are what an auditor
+/// looks for).
+type Audited<T> = Result<Result<T, StoreError>, StoreError>;
+
+/// Runs `read`, then audits it as `action` (or `action.refused` when it was refused) in the
+/// same transaction.
+fn audited<T>(
+    tx: &mut dyn WriteTx,
+    who: &Operator,
+    action: &str,
+    target: &str,
+    remote_addr: Option<&str>,
+    now: Timestamp,
+    read: impl FnOnce(&mut dyn WriteTx) -> Result<T, StoreError>,
+) -> Audited<T> {
+    let outcome = read(tx);
+    match &outcome {
+        Ok(_) => journal::audit(tx, who, action, target, remote_addr, now)?,
+        Err(StoreError::NotFound | StoreError::Denied { .. } | StoreError::Forbidden(_)) => {
+            journal::audit(
+                tx,
+                who,
+                &format!("{action}.refused"),
+                target,
+                remote_addr,
+                now,
+            )?
+        }
+        // Storage failures and bad input are not reads of anybody's data.
+        Err(_) => {}
+    }
+    match outcome {
+        Ok(value) => Ok(Ok(value)),
+        Err(e @ (StoreError::NotFound | StoreError::Denied { .. } | StoreError::Forbidden(_))) => {
+            Ok(Err(e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One request in full (citizen's codice fiscale, name, thread) as `who` may see it; audited.
+pub fn request_detail(
+    tx: &mut dyn WriteTx,
+    who: &Operator,
+    id: &RequestId,
+    remote_addr: Option<String>,
+    sla: &Sla,
+) -> Audited<crate::api::RequestDetail> {
+    let now = Timestamp::now();
+    audited(
+        tx,
+        who,
+        "request.read",
+        id.as_str(),
+        remote_addr.as_deref(),
+        now,
+        |tx| {
+            let stored = tx
+                .load_request(&scope_of(who), id)?
+                .ok_or(StoreError::NotFound)?;
+            if who.role == Role::Patronato {
+                super::writes::check_mandate(tx, who, &stored, now)?;
+            }
+            let name = tx.citizen_name(stored.request.citizen.as_str())?;
+            Ok(access::detail(who, &stored, name, sla, now))
+        },
+    )
+}
+
+/// Reads a dossier; the read, granted or refused, is audited (runs in a write transaction).
 pub fn dossier(
     tx: &mut dyn WriteTx,
     who: &Operator,
@@ -322,15 +392,50 @@ pub fn dossier(
     remote_addr: Option<String>,
     now: Timestamp,
     sla: &Sla,
-) -> Result<Dossier, StoreError> {
+) -> Audited<Dossier> {
     let cf = CodiceFiscale::parse(cf_text)
         .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
     let cf_str = cf.as_str().to_string();
+    audited(
+        tx,
+        who,
+        "dossier.read",
+        &cf_str.clone(),
+        remote_addr.as_deref(),
+        now,
+        |tx| dossier_of(tx, who, cf, now, sla),
+    )
+}
+
+fn dossier_of(
+    tx: &mut dyn WriteTx,
+    who: &Operator,
+    cf: CodiceFiscale,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<Dossier, StoreError> {
+    let cf_str = cf.as_str().to_string();
     if who.role == Role::Patronato {
         let patronato = who.patronato.clone().unwrap_or_default();
-        if !has_active_mandate(tx, &cf_str, &patronato, now)? {
-            // Not telling whether the citizen exists: same answer as an unknown one.
-            return Err(StoreError::NotFound);
+        let states: Vec<MandateState> = mandates_of(tx, &cf_str, Some(&patronato), now)?
+            .into_iter()
+            .map(|m| m.state)
+            .collect();
+        if !states.contains(&MandateState::Active) {
+            return Err(if states.contains(&MandateState::Revoked) {
+                StoreError::Denied {
+                    code: "mandate_revoked",
+                    message: "the mandate for this citizen was revoked".into(),
+                }
+            } else if states.contains(&MandateState::Expired) {
+                StoreError::Denied {
+                    code: "mandate_expired",
+                    message: "the mandate for this citizen has expired".into(),
+                }
+            } else {
+                // Never held a mandate: not telling whether the citizen exists.
+                StoreError::NotFound
+            });
         }
     }
     let citizen = tx.citizen(&cf_str)?.ok_or(StoreError::NotFound)?;
@@ -351,14 +456,6 @@ pub fn dossier(
             summary
         })
         .collect();
-    journal::audit(
-        tx,
-        who,
-        "dossier.read",
-        &cf_str,
-        remote_addr.as_deref(),
-        now,
-    )?;
     Ok(Dossier {
         citizen,
         mandates,

@@ -11,6 +11,7 @@ use super::transition;
 use super::{Idempotency, WriteCommand, WriteContext, WriteResult};
 use crate::api::{ActionBody, Appointment, NewMessage, NewRequest};
 use crate::domain::codice_fiscale::CodiceFiscale;
+use crate::domain::mandate::MandateState;
 use crate::domain::request::{MessageKind, Request, RequestId, Status, ThreadEntry, Transition};
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
@@ -107,7 +108,10 @@ fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<
     // Characters that would reach a terminal as something else (bidi overrides, tag
     // characters, fillers, separators): refused here rather than silently rewritten later.
     if let Some(bad) = crate::domain::sanitize::first_forbidden(text) {
-        return Err(StoreError::invalid(field, format!("{field} contains {bad}")));
+        return Err(StoreError::invalid(
+            field,
+            format!("{field} contains {bad}"),
+        ));
     }
     Ok(())
 }
@@ -287,6 +291,15 @@ fn add_message(
             message.kind
         )));
     }
+    if matches!(
+        message.kind,
+        MessageKind::Reply | MessageKind::IntegrationRequest
+    ) {
+        check_assignee(who, &stored, "reply to")?;
+    }
+    if who.role == Role::Patronato {
+        check_mandate(tx, who, &stored, ctx.now)?;
+    }
     check_text("body", &message.body, MAX_BODY_CHARS, false)?;
     let transition = message.kind.transition();
     // Legality first, so a lost race reports the conflict rather than a stale version.
@@ -321,6 +334,63 @@ fn add_message(
         ctx.now,
     )?;
     written(tx, sla, ctx, &stored, 201)
+}
+
+/// Only the assignee, a supervisor or an admin replies to, closes or forwards a request that
+/// someone has taken.
+fn check_assignee(who: &Operator, stored: &StoredRequest, what: &str) -> Result<(), StoreError> {
+    match &stored.request.assignee {
+        Some(assignee) if assignee != &who.username && who.role == Role::Operator => {
+            Err(StoreError::Denied {
+                code: "not_assignee",
+                message: format!(
+                    "{} is assigned to {assignee}: only the assignee or a supervisor may {what} it",
+                    stored.request.id
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A patronato acts for a citizen only while its mandate is active: from the moment of
+/// revocation (or the day after expiry) its reads and writes of that citizen's requests are
+/// refused with `mandate_revoked` / `mandate_expired`.
+pub fn check_mandate(
+    tx: &mut dyn crate::service::store::ReadTx,
+    who: &Operator,
+    stored: &StoredRequest,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let patronato = who.patronato.as_deref().unwrap_or_default();
+    let states: Vec<MandateState> =
+        super::reads::mandates_of(tx, stored.request.citizen.as_str(), Some(patronato), now)?
+            .into_iter()
+            .map(|m| m.state)
+            .collect();
+    if states.contains(&MandateState::Active) {
+        return Ok(());
+    }
+    let (code, message) = if states.contains(&MandateState::Revoked) {
+        (
+            "mandate_revoked",
+            "the mandate for this citizen was revoked",
+        )
+    } else if states.contains(&MandateState::Expired) {
+        (
+            "mandate_expired",
+            "the mandate for this citizen has expired",
+        )
+    } else {
+        (
+            "mandate_required",
+            "the patronato holds no active mandate for this citizen",
+        )
+    };
+    Err(StoreError::Denied {
+        code,
+        message: message.to_string(),
+    })
 }
 
 /// Whether `username` is an operator or supervisor of `office`.
@@ -361,6 +431,16 @@ fn act(
         ActionBody::Untag { .. } => (Transition::Tag, "untag"),
         ActionBody::BookAppointment { .. } => (Transition::InternalNote, "book_appointment"),
     };
+    match &action {
+        ActionBody::Close { .. } => check_assignee(who, &stored, "close")?,
+        ActionBody::Forward { .. } => check_assignee(who, &stored, "forward")?,
+        // Without the version the supervisor saw, an assign would silently override a take
+        // that already got its 200.
+        ActionBody::Assign { .. } if if_match.is_none() => {
+            return Err(StoreError::PreconditionRequired("assign"));
+        }
+        _ => {}
+    }
     stored.request.status.apply(transition)?;
     check_version(&stored, if_match)?;
     let request = &stored.request;

@@ -64,6 +64,13 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_field(field)
             }
             StoreError::Forbidden(_) => ApiError::forbidden(message),
+            StoreError::Denied { code, .. } => ApiError::new(StatusCode::FORBIDDEN, code, message),
+            StoreError::PreconditionRequired(_) => ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                message,
+            )
+            .with_field("If-Match"),
             StoreError::IllegalTransition(_) => {
                 ApiError::new(StatusCode::CONFLICT, "illegal_transition", message)
             }

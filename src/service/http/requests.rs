@@ -189,10 +189,11 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     Caller(who): Caller,
+    super::extract::RemoteAddr(remote): super::extract::RemoteAddr,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let detail = state.store.get_request(&who, &id).await?;
+    let detail = state.store.get_request(&who, &id, remote).await?;
     let version = detail.summary.version;
     let mut response = Json(detail).into_response();
     response.headers_mut().insert(header::ETAG, etag(version));

@@ -42,6 +42,13 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Forbidden(String),
+    /// A refusal with a code the client can act on (`not_assignee`, `mandate_revoked`, …).
+    #[error("{message}")]
+    Denied { code: &'static str, message: String },
+    /// The write needs `If-Match` (e.g. `assign`, which would otherwise silently override a
+    /// `take` the caller has not seen).
+    #[error("{0} needs If-Match with the version the caller saw")]
+    PreconditionRequired(&'static str),
     #[error(transparent)]
     IllegalTransition(#[from] TransitionError),
     #[error("the request changed meanwhile: version {current}, If-Match {expected}")]
