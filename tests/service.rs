@@ -1064,3 +1064,105 @@ async fn only_the_assignee_or_a_supervisor_answers_and_a_revoked_mandate_cuts_ac
     );
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patronato_sees_nothing_internal_in_reads_lists_or_events() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator);
+    let events = http()
+        .get(t.url("/v1/events"))
+        .bearer_auth(&patronato)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = events.bytes_stream().eventsource();
+    let filed: RequestDetail = post(
+        &t,
+        "/v1/requests",
+        &patronato,
+        &new_request("Interno"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = filed.summary.id.clone();
+    let actions = format!("/v1/requests/{id}/actions");
+    assert_eq!(
+        post(&t, &actions, &operator, &json!({"action": "take"}), None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let tag = json!({"action": "tag", "tag": "sospetta-frode"});
+    assert_eq!(
+        post(&t, &actions, &operator, &tag, None).await.status(),
+        StatusCode::OK
+    );
+    let note = json!({"kind": "internal_note", "body": "Verificare con la vigilanza"});
+    let messages = format!("/v1/requests/{id}/messages");
+    assert_eq!(
+        post(&t, &messages, &operator, &note, None).await.status(),
+        StatusCode::CREATED
+    );
+    let reply = json!({"kind": "reply", "body": "Pratica in verifica"});
+    assert_eq!(
+        post(&t, &messages, &operator, &reply, None).await.status(),
+        StatusCode::CREATED
+    );
+
+    // Staff see it all…
+    let staff: RequestDetail = http()
+        .get(t.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(staff.summary.tags, vec!["sospetta-frode".to_string()]);
+    assert!(staff.summary.assignee.is_some());
+    // …the patronato sees the reply, nothing internal, no usernames.
+    let seen: Value = http()
+        .get(t.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&patronato)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = seen.to_string();
+    for secret in ["sospetta-frode", "vigilanza", "m.rossi", "internal_note"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    assert!(text.contains("Pratica in verifica"));
+    assert_eq!(seen["assignee"], Value::Null);
+    let listed: Value = http()
+        .get(t.url(&format!("/v1/requests?q={}", id.as_str())))
+        .bearer_auth(&patronato)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = listed.to_string();
+    assert!(text.contains(id.as_str()));
+    assert!(
+        !text.contains("sospetta-frode") && !text.contains("m.rossi"),
+        "{text}"
+    );
+    // Events: no internal ones, no usernames in the data.
+    let received = next_events(&mut stream, 3).await;
+    for (kind, envelope) in &received {
+        let data = envelope.data.to_string();
+        assert!(!data.contains("m.rossi"), "{kind}: {data}");
+        assert!(envelope.data.get("assignee").is_none(), "{kind}: {data}");
+    }
+    t.service.shutdown().await.unwrap();
+}

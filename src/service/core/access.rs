@@ -3,9 +3,9 @@
 
 use jiff::Timestamp;
 
-use crate::api::{RequestDetail, RequestSummary};
+use crate::api::{EventEnvelope, RequestDetail, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::request::{ActorRef, MessageKind};
+use crate::domain::request::{ActorRef, HistoryEntry, MessageKind, Transition};
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
 use crate::service::store::{EventFilter, Scope, StoredRequest, SummaryRow};
@@ -45,8 +45,55 @@ pub fn actor(who: &Operator) -> ActorRef {
     }
 }
 
-/// A list row as the API shows it: the codice fiscale masked, clocks as countdowns at `now`.
-pub fn summary(row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
+/// A list row as `who` may see it: the codice fiscale masked, clocks as countdowns at `now`;
+/// for a patronato, without INPS-internal data (see [`for_patronato`]).
+pub fn summary(who: &Operator, row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
+    let mut summary = summary_of(row, sla, now);
+    if who.role == Role::Patronato {
+        hide_internal(&mut summary);
+    }
+    summary
+}
+
+/// What a patronato never sees of a request: who works it inside INPS (usernames) and the
+/// office's own tags (e.g. `sospetta-frode`).
+fn hide_internal(summary: &mut RequestSummary) {
+    summary.assignee = None;
+    summary.tags.clear();
+}
+
+/// History as a patronato sees it: no internal notes or tags (not even their author and time),
+/// no INPS usernames (the display name of who acted stays: the party may know who handles its
+/// case).
+fn history_for_patronato(history: &[HistoryEntry]) -> Vec<HistoryEntry> {
+    history
+        .iter()
+        .filter(|h| !matches!(h.transition, Transition::InternalNote | Transition::Tag))
+        .map(|h| {
+            let mut h = h.clone();
+            if h.actor.role != Role::Patronato {
+                h.actor.id = String::new();
+            }
+            if matches!(h.transition, Transition::Assign) {
+                h.detail = None;
+            }
+            h
+        })
+        .collect()
+}
+
+/// An event as `who` may receive it: for a patronato without usernames in its data.
+pub fn event_for(who: &Operator, mut event: EventEnvelope) -> EventEnvelope {
+    if who.role == Role::Patronato
+        && let Some(data) = event.data.as_object_mut()
+    {
+        data.remove("assignee");
+        data.remove("actor");
+    }
+    event
+}
+
+fn summary_of(row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
     RequestSummary {
         citizen: CodiceFiscale::parse(&row.citizen)
             .map(|cf| cf.masked())
@@ -81,9 +128,16 @@ pub fn detail(
         .thread
         .iter()
         .filter(|e| who.role != Role::Patronato || e.kind != MessageKind::InternalNote)
-        .cloned()
+        .map(|e| {
+            let mut e = e.clone();
+            if who.role == Role::Patronato && e.author.role != Role::Patronato {
+                e.author.id = String::new();
+            }
+            e
+        })
         .collect();
-    RequestDetail {
+    let patronato = who.role == Role::Patronato;
+    let mut detail = RequestDetail {
         summary: RequestSummary {
             id: r.id.clone(),
             patronato: r.patronato.clone(),
@@ -104,7 +158,15 @@ pub fn detail(
         application_protocol: r.application_protocol.clone(),
         outcome: r.outcome,
         thread,
-        history: r.history.clone(),
+        history: if patronato {
+            history_for_patronato(&r.history)
+        } else {
+            r.history.clone()
+        },
         appointments: stored.appointments.clone(),
+    };
+    if patronato {
+        hide_internal(&mut detail.summary);
     }
+    detail
 }

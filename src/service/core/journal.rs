@@ -166,8 +166,11 @@ pub fn events_after(
             more: false,
         });
     }
-    let events: Vec<EventEnvelope> =
-        tx.events(&access::event_filter(who), after, bounds.highest, limit)?;
+    let events: Vec<EventEnvelope> = tx
+        .events(&access::event_filter(who), after, bounds.highest, limit)?
+        .into_iter()
+        .map(|event| access::event_for(who, event))
+        .collect();
     let full = events.len() >= limit as usize;
     let cursor = match (full, events.last()) {
         (true, Some(last)) => last.seq,

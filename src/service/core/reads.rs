@@ -178,7 +178,7 @@ pub fn list_requests(
     let rows = tx.list_requests(&scope, &query)?;
     let mut items: Vec<RequestSummary> = rows
         .into_iter()
-        .map(|row| access::summary(row, sla, now))
+        .map(|row| access::summary(who, row, sla, now))
         .collect();
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
@@ -451,7 +451,7 @@ fn dossier_of(
         .list_requests(&scope_of(who), &query)?
         .into_iter()
         .map(|row| {
-            let mut summary = access::summary(row, sla, now);
+            let mut summary = access::summary(who, row, sla, now);
             summary.citizen = cf_str.clone();
             summary
         })

@@ -561,7 +561,9 @@ fn act(
     }
     tx.save_request(&stored)?;
     let data = serde_json::json!({ "action": name, "office": stored.request.office });
-    emit(tx, ctx, &stored, "request.updated", false, data.clone())?;
+    // Tags are the office's own: patronati do not even hear that one changed.
+    let internal = matches!(name, "tag" | "untag");
+    emit(tx, ctx, &stored, "request.updated", internal, data.clone())?;
     if from_office != stored.request.office {
         // The office that gave the request away hears about it too.
         tx.append_event(&NewEvent {
