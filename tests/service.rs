@@ -1166,3 +1166,67 @@ async fn a_patronato_sees_nothing_internal_in_reads_lists_or_events() {
     }
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_token_ends_its_open_event_stream() {
+    let t = TestService::demo().await;
+    let operator = t.token(Role::Operator);
+    let username = t
+        .credentials
+        .credential
+        .iter()
+        .find(|c| c.role == Role::Operator)
+        .unwrap()
+        .username
+        .clone();
+    let supervisor = t.token(Role::Supervisor);
+    let open = |token: String| {
+        http()
+            .get(t.url("/v1/events"))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(60))
+            .send()
+    };
+    let mut revoked = open(operator.clone())
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let mut other = open(supervisor.clone())
+        .await
+        .unwrap()
+        .bytes_stream()
+        .eventsource();
+    let n = t
+        .service
+        .store()
+        .revoke_tokens(TokenTarget::Username(username))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // The revoked token's stream ends (well within a second here; 5 s is only a test bound).
+    let end = tokio::time::timeout(Duration::from_secs(5), revoked.next())
+        .await
+        .expect("the stream ends");
+    assert!(end.is_none(), "no more events after revocation: {end:?}");
+    // New calls get 401; the other stream goes on and never sees the revocation event.
+    let me = http()
+        .get(t.url("/v1/me"))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    let patronato = t.token(Role::Patronato);
+    post(
+        &t,
+        "/v1/requests",
+        &patronato,
+        &new_request("dopo la revoca"),
+        None,
+    )
+    .await;
+    let next = next_events(&mut other, 1).await;
+    assert_eq!(next[0].0, "request.created");
+    t.service.shutdown().await.unwrap();
+}

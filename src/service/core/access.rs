@@ -33,7 +33,10 @@ pub fn event_filter(who: &Operator) -> EventFilter {
     EventFilter {
         scope: scope_of(who),
         include_internal: who.role != Role::Patronato,
-        broadcast_kinds: vec!["resync".to_string()],
+        broadcast_kinds: vec![
+            "resync".to_string(),
+            super::journal::TOKEN_REVOKED.to_string(),
+        ],
     }
 }
 

@@ -92,6 +92,8 @@ pub fn revoke_tokens(
         TokenTarget::Username(user) => format!("tokens of {user}"),
     };
     journal::audit(tx, &system(), "token.revoke", &what, None, now)?;
+    // Every open event stream, on every node, re-checks its token when it reads this.
+    journal::system_event(tx, journal::TOKEN_REVOKED, serde_json::json!({}), now)?;
     Ok(n)
 }
 

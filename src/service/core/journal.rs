@@ -10,6 +10,9 @@ use crate::api::{AuditEntry, EventEnvelope};
 use crate::domain::roles::{Operator, Role};
 use crate::service::store::{AuditRecord, NewEvent, ReadTx, StoreError, WriteTx};
 
+/// Event kind telling open streams to re-check their caller's token (never sent to clients).
+pub const TOKEN_REVOKED: &str = "token.revoked";
+
 /// Hash of the chain's first `prev_hash`.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -164,23 +167,28 @@ pub fn events_after(
             cursor: bounds.highest,
             resync: true,
             more: false,
+            reauthenticate: false,
         });
     }
-    let events: Vec<EventEnvelope> = tx
-        .events(&access::event_filter(who), after, bounds.highest, limit)?
-        .into_iter()
-        .map(|event| access::event_for(who, event))
-        .collect();
-    let full = events.len() >= limit as usize;
-    let cursor = match (full, events.last()) {
+    let read: Vec<EventEnvelope> =
+        tx.events(&access::event_filter(who), after, bounds.highest, limit)?;
+    let full = read.len() >= limit as usize;
+    let cursor = match (full, read.last()) {
         (true, Some(last)) => last.seq,
         _ => bounds.highest,
     };
+    let reauthenticate = read.iter().any(|e| e.kind == TOKEN_REVOKED);
+    let events = read
+        .into_iter()
+        .filter(|e| e.kind != TOKEN_REVOKED)
+        .map(|event| access::event_for(who, event))
+        .collect();
     Ok(EventBatch {
         events,
         cursor,
         resync: false,
         more: full,
+        reauthenticate,
     })
 }
 

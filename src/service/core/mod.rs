@@ -92,6 +92,8 @@ pub struct EventBatch {
     pub resync: bool,
     /// More events may be ready right away.
     pub more: bool,
+    /// A token was revoked meanwhile: the stream must re-check its caller before going on.
+    pub reauthenticate: bool,
 }
 
 /// Result of recomputing the audit hash chain.

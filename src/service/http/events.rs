@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::AppState;
 use super::errors::ApiError;
-use super::extract::{Caller, StrictQuery};
+use super::extract::{BearerToken, Caller, StrictQuery};
 use crate::api::ErrorBody;
 use crate::service::core::{App, Principal};
 
@@ -32,6 +32,8 @@ pub struct EventsQuery {
 struct Cursor {
     store: Arc<dyn App>,
     who: Principal,
+    /// The bearer token the stream was opened with, re-checked when a token is revoked.
+    token: String,
     after: u64,
     latest: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
@@ -57,6 +59,13 @@ impl Cursor {
                     return None;
                 }
             };
+            if batch.reauthenticate {
+                // A revoked token (or a caller whose role or office changed) ends its stream.
+                match self.store.authenticate(&self.token).await {
+                    Ok(Some(now)) if now == self.who => {}
+                    _ => return None,
+                }
+            }
             self.after = batch.cursor;
             if batch.resync {
                 self.ready.push_back(
@@ -114,6 +123,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 pub async fn stream(
     State(state): State<AppState>,
     Caller(who): Caller,
+    BearerToken(token): BearerToken,
     headers: HeaderMap,
     StrictQuery(query): StrictQuery<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -125,6 +135,7 @@ pub async fn stream(
     let cursor = Cursor {
         store: state.store.clone(),
         who,
+        token,
         after,
         latest,
         shutdown: state.shutdown.clone(),

@@ -206,6 +206,29 @@ fn query_field(detail: &str) -> Option<String> {
     plain.then(|| field.to_string())
 }
 
+/// The bearer token of a request, as sent (for handlers that re-check it later).
+pub struct BearerToken(pub String);
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        bearer(parts)
+            .map(|t| BearerToken(t.to_string()))
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
 /// The authenticated caller (bearer token).
 pub struct Caller(pub Principal);
 
@@ -216,14 +239,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(ApiError::unauthorized)?;
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         state
             .store
             .authenticate(token)
