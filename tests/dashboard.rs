@@ -5,8 +5,8 @@ mod common;
 
 use combipat::api::dashboard::{DashboardResponse, DashboardScope};
 use combipat::api::{Me, Page, RequestSummary};
+use combipat::demo::dashboard::demo_dashboard;
 use combipat::domain::roles::Role;
-use combipat::tui::dashboard::fixture::demo_dashboard;
 use combipat::tui::dashboard::text::Lang;
 use combipat::tui::dashboard::{DashStyles, DashboardAction, DashboardOutcome, DashboardState};
 use common::{TestService, http};

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use combipat::demo::dashboard::demo_dashboard;
 use combipat::ssh::probe::{self, ProbeError};
 use combipat::ssh::{
     DashboardSource, KeyEntry, SourceView, SshServer, SshServerConfig, SshSettings, host_key, start,
 };
-use combipat::tui::dashboard::fixture::demo_dashboard;
 use combipat::tui::dashboard::text::Lang;
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;

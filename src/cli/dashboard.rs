@@ -15,10 +15,10 @@ use color_eyre::eyre::{WrapErr, bail};
 
 use super::workstation::{WorkstationArgs, connect, init_file_log, settings};
 use crate::client::{Client, ClientOptions};
+use crate::demo::dashboard::demo_dashboard;
 use crate::domain::dashboard::Dashboard;
 use crate::domain::dashboard::csv::dashboard_csv;
 use crate::domain::roles::Role;
-use crate::tui::dashboard::fixture::demo_dashboard;
 use crate::tui::dashboard::text::scope_label;
 use crate::tui::dashboard::{DashStyles, DashboardState};
 use crate::tui::gateway::{Gateway, GatewayError};

@@ -8,10 +8,10 @@ use color_eyre::eyre::{WrapErr, bail};
 
 use crate::api::dashboard::QualityQuery;
 use crate::client::{Client, ClientOptions};
+use crate::demo::dashboard::demo_facts;
 use crate::domain::calendar::CalendarSet;
 use crate::domain::dashboard::csv::quality_csv;
 use crate::domain::dashboard::{PatronatoFigures, SlaCalendars, yearly_quality};
-use crate::tui::dashboard::fixture::demo_facts;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReportCommand {

@@ -12,10 +12,10 @@ use jiff::Timestamp;
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 
+use crate::demo::dashboard::demo_dashboard;
 use crate::ssh::{
     DashboardSource, KeyEntry, SourceView, SshServerConfig, SshSettings, probe, start,
 };
-use crate::tui::dashboard::fixture::demo_dashboard;
 use crate::tui::dashboard::text::Lang;
 
 #[derive(Debug, clap::Args)]

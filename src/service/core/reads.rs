@@ -463,3 +463,54 @@ fn dossier_of(
         requests,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::RequestFilter;
+    use crate::demo::{DemoSize, generate};
+    use crate::service::core::{App, Core};
+    use crate::service::store::sqlite::SqliteStore;
+
+    /// Every queue's count is the number of rows its list returns, for each kind of caller: the
+    /// sidebar and the list title can only agree if the service counts what it lists.
+    #[tokio::test]
+    async fn queue_counts_equal_the_rows_each_queue_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let sla = Sla::embedded().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let app = Core::new(store, sla);
+        let now = Timestamp::now();
+        let data = generate(11, DemoSize::small(), now);
+        let callers: Vec<Operator> = [Role::Operator, Role::Admin, Role::Patronato]
+            .into_iter()
+            .filter_map(|role| data.operators.iter().find(|o| o.role == role).cloned())
+            .collect();
+        assert!(callers.len() >= 2, "demo has operators and an admin");
+        app.import(data).await.unwrap();
+        let mut risky = 0;
+        for who in &callers {
+            for queue in app.queues(who, now).await.unwrap() {
+                let mut listed = 0u64;
+                let mut cursor = None;
+                loop {
+                    let filter = RequestFilter {
+                        queue: Some(queue.id.clone()),
+                        limit: Some(MAX_LIMIT),
+                        cursor: cursor.clone(),
+                        ..RequestFilter::default()
+                    };
+                    let page = app.list_requests(who, filter, now).await.unwrap();
+                    listed += page.items.len() as u64;
+                    match page.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break,
+                    }
+                }
+                assert_eq!(queue.open, listed, "{} for {:?}", queue.id, who.role);
+                risky += queue.at_risk + queue.breached;
+            }
+        }
+        assert!(risky > 0, "the demo data has requests at risk or breached");
+    }
+}

@@ -213,7 +213,7 @@ mod tests {
 
     fn opened(at: jiff::Timestamp) -> State {
         let mut state = State::new(crate::i18n::Lang::En, Operator::default(), at);
-        let dashboard = super::super::fixture::demo_dashboard(7, at).unwrap();
+        let dashboard = crate::demo::dashboard::demo_dashboard(7, at).unwrap();
         let response = DashboardResponse {
             scope: DashboardScope::Office("RM01".into()),
             dashboard,

@@ -4,7 +4,6 @@
 //! built-in SSH endpoint (one [`DashboardState`] per SSH session).
 
 pub mod embed;
-pub mod fixture;
 pub mod input;
 pub mod state;
 pub mod style;

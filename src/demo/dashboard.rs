@@ -1,4 +1,4 @@
-//! A cruscotto computed from the deterministic demo dataset with the real office calendars and
+//! A cruscotto computed from the small deterministic demo dataset with the real office calendars and
 //! the embedded SLA policy: used by snapshots, SSH tests and the bandwidth bench.
 
 use jiff::Timestamp;
