@@ -23,14 +23,8 @@ pub use sections::{
 };
 pub use source::{Diagnostic, Source};
 
-/// Language of the user interface.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    It,
-    En,
-}
+/// Language of the user interface (`lang = "it" | "en"`).
+pub use crate::i18n::Lang;
 
 /// The embedded keymap a config selects (see `keymaps/`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -2,8 +2,9 @@
 //!
 //! Keys are stable dotted names; a missing key renders as a visible marker.
 
-/// UI language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// UI language: the one language type of the project (config, workstation, cruscotto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
     It,

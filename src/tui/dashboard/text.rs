@@ -1,31 +1,8 @@
 //! Every label of the cruscotto, Italian (default) and English, read once from the i18n
 //! catalog (`dash.*` keys in `crate::i18n`).
 
-/// UI language of the cruscotto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    It,
-    En,
-}
-
-impl From<crate::i18n::Lang> for Lang {
-    fn from(lang: crate::i18n::Lang) -> Self {
-        match lang {
-            crate::i18n::Lang::It => Lang::It,
-            crate::i18n::Lang::En => Lang::En,
-        }
-    }
-}
-
-impl From<Lang> for crate::i18n::Lang {
-    fn from(lang: Lang) -> Self {
-        match lang {
-            Lang::It => crate::i18n::Lang::It,
-            Lang::En => crate::i18n::Lang::En,
-        }
-    }
-}
+/// UI language of the cruscotto: the one language type of the project.
+pub use crate::i18n::Lang;
 
 /// What the figures cover, as the header shows it (untrusted codes sanitised).
 pub fn scope_label(scope: &crate::api::dashboard::DashboardScope, lang: Lang) -> String {
