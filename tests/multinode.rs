@@ -40,6 +40,12 @@ impl Cluster {
         let credentials = service::seed_demo_on(dir_a.path(), Some(&database), starter)
             .await
             .unwrap();
+        // Every node anchors the one audit chain with the same key.
+        std::fs::copy(
+            service::audit_key::path(dir_a.path()),
+            service::audit_key::path(dir_b.path()),
+        )
+        .unwrap();
         let a = spawn_serve_on(dir_a.path(), false, Some(&database));
         let b = spawn_serve_on(dir_b.path(), false, Some(&database));
         Cluster {

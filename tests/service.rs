@@ -8,7 +8,7 @@ use std::time::Duration;
 use combipat::api::{AuditEntry, EventEnvelope, Page, RequestDetail, RequestSummary};
 use combipat::domain::roles::Role;
 use combipat::service::core::TokenTarget;
-use combipat::service::core::chain_hash;
+use combipat::service::core::{AuditKey, keyed_chain_hash};
 use common::{TestService, http, spawn_serve_on};
 use eventsource_stream::Eventsource;
 use futures::StreamExt;
@@ -519,10 +519,15 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
             .as_deref()
             .is_some_and(|a| a.starts_with("127.0.0.1:"))
     }));
+    // Entries are HMACs under the data dir's audit key, kept outside the database.
+    let key_hex =
+        std::fs::read_to_string(combipat::service::audit_key::path(t.dir.path())).unwrap();
+    let key = AuditKey::from_hex(&key_hex).unwrap();
     let mut prev = "0".repeat(64);
     for (i, e) in entries.iter().enumerate() {
         assert_eq!(e.seq, i as u64 + 1);
-        let expected = chain_hash(
+        let expected = keyed_chain_hash(
+            &key,
             &prev,
             e.seq,
             &e.at.to_string(),

@@ -80,14 +80,17 @@ pub async fn copy(from: &Path, to: &str) -> color_eyre::Result<()> {
         return Err(eyre!("--to: expected postgres://USER@HOST/DB"));
     }
     let sla = Sla::embedded()?;
+    // The copied chain is verified with the source's audit key (its data dir's audit.key or
+    // COMBIPAT_AUDIT_KEY): give the PostgreSQL nodes that same key.
+    let data_dir = from.parent().unwrap_or(Path::new("."));
     let source = service::open_database(
-        from.parent().unwrap_or(Path::new(".")),
+        data_dir,
         Some(&format!("sqlite:{}", from.display())),
         sla.clone(),
     )
     .await
     .wrap_err_with(|| format!("--from {}", from.display()))?;
-    let target = service::open_database(Path::new("."), Some(to), sla)
+    let target = service::open_database(data_dir, Some(to), sla)
         .await
         .wrap_err("--to")?;
     let terminal = std::io::stderr().is_terminal();

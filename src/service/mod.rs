@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod alerts;
+pub mod audit_key;
 pub mod core;
 pub mod demo_credentials;
 pub mod http;
@@ -126,6 +127,8 @@ pub enum ServiceError {
     NotEmpty(PathBuf),
     #[error(transparent)]
     Sla(#[from] SlaSetupError),
+    #[error("audit key: {0}")]
+    AuditKey(#[from] audit_key::AuditKeyError),
     #[error("server failed: {0}")]
     Server(String),
     #[error("data dir {dir}: {source}")]
@@ -218,6 +221,7 @@ pub async fn open_database(
         dir: data_dir.to_path_buf(),
         source,
     })?;
+    let key = audit_key::load_or_create(data_dir)?;
     match database {
         store::Database::Sqlite(path) => {
             let opened = path.clone();
@@ -236,11 +240,11 @@ pub async fn open_database(
                     })?;
                 }
             }
-            Ok(Arc::new(Core::new(store, sla)))
+            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
         }
         store::Database::Postgres(url) => {
             let store = store::postgres::PgStore::connect(&url).await?;
-            Ok(Arc::new(Core::new(store, sla)))
+            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
         }
     }
 }

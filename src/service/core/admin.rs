@@ -5,7 +5,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::IssuedToken;
-use super::journal::{self, system};
+use super::journal::{self, AuditKey, system};
 use crate::domain::dataset::Dataset;
 use crate::domain::office::Office;
 use crate::domain::roles::{Operator, Role};
@@ -26,16 +26,18 @@ fn already_exists(e: StoreError, what: String) -> StoreError {
 
 pub fn create_office(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     office: &Office,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     tx.insert_office(office)
         .map_err(|e| already_exists(e, format!("office {}", office.code)))?;
-    journal::audit(tx, &system(), "office.create", &office.code, None, now)
+    journal::audit(tx, key, &system(), "office.create", &office.code, None, now)
 }
 
 pub fn create_operator(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     op: &Operator,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -58,11 +60,20 @@ pub fn create_operator(
     }
     tx.insert_operator(op)
         .map_err(|e| already_exists(e, format!("user {}", op.username)))?;
-    journal::audit(tx, &system(), "operator.create", &op.username, None, now)
+    journal::audit(
+        tx,
+        key,
+        &system(),
+        "operator.create",
+        &op.username,
+        None,
+        now,
+    )
 }
 
 pub fn issue_token(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     username: &str,
     label: &str,
     now: Timestamp,
@@ -77,12 +88,13 @@ pub fn issue_token(
     rand::rng().fill_bytes(&mut bytes);
     let token = format!("cbp_{}", hex::encode(bytes));
     let id = tx.insert_token(&token_hash(&token), username, label, now)?;
-    journal::audit(tx, &system(), "token.issue", username, None, now)?;
+    journal::audit(tx, key, &system(), "token.issue", username, None, now)?;
     Ok(IssuedToken { id, token })
 }
 
 pub fn revoke_tokens(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     target: &TokenTarget,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
@@ -91,7 +103,7 @@ pub fn revoke_tokens(
         TokenTarget::Id(id) => format!("token {id}"),
         TokenTarget::Username(user) => format!("tokens of {user}"),
     };
-    journal::audit(tx, &system(), "token.revoke", &what, None, now)?;
+    journal::audit(tx, key, &system(), "token.revoke", &what, None, now)?;
     // Every open event stream, on every node, re-checks its token when it reads this.
     journal::system_event(tx, journal::TOKEN_REVOKED, serde_json::json!({}), now)?;
     Ok(n)
@@ -101,6 +113,7 @@ pub fn revoke_tokens(
 /// their history.
 pub fn import(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     data: &Dataset,
     now: Timestamp,
     sla: &Sla,
@@ -137,6 +150,7 @@ pub fn import(
     )?;
     journal::audit(
         tx,
+        key,
         &system(),
         "dataset.import",
         &format!("{} requests", data.requests.len()),

@@ -1,6 +1,7 @@
 //! The outbox and the hash-chained audit log: what an entry holds and how the chain is
 //! computed and verified. The stores only keep the rows.
 
+use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
@@ -45,6 +46,76 @@ pub fn chain_hash(
     hex::encode(hasher.finalize())
 }
 
+/// Prefix of an entry hash that is an HMAC under the deployment's audit key.
+pub const KEYED_PREFIX: &str = "hmac-sha256:";
+
+/// The secret that anchors the audit chain: kept outside the database (a 0600 file beside it
+/// or the environment), so a database writer cannot recompute the chain after editing it.
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    /// At least 32 bytes.
+    pub fn new(bytes: Vec<u8>) -> Option<Self> {
+        (bytes.len() >= 32).then_some(AuditKey(bytes))
+    }
+
+    /// A key as written in a key file or `COMBIPAT_AUDIT_KEY`: hex, at least 64 digits.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        hex::decode(text.trim()).ok().and_then(Self::new)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(&self.0)
+    }
+
+    pub fn generate() -> Self {
+        use rand::RngCore;
+        let mut bytes = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        AuditKey(bytes)
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the chained fields, in order
+/// [`chain_hash`]'s fields under HMAC-SHA256 with `key`, as `hmac-sha256:<hex>`.
+pub fn keyed_chain_hash(
+    key: &AuditKey,
+    prev_hash: &str,
+    seq: u64,
+    at: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: &str,
+    remote_addr: Option<&str>,
+) -> String {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
+        return String::new();
+    };
+    for part in [
+        prev_hash,
+        &seq.to_string(),
+        at,
+        actor,
+        role,
+        action,
+        target,
+        remote_addr.unwrap_or(""),
+    ] {
+        mac.update(part.as_bytes());
+        mac.update(b"\n");
+    }
+    format!("{KEYED_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+}
+
 /// The system actor of audit entries written by admin commands and imports.
 pub fn system() -> Operator {
     Operator {
@@ -61,6 +132,7 @@ pub fn system() -> Operator {
 /// the head read here is the head the entry is appended to.
 pub fn audit(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     who: &Operator,
     action: &str,
     target: &str,
@@ -71,16 +143,29 @@ pub fn audit(
     let seq = prev_seq + 1;
     let at = now.to_string();
     let role = who.role.code();
-    let hash = chain_hash(
-        &prev_hash,
-        seq,
-        &at,
-        &who.username,
-        role,
-        action,
-        target,
-        remote_addr,
-    );
+    let hash = match key {
+        Some(key) => keyed_chain_hash(
+            key,
+            &prev_hash,
+            seq,
+            &at,
+            &who.username,
+            role,
+            action,
+            target,
+            remote_addr,
+        ),
+        None => chain_hash(
+            &prev_hash,
+            seq,
+            &at,
+            &who.username,
+            role,
+            action,
+            target,
+            remote_addr,
+        ),
+    };
     tx.append_audit(&AuditRecord {
         seq,
         at,
@@ -111,10 +196,18 @@ pub fn entry(record: AuditRecord) -> Result<AuditEntry, StoreError> {
 }
 
 /// Recomputes every hash from the genesis and reports the first entry that does not match.
-pub fn verify_chain(tx: &mut dyn ReadTx) -> Result<AuditVerification, StoreError> {
+///
+/// Keyed entries (`hmac-sha256:`) are checked with `key`; without the key they cannot be
+/// checked and count as broken. Unkeyed entries are accepted only before the first keyed one
+/// (a database that predates its key): after it, an unkeyed entry is a forgery.
+pub fn verify_chain(
+    tx: &mut dyn ReadTx,
+    key: Option<&AuditKey>,
+) -> Result<AuditVerification, StoreError> {
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut after = 0;
     let mut entries = 0;
+    let mut keyed_seen = false;
     loop {
         let batch = tx.audit_after(after, 1000)?;
         if batch.is_empty() {
@@ -124,16 +217,33 @@ pub fn verify_chain(tx: &mut dyn ReadTx) -> Result<AuditVerification, StoreError
             });
         }
         for record in batch {
-            let recomputed = chain_hash(
-                &expected_prev,
-                record.seq,
-                &record.at,
-                &record.actor,
-                record.role.code(),
-                &record.action,
-                &record.target,
-                record.remote_addr.as_deref(),
-            );
+            let keyed = record.hash.starts_with(KEYED_PREFIX);
+            let recomputed = match (keyed, key) {
+                (true, Some(key)) => keyed_chain_hash(
+                    key,
+                    &expected_prev,
+                    record.seq,
+                    &record.at,
+                    &record.actor,
+                    record.role.code(),
+                    &record.action,
+                    &record.target,
+                    record.remote_addr.as_deref(),
+                ),
+                (true, None) => String::new(),
+                (false, _) if keyed_seen => String::new(),
+                (false, _) => chain_hash(
+                    &expected_prev,
+                    record.seq,
+                    &record.at,
+                    &record.actor,
+                    record.role.code(),
+                    &record.action,
+                    &record.target,
+                    record.remote_addr.as_deref(),
+                ),
+            };
+            keyed_seen |= keyed;
             if record.prev_hash != expected_prev || recomputed != record.hash {
                 return Ok(AuditVerification {
                     entries,

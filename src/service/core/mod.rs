@@ -34,7 +34,7 @@ pub mod reads;
 pub mod transition;
 pub mod writes;
 
-pub use journal::chain_hash;
+pub use journal::{AuditKey, chain_hash, keyed_chain_hash};
 
 /// The authenticated caller. Scope checks are made against it for every record.
 pub type Principal = Operator;
@@ -257,6 +257,8 @@ pub trait App: Send + Sync + 'static {
 pub struct Core<S> {
     store: Arc<S>,
     sla: Arc<Sla>,
+    /// Anchors the audit chain (`None`: plain SHA-256, for tests and legacy data).
+    audit_key: Option<AuditKey>,
 }
 
 impl<S: Storage> Core<S> {
@@ -264,11 +266,24 @@ impl<S: Storage> Core<S> {
         Core {
             store: Arc::new(store),
             sla,
+            audit_key: None,
         }
+    }
+
+    /// Audit entries are HMACs under `key` from now on, and verified with it.
+    pub fn with_audit_key(mut self, key: Option<AuditKey>) -> Self {
+        self.audit_key = key;
+        self
     }
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+}
+
+impl<S> Core<S> {
+    fn key(&self) -> Option<AuditKey> {
+        self.audit_key.clone()
     }
 }
 
@@ -304,9 +319,9 @@ impl<S: Storage> App for Core<S> {
         id: &RequestId,
         remote_addr: Option<String>,
     ) -> Result<RequestDetail, StoreError> {
-        let (who, id, sla) = (who.clone(), id.clone(), self.sla.clone());
+        let (who, id, sla, key) = (who.clone(), id.clone(), self.sla.clone(), self.key());
         self.store
-            .write(move |tx| reads::request_detail(tx, &who, &id, remote_addr, &sla))
+            .write(move |tx| reads::request_detail(tx, key.as_ref(), &who, &id, remote_addr, &sla))
             .await?
     }
 
@@ -326,9 +341,9 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
-        let sla = self.sla.clone();
+        let (sla, key) = (self.sla.clone(), self.key());
         self.store
-            .write(move |tx| writes::execute(tx, &sla, &ctx, cmd))
+            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), &ctx, cmd))
             .await
     }
 
@@ -340,8 +355,9 @@ impl<S: Storage> App for Core<S> {
         now: Timestamp,
     ) -> Result<Dossier, StoreError> {
         let (who, cf, sla) = (who.clone(), codice_fiscale.to_string(), self.sla.clone());
+        let key = self.key();
         self.store
-            .write(move |tx| reads::dossier(tx, &who, &cf, remote_addr, now, &sla))
+            .write(move |tx| reads::dossier(tx, key.as_ref(), &who, &cf, remote_addr, now, &sla))
             .await?
     }
 
@@ -386,7 +402,10 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
-        self.store.read(journal::verify_chain).await
+        let key = self.key();
+        self.store
+            .read(move |tx| journal::verify_chain(tx, key.as_ref()))
+            .await
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -394,34 +413,40 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn import(&self, data: Dataset) -> Result<(), StoreError> {
-        let sla = self.sla.clone();
+        let (sla, key) = (self.sla.clone(), self.key());
         self.store
-            .write(move |tx| admin::import(tx, &data, Timestamp::now(), &sla))
+            .write(move |tx| admin::import(tx, key.as_ref(), &data, Timestamp::now(), &sla))
             .await
     }
 
     async fn create_office(&self, office: Office) -> Result<(), StoreError> {
+        let key = self.key();
         self.store
-            .write(move |tx| admin::create_office(tx, &office, Timestamp::now()))
+            .write(move |tx| admin::create_office(tx, key.as_ref(), &office, Timestamp::now()))
             .await
     }
 
     async fn create_operator(&self, operator: Operator) -> Result<(), StoreError> {
+        let key = self.key();
         self.store
-            .write(move |tx| admin::create_operator(tx, &operator, Timestamp::now()))
+            .write(move |tx| admin::create_operator(tx, key.as_ref(), &operator, Timestamp::now()))
             .await
     }
 
     async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError> {
         let (username, label) = (username.to_string(), label.to_string());
+        let key = self.key();
         self.store
-            .write(move |tx| admin::issue_token(tx, &username, &label, Timestamp::now()))
+            .write(move |tx| {
+                admin::issue_token(tx, key.as_ref(), &username, &label, Timestamp::now())
+            })
             .await
     }
 
     async fn revoke_tokens(&self, target: TokenTarget) -> Result<u64, StoreError> {
+        let key = self.key();
         self.store
-            .write(move |tx| admin::revoke_tokens(tx, &target, Timestamp::now()))
+            .write(move |tx| admin::revoke_tokens(tx, key.as_ref(), &target, Timestamp::now()))
             .await
     }
 

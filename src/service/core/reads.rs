@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::access::{self, scope_of};
-use super::journal;
+use super::journal::{self, AuditKey};
 use crate::api::{Dossier, MandateView, Page, QueueCount, RequestFilter, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::mandate::MandateState;
@@ -321,8 +321,10 @@ type Audited<T> = Result<Result<T, StoreError>, StoreError>;
 
 /// Runs `read`, then audits it as `action` (or `action.refused` when it was refused) in the
 /// same transaction.
+#[allow(clippy::too_many_arguments)] // what an audit entry records, plus the read itself
 fn audited<T>(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     who: &Operator,
     action: &str,
     target: &str,
@@ -332,10 +334,11 @@ fn audited<T>(
 ) -> Audited<T> {
     let outcome = read(tx);
     match &outcome {
-        Ok(_) => journal::audit(tx, who, action, target, remote_addr, now)?,
+        Ok(_) => journal::audit(tx, key, who, action, target, remote_addr, now)?,
         Err(StoreError::NotFound | StoreError::Denied { .. } | StoreError::Forbidden(_)) => {
             journal::audit(
                 tx,
+                key,
                 who,
                 &format!("{action}.refused"),
                 target,
@@ -358,6 +361,7 @@ fn audited<T>(
 /// One request in full (citizen's codice fiscale, name, thread) as `who` may see it; audited.
 pub fn request_detail(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     who: &Operator,
     id: &RequestId,
     remote_addr: Option<String>,
@@ -366,6 +370,7 @@ pub fn request_detail(
     let now = Timestamp::now();
     audited(
         tx,
+        key,
         who,
         "request.read",
         id.as_str(),
@@ -387,6 +392,7 @@ pub fn request_detail(
 /// Reads a dossier; the read, granted or refused, is audited (runs in a write transaction).
 pub fn dossier(
     tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
     who: &Operator,
     cf_text: &str,
     remote_addr: Option<String>,
@@ -398,6 +404,7 @@ pub fn dossier(
     let cf_str = cf.as_str().to_string();
     audited(
         tx,
+        key,
         who,
         "dossier.read",
         &cf_str.clone(),

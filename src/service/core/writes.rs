@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::access::{self, actor};
-use super::journal;
+use super::journal::{self, AuditKey};
 use super::reads::has_active_mandate;
 use super::transition;
 use super::{Idempotency, WriteCommand, WriteContext, WriteResult};
@@ -24,6 +24,7 @@ const MAX_TAG_CHARS: usize = 40;
 pub fn execute(
     tx: &mut dyn WriteTx,
     sla: &Sla,
+    key: Option<&AuditKey>,
     ctx: &WriteContext,
     cmd: WriteCommand,
 ) -> Result<WriteResult, StoreError> {
@@ -33,17 +34,17 @@ pub fn execute(
         return Ok(previous);
     }
     let result = match cmd {
-        WriteCommand::CreateRequest(new) => create_request(tx, sla, ctx, new)?,
+        WriteCommand::CreateRequest(new) => create_request(tx, sla, key, ctx, new)?,
         WriteCommand::AddMessage {
             id,
             if_match,
             message,
-        } => add_message(tx, sla, ctx, &id, if_match, message)?,
+        } => add_message(tx, sla, key, ctx, &id, if_match, message)?,
         WriteCommand::Action {
             id,
             if_match,
             action,
-        } => act(tx, sla, ctx, &id, if_match, action)?,
+        } => act(tx, sla, key, ctx, &id, if_match, action)?,
     };
     if let Some(idem) = &ctx.idempotency {
         tx.put_idempotency(
@@ -142,6 +143,7 @@ fn written(
 fn create_request(
     tx: &mut dyn WriteTx,
     sla: &Sla,
+    key: Option<&AuditKey>,
     ctx: &WriteContext,
     new: NewRequest,
 ) -> Result<WriteResult, StoreError> {
@@ -215,6 +217,7 @@ fn create_request(
     )?;
     journal::audit(
         tx,
+        key,
         who,
         "request.create",
         id.as_str(),
@@ -273,6 +276,7 @@ fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), St
 fn add_message(
     tx: &mut dyn WriteTx,
     sla: &Sla,
+    key: Option<&AuditKey>,
     ctx: &WriteContext,
     id: &RequestId,
     if_match: Option<u64>,
@@ -327,6 +331,7 @@ fn add_message(
     )?;
     journal::audit(
         tx,
+        key,
         who,
         "request.message",
         id.as_str(),
@@ -407,6 +412,7 @@ fn operator_in_office(
 fn act(
     tx: &mut dyn WriteTx,
     sla: &Sla,
+    key: Option<&AuditKey>,
     ctx: &WriteContext,
     id: &RequestId,
     if_match: Option<u64>,
@@ -578,6 +584,7 @@ fn act(
     }
     journal::audit(
         tx,
+        key,
         who,
         &format!("request.{name}"),
         id.as_str(),
