@@ -299,7 +299,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // status bar, banners, dialogs
     ("status.demo", "DEMO", "DEMO"),
     ("status.read_only", "SOLA LETTURA", "READ-ONLY"),
-    ("status.selected", "selezionate", "selected"),
+    ("status.selected.one", "{n} selezionata", "{n} selected"),
+    ("status.selected.many", "{n} selezionate", "{n} selected"),
     ("status.sort", "ordina", "sort"),
     ("status.filter", "filtro", "filter"),
     ("sort.sla", "SLA", "SLA"),
@@ -474,20 +475,36 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Enter confirms · Esc cancels",
     ),
     (
-        "dialog.bulk_take",
-        "Prendere in carico {n} richieste?",
-        "Take {n} requests?",
+        "dialog.bulk_take.one",
+        "Prendere in carico questa richiesta?",
+        "Take this request?",
     ),
     (
-        "dialog.bulk_close",
-        "Chiudere {n} richieste?",
-        "Close {n} requests?",
+        "dialog.bulk_take.many",
+        "Prendere in carico queste {n} richieste?",
+        "Take these {n} requests?",
     ),
     (
-        "dialog.bulk_forward",
-        "Trasferire {n} richieste?",
-        "Forward {n} requests?",
+        "dialog.bulk_close.one",
+        "Chiudere questa richiesta?",
+        "Close this request?",
     ),
+    (
+        "dialog.bulk_close.many",
+        "Chiudere queste {n} richieste?",
+        "Close these {n} requests?",
+    ),
+    (
+        "dialog.bulk_forward.one",
+        "Trasferire questa richiesta?",
+        "Forward this request?",
+    ),
+    (
+        "dialog.bulk_forward.many",
+        "Trasferire queste {n} richieste?",
+        "Forward these {n} requests?",
+    ),
+    ("dialog.bulk_more", "  … e altre {n}", "  … and {n} more"),
     ("dialog.reply", "Risposta", "Reply"),
     ("dialog.note", "Nota interna", "Internal note"),
     (
@@ -597,6 +614,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// `KEY.one` or `KEY.many` by `n`, with `{n}` filled: "1 selezionata", "3 selezionate".
+pub fn plural(lang: Lang, key: &str, n: usize) -> String {
+    let form = if n == 1 { "one" } else { "many" };
+    tf(lang, &format!("{key}.{form}"), &[("n", &n.to_string())])
+}
+
 /// Like [`t`] with `{name}` placeholders replaced.
 pub fn tf(lang: Lang, key: &str, vars: &[(&str, &str)]) -> String {
     let mut text = t(lang, key).to_string();
@@ -630,9 +653,11 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(
-            tf(Lang::En, "dialog.bulk_close", &[("n", "3")]),
-            "Close 3 requests?"
+            plural(Lang::En, "dialog.bulk_close", 3),
+            "Close these 3 requests?"
         );
+        assert_eq!(plural(Lang::It, "status.selected", 1), "1 selezionata");
+        assert_eq!(plural(Lang::It, "status.selected", 2), "2 selezionate");
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(t(Lang::It, "no.such.key"), MISSING);
     }

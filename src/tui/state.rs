@@ -348,6 +348,9 @@ pub struct State {
     pub filter: String,
     pub sort: SortKey,
     pub selected: HashSet<RequestId>,
+    /// The queue and filter the selection was made in: a selection is only ever acted on where
+    /// it can be seen, so changing either clears it (see `refilter`).
+    pub selection_scope: Option<(Queue, String)>,
     /// The request the operator last opened or acted on: kept in the list, under the cursor,
     /// until the cursor moves or the queue changes, even if it no longer belongs to the queue.
     pub pinned: Option<RequestId>,
@@ -578,10 +581,24 @@ impl State {
         }
     }
 
+    /// Records that the selection belongs to the current queue and filter.
+    pub fn scope_selection(&mut self) {
+        self.selection_scope = Some((self.current_queue().clone(), self.filter.clone()));
+    }
+
     /// Applies queue, fuzzy filter and sort.
     pub fn refilter(&mut self) {
         self.sync_index();
         let queue = self.current_queue().clone();
+        if !self.selected.is_empty()
+            && self
+                .selection_scope
+                .as_ref()
+                .is_none_or(|(q, f)| *q != queue || *f != self.filter)
+        {
+            self.selected.clear();
+            self.selection_scope = None;
+        }
         let query = self.filter.to_lowercase();
         let now = self.now.as_second();
         let marks = (!query.is_empty()).then(|| self.index.matching(&query));
@@ -642,17 +659,33 @@ impl State {
         }
     }
 
-    /// The requests an action applies to: the selection if any, else the cursor row.
+    /// The requests an action applies to: the selected rows still on screen, in list order,
+    /// else the cursor row. A selected request a live update moved out of the list is not acted
+    /// on: the operator can no longer see it.
     pub fn targets(&self) -> Vec<RequestId> {
         if self.selected.is_empty() {
             self.current()
                 .map(|r| vec![r.id.clone()])
                 .unwrap_or_default()
         } else {
-            let mut ids: Vec<RequestId> = self.selected.iter().cloned().collect();
-            ids.sort();
-            ids
+            self.selected_visible()
         }
+    }
+
+    /// The selected requests that are listed, in list order.
+    pub fn selected_visible(&self) -> Vec<RequestId> {
+        self.visible
+            .iter()
+            .filter_map(|&i| self.requests.get(i))
+            .filter(|r| self.selected.contains(&r.id))
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// Empties the selection (after a bulk action, or on request).
+    pub fn clear_selection(&mut self) {
+        self.selected.clear();
+        self.selection_scope = None;
     }
 
     /// Frees the cached filter levels. Not needed for correctness: the cache follows queue,

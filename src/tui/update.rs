@@ -338,6 +338,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 if !state.selected.remove(&id) {
                     state.selected.insert(id);
                 }
+                state.scope_selection();
                 move_cursor(state, "down", page);
             }
             vec![]
@@ -348,10 +349,11 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 .iter()
                 .map(|&i| state.requests[i].id.clone())
                 .collect();
+            state.scope_selection();
             vec![]
         }
         "clear_selection" => {
-            state.selected.clear();
+            state.clear_selection();
             vec![]
         }
         "suspend" => vec![Effect::Suspend],
@@ -389,7 +391,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             None => no_request(state),
         },
         "forward" | "bulk_forward" => {
-            if state.targets().is_empty() {
+            if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
             let items = state
@@ -405,7 +407,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             vec![]
         }
         "close" | "bulk_close" => {
-            if state.targets().is_empty() {
+            if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
             let items = Outcome::ALL
@@ -451,12 +453,13 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             vec![]
         }
         "bulk_take" => {
-            if state.selected.is_empty() {
+            let ids = state.selected_visible();
+            if ids.is_empty() {
                 return no_selection(state, name);
             }
             state.mode = Mode::Confirm {
                 op: BulkOp::Take,
-                ids: state.targets(),
+                ids,
             };
             vec![]
         }
@@ -469,6 +472,19 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             vec![]
         }
         _ => vec![],
+    }
+}
+
+/// What a close/forward acts on: for `bulk_*` the visible selection only (never the cursor row
+/// by default), else the cursor row.
+fn bulk_targets(state: &State, name: &str) -> Vec<RequestId> {
+    if name.starts_with("bulk_") {
+        state.selected_visible()
+    } else {
+        state
+            .current()
+            .map(|r| vec![r.id.clone()])
+            .unwrap_or_default()
     }
 }
 
@@ -661,6 +677,8 @@ fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Vec<Effect> {
         Some(previous) => commit(state, &previous),
         None => vec![],
     };
+    // A bulk action consumes its selection: the next one starts from nothing.
+    state.clear_selection();
     if op == BulkOp::Take {
         effects.extend(acts_on(state, &ids, &ActionBody::Take));
         return effects;
@@ -689,7 +707,6 @@ fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Vec<Effect> {
         op,
         deadline: state.now + SignedDuration::from_secs(UNDO_SECONDS),
     });
-    state.selected.clear();
     effects
 }
 
@@ -839,7 +856,7 @@ fn fuzzy_rank(items: &[PickItem], query: &str) -> Vec<usize> {
 
 fn pick(state: &mut State, kind: PickerKind, value: String, bulk: bool) -> Vec<Effect> {
     let ids = if bulk {
-        state.targets()
+        state.selected_visible()
     } else {
         state
             .current()

@@ -205,13 +205,20 @@ pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
 fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let queue = t(state.lang, &state.current_queue().label_key());
     let mut title = format!(
-        "{} · {} ({}) · {} {}",
+        "{} · {} ({})",
         t(state.lang, "pane.list"),
         queue,
         state.visible.len(),
+    );
+    // Before the sort order: on a narrow screen the title is cut at the right.
+    if let Some(selected) = selection_label(state) {
+        title.push_str(&format!(" · {selected}"));
+    }
+    title.push_str(&format!(
+        " · {} {}",
         t(state.lang, "status.sort"),
         t(state.lang, state.sort.label_key())
-    );
+    ));
     if !state.filter.is_empty() || state.mode == Mode::Filter {
         title.push_str(&format!(" · /{}", inline(&state.filter, 40)));
     }
@@ -294,6 +301,16 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         .header(Row::new(header).style(theme.header))
         .column_spacing(1);
     frame.render_widget(table, inner);
+}
+
+/// `N selezionate`: the selected rows that are on screen (what a bulk action would act on);
+/// `None` without a selection.
+fn selection_label(state: &State) -> Option<String> {
+    if state.selected.is_empty() {
+        return None;
+    }
+    let n = state.selected_visible().len();
+    Some(crate::i18n::plural(state.lang, "status.selected", n))
 }
 
 fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -446,12 +463,8 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         inline(&state.me.username, 20),
         inline(&state.me.office, 8)
     )));
-    if !state.selected.is_empty() {
-        spans.push(Span::raw(format!(
-            "· {} {} ",
-            state.selected.len(),
-            t(state.lang, "status.selected")
-        )));
+    if let Some(selected) = selection_label(state) {
+        spans.push(Span::styled(format!("· {selected} "), theme.key_hint_key));
     }
     let pending = state.keymap.pending();
     if !pending.is_empty() {
@@ -563,11 +576,34 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 BulkOp::Close(_) => "dialog.bulk_close",
                 BulkOp::Forward(_) => "dialog.bulk_forward",
             };
-            let rect = centered(area, 50, 5);
-            let lines = vec![
-                Line::from(tf(lang, key, &[("n", &ids.len().to_string())])),
-                Line::styled(t(lang, "dialog.confirm_hint"), theme.muted),
-            ];
+            // Every request the action will touch, by id and subject: nothing is acted on that
+            // the operator has not seen named here.
+            let room = usize::from(area.height.saturating_sub(8)).max(1);
+            let listed = ids.len().min(room);
+            let more = ids.len() - listed;
+            let rect = centered(
+                area,
+                78,
+                (listed + usize::from(more > 0) + 4).min(usize::from(u16::MAX)) as u16,
+            );
+            let mut lines = vec![Line::from(crate::i18n::plural(lang, key, ids.len()))];
+            for id in &ids[..listed] {
+                let subject = state
+                    .request(id)
+                    .map(|r| inline(&r.subject, 56))
+                    .unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {} ", id.as_str()), theme.key_hint_key),
+                    Span::styled(subject, theme.dialog),
+                ]));
+            }
+            if more > 0 {
+                lines.push(Line::styled(
+                    tf(lang, "dialog.bulk_more", &[("n", &more.to_string())]),
+                    theme.muted,
+                ));
+            }
+            lines.push(Line::styled(t(lang, "dialog.confirm_hint"), theme.muted));
             dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, theme);
         }
     }
