@@ -57,6 +57,10 @@ fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
 fn client(url: &str, token: &str) -> Client {
     Client::new(url, token, ClientOptions::default()).unwrap()
 }
@@ -324,7 +328,7 @@ fn take_reply_close() {
     assert_eq!(f.current().id, id);
     f.text("r");
     f.text("Buongiorno, pratica in lavorazione.");
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let after_reply = f.server(&id);
     assert_eq!(after_reply.summary.status, Status::RispostaInviata);
     assert!(
@@ -352,14 +356,14 @@ fn a_reply_the_status_does_not_allow_is_refused_in_the_users_language() {
     let before = f.server(&id).summary.version;
     f.text("r");
     f.text("Risposta senza presa in carico");
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     assert_eq!(f.server(&id).summary.version, before, "nothing written");
     let notice = f.h.state.notice.clone().expect("a notice");
     assert!(notice.error);
     assert_eq!(notice.text, t(Lang::En, "error.illegal_transition"));
     // The text is not lost: it is back in the editor.
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { buffer, .. } if buffer == "Risposta senza presa in carico"),
+        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Risposta senza presa in carico"),
         "{:?}",
         f.h.state.mode
     );
@@ -391,7 +395,7 @@ fn request_integration_pauses_the_server_clocks() {
     f.select(&id);
     f.text("i");
     f.text("Serve il modello AP70");
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let server = f.server(&id).summary;
     assert_eq!(server.status, Status::InAttesaIntegrazione);
     assert!(
@@ -474,13 +478,13 @@ fn a_stale_reply_is_refused_and_the_text_kept() {
         &IdempotencyKey::new(),
     ))
     .unwrap();
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     // Refused with 412: nothing of ours on the server, the text is back in the editor.
     let server = f.server(&id);
     assert_eq!(server.summary.status, Status::InLavorazione);
     assert!(!server.thread.iter().any(|e| e.kind == MessageKind::Reply));
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { buffer, .. } if buffer == "Risposta scritta su dati vecchi")
+        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Risposta scritta su dati vecchi")
     );
     let notice = f.h.state.notice.clone().unwrap();
     assert!(notice.error);
@@ -496,7 +500,7 @@ fn a_stale_reply_is_refused_and_the_text_kept() {
     assert!(detail.thread.iter().any(|e| e.body == "Nota della collega"));
     assert!(!f.h.state.detail_stale);
     // Sending again, knowingly, goes through on the current version.
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let server = f.server(&id);
     assert_eq!(server.summary.status, Status::RispostaInviata);
     assert!(
@@ -868,4 +872,101 @@ fn a_selected_row_that_leaves_the_list_is_not_acted_on() {
         f.server(&ids[0]).summary.assignee.as_deref(),
         Some("m.rossi")
     );
+}
+
+#[test]
+fn the_editor_writes_several_lines_and_only_the_send_key_sends() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    let before = f.server(&id).thread.len();
+    f.text("r");
+    f.text("Gentile patronato,");
+    // Enter is a new line, and what is typed after it is text, not list commands.
+    f.keys(&[key(KeyCode::Enter)]);
+    f.text("c q sbagliato");
+    assert!(matches!(f.h.state.mode, Mode::Input { .. }));
+    // Ctrl-W deletes the last word; arrows move the cursor.
+    f.keys(&[ctrl('w')]);
+    f.keys(&[key(KeyCode::Left), key(KeyCode::Left)]);
+    f.text("X");
+    f.keys(&[key(KeyCode::End)]);
+    f.keys(&[ctrl('u')]);
+    // A pasted paragraph arrives with its newlines, which do not send.
+    let paragraph = "la pratica è stata verificata.\nManca il modello AP70, \
+        da allegare entro trenta giorni dalla presente comunicazione per proseguire.";
+    f.h.paste(paragraph);
+    f.settle();
+    assert_eq!(f.server(&id).thread.len(), before, "nothing sent yet");
+    // Long lines wrap inside the box: the end of the paragraph is on screen.
+    let screen = f.screen();
+    assert!(screen.contains("comunicazione"), "{screen}");
+    assert!(screen.contains("Ctrl-s sends"), "{screen}");
+    // Esc asks; Esc again goes back to the text.
+    f.keys(&[key(KeyCode::Esc)]);
+    assert!(f.screen().contains("Keep the draft?"));
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('s')]);
+    let server = f.server(&id);
+    let replies: Vec<_> = server
+        .thread
+        .iter()
+        .filter(|e| e.kind == MessageKind::Reply)
+        .collect();
+    assert_eq!(replies.len(), 1, "one message");
+    assert_eq!(
+        replies[0].body,
+        format!("Gentile patronato,\n{paragraph}"),
+        "intact"
+    );
+    assert_eq!(f.h.state.mode, Mode::Normal);
+}
+
+#[test]
+fn a_draft_is_kept_on_disk_until_sent() {
+    let mut f = Flow::new();
+    let home = tempfile::tempdir().unwrap();
+    f.h.state.data_dir = Some(home.path().to_path_buf());
+    let id = f.current().id;
+    f.text("t");
+    f.text("r");
+    f.text("Bozza da finire");
+    f.h.paste("\nseconda riga");
+    // Written on the next tick, even if the dialog stays open (a crash loses at most a tick).
+    f.advance(1);
+    let on_disk = combipat::tui::drafts::load(home.path());
+    assert_eq!(
+        on_disk.get(&(id.clone(), combipat::tui::state::InputKind::Reply)),
+        Some(&"Bozza da finire\nseconda riga".to_string())
+    );
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Enter)]);
+    assert_eq!(f.h.state.mode, Mode::Normal);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "editor.draft_kept"))
+    );
+    // A restart: the workstation loads the drafts from disk; the same key reopens the text.
+    f.h.state.drafts = combipat::tui::drafts::load(home.path());
+    f.text("r");
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Bozza da finire\nseconda riga"),
+        "{:?}",
+        f.h.state.mode
+    );
+    f.keys(&[ctrl('s')]);
+    assert!(
+        f.server(&id)
+            .thread
+            .iter()
+            .any(|e| e.body == "Bozza da finire\nseconda riga")
+    );
+    assert!(combipat::tui::drafts::load(home.path()).is_empty());
+    // Discarding on Esc deletes it too.
+    f.text("n");
+    f.text("nota");
+    f.advance(1);
+    assert_eq!(combipat::tui::drafts::load(home.path()).len(), 1);
+    f.keys(&[key(KeyCode::Esc)]);
+    f.text("d");
+    assert!(combipat::tui::drafts::load(home.path()).is_empty());
 }

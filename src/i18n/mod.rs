@@ -25,6 +25,12 @@ impl Lang {
 const CATALOG: &[(&str, &str, &str)] = &[
     // commands (help screen, palette)
     ("cmd.quit", "Esci", "Quit"),
+    ("cmd.send", "Invia", "Send"),
+    (
+        "cmd.external_editor",
+        "Continua con $EDITOR",
+        "Continue in $EDITOR",
+    ),
     ("cmd.help", "Aiuto (tasti)", "Help (keys)"),
     ("cmd.palette", "Tavolozza comandi", "Command palette"),
     ("cmd.filter", "Filtra l'elenco", "Filter the list"),
@@ -123,7 +129,10 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("help.context.list", "Elenco", "List"),
     ("help.context.detail", "Dettaglio", "Detail"),
     ("help.context.dashboard", "Cruscotto", "Dashboard"),
+    ("help.context.editor", "Editor di testo", "Text editor"),
     ("hint.quit", "esci", "quit"),
+    ("hint.send", "invia", "send"),
+    ("hint.external_editor", "$EDITOR", "$EDITOR"),
     ("hint.help", "aiuto", "help"),
     ("hint.palette", "comandi", "commands"),
     ("hint.filter", "filtra", "filter"),
@@ -521,8 +530,39 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("dialog.jump", "Vai al numero", "Jump to id"),
     (
         "dialog.input_hint",
-        "Invio invia · Esc annulla · Ctrl-E $EDITOR",
-        "Enter sends · Esc cancels · Ctrl-E $EDITOR",
+        "Invio conferma · Esc annulla",
+        "Enter confirms · Esc cancels",
+    ),
+    (
+        "dialog.editor_hint",
+        "{send} invia · Invio a capo · Ctrl-Z annulla · {editor} $EDITOR · Esc chiude",
+        "{send} sends · Enter new line · Ctrl-Z undo · {editor} $EDITOR · Esc closes",
+    ),
+    (
+        "dialog.keep_draft",
+        "Tenere la bozza? Invio la tiene · d la scarta · Esc torna al testo",
+        "Keep the draft? Enter keeps it · d discards it · Esc back to the text",
+    ),
+    ("editor.draft_restored", "Bozza ripresa", "Draft restored"),
+    (
+        "editor.draft_kept",
+        "Bozza conservata: si riapre con lo stesso tasto",
+        "Draft kept: the same key reopens it",
+    ),
+    (
+        "editor.empty",
+        "Testo vuoto: niente da inviare",
+        "Empty text: nothing to send",
+    ),
+    (
+        "editor.draft_not_saved",
+        "Bozza non salvata su disco (vedi il log)",
+        "Draft not saved to disk (see the log)",
+    ),
+    (
+        "editor.external_failed",
+        "Editor esterno non riuscito: {detail}",
+        "External editor failed: {detail}",
     ),
     ("dialog.forward", "Trasferisci a sede", "Forward to office"),
     ("dialog.outcome", "Esito della chiusura", "Closing outcome"),

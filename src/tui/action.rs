@@ -11,15 +11,19 @@ pub enum Context {
     List,
     Detail,
     Dashboard,
+    /// The multi-line editor of replies, notes and integration requests. Only its own
+    /// bindings apply (never `global`): every other key is text.
+    Editor,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Queues,
         Context::List,
         Context::Detail,
         Context::Dashboard,
+        Context::Editor,
     ];
 
     /// The name used in keymap files (`[global]`, `[list]`, ...).
@@ -30,6 +34,7 @@ impl Context {
             Context::List => "list",
             Context::Detail => "detail",
             Context::Dashboard => "dashboard",
+            Context::Editor => "editor",
         }
     }
 
@@ -51,7 +56,7 @@ pub struct CommandSpec {
     pub writes: bool,
 }
 
-use Context::{Dashboard as D, Detail as T, Global as G, List as L, Queues as Q};
+use Context::{Dashboard as D, Detail as T, Editor as E, Global as G, List as L, Queues as Q};
 
 const NAV: &[Context] = &[G, Q, L, T, D];
 const MOVE: &[Context] = &[Q, L, T, D];
@@ -135,6 +140,9 @@ pub const COMMANDS: &[CommandSpec] = &[
     write("bulk_close", "cmd.bulk_close", LIST_ONLY),
     write("undo", "cmd.undo", NAV),
     write("canned_reply", "cmd.canned_reply", LIST_DETAIL),
+    // editor: deliberate keys only, so a stray Enter never sends
+    read("send", "cmd.send", &[E]),
+    read("external_editor", "cmd.external_editor", &[E]),
 ];
 
 /// All action names, for keymap validation.
@@ -166,7 +174,7 @@ mod tests {
             );
             assert!(!c.contexts.is_empty());
         }
-        assert_eq!(COMMANDS.len(), 43);
+        assert_eq!(COMMANDS.len(), 45);
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod dashboard;
 pub mod action;
 pub mod app;
 pub mod detail;
+pub mod drafts;
+pub mod editor;
 pub mod fixture;
 pub mod gateway;
 pub mod headless;

@@ -244,7 +244,7 @@ pub enum PickerKind {
 }
 
 /// Free-text inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Reply,
     Note,
@@ -282,7 +282,9 @@ pub enum Mode {
     },
     Input {
         kind: InputKind,
-        buffer: String,
+        /// The request written to (none for `Jump`): its draft is kept under this id.
+        id: Option<RequestId>,
+        editor: crate::tui::editor::Editor,
     },
     Picker {
         kind: PickerKind,
@@ -364,6 +366,10 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
+    /// Drafts by request and kind (loaded from `<data dir>/drafts` at start).
+    pub drafts: HashMap<crate::tui::drafts::DraftKey, String>,
+    /// Drafts changed since last written to disk (written on the next tick).
+    pub drafts_unsaved: HashSet<crate::tui::drafts::DraftKey>,
     pub offline: bool,
     /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
     /// to `keymap::Context::Dashboard`.

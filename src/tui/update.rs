@@ -60,10 +60,13 @@ pub enum Msg {
         key: &'static str,
     },
     Offline(bool),
+    /// Text back from `$EDITOR`: it goes back into the inline editor, to be sent deliberately.
     EditorText {
         kind: InputKind,
         text: String,
     },
+    /// A bracketed paste: text as pasted, newlines included (never taken as keys).
+    Paste(String),
     /// Cruscotto figures for the `dashboard` action (or its refresh).
     DashboardLoaded(Box<crate::api::dashboard::DashboardResponse>),
     /// The service refused the cruscotto (HTTP 403), with its reason.
@@ -100,6 +103,11 @@ pub enum Effect {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// Writes (or, with `None`, deletes) a draft file; run in order, before the next key.
+    WriteDraft {
+        path: std::path::PathBuf,
+        text: Option<String>,
+    },
     Suspend,
     Quit,
 }
@@ -116,6 +124,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             state.advance(now);
             let mut effects = commit_due(state);
+            effects.extend(flush_drafts(state));
             effects.extend(dashboard::embed::tick(state));
             effects
         }
@@ -163,7 +172,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 notice(state, "error.stale_kept", true);
             }
             if state.mode == Mode::Normal {
-                state.mode = Mode::Input { kind, buffer: text };
+                let id = state.current().map(|r| r.id.clone());
+                open_editor(state, kind, id, &text);
             }
             // Show what changed behind the kept text before it is sent again.
             match (&state.detail, state.current()) {
@@ -195,7 +205,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.offline = offline;
             vec![]
         }
-        Msg::EditorText { kind, text } => submit_input(state, kind, text),
+        Msg::EditorText { kind, text } => {
+            let id = state.current().map(|r| r.id.clone());
+            open_editor(state, kind, id, &text);
+            vec![]
+        }
+        Msg::Paste(text) => {
+            paste(state, &text);
+            vec![]
+        }
         Msg::DashboardLoaded(response) => {
             dashboard::embed::loaded(state, *response);
             vec![]
@@ -384,10 +402,17 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         "request_integration" => open_input(state, InputKind::Integration),
         "tag" => open_input(state, InputKind::Tag),
         "reply_editor" => match state.current() {
-            Some(_) => vec![Effect::OpenEditor {
-                kind: InputKind::Reply,
-                initial: String::new(),
-            }],
+            Some(r) => {
+                let initial = state
+                    .drafts
+                    .get(&(r.id.clone(), InputKind::Reply))
+                    .cloned()
+                    .unwrap_or_default();
+                vec![Effect::OpenEditor {
+                    kind: InputKind::Reply,
+                    initial,
+                }]
+            }
             None => no_request(state),
         },
         "forward" | "bulk_forward" => {
@@ -558,14 +583,104 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
 }
 
 fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
-    if kind != InputKind::Jump && state.current().is_none() {
+    let id = state.current().map(|r| r.id.clone());
+    if kind != InputKind::Jump && id.is_none() {
         return no_request(state);
     }
-    state.mode = Mode::Input {
-        kind,
-        buffer: String::new(),
+    let draft = match &id {
+        Some(id) if crate::tui::drafts::kept(kind) => {
+            state.drafts.get(&(id.clone(), kind)).cloned()
+        }
+        _ => None,
     };
+    if draft.is_some() {
+        notice(state, "editor.draft_restored", false);
+    }
+    open_editor(state, kind, id, draft.as_deref().unwrap_or(""));
     vec![]
+}
+
+/// Opens the editor of `kind` on request `id` holding `text`; a non-empty text is kept as the
+/// request's draft at once (text coming back from `$EDITOR` or a refusal must not be lost).
+fn open_editor(state: &mut State, kind: InputKind, id: Option<RequestId>, text: &str) {
+    let multiline = crate::tui::drafts::kept(kind);
+    let editor = crate::tui::editor::Editor::new(text, multiline);
+    if let Some(id) = &id {
+        note_draft(state, id, kind, &editor);
+    }
+    state.mode = Mode::Input { kind, id, editor };
+}
+
+/// Records the editor's text as the draft of (`id`, `kind`), written to disk on the next tick.
+fn note_draft(
+    state: &mut State,
+    id: &RequestId,
+    kind: InputKind,
+    editor: &crate::tui::editor::Editor,
+) {
+    if !crate::tui::drafts::kept(kind) {
+        return;
+    }
+    let key = (id.clone(), kind);
+    if editor.is_blank() {
+        if state.drafts.remove(&key).is_none() {
+            return;
+        }
+    } else {
+        state.drafts.insert(key.clone(), editor.text());
+    }
+    state.drafts_unsaved.insert(key);
+}
+
+/// Forgets the draft of (`id`, `kind`) and deletes its file now.
+fn drop_draft(state: &mut State, id: &RequestId, kind: InputKind) -> Vec<Effect> {
+    let key = (id.clone(), kind);
+    state.drafts.remove(&key);
+    state.drafts_unsaved.insert(key);
+    flush_drafts(state)
+}
+
+/// Writes every changed draft (in key order, so runs are reproducible).
+fn flush_drafts(state: &mut State) -> Vec<Effect> {
+    if state.drafts_unsaved.is_empty() {
+        return vec![];
+    }
+    let mut keys: Vec<_> = state.drafts_unsaved.drain().collect();
+    let Some(dir) = state.data_dir.clone() else {
+        return vec![];
+    };
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then((a.1 as u8).cmp(&(b.1 as u8))));
+    keys.into_iter()
+        .filter_map(|key| {
+            let path = crate::tui::drafts::path(&dir, &key)?;
+            Some(Effect::WriteDraft {
+                path,
+                text: state.drafts.get(&key).cloned(),
+            })
+        })
+        .collect()
+}
+
+fn paste(state: &mut State, text: &str) {
+    match &mut state.mode {
+        Mode::Input { kind, id, editor } if !editor.asking_to_close => {
+            if editor.paste(text)
+                && let Some(id) = id.clone()
+            {
+                let (kind, editor) = (*kind, editor.clone());
+                note_draft(state, &id, kind, &editor);
+            }
+        }
+        Mode::Filter => {
+            let line: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            state.filter.push_str(line.trim());
+            state.refilter();
+        }
+        _ => {}
+    }
 }
 
 fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: bool) {
@@ -762,30 +877,7 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.mode = Mode::Help { query, scroll };
             vec![]
         }
-        Mode::Input { kind, mut buffer } => match key.code {
-            KeyCode::Esc => vec![],
-            KeyCode::Enter => submit_input(state, kind, buffer),
-            KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                vec![Effect::OpenEditor {
-                    kind,
-                    initial: buffer,
-                }]
-            }
-            KeyCode::Backspace => {
-                buffer.pop();
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-            KeyCode::Char(c) => {
-                buffer.push(c);
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-            _ => {
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-        },
+        Mode::Input { kind, id, editor } => editor_key(state, kind, id, editor, key),
         Mode::Picker {
             kind,
             mut query,
@@ -838,6 +930,104 @@ fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         },
     }
+}
+
+/// A key in the editor: the keymap's `[editor]` commands first, then `Esc` (asks to keep a
+/// non-empty draft), `Enter` (sends a one-line field), everything else edits the text.
+fn editor_key(
+    state: &mut State,
+    kind: InputKind,
+    id: Option<RequestId>,
+    mut editor: crate::tui::editor::Editor,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    if editor.asking_to_close {
+        return match key.code {
+            KeyCode::Enter | KeyCode::Char('t' | 'k' | 'T' | 'K') => {
+                notice(state, "editor.draft_kept", false);
+                flush_drafts(state)
+            }
+            KeyCode::Char('d' | 'D') => match &id {
+                Some(id) => drop_draft(state, id, kind),
+                None => vec![],
+            },
+            KeyCode::Esc => {
+                editor.asking_to_close = false;
+                state.mode = Mode::Input { kind, id, editor };
+                vec![]
+            }
+            _ => {
+                state.mode = Mode::Input { kind, id, editor };
+                vec![]
+            }
+        };
+    }
+    let command = match state
+        .keymap
+        .lookup(crate::tui::keymap::Context::Editor, &key)
+    {
+        crate::tui::keymap::Lookup::Action(a) => Some(a.to_owned()),
+        crate::tui::keymap::Lookup::Pending => {
+            state.mode = Mode::Input { kind, id, editor };
+            return vec![];
+        }
+        crate::tui::keymap::Lookup::None => None,
+    };
+    match command.as_deref() {
+        Some("send") => return send_input(state, kind, id, editor),
+        Some("external_editor") => {
+            return vec![Effect::OpenEditor {
+                kind,
+                initial: editor.text(),
+            }];
+        }
+        _ => {}
+    }
+    match key.code {
+        KeyCode::Esc if editor.is_blank() => match &id {
+            Some(id) if state.drafts.contains_key(&(id.clone(), kind)) => {
+                drop_draft(state, id, kind)
+            }
+            _ => vec![],
+        },
+        KeyCode::Esc if !editor.multiline() => vec![],
+        KeyCode::Esc => {
+            editor.asking_to_close = true;
+            state.mode = Mode::Input { kind, id, editor };
+            vec![]
+        }
+        KeyCode::Enter if !editor.multiline() => send_input(state, kind, id, editor),
+        _ => {
+            if editor.key(key)
+                && let Some(id) = &id
+            {
+                note_draft(state, id, kind, &editor);
+            }
+            state.mode = Mode::Input { kind, id, editor };
+            vec![]
+        }
+    }
+}
+
+/// Sends the editor's text; its draft goes (a refusal brings the text back as a draft).
+fn send_input(
+    state: &mut State,
+    kind: InputKind,
+    id: Option<RequestId>,
+    editor: crate::tui::editor::Editor,
+) -> Vec<Effect> {
+    let text = editor.text();
+    if text.trim().is_empty() {
+        state.mode = Mode::Input { kind, id, editor };
+        notice(state, "editor.empty", true);
+        return vec![];
+    }
+    let mut effects = match &id {
+        Some(id) if crate::tui::drafts::kept(kind) => drop_draft(state, id, kind),
+        _ => vec![],
+    };
+    effects.extend(submit_input(state, kind, text, id.as_ref()));
+    effects
 }
 
 fn fuzzy_rank(items: &[PickItem], query: &str) -> Vec<usize> {
@@ -898,10 +1088,8 @@ fn pick(state: &mut State, kind: PickerKind, value: String, bulk: bool) -> Vec<E
         }
         PickerKind::Canned => {
             let text = fill_template(state, &value);
-            state.mode = Mode::Input {
-                kind: InputKind::Reply,
-                buffer: text,
-            };
+            let id = state.current().map(|r| r.id.clone());
+            open_editor(state, InputKind::Reply, id, &text);
             vec![]
         }
     }
@@ -939,7 +1127,13 @@ fn jump_target(state: &State, text: &str) -> Option<RequestId> {
     Some(RequestId::new(year, number))
 }
 
-fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect> {
+/// Sends `text` of `kind` to request `to` (the one the editor was opened on), else the cursor's.
+fn submit_input(
+    state: &mut State,
+    kind: InputKind,
+    text: String,
+    to: Option<&RequestId>,
+) -> Vec<Effect> {
     let text = text.trim().to_string();
     if text.is_empty() {
         return vec![];
@@ -968,7 +1162,10 @@ fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect>
             }
         };
     }
-    let Some(r) = state.current() else {
+    let target = to
+        .and_then(|id| state.request(id))
+        .or_else(|| state.current());
+    let Some(r) = target else {
         return no_request(state);
     };
     let (id, version) = (r.id.clone(), r.version);
@@ -1038,12 +1235,10 @@ mod tests {
         assert_eq!(state.current().map(|r| &r.id), Some(&taken.id));
         // The reply goes to the request just taken, not to its neighbour.
         update(&mut state, Msg::Command("reply".into()));
+        update(&mut state, Msg::Paste("Gentile patronato, ...".into()));
         let effects = update(
             &mut state,
-            Msg::EditorText {
-                kind: InputKind::Reply,
-                text: "Gentile patronato, ...".into(),
-            },
+            Msg::DialogKey(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
         );
         assert!(
             matches!(&effects[..], [Effect::Message { id, version, .. }] if *id == taken.id && *version == taken.version + 1)

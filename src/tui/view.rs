@@ -408,9 +408,14 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
 
 /// The focused context's hinted bindings, as many as fit.
 fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    // While the editor is open its keys are the ones that matter (and the list's do nothing).
+    let context = match state.mode {
+        Mode::Input { .. } => Context::Editor,
+        _ => input::context(state),
+    };
     let items: Vec<(String, String, bool)> = state
         .keymap
-        .hints(input::context(state))
+        .hints(context)
         .into_iter()
         .map(|b| {
             let keys = inline(&b.keys_display(), 12);
@@ -513,25 +518,8 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             );
             dialog(frame, rect, title, lines, theme);
         }
-        Mode::Input { kind, buffer } => {
-            let key = match kind {
-                InputKind::Reply => "dialog.reply",
-                InputKind::Note => "dialog.note",
-                InputKind::Integration => "dialog.integration",
-                InputKind::Tag => "dialog.tag",
-                InputKind::Assign => "dialog.assign",
-                InputKind::Jump => "dialog.jump",
-            };
-            let rect = centered(area, 70, 8);
-            let mut lines: Vec<Line> = crate::domain::sanitize::block(buffer, 1000)
-                .into_iter()
-                .map(Line::from)
-                .collect();
-            if let Some(last) = lines.last_mut() {
-                last.push_span(Span::styled("▏", theme.input));
-            }
-            lines.push(Line::styled(t(lang, "dialog.input_hint"), theme.muted));
-            dialog(frame, rect, t(lang, key).into(), lines, theme);
+        Mode::Input { kind, id, editor } => {
+            draw_editor(state, frame, area, theme, *kind, id.as_ref(), editor);
         }
         Mode::Picker {
             kind,
@@ -607,6 +595,75 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, theme);
         }
     }
+}
+
+/// The editor dialog: title (what, on which request), the soft-wrapped text with its cursor,
+/// and a line saying which keys send and close, from the active keymap.
+fn draw_editor(
+    state: &State,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    kind: InputKind,
+    id: Option<&crate::domain::request::RequestId>,
+    editor: &crate::tui::editor::Editor,
+) {
+    let lang = state.lang;
+    let key = match kind {
+        InputKind::Reply => "dialog.reply",
+        InputKind::Note => "dialog.note",
+        InputKind::Integration => "dialog.integration",
+        InputKind::Tag => "dialog.tag",
+        InputKind::Assign => "dialog.assign",
+        InputKind::Jump => "dialog.jump",
+    };
+    let mut title = t(lang, key).to_string();
+    if let Some(id) = id {
+        title.push_str(&format!(" · {}", id.as_str()));
+    }
+    let width = area.width.saturating_sub(4).min(96);
+    let text_width = usize::from(width.saturating_sub(2));
+    let height = if editor.multiline() {
+        let wanted = editor.rows_at(text_width) + 3;
+        wanted.clamp(10, usize::from(area.height.saturating_sub(4)).max(4)) as u16
+    } else {
+        4
+    };
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dialog_border)
+        .title(Span::styled(title, theme.dialog_title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text_area, hint_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(&editor.widget(theme.dialog, theme.selection), text_area);
+    let hint = if editor.asking_to_close {
+        Line::styled(t(lang, "dialog.keep_draft"), theme.error)
+    } else if editor.multiline() {
+        let key_of = |action| {
+            state
+                .keymap
+                .key_for(Context::Editor, action)
+                .unwrap_or_else(|| "—".into())
+        };
+        Line::styled(
+            tf(
+                lang,
+                "dialog.editor_hint",
+                &[
+                    ("send", &key_of("send")),
+                    ("editor", &key_of("external_editor")),
+                ],
+            ),
+            theme.muted,
+        )
+    } else {
+        Line::styled(t(lang, "dialog.input_hint"), theme.muted)
+    };
+    frame.render_widget(Paragraph::new(hint).style(theme.dialog), hint_area);
 }
 
 fn dialog(frame: &mut Frame, rect: Rect, title: String, lines: Vec<Line>, theme: &Theme) {
