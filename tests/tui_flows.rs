@@ -970,3 +970,18 @@ fn a_draft_is_kept_on_disk_until_sent() {
     f.text("d");
     assert!(combipat::tui::drafts::load(home.path()).is_empty());
 }
+
+#[test]
+fn quitting_inside_the_undo_window_commits_the_close() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    f.text("c");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(f.server(&id).summary.status, Status::InLavorazione, "held");
+    // Quit at once, well inside the window: the close is sent, not dropped.
+    f.text("q");
+    assert!(f.h.state.quit);
+    assert!(f.h.state.pending.is_none());
+    assert_eq!(f.server(&id).summary.status, Status::Chiusa);
+}

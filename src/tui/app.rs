@@ -93,6 +93,7 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
     let mut frame_timer = tokio::time::interval(FRAME);
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
+    let mut in_flight: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     while !state.quit {
         let effects = tokio::select! {
             Some(event) = events.next() => match event? {
@@ -196,10 +197,18 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                         }
                     }
                 }
-                other => run_effect(other, &gateway, &tx),
+                other => {
+                    in_flight.retain(|h| !h.is_finished());
+                    in_flight.push(run_effect(other, &gateway, &tx));
+                }
             }
         }
         presence.observe(state, &gateway);
+    }
+    // Writes still under way (a close committed by quitting among them) finish before the
+    // process exits; a service that does not answer gets the client's own timeouts.
+    for handle in in_flight {
+        let _ = handle.await;
     }
     presence.leave(gateway.as_ref()).await;
     Ok(())
@@ -284,14 +293,18 @@ fn run_editor(editor: &str, path: &std::path::Path) -> Result<String, EditorErro
 }
 
 /// Spawns one effect; its outcome comes back on `tx`.
-pub fn run_effect(effect: Effect, gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Msg>) {
+pub fn run_effect(
+    effect: Effect,
+    gateway: &Arc<dyn Gateway>,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> tokio::task::JoinHandle<()> {
     let gateway = Arc::clone(gateway);
     let tx = tx.clone();
     tokio::spawn(async move {
         for msg in perform(effect, gateway.as_ref()).await {
             let _ = tx.send(msg);
         }
-    });
+    })
 }
 
 /// Executes a gateway effect and returns the messages it yields (terminal effects yield none).

@@ -281,7 +281,15 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     match name {
         "quit" => {
             state.quit = true;
-            vec![Effect::Quit]
+            // Nothing waiting in the undo window is dropped: quitting commits it (the runner
+            // waits for these writes before it exits), and drafts reach the disk.
+            let mut effects = match state.pending.take() {
+                Some(p) => commit(state, &p),
+                None => vec![],
+            };
+            effects.extend(flush_drafts(state));
+            effects.push(Effect::Quit);
+            effects
         }
         "help" => {
             state.mode = Mode::Help {
