@@ -349,23 +349,59 @@ fn take_reply_close() {
 }
 
 #[test]
-fn a_reply_the_status_does_not_allow_is_refused_in_the_users_language() {
+fn a_reply_the_status_does_not_allow_is_refused_before_anything_is_typed() {
     let mut f = Flow::new();
+    f.h.state.take_before_reply = false;
     let id = f.current().id;
     assert_eq!(f.current().status, Status::Nuova);
     let before = f.server(&id).summary.version;
-    f.text("r");
-    f.text("Risposta senza presa in carico");
-    f.keys(&[ctrl('s')]);
+    // The hint line does not offer what the status forbids.
+    let hints = f
+        .screen()
+        .lines()
+        .rev()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(hints.contains("take"), "{hints}");
+    assert!(!hints.contains("reply"), "{hints}");
+    assert!(!hints.contains("close"), "{hints}");
+    for k in ["r", "R", "i", "c"] {
+        f.text(k);
+        // No dialog opens: nothing is typed for nothing.
+        assert_eq!(f.h.state.mode, Mode::Normal, "{k}");
+        let notice = f.h.state.notice.clone().expect("a notice");
+        assert!(notice.error);
+        assert_eq!(notice.text, t(Lang::En, "avail.take_first"), "{k}");
+    }
+    // Nothing was scheduled either: no "Closed: u undoes" for a close that would fail.
+    assert!(f.h.state.pending.is_none());
+    f.advance(UNDO_SECONDS + 1);
     assert_eq!(f.server(&id).summary.version, before, "nothing written");
-    let notice = f.h.state.notice.clone().expect("a notice");
-    assert!(notice.error);
-    assert_eq!(notice.text, t(Lang::En, "error.illegal_transition"));
-    // The text is not lost: it is back in the editor.
+    // `?` help says why, before anything is tried.
+    f.text("?");
+    let help = f.screen();
+    assert!(help.contains("✗ Take the request first"), "{help}");
+    f.keys(&[key(KeyCode::Esc)]);
+}
+
+#[test]
+fn replying_to_a_new_request_of_ones_office_takes_it_first() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    assert_eq!(f.current().status, Status::Nuova);
+    f.text("r");
+    assert!(matches!(f.h.state.mode, Mode::Input { .. }));
+    assert_eq!(f.server(&id).summary.assignee.as_deref(), Some("m.rossi"));
+    f.text("Presa in carico e risposta");
+    f.keys(&[ctrl('s')]);
+    let server = f.server(&id);
+    assert_eq!(server.summary.status, Status::RispostaInviata);
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Risposta senza presa in carico"),
-        "{:?}",
-        f.h.state.mode
+        server
+            .thread
+            .iter()
+            .any(|e| e.kind == MessageKind::Reply && e.body == "Presa in carico e risposta")
     );
 }
 
@@ -548,6 +584,10 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
     assert_eq!(heard.data["activity"], "replying");
     f.keys(&[key(KeyCode::Esc)]);
     assert_eq!(f.h.state.mode, Mode::Normal);
+    // Replying took it first; give it back so the colleague can take it.
+    assert_eq!(f.server(&id).summary.assignee.as_deref(), Some("m.rossi"));
+    f.text("x");
+    assert_eq!(f.server(&id).summary.status, Status::Nuova);
 
     // The colleague replies to it meanwhile: presence first, then the take.
     f.rt.block_on(colleague.announce_presence(&id, PresenceActivity::Replying))

@@ -328,6 +328,11 @@ pub struct Notice {
 pub struct State {
     pub lang: Lang,
     pub read_only: bool,
+    /// The operator's role, when known (the login says it); `None` restricts nothing here and
+    /// leaves the service to refuse.
+    pub role: Option<crate::domain::roles::Role>,
+    /// Replying to a new request of one's own office takes it first (config, default on).
+    pub take_before_reply: bool,
     pub demo: bool,
     pub now: Timestamp,
     pub me: Operator,
@@ -392,6 +397,7 @@ impl State {
             queue_counts: vec![0; queues.len()],
             queues,
             list_height: 20,
+            take_before_reply: true,
             ..State::default()
         }
     }

@@ -267,10 +267,13 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     if let Some(effects) = dashboard::embed::command(state, spec) {
         return effects;
     }
-    if spec.writes && state.read_only {
-        notice(state, "error.read_only", true);
+    // Refused before anything opens or is typed, with the reason the hint line and the help
+    // also give.
+    if let Err(reason) = crate::tui::availability::availability(state, spec) {
+        notice(state, reason, true);
         return vec![];
     }
+    let take_first = crate::tui::availability::takes_first(state, spec);
     state.notice = None;
     if spec.writes || name == "open" {
         // The request being worked on stays under the cursor even if this action (or someone
@@ -278,8 +281,9 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         state.pinned = state.current().map(|r| r.id.clone());
     }
     let page = state.list_height.max(1);
-    match name {
-        "quit" => {
+    use crate::tui::action::Command as C;
+    match spec.command {
+        C::Quit => {
             state.quit = true;
             // Nothing waiting in the undo window is dropped: quitting commits it (the runner
             // waits for these writes before it exits), and drafts reach the disk.
@@ -291,14 +295,14 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             effects.push(Effect::Quit);
             effects
         }
-        "help" => {
+        C::Help => {
             state.mode = Mode::Help {
                 query: String::new(),
                 scroll: 0,
             };
             vec![]
         }
-        "back" => {
+        C::Back => {
             if matches!(state.mode, Mode::Help { .. }) {
                 state.mode = Mode::Normal;
             } else if !state.filter.is_empty() {
@@ -310,18 +314,18 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
-        "filter" => {
+        C::Filter => {
             state.mode = Mode::Filter;
             state.focus = Pane::List;
             vec![]
         }
-        "palette" => {
+        C::Palette => {
             let items = palette_items(state);
             open_picker(state, PickerKind::Palette, items, false);
             vec![]
         }
-        "jump" => open_input(state, InputKind::Jump),
-        "focus_next" | "focus_prev" => {
+        C::Jump => open_input(state, InputKind::Jump),
+        C::FocusNext | C::FocusPrev => {
             let order = [Pane::Queues, Pane::List, Pane::Detail];
             let at = order.iter().position(|p| *p == state.focus).unwrap_or(1);
             let next = if name == "focus_next" {
@@ -332,10 +336,10 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             state.focus = order[next];
             load_current(state)
         }
-        "up" | "down" | "page_up" | "page_down" | "top" | "bottom" => {
+        C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
             move_cursor(state, name, page)
         }
-        "open" => {
+        C::Open => {
             if state.focus == Pane::Queues {
                 state.focus = Pane::List;
                 return vec![];
@@ -344,7 +348,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             state.detail_scroll = 0;
             load_current(state)
         }
-        "next_queue" | "prev_queue" => {
+        C::NextQueue | C::PrevQueue => {
             let n = state.queues.len();
             state.queue_cursor = if name == "next_queue" {
                 (state.queue_cursor + 1) % n
@@ -354,12 +358,12 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             switch_queue(state);
             vec![]
         }
-        "sort_cycle" => {
+        C::SortCycle => {
             state.sort = state.sort.next();
             state.refilter();
             vec![]
         }
-        "toggle_select" => {
+        C::ToggleSelect => {
             if let Some(id) = state.current().map(|r| r.id.clone()) {
                 if !state.selected.remove(&id) {
                     state.selected.insert(id);
@@ -369,7 +373,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
-        "select_all" => {
+        C::SelectAll => {
             state.selected = state
                 .visible
                 .iter()
@@ -378,22 +382,37 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             state.scope_selection();
             vec![]
         }
-        "clear_selection" => {
+        C::ClearSelection => {
             state.clear_selection();
             vec![]
         }
-        "suspend" => vec![Effect::Suspend],
-        "refresh" => {
+        C::Suspend => vec![Effect::Suspend],
+        C::Refresh => {
             let mut effects = vec![Effect::Refresh];
             effects.extend(state.current().map(|r| Effect::LoadDetail(r.id.clone())));
             effects
         }
-        "dashboard" => dashboard::embed::open(state),
-        "export_csv" => {
-            notice(state, "error.context", true);
-            vec![]
-        }
-        "copy_id" => match state.current() {
+        C::Dashboard => dashboard::embed::open(state),
+        C::ExportCsv => match &state.data_dir {
+            Some(dir) => {
+                let stamp = state
+                    .now
+                    .to_zoned(
+                        jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC),
+                    )
+                    .strftime("%Y%m%d-%H%M%S")
+                    .to_string();
+                vec![Effect::WriteFile {
+                    path: dir.join("exports").join(format!("elenco-{stamp}.csv")),
+                    contents: crate::tui::export::list_csv(state),
+                }]
+            }
+            None => {
+                notice(state, "dashboard.no_data_dir", true);
+                vec![]
+            }
+        },
+        C::CopyId => match state.current() {
             Some(r) => {
                 let id = r.id.as_str().to_string();
                 notice(state, "done.copy", false);
@@ -401,15 +420,17 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             None => no_request(state),
         },
-        "take" => act_on_current(state, ActionBody::Take),
-        "release" => act_on_current(state, ActionBody::Release),
-        "reopen" => act_on_current(state, ActionBody::Reopen { note: None }),
-        "assign" => open_input(state, InputKind::Assign),
-        "reply" => open_input(state, InputKind::Reply),
-        "note" => open_input(state, InputKind::Note),
-        "request_integration" => open_input(state, InputKind::Integration),
-        "tag" => open_input(state, InputKind::Tag),
-        "reply_editor" => match state.current() {
+        C::Take => act_on_current(state, ActionBody::Take),
+        C::Release => act_on_current(state, ActionBody::Release),
+        C::Reopen => act_on_current(state, ActionBody::Reopen { note: None }),
+        C::Assign => open_input(state, InputKind::Assign),
+        C::Reply => with_take(state, take_first, |s| open_input(s, InputKind::Reply)),
+        C::Note => open_input(state, InputKind::Note),
+        C::RequestIntegration => {
+            with_take(state, take_first, |s| open_input(s, InputKind::Integration))
+        }
+        C::Tag => open_input(state, InputKind::Tag),
+        C::ReplyEditor => with_take(state, take_first, |state| match state.current() {
             Some(r) => {
                 let initial = state
                     .drafts
@@ -422,8 +443,8 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 }]
             }
             None => no_request(state),
-        },
-        "forward" | "bulk_forward" => {
+        }),
+        C::Forward | C::BulkForward => {
             if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
@@ -439,7 +460,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Forward, items, name == "bulk_forward");
             vec![]
         }
-        "close" | "bulk_close" => {
+        C::Close | C::BulkClose => {
             if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
@@ -456,7 +477,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Outcome, items, name == "bulk_close");
             vec![]
         }
-        "book_appointment" => {
+        C::BookAppointment => {
             if state.current().is_none() {
                 return no_request(state);
             }
@@ -470,7 +491,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Appointment, items, false);
             vec![]
         }
-        "canned_reply" => {
+        C::CannedReply => {
             if state.current().is_none() {
                 return no_request(state);
             }
@@ -483,9 +504,9 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 })
                 .collect();
             open_picker(state, PickerKind::Canned, items, false);
-            vec![]
+            with_take(state, take_first, |_| vec![])
         }
-        "bulk_take" => {
+        C::BulkTake => {
             let ids = state.selected_visible();
             if ids.is_empty() {
                 return no_selection(state, name);
@@ -496,7 +517,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             };
             vec![]
         }
-        "undo" => {
+        C::Undo => {
             if state.pending.take().is_some() {
                 notice(state, "undo.done", false);
             } else {
@@ -504,7 +525,11 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
-        _ => vec![],
+        // Editor commands: they mean something only while the editor has the keys.
+        C::Send | C::ExternalEditor => {
+            notice(state, "error.context", true);
+            vec![]
+        }
     }
 }
 
@@ -519,6 +544,22 @@ fn bulk_targets(state: &State, name: &str) -> Vec<RequestId> {
             .map(|r| vec![r.id.clone()])
             .unwrap_or_default()
     }
+}
+
+/// Runs `then`, after taking the cursor's request first when `take` says so (a reply to a new
+/// request of one's own office): the take is sent at once, the editor opens meanwhile.
+fn with_take(
+    state: &mut State,
+    take: bool,
+    then: impl FnOnce(&mut State) -> Vec<Effect>,
+) -> Vec<Effect> {
+    let mut effects = if take {
+        act_on_current(state, ActionBody::Take)
+    } else {
+        vec![]
+    };
+    effects.extend(then(state));
+    effects
 }
 
 fn no_request(state: &mut State) -> Vec<Effect> {
@@ -703,24 +744,36 @@ fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: 
     };
 }
 
+/// The palette: commands in the UI language (available ones first, the others with the reason),
+/// then the queues. Editor commands are left out: they only mean something in the editor.
 fn palette_items(state: &State) -> Vec<PickItem> {
     let context = crate::tui::input::context(state);
-    let mut items: Vec<PickItem> = COMMANDS
-        .iter()
-        .map(|c| {
-            let mut label = format!("{}  {}", c.name, t(state.lang, c.description_key));
-            // The key of the active keymap, so the palette also teaches the shortcuts.
-            if let Some(key) = state.keymap.key_for(context, c.name) {
-                label.push_str(&format!("  [{key}]"));
-            }
-            PickItem {
-                label,
-                value: c.name.to_string(),
-            }
-        })
-        .collect();
+    let mut available = Vec::new();
+    let mut unavailable = Vec::new();
+    for c in COMMANDS.iter().filter(|c| {
+        !c.contexts
+            .iter()
+            .all(|x| *x == crate::tui::action::Context::Editor)
+    }) {
+        let mut label = t(state.lang, c.description_key).to_string();
+        // The key of the active keymap, so the palette also teaches the shortcuts.
+        if let Some(key) = state.keymap.key_for(context, c.name) {
+            label.push_str(&format!("  [{key}]"));
+        }
+        let item = |label| PickItem {
+            label,
+            value: c.name.to_string(),
+        };
+        match crate::tui::availability::availability(state, c) {
+            Ok(()) => available.push(item(label)),
+            Err(reason) => unavailable.push(item(format!("{label}  ✗ {}", t(state.lang, reason)))),
+        }
+    }
+    let mut items = available;
+    items.extend(unavailable);
+    let queue = t(state.lang, "palette.queue");
     items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {
-        label: format!("queue  {}", q.label(state.lang)),
+        label: format!("{queue}: {}", q.label(state.lang)),
         value: format!("queue:{i}"),
     }));
     items

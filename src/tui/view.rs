@@ -390,14 +390,28 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
             theme.header,
         ));
         for (keys, action, desc) in matching {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
-                Span::styled(
-                    format!("{:<desc_width$}", truncate(&desc, desc_width)),
-                    theme.dialog,
-                ),
-                Span::styled(format!(" {action}"), theme.muted),
-            ]));
+            // Unavailable now: shown muted, with the reason instead of the action name.
+            match crate::tui::availability::available(state, action) {
+                Ok(()) => lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
+                    Span::styled(
+                        format!("{:<desc_width$}", truncate(&desc, desc_width)),
+                        theme.dialog,
+                    ),
+                    Span::styled(format!(" {action}"), theme.muted),
+                ])),
+                Err(reason) => {
+                    let why = format!("{desc} ✗ {}", t(lang, reason));
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {keys:<12} "), theme.muted),
+                        Span::styled(
+                            format!("{:<desc_width$}", truncate(&why, desc_width)),
+                            theme.muted,
+                        ),
+                        Span::styled(format!(" {action}"), theme.muted),
+                    ]))
+                }
+            }
         }
     }
     if lines.len() == 1 {
@@ -413,10 +427,13 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         Mode::Input { .. } => Context::Editor,
         _ => input::context(state),
     };
+    // Only what can run now is offered: no write keys in read-only mode, no reply on a
+    // request that must be taken first.
     let items: Vec<(String, String, bool)> = state
         .keymap
         .hints(context)
         .into_iter()
+        .filter(|b| crate::tui::availability::available(state, &b.action).is_ok())
         .map(|b| {
             let keys = inline(&b.keys_display(), 12);
             (keys, hint_label(state.lang, b), b.action == "help")
