@@ -1025,3 +1025,54 @@ fn quitting_inside_the_undo_window_commits_the_close() {
     assert!(f.h.state.pending.is_none());
     assert_eq!(f.server(&id).summary.status, Status::Chiusa);
 }
+
+#[test]
+fn a_live_update_never_moves_the_cursor_and_detail_scroll_is_per_request() {
+    let mut f = Flow::new();
+    f.go_live();
+    f.keys(&[key(KeyCode::Down)]);
+    let under = f.current().id;
+    let below = visible_ids(&f)[f.h.state.cursor + 1].clone();
+    // A colleague takes the request under the cursor: it leaves "unassigned", but not the
+    // operator's eyes; the cursor stays on it until a key moves it.
+    let colleague = f.colleague();
+    let version = f.server(&under).summary.version;
+    f.rt.block_on(colleague.act(&under, version, &ActionBody::Take, &IdempotencyKey::new()))
+        .unwrap();
+    f.pump_until("the colleague's take", |s, _| {
+        s.request(&under).is_some_and(|r| r.version > version)
+    });
+    assert_eq!(f.current().id, under);
+    // The list title counts the queue as the sidebar does (the kept row is not in the queue).
+    let unassigned = f.h.state.queue_cursor;
+    let count = f.h.state.queue_counts[unassigned];
+    assert!(
+        f.screen().contains(&format!("(office) ({count})")),
+        "{}",
+        f.screen()
+    );
+    // A request filed meanwhile (it sorts anywhere) does not move it either.
+    let created =
+        f.rt.block_on(f.patronato.create_request(
+            &filing("Arrivata mentre guardo", "Testo"),
+            &IdempotencyKey::new(),
+        ))
+        .unwrap()
+        .value
+        .summary
+        .id;
+    f.pump_until("the new request", |s, _| s.request(&created).is_some());
+    assert_eq!(f.current().id, under);
+    // The next key moves on, and the taken request leaves the queue.
+    f.keys(&[key(KeyCode::Down)]);
+    assert_eq!(f.current().id, below);
+    assert!(!visible_ids(&f).contains(&under));
+
+    // Paging down one request's detail leaves the others' previews at the top.
+    f.keys(&[key(KeyCode::Enter), key(KeyCode::PageDown)]);
+    assert!(f.h.state.detail_scroll() > 0);
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Down)]);
+    assert_eq!(f.h.state.detail_scroll(), 0);
+    f.keys(&[key(KeyCode::Up)]);
+    assert!(f.h.state.detail_scroll() > 0, "remembered per request");
+}

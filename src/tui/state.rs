@@ -363,7 +363,9 @@ pub struct State {
     pub pinned: Option<RequestId>,
     pub detail: Option<RequestDetail>,
     pub detail_stale: bool,
-    pub detail_scroll: usize,
+    /// How far each request's detail is scrolled: per request, so paging down in one never
+    /// leaves the next one's preview scrolled.
+    pub detail_scrolls: HashMap<RequestId, usize>,
     /// The open request's citizen dossier (`GET /v1/dossiers/{cf}`).
     pub dossier: Option<Dossier>,
     /// Other operators on a request, from `presence` events (see `tui::live`).
@@ -412,7 +414,7 @@ impl State {
         self.counted_at = None;
         self.recompute();
         if let Some(id) = keep {
-            self.select_id(&id);
+            self.keep_under_cursor(id);
         }
     }
 
@@ -461,7 +463,7 @@ impl State {
         }
         self.refilter();
         if let Some(id) = keep {
-            self.select_id(&id);
+            self.keep_under_cursor(id);
         }
     }
 
@@ -590,6 +592,39 @@ impl State {
                     count.saturating_sub(1)
                 };
             }
+        }
+    }
+
+    /// Rows of the current queue after the filter: `visible` without a pinned request that no
+    /// longer belongs to the queue, so the list title and the sidebar count the same thing.
+    pub fn listed_count(&self) -> usize {
+        let queue = self.current_queue();
+        let extra = self
+            .pinned
+            .as_ref()
+            .and_then(|id| self.request(id))
+            .is_some_and(|r| !queue.contains(r, &self.me, self.now));
+        self.visible.len() - usize::from(extra && !self.visible.is_empty())
+    }
+
+    /// The detail scroll of the request under the cursor.
+    pub fn detail_scroll(&self) -> usize {
+        self.current()
+            .and_then(|r| self.detail_scrolls.get(&r.id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Keeps request `id` under the cursor when an update (not a key) would move it out of the
+    /// list: it stays listed, pinned, until the operator moves on.
+    fn keep_under_cursor(&mut self, id: RequestId) {
+        if self.select_id(&id) {
+            return;
+        }
+        if self.index.position(&id).is_some() && self.pinned.is_none() {
+            self.pinned = Some(id.clone());
+            self.refilter();
+            self.select_id(&id);
         }
     }
 

@@ -208,7 +208,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         "{} · {} ({})",
         t(state.lang, "pane.list"),
         queue,
-        state.visible.len(),
+        state.listed_count(),
     );
     // Before the sort order: on a narrow screen the title is cut at the right.
     if let Some(selected) = selection_label(state) {
@@ -323,7 +323,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = detail::detail_lines(state, inner.width as usize, theme);
-    let scroll = state.detail_scroll.min(lines.len().saturating_sub(1)) as u16;
+    let scroll = state.detail_scroll().min(lines.len().saturating_sub(1)) as u16;
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

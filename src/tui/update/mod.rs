@@ -355,7 +355,9 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 return vec![];
             }
             state.focus = Pane::Detail;
-            state.detail_scroll = 0;
+            if let Some(id) = state.current().map(|r| r.id.clone()) {
+                state.detail_scrolls.remove(&id);
+            }
             load_current(state)
         }
         C::NextQueue | C::PrevQueue => {
@@ -594,14 +596,19 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
             vec![]
         }
         Pane::Detail => {
-            state.detail_scroll = match name {
-                "up" => state.detail_scroll.saturating_sub(1),
-                "down" => state.detail_scroll + 1,
-                "page_up" => state.detail_scroll.saturating_sub(page),
-                "page_down" => state.detail_scroll + page,
+            let Some(id) = state.current().map(|r| r.id.clone()) else {
+                return vec![];
+            };
+            let at = state.detail_scroll();
+            let to = match name {
+                "up" => at.saturating_sub(1),
+                "down" => at + 1,
+                "page_up" => at.saturating_sub(page),
+                "page_down" => at + page,
                 "top" => 0,
                 _ => usize::MAX / 2,
             };
+            state.detail_scrolls.insert(id, to);
             vec![]
         }
         Pane::List => {
