@@ -1076,3 +1076,71 @@ fn a_live_update_never_moves_the_cursor_and_detail_scroll_is_per_request() {
     f.keys(&[key(KeyCode::Up)]);
     assert!(f.h.state.detail_scroll() > 0, "remembered per request");
 }
+
+#[test]
+fn the_filter_takes_terms_in_any_order_ranks_them_and_finds_a_full_codice_fiscale() {
+    let mut f = Flow::new();
+    // Mario Rossi's NASpI request, among many NASpI requests and several Rossi ones.
+    let mut naspi = filing("NASpI: domanda respinta", "Chiediamo il riesame");
+    naspi.topic = Topic::AmmortizzatoriSociali;
+    naspi.citizen = "RSSMRA85T10A562S".into();
+    let rossi_naspi =
+        f.rt.block_on(f.patronato.create_request(&naspi, &IdempotencyKey::new()))
+            .unwrap()
+            .value
+            .summary
+            .id;
+    f.h.effects.push(combipat::tui::update::Effect::Refresh);
+    f.settle();
+    // Searching every queue from "unassigned".
+    f.keys(&[ctrl('f')]);
+    assert_eq!(f.h.state.mode, Mode::Filter);
+    assert_eq!(*f.h.state.current_queue(), Queue::All);
+    f.text("naspi rossi");
+    f.keys(&[key(KeyCode::Enter)]);
+    let first_order = visible_ids(&f);
+    assert!(!first_order.is_empty());
+
+    // Ranked: the request whose words match best comes first, not the first in SLA order.
+    assert_eq!(first_order[0], rossi_naspi);
+    assert_eq!(f.current().id, rossi_naspi);
+    // The citizen is a column of the list.
+    let screen = f.screen();
+    assert!(screen.contains("Citizen"), "{screen}");
+    // The same terms in the other order find the same rows.
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("rossi naspi");
+    f.keys(&[key(KeyCode::Enter)]);
+    let mut a = first_order.clone();
+    let mut b = visible_ids(&f);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // A full codice fiscale finds the citizen's requests (shown masked, never in full).
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("RSSMRA85T10A562S");
+    f.keys(&[key(KeyCode::Enter)]);
+    let found = visible_ids(&f);
+    assert!(!found.is_empty());
+    for id in &found {
+        assert!(
+            f.h.state
+                .request(id)
+                .unwrap()
+                .citizen
+                .starts_with("RSS***85T10")
+        );
+    }
+    let screen = f.screen();
+    assert!(!screen.contains("RSSMRA85T10A562S"), "{screen}");
+    // An exact term does not match scattered letters.
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("'rsi");
+    assert!(visible_ids(&f).is_empty());
+}

@@ -158,6 +158,10 @@ fn hostile_text_renders_inert() {
     assert!(!screen.contains('\u{202e}'));
     assert!(!screen.contains('\u{200b}'));
     assert!(screen.contains("Ciao␛]52;c;ZXZpbA==␇␛[2J"), "{screen}");
+    // Wide enough for the whole subject in its column.
+    let mut h = Headless::new(h.state, 300, 48, Theme::default());
+    h.draw();
+    let screen = h.screen();
     assert!(screen.contains("gnp.exeX"), "{screen}");
 }
 

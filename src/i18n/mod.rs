@@ -35,6 +35,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("cmd.palette", "Elenco dei comandi", "Command palette"),
     ("cmd.filter", "Filtra l'elenco", "Filter the list"),
     (
+        "cmd.search_all",
+        "Cerca in tutte le code",
+        "Search every queue",
+    ),
+    (
         "cmd.jump",
         "Vai a una richiesta per numero",
         "Jump to a request id",
@@ -226,6 +231,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("col.patronato", "Patronato", "Patronato"),
     ("col.topic", "Materia", "Topic"),
     ("col.citizen", "Cittadino", "Citizen"),
+    ("col.cf", "Cod. fiscale", "Codice fiscale"),
     ("col.subject", "Oggetto", "Subject"),
     ("col.age", "Età", "Age"),
     ("col.assignee", "Assegnata", "Assignee"),

@@ -51,6 +51,7 @@ pub enum Command {
     Help,
     Palette,
     Filter,
+    SearchAll,
     Jump,
     FocusNext,
     FocusPrev,
@@ -102,6 +103,7 @@ impl Command {
             Command::Help => "help",
             Command::Palette => "palette",
             Command::Filter => "filter",
+            Command::SearchAll => "search_all",
             Command::Jump => "jump",
             Command::FocusNext => "focus_next",
             Command::FocusPrev => "focus_prev",
@@ -208,6 +210,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     read(Command::Help, "cmd.help", NAV),
     read(Command::Palette, "cmd.palette", NAV),
     read(Command::Filter, "cmd.filter", &[G, Q, L]),
+    read(Command::SearchAll, "cmd.search_all", &[G, Q, L]),
     read(Command::Jump, "cmd.jump", NAV),
     read(Command::FocusNext, "cmd.focus_next", NAV),
     read(Command::FocusPrev, "cmd.focus_prev", NAV),
@@ -290,7 +293,7 @@ mod tests {
             );
             assert!(!c.contexts.is_empty());
         }
-        assert_eq!(COMMANDS.len(), 45);
+        assert_eq!(COMMANDS.len(), 46);
     }
 
     #[test]

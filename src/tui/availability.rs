@@ -57,6 +57,7 @@ pub fn availability(state: &State, spec: &CommandSpec) -> Result<(), Reason> {
         | C::Help
         | C::Palette
         | C::Filter
+        | C::SearchAll
         | C::Jump
         | C::FocusNext
         | C::FocusPrev

@@ -646,15 +646,30 @@ impl State {
             self.selected.clear();
             self.selection_scope = None;
         }
-        let query = self.filter.to_lowercase();
+        let terms = crate::tui::filter::terms(&self.filter);
         let now = self.now.as_second();
-        let marks = (!query.is_empty()).then(|| self.index.matching(&query));
+        // The first fuzzy term goes through the incremental index (typing it costs only what
+        // the new character changes); the other terms check the rows it leaves.
+        let first = terms.iter().position(|t| !t.exact);
+        let marks = first.map(|i| self.index.matching(&terms[i].text));
+        let rest: Vec<&crate::tui::filter::Term> = terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != first)
+            .map(|(_, t)| t)
+            .collect();
         let requests = &self.requests;
-        self.visible = self
-            .index
+        let index = &self.index;
+        self.visible = index
             .order(self.sort)
             .iter()
             .filter(|e| marks.as_ref().is_none_or(|m| m[e.index as usize]))
+            .filter(|e| {
+                rest.is_empty()
+                    || rest
+                        .iter()
+                        .all(|t| t.matches(index.haystack_at(e.index as usize)))
+            })
             .filter(|e| {
                 requests
                     .get(e.index as usize)
@@ -662,6 +677,20 @@ impl State {
             })
             .map(|e| e.index as usize)
             .collect();
+        // Best matches first, as fzf lists them; equal scores keep the sort order.
+        if !terms.is_empty() && self.visible.len() <= crate::tui::filter::RANK_LIMIT {
+            let scores: Vec<i64> = self
+                .visible
+                .iter()
+                .map(|&i| crate::tui::filter::score(index.haystack_at(i), &terms))
+                .collect();
+            let mut ranked: Vec<(i64, usize)> = scores
+                .into_iter()
+                .zip(self.visible.iter().copied())
+                .collect();
+            ranked.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+            self.visible = ranked.into_iter().map(|(_, i)| i).collect();
+        }
         if let Some(i) = self.pinned.as_ref().and_then(|id| self.index.position(id))
             && !self.visible.contains(&i)
         {

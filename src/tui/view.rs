@@ -220,12 +220,15 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         t(state.lang, state.sort.label_key())
     ));
     if !state.filter.is_empty() || state.mode == Mode::Filter {
-        title.push_str(&format!(" · /{}", inline(&state.filter, 40)));
+        let shown = crate::tui::filter::display(&state.filter);
+        title.push_str(&format!(" · /{}", inline(&shown, 40)));
     }
     let block = pane_block(state, Pane::List, title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let wide = inner.width >= 90;
+    // The citizen's name where there is room for it next to id and subject.
+    let named = inner.width >= 76;
     let rows_room = inner.height.saturating_sub(1) as usize;
     let start = state.scroll.min(state.visible.len());
     let end = (start + rows_room).min(state.visible.len());
@@ -254,6 +257,12 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 Line::from(r.id.as_str().to_string()),
                 Line::from(inline(&r.patronato, 10)),
             ];
+            if named {
+                cells.push(Line::from(inline(
+                    r.citizen_name.as_deref().unwrap_or("—"),
+                    16,
+                )));
+            }
             if wide {
                 cells.push(Line::from(
                     t(state.lang, &format!("topic.{}", r.topic.code())).to_string(),
@@ -287,8 +296,12 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(16),
         Constraint::Length(9),
     ];
+    if named {
+        header.push(t(state.lang, "col.citizen"));
+        widths.push(Constraint::Length(if wide { 16 } else { 12 }));
+    }
     if wide {
-        header.extend([t(state.lang, "col.topic"), t(state.lang, "col.citizen")]);
+        header.extend([t(state.lang, "col.topic"), t(state.lang, "col.cf")]);
         widths.extend([Constraint::Length(12), Constraint::Length(16)]);
     }
     header.extend([t(state.lang, "col.subject"), t(state.lang, "col.age")]);

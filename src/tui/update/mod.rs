@@ -324,6 +324,16 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
+        C::SearchAll => {
+            // The same filter over every open request, whatever queue was showing.
+            if let Some(all) = state.queues.iter().position(|q| *q == Queue::All) {
+                state.queue_cursor = all;
+                switch_queue(state);
+            }
+            state.mode = Mode::Filter;
+            state.focus = Pane::List;
+            vec![]
+        }
         C::Filter => {
             state.mode = Mode::Filter;
             state.focus = Pane::List;
