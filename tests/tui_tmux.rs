@@ -285,3 +285,53 @@ async fn close_then_quit_at_once_and_after_restart_the_request_is_closed() {
     assert!(!listed.contains(&id), "{}", tmux.screen());
     tokio::task::block_in_place(|| tmux.keys(&["q"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_naspi_rossi_lists_rossis_naspi_requests_first() {
+    if !tmux_available() {
+        return;
+    }
+    let t = TestService::demo().await;
+    let (url, token, _admin) = operator(&t);
+    // Mario Rossi's NASpI request, filed by his patronato, among the demo's many NASpI and
+    // Rossi requests.
+    let patronato = Client::new(&url, &t.token(Role::Patronato), ClientOptions::default()).unwrap();
+    let filed = patronato
+        .create_request(
+            &combipat::api::NewRequest {
+                office: "RM01".into(),
+                topic: combipat::domain::request::Topic::AmmortizzatoriSociali,
+                citizen: "RSSMRA85T10A562S".into(),
+                application_protocol: None,
+                subject: "NASpI: domanda respinta".into(),
+                body: "Chiediamo il riesame".into(),
+                priority: combipat::domain::request::Priority::Normale,
+            },
+            &combipat::client::IdempotencyKey::new(),
+        )
+        .await
+        .unwrap()
+        .value
+        .summary
+        .id;
+    let tmux = tokio::task::block_in_place(|| Tmux::start("naspi", &url, &token));
+    let screen = tokio::task::block_in_place(|| {
+        // "All open" is the last queue: one step back from the first.
+        tmux.keys(&["["]);
+        tmux.keys(&["/"]);
+        tmux.type_text("naspi rossi");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for(|s| s.contains("/naspi rossi"))
+    });
+    assert!(screen.contains("All open"), "{screen}");
+    let listed = tokio::task::block_in_place(|| tmux.listed());
+    assert_eq!(listed.first(), Some(&filed), "{screen}");
+    let first_row: String = screen
+        .lines()
+        .map(|l| l.chars().skip(28).take(82).collect::<String>())
+        .find(|l| l.contains(filed.as_str()))
+        .unwrap_or_default();
+    assert!(first_row.contains("Rossi"), "{first_row}");
+    tokio::task::block_in_place(|| tmux.keys(&["q"]));
+    assert_eq!(tokio::task::block_in_place(|| tmux.wait_exit()), "0");
+}
