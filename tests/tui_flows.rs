@@ -1144,3 +1144,74 @@ fn the_filter_takes_terms_in_any_order_ranks_them_and_finds_a_full_codice_fiscal
     f.text("'rsi");
     assert!(visible_ids(&f).is_empty());
 }
+
+#[test]
+fn the_small_daily_ones_export_tags_and_canned_signatures() {
+    let mut f = Flow::new();
+    let home = tempfile::tempdir().unwrap();
+    f.h.state.data_dir = Some(home.path().to_path_buf());
+    f.h.state
+        .offices
+        .push(("RM01".into(), "Sede provinciale di Roma".into()));
+    f.h.state.operator_name = "Mario Rossi".into();
+    f.h.state.canned = vec![(
+        "Presa in carico".into(),
+        "Presa in carico dalla {office}.\n{operator}".into(),
+    )];
+    let id = f.current().id;
+    // `e` exports the list on screen, as Italian spreadsheets read it.
+    f.h.state.lang = Lang::It;
+    f.text("e");
+    f.h.state.lang = Lang::En;
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("exports"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(exports.len(), 1);
+    let csv = std::fs::read_to_string(exports[0].path()).unwrap();
+    assert!(csv.starts_with("\u{feff}"), "UTF-8 with BOM");
+    let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert!(
+        header.starts_with("Numero;Stato;Sede;Patronato"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), f.h.state.visible.len() + 1);
+    assert!(csv.contains(id.as_str()));
+    // Tags go on and come off.
+    f.text("t");
+    f.text("#");
+    f.text("sollecito");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        f.server(&id)
+            .summary
+            .tags
+            .contains(&"sollecito".to_string())
+    );
+    f.text("#");
+    f.text("-sollecito");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        !f.server(&id)
+            .summary
+            .tags
+            .contains(&"sollecito".to_string())
+    );
+    // Canned replies name the office and sign with the operator's name.
+    f.text("m");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, .. }
+            if editor.text() == "Presa in carico dalla Sede provinciale di Roma.\nMario Rossi"),
+        "{:?}",
+        f.h.state.mode
+    );
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Char('d'))]);
+    // `y` says the id was sent to the clipboard, not that it is there.
+    f.text("y");
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "done.copy"))
+    );
+    assert!(t(Lang::En, "done.copy").contains("sent"));
+}

@@ -154,7 +154,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // start-up: configuration, keymap and theme files
     (
         "startup.diagnostics",
-        "{n} avvisi in keymap/tema (dettagli in workstation.log): {first}",
+        "Avvisi in keymap/tema: {n} (dettagli in workstation.log): {first}",
         "{n} warnings in keymap/theme (details in workstation.log): {first}",
     ),
     (
@@ -587,7 +587,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Richiesta di integrazione",
         "Integration request",
     ),
-    ("dialog.tag", "Etichetta", "Tag"),
+    (
+        "dialog.tag",
+        "Etichetta (-etichetta per toglierla)",
+        "Tag (-tag removes it)",
+    ),
     (
         "dialog.assign",
         "Assegna a (utente)",
@@ -671,7 +675,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Appuntamento prenotato",
         "Appointment booked",
     ),
-    ("done.copy", "Numero copiato", "Id copied"),
+    (
+        "done.copy",
+        "Numero inviato agli appunti del terminale (se li consente)",
+        "Id sent to the terminal's clipboard (if it allows it)",
+    ),
+    ("done.untag", "Etichetta tolta", "Tag removed"),
     ("mode.in_sede", "In sede", "In person"),
     ("mode.telefono", "Telefono", "Phone"),
     ("mode.video", "Video", "Video"),

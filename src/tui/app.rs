@@ -385,7 +385,8 @@ fn done_key(body: &crate::api::ActionBody) -> &'static str {
         A::Forward { .. } => "done.forward",
         A::Close { .. } => "done.close",
         A::Reopen { .. } => "done.reopen",
-        A::Tag { .. } | A::Untag { .. } => "done.tag",
+        A::Tag { .. } => "done.tag",
+        A::Untag { .. } => "done.untag",
         A::BookAppointment { .. } => "done.appointment",
     }
 }

@@ -336,6 +336,8 @@ pub struct State {
     pub demo: bool,
     pub now: Timestamp,
     pub me: Operator,
+    /// The operator's full name (for signatures in canned replies); empty: the username.
+    pub operator_name: String,
     pub offices: Vec<(String, String)>,
     pub canned: Vec<(String, String)>,
     pub requests: Vec<RequestSummary>,

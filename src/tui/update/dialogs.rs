@@ -175,16 +175,31 @@ pub(super) fn pick(state: &mut State, kind: PickerKind, value: String, bulk: boo
     }
 }
 
-/// Fills `{citizen_name}`, `{request_id}`, `{office}`, `{operator}` in a canned reply.
+/// Fills `{citizen_name}`, `{request_id}`, `{office}` (the office's name), `{office_code}`,
+/// `{operator}` (full name) and `{username}` in a canned reply.
 pub fn fill_template(state: &State, template: &str) -> String {
     let Some(r) = state.current() else {
         return template.to_string();
     };
+    // The office by name and the operator by full name: a reply is read by a person.
+    let office_name = state
+        .offices
+        .iter()
+        .find(|(code, _)| *code == state.me.office)
+        .map(|(_, name)| name.clone())
+        .unwrap_or_else(|| state.me.office.clone());
+    let operator_name = if state.operator_name.is_empty() {
+        state.me.username.clone()
+    } else {
+        state.operator_name.clone()
+    };
     template
         .replace("{citizen_name}", r.citizen_name.as_deref().unwrap_or(""))
         .replace("{request_id}", r.id.as_str())
-        .replace("{office}", &state.me.office)
-        .replace("{operator}", &state.me.username)
+        .replace("{office_code}", &state.me.office)
+        .replace("{office}", &office_name)
+        .replace("{username}", &state.me.username)
+        .replace("{operator}", &operator_name)
 }
 
 pub(super) fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: bool) {

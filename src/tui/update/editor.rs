@@ -254,11 +254,16 @@ pub(super) fn submit_input(
         InputKind::Reply => vec![message(MessageKind::Reply)],
         InputKind::Note => vec![message(MessageKind::InternalNote)],
         InputKind::Integration => vec![message(MessageKind::IntegrationRequest)],
-        InputKind::Tag => vec![Effect::Act {
-            id,
-            version,
-            body: ActionBody::Tag { tag: text },
-        }],
+        // "-name" removes a tag, as a shell option reads.
+        InputKind::Tag => {
+            let body = match text.strip_prefix('-').map(str::trim) {
+                Some(tag) if !tag.is_empty() => ActionBody::Untag {
+                    tag: tag.to_string(),
+                },
+                _ => ActionBody::Tag { tag: text },
+            };
+            vec![Effect::Act { id, version, body }]
+        }
         InputKind::Assign => vec![Effect::Act {
             id,
             version,
