@@ -1215,3 +1215,24 @@ fn the_small_daily_ones_export_tags_and_canned_signatures() {
     );
     assert!(t(Lang::En, "done.copy").contains("sent"));
 }
+
+#[test]
+fn with_the_service_gone_a_reply_is_refused_in_the_users_language_and_kept() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    f.text("r");
+    f.text("Risposta scritta mentre la rete cade");
+    let service = f.service.take().unwrap();
+    f.rt.block_on(service.shutdown()).unwrap();
+    f.keys(&[ctrl('s')]);
+    let notice = f.h.state.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert_eq!(notice.text, t(Lang::En, "error.unreachable"));
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, id: Some(on), .. }
+            if editor.text() == "Risposta scritta mentre la rete cade" && *on == id),
+        "{:?}",
+        f.h.state.mode
+    );
+}

@@ -543,6 +543,21 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Not available in the request's current status",
     ),
     ("palette.queue", "Coda", "Queue"),
+    (
+        "error.unreachable",
+        "Servizio non raggiungibile: nulla è stato inviato (il testo scritto resta nell'editor)",
+        "Service unreachable: nothing was sent (any text written stays in the editor)",
+    ),
+    (
+        "error.conflict",
+        "Un collega è arrivato prima: la richiesta è cambiata, nulla è stato fatto",
+        "A colleague got there first: the request changed, nothing was done",
+    ),
+    (
+        "error.forbidden",
+        "Azione non consentita al tuo ruolo",
+        "Not allowed for your role",
+    ),
     ("dialog.confirm", "Conferma", "Confirm"),
     (
         "dialog.confirm_hint",
