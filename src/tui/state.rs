@@ -206,11 +206,25 @@ impl SlaMarks {
                 .min()
                 .map(|t| t.as_second())
         };
+        // A clock the service already calls breached, or whose due instant has passed, is
+        // breached whatever its threshold instants say: the colour never contradicts the
+        // countdown next to it ("● -21g" in green).
+        let breached_now = r
+            .clocks
+            .iter()
+            .any(|c| c.state == crate::domain::sla::SlaState::Breached);
+        let breach = soonest(|c| match (c.breach_at, c.due_at) {
+            (Some(b), Some(d)) => Some(b.min(d)),
+            (b, d) => b.or(d),
+        });
         SlaMarks {
             warning: soonest(|c| c.warning_at),
             critical: soonest(|c| c.critical_at),
-            // A service without threshold instants still gives the due instant.
-            breach: soonest(|c| c.breach_at.or(c.due_at)),
+            breach: if breached_now {
+                Some(breach.map_or(i64::MIN, |b| b.min(r.updated_at.as_second())))
+            } else {
+                breach
+            },
         }
     }
 }
@@ -770,5 +784,40 @@ impl State {
     /// sort, filter and request changes by itself, and keeping it makes backspace cheap.
     pub fn invalidate_filter(&mut self) {
         self.index.clear_filter();
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn a_passed_due_instant_or_a_breached_clock_is_never_shown_on_time() {
+        let now: Timestamp = "2026-03-16T10:00:00Z".parse().unwrap();
+        let mut r = crate::tui::fixture::requests(1, now, "RM01", "me").remove(0);
+        r.status = Status::InLavorazione;
+        let later = now + SignedDuration::from_hours(48);
+        for c in &mut r.clocks {
+            c.state = crate::domain::sla::SlaState::Ok;
+            c.warning_at = Some(later);
+            c.critical_at = Some(later);
+            c.breach_at = Some(later);
+            c.due_at = Some(now - SignedDuration::from_hours(21 * 24));
+        }
+        assert_eq!(sla_of(&r, now), SlaLevel::Breached, "due passed");
+        for c in &mut r.clocks {
+            c.due_at = Some(later);
+            c.state = crate::domain::sla::SlaState::Breached;
+        }
+        assert_eq!(
+            sla_of(&r, now),
+            SlaLevel::Breached,
+            "the service says breached"
+        );
+        for c in &mut r.clocks {
+            c.state = crate::domain::sla::SlaState::Ok;
+        }
+        assert_eq!(sla_of(&r, now), SlaLevel::Ok);
     }
 }
