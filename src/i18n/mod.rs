@@ -201,7 +201,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "queue.awaiting",
-        "In attesa integrazione",
+        "In attesa di integrazione",
         "Awaiting integration",
     ),
     ("queue.at_risk", "A rischio", "At risk"),
@@ -305,7 +305,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("sla.warning", "attenzione", "warning"),
     ("sla.critical", "critico", "critical"),
     ("sla.breached", "superato", "breached"),
-    ("sla.paused", "in pausa", "paused"),
+    // One name for the paused state everywhere: the reason it is paused.
+    (
+        "sla.paused",
+        "in attesa di integrazione",
+        "awaiting integration",
+    ),
     ("sla.met", "rispettato", "met"),
     ("sla.missed", "mancato", "missed"),
     (
@@ -721,7 +726,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("status.in_lavorazione", "In lavorazione", "In progress"),
     (
         "status.in_attesa_integrazione",
-        "Attesa integrazione",
+        "In attesa di integrazione",
         "Awaiting integration",
     ),
     ("status.risposta_inviata", "Risposta inviata", "Answered"),
