@@ -91,7 +91,13 @@ pub fn subject_cell(state: &State, r: &RequestSummary, theme: &Theme) -> Line<'s
             ));
         }
     }
-    spans.push(Span::raw(inline(&r.subject, 80)));
+    let terms = crate::tui::filter::terms(&state.filter);
+    spans.extend(crate::tui::filter::highlight(
+        &inline(&r.subject, 80),
+        &terms,
+        ratatui::style::Style::default(),
+        theme.fuzzy_match,
+    ));
     Line::from(spans)
 }
 

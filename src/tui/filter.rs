@@ -96,6 +96,66 @@ pub fn score(haystack: &str, terms: &[Term]) -> i64 {
     })
 }
 
+/// `text` (already sanitised for the screen) as spans, the characters each term matches within
+/// it in `hit`: a term matched across fields (the filter searches them together) lights up only
+/// where it matches inside this one.
+pub fn highlight(
+    text: &str,
+    terms: &[Term],
+    base: ratatui::style::Style,
+    hit: ratatui::style::Style,
+) -> Vec<ratatui::text::Span<'static>> {
+    use ratatui::text::Span;
+    if terms.is_empty() || text.is_empty() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars
+        .iter()
+        .map(|c| c.to_lowercase().next().unwrap_or(*c))
+        .collect();
+    let mut lit = vec![false; chars.len()];
+    thread_local! {
+        static MATCHER: SkimMatcherV2 = SkimMatcherV2::default().ignore_case();
+    }
+    for term in terms {
+        let needle: Vec<char> = term.text.chars().collect();
+        if term.exact {
+            if needle.is_empty() || needle.len() > lower.len() {
+                continue;
+            }
+            for start in 0..=lower.len() - needle.len() {
+                if lower[start..start + needle.len()] == needle[..] {
+                    lit[start..start + needle.len()].fill(true);
+                }
+            }
+        } else if let Some((_, indices)) = MATCHER.with(|m| m.fuzzy_indices(text, &term.text)) {
+            for i in indices {
+                if let Some(l) = lit.get_mut(i) {
+                    *l = true;
+                }
+            }
+        }
+    }
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_lit = false;
+    for (c, l) in chars.into_iter().zip(lit) {
+        if l != run_lit && !run.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_lit { hit } else { base },
+            ));
+        }
+        run_lit = l;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_lit { hit } else { base }));
+    }
+    spans
+}
+
 /// `needle`'s characters in order in `haystack`.
 fn subsequence(haystack: &str, needle: &str) -> bool {
     let mut rest = haystack.chars();
@@ -123,6 +183,22 @@ mod tests {
         assert!(!all("BNCGNN70A41H501V"));
         assert!(terms("'").is_empty());
         assert_eq!(display("naspi RSSMRA85T10A562S"), "naspi RSS***85T10****S");
+    }
+
+    #[test]
+    fn matched_characters_are_lit() {
+        use ratatui::style::{Modifier, Style};
+        let hit = Style::default().add_modifier(Modifier::BOLD);
+        let spans = highlight("NASpI: sollecito", &terms("naspi"), Style::default(), hit);
+        assert_eq!(spans[0].content, "NASpI");
+        assert_eq!(spans[0].style, hit);
+        let spans = highlight("Rossi Mario", &terms("'mar"), Style::default(), hit);
+        let lit: String = spans
+            .iter()
+            .filter(|s| s.style == hit)
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(lit, "Mar");
     }
 
     #[test]

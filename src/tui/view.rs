@@ -232,6 +232,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let rows_room = inner.height.saturating_sub(1) as usize;
     let start = state.scroll.min(state.visible.len());
     let end = (start + rows_room).min(state.visible.len());
+    let terms = crate::tui::filter::terms(&state.filter);
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
@@ -258,9 +259,11 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 Line::from(inline(&r.patronato, 10)),
             ];
             if named {
-                cells.push(Line::from(inline(
-                    r.citizen_name.as_deref().unwrap_or("—"),
-                    16,
+                cells.push(Line::from(crate::tui::filter::highlight(
+                    &inline(r.citizen_name.as_deref().unwrap_or("—"), 16),
+                    &terms,
+                    Style::default(),
+                    theme.fuzzy_match,
                 )));
             }
             if wide {
