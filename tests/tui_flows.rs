@@ -1236,3 +1236,30 @@ fn with_the_service_gone_a_reply_is_refused_in_the_users_language_and_kept() {
         f.h.state.mode
     );
 }
+
+#[test]
+fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front() {
+    let mut f = Flow::new();
+    f.h.state.role = Some(Role::Operator);
+    f.text("a");
+    assert_eq!(f.h.state.mode, Mode::Normal);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "avail.supervisors_assign"))
+    );
+    // With the role unknown the picker opens; the service's refusal comes in the UI language.
+    f.h.state.role = None;
+    let id = f.current().id;
+    f.text("a");
+    let Mode::Picker { items, .. } = &f.h.state.mode else {
+        panic!("{:?}", f.h.state.mode)
+    };
+    assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    f.text("rossi");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "error.forbidden"))
+    );
+    assert_eq!(f.server(&id).summary.assignee, None);
+}

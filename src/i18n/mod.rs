@@ -614,8 +614,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "dialog.assign",
-        "Assegna a (utente)",
-        "Assign to (username)",
+        "Assegna a un operatore della sede",
+        "Assign to an operator of the office",
     ),
     ("dialog.jump", "Vai al numero", "Jump to id"),
     (

@@ -251,6 +251,8 @@ pub(crate) fn level_at(status: Status, marks: SlaMarks, now: i64) -> SlaLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickerKind {
     Forward,
+    /// An operator of the request's office (assign).
+    Assignee,
     Outcome,
     Appointment,
     Canned,

@@ -564,6 +564,7 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         } => {
             let key = match kind {
                 PickerKind::Forward => "dialog.forward",
+                PickerKind::Assignee => "dialog.assign",
                 PickerKind::Outcome => "dialog.outcome",
                 PickerKind::Appointment => "dialog.appointment",
                 PickerKind::Canned => "dialog.canned",

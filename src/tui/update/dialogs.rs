@@ -166,6 +166,7 @@ pub(super) fn pick(state: &mut State, kind: PickerKind, value: String, bulk: boo
             let at = state.now + SignedDuration::from_hours(24);
             act_on_current(state, ActionBody::BookAppointment { mode, at })
         }
+        PickerKind::Assignee => act_on_current(state, ActionBody::Assign { assignee: value }),
         PickerKind::Canned => {
             let text = fill_template(state, &value);
             let id = state.current().map(|r| r.id.clone());

@@ -445,7 +445,11 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         C::Take => act_on_current(state, ActionBody::Take),
         C::Release => act_on_current(state, ActionBody::Release),
         C::Reopen => act_on_current(state, ActionBody::Reopen { note: None }),
-        C::Assign => open_input(state, InputKind::Assign),
+        C::Assign => {
+            let items = assignees(state);
+            open_picker(state, PickerKind::Assignee, items, false);
+            vec![]
+        }
         C::Reply => with_take(state, take_first, |s| open_input(s, InputKind::Reply)),
         C::Note => open_input(state, InputKind::Note),
         C::RequestIntegration => {
@@ -553,6 +557,29 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// The operators of the cursor request's office, as the loaded requests know them (those
+/// holding a request there), for the assign picker; the service checks the choice.
+fn assignees(state: &State) -> Vec<PickItem> {
+    let Some(office) = state.current().map(|r| r.office.clone()) else {
+        return vec![];
+    };
+    let mut names: Vec<String> = state
+        .requests
+        .iter()
+        .filter(|r| r.office == office)
+        .filter_map(|r| r.assignee.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|user| PickItem {
+            label: crate::domain::sanitize::inline(&user, 40),
+            value: user,
+        })
+        .collect()
 }
 
 /// Runs `then`, after taking the cursor's request first when `take` says so (a reply to a new
