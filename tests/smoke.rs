@@ -95,7 +95,7 @@ fn starts_navigates_and_quits() {
     assert!(screen.contains("Code"), "{screen}");
     // The keymap diagnostic, with file and line, in the status bar.
     assert!(
-        screen.contains("1 avvisi") && screen.contains("keymap.toml:4"),
+        screen.contains("Avvisi in keymap/tema: 1") && screen.contains("keymap.toml:4"),
         "{screen}"
     );
     socket(&["send-keys", "-t", &target, "j", "j", "Enter"]);

@@ -61,6 +61,10 @@ fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
 fn client(url: &str, token: &str) -> Client {
     Client::new(url, token, ClientOptions::default()).unwrap()
 }
@@ -337,7 +341,7 @@ fn take_reply_close() {
     assert_eq!(f.current().id, id);
     f.text("r");
     f.text("Buongiorno, pratica in lavorazione.");
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let after_reply = f.server(&id);
     assert_eq!(after_reply.summary.status, Status::RispostaInviata);
     assert!(
@@ -358,23 +362,59 @@ fn take_reply_close() {
 }
 
 #[test]
-fn a_reply_the_status_does_not_allow_is_refused_in_the_users_language() {
+fn a_reply_the_status_does_not_allow_is_refused_before_anything_is_typed() {
     let mut f = Flow::new();
+    f.h.state.take_before_reply = false;
     let id = f.current().id;
     assert_eq!(f.current().status, Status::Nuova);
     let before = f.server(&id).summary.version;
-    f.text("r");
-    f.text("Risposta senza presa in carico");
-    f.keys(&[key(KeyCode::Enter)]);
+    // The hint line does not offer what the status forbids.
+    let hints = f
+        .screen()
+        .lines()
+        .rev()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(hints.contains("take"), "{hints}");
+    assert!(!hints.contains("reply"), "{hints}");
+    assert!(!hints.contains("close"), "{hints}");
+    for k in ["r", "R", "i", "c"] {
+        f.text(k);
+        // No dialog opens: nothing is typed for nothing.
+        assert_eq!(f.h.state.mode, Mode::Normal, "{k}");
+        let notice = f.h.state.notice.clone().expect("a notice");
+        assert!(notice.error);
+        assert_eq!(notice.text, t(Lang::En, "avail.take_first"), "{k}");
+    }
+    // Nothing was scheduled either: no "Closed: u undoes" for a close that would fail.
+    assert!(f.h.state.pending.is_none());
+    f.advance(UNDO_SECONDS + 1);
     assert_eq!(f.server(&id).summary.version, before, "nothing written");
-    let notice = f.h.state.notice.clone().expect("a notice");
-    assert!(notice.error);
-    assert_eq!(notice.text, t(Lang::En, "error.illegal_transition"));
-    // The text is not lost: it is back in the editor.
+    // `?` help says why, before anything is tried.
+    f.text("?");
+    let help = f.screen();
+    assert!(help.contains("✗ Take the request first"), "{help}");
+    f.keys(&[key(KeyCode::Esc)]);
+}
+
+#[test]
+fn replying_to_a_new_request_of_ones_office_takes_it_first() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    assert_eq!(f.current().status, Status::Nuova);
+    f.text("r");
+    assert!(matches!(f.h.state.mode, Mode::Input { .. }));
+    assert_eq!(f.server(&id).summary.assignee.as_deref(), Some("m.rossi"));
+    f.text("Presa in carico e risposta");
+    f.keys(&[ctrl('s')]);
+    let server = f.server(&id);
+    assert_eq!(server.summary.status, Status::RispostaInviata);
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { buffer, .. } if buffer == "Risposta senza presa in carico"),
-        "{:?}",
-        f.h.state.mode
+        server
+            .thread
+            .iter()
+            .any(|e| e.kind == MessageKind::Reply && e.body == "Presa in carico e risposta")
     );
 }
 
@@ -404,7 +444,7 @@ fn request_integration_pauses_the_server_clocks() {
     f.select(&id);
     f.text("i");
     f.text("Serve il modello AP70");
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let server = f.server(&id).summary;
     assert_eq!(server.status, Status::InAttesaIntegrazione);
     assert!(
@@ -487,13 +527,13 @@ fn a_stale_reply_is_refused_and_the_text_kept() {
         &IdempotencyKey::new(),
     ))
     .unwrap();
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     // Refused with 412: nothing of ours on the server, the text is back in the editor.
     let server = f.server(&id);
     assert_eq!(server.summary.status, Status::InLavorazione);
     assert!(!server.thread.iter().any(|e| e.kind == MessageKind::Reply));
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { buffer, .. } if buffer == "Risposta scritta su dati vecchi")
+        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Risposta scritta su dati vecchi")
     );
     let notice = f.h.state.notice.clone().unwrap();
     assert!(notice.error);
@@ -509,7 +549,7 @@ fn a_stale_reply_is_refused_and_the_text_kept() {
     assert!(detail.thread.iter().any(|e| e.body == "Nota della collega"));
     assert!(!f.h.state.detail_stale);
     // Sending again, knowingly, goes through on the current version.
-    f.keys(&[key(KeyCode::Enter)]);
+    f.keys(&[ctrl('s')]);
     let server = f.server(&id);
     assert_eq!(server.summary.status, Status::RispostaInviata);
     assert!(
@@ -557,6 +597,10 @@ fn changes_by_others_arrive_over_sse_with_banner_counts_and_presence() {
     assert_eq!(heard.data["activity"], "replying");
     f.keys(&[key(KeyCode::Esc)]);
     assert_eq!(f.h.state.mode, Mode::Normal);
+    // Replying took it first; give it back so the colleague can take it.
+    assert_eq!(f.server(&id).summary.assignee.as_deref(), Some("m.rossi"));
+    f.text("x");
+    assert_eq!(f.server(&id).summary.status, Status::Nuova);
 
     // The colleague replies to it meanwhile: presence first, then the take.
     f.rt.block_on(colleague.announce_presence(&id, PresenceActivity::Replying))
@@ -782,4 +826,455 @@ fn detail_pane_shows_the_dossier_from_the_service() {
     if let Some(other) = others.first() {
         assert!(screen.contains(other.id.as_str()), "{screen}");
     }
+}
+
+fn visible_ids(f: &Flow) -> Vec<RequestId> {
+    f.h.state
+        .visible
+        .iter()
+        .map(|&i| f.h.state.requests[i].id.clone())
+        .collect()
+}
+
+#[test]
+fn a_selection_is_only_acted_on_where_it_was_made_and_can_be_seen() {
+    let mut f = Flow::new();
+    let first_two: Vec<RequestId> = visible_ids(&f).into_iter().take(2).collect();
+    assert_eq!(first_two.len(), 2);
+    f.keys(&[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    let screen = f.screen();
+    // Title and status bar both say how many rows a bulk action would act on.
+    assert_eq!(screen.matches("2 selected").count(), 2, "{screen}");
+    // Another queue: the selection does not follow, and a bulk close has nothing to act on.
+    f.text("]");
+    assert!(f.h.state.selected.is_empty());
+    assert!(!f.screen().contains("selected"));
+    f.text("C");
+    assert_eq!(
+        f.h.state.mode,
+        Mode::Normal,
+        "no dialog for an empty selection"
+    );
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "error.no_selection"))
+    );
+    f.advance(UNDO_SECONDS + 1);
+    for id in &first_two {
+        assert_ne!(f.server(id).summary.status, Status::Chiusa);
+    }
+    // A filter typed after selecting clears the selection too.
+    f.text("[");
+    f.keys(&[key(KeyCode::Char(' '))]);
+    assert_eq!(f.h.state.selected.len(), 1);
+    f.text("/");
+    f.text("zzz");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(f.h.state.selected.is_empty());
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    assert!(f.h.state.filter.is_empty());
+
+    // The bulk confirmation names every request it acts on; the action consumes the selection.
+    let ids: Vec<RequestId> = visible_ids(&f).into_iter().take(2).collect();
+    f.keys(&[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    f.text("T");
+    assert!(matches!(&f.h.state.mode, Mode::Confirm { ids: listed, .. } if *listed == ids));
+    let screen = f.screen();
+    assert!(screen.contains("Take these 2 requests?"), "{screen}");
+    for id in &ids {
+        let subject = f.h.state.request(id).unwrap().subject.clone();
+        // As shown: sanitised (one request of the seeded data has a hostile subject).
+        let shown: String = combipat::domain::sanitize::inline(&subject, 200)
+            .chars()
+            .take(30)
+            .collect();
+        assert!(screen.contains(id.as_str()), "{screen}");
+        assert!(screen.contains(&shown), "{shown} not in\n{screen}");
+    }
+    f.keys(&[key(KeyCode::Enter)]);
+    for id in &ids {
+        assert_eq!(f.server(id).summary.status, Status::InLavorazione);
+    }
+    assert!(f.h.state.selected.is_empty());
+    assert!(!f.screen().contains("selected"));
+}
+
+#[test]
+fn a_selected_row_that_leaves_the_list_is_not_acted_on() {
+    let mut f = Flow::new();
+    f.go_live();
+    let ids: Vec<RequestId> = visible_ids(&f).into_iter().take(2).collect();
+    f.keys(&[key(KeyCode::Char(' ')), key(KeyCode::Char(' '))]);
+    // A colleague takes the second one: it leaves "unassigned" and the screen.
+    let colleague = f.colleague();
+    let version = f.server(&ids[1]).summary.version;
+    f.rt.block_on(colleague.act(&ids[1], version, &ActionBody::Take, &IdempotencyKey::new()))
+        .unwrap();
+    f.pump_until("the colleague's take", |s, _| {
+        s.request(&ids[1]).is_some_and(|r| r.version > version)
+    });
+    assert!(!visible_ids(&f).contains(&ids[1]));
+    assert!(f.screen().contains("1 selected"));
+    f.text("T");
+    assert!(matches!(&f.h.state.mode, Mode::Confirm { ids: listed, .. } if *listed == ids[..1]));
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(
+        f.server(&ids[1]).summary.assignee.as_deref(),
+        Some("g.bianchi")
+    );
+    assert_eq!(
+        f.server(&ids[0]).summary.assignee.as_deref(),
+        Some("m.rossi")
+    );
+}
+
+#[test]
+fn the_editor_writes_several_lines_and_only_the_send_key_sends() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    let before = f.server(&id).thread.len();
+    f.text("r");
+    f.text("Gentile patronato,");
+    // Enter is a new line, and what is typed after it is text, not list commands.
+    f.keys(&[key(KeyCode::Enter)]);
+    f.text("c q sbagliato");
+    assert!(matches!(f.h.state.mode, Mode::Input { .. }));
+    // Ctrl-W deletes the last word; arrows move the cursor.
+    f.keys(&[ctrl('w')]);
+    f.keys(&[key(KeyCode::Left), key(KeyCode::Left)]);
+    f.text("X");
+    f.keys(&[key(KeyCode::End)]);
+    f.keys(&[ctrl('u')]);
+    // A pasted paragraph arrives with its newlines, which do not send.
+    let paragraph = "la pratica è stata verificata.\nManca il modello AP70, \
+        da allegare entro trenta giorni dalla presente comunicazione per proseguire.";
+    f.h.paste(paragraph);
+    f.settle();
+    assert_eq!(f.server(&id).thread.len(), before, "nothing sent yet");
+    // Long lines wrap inside the box: the end of the paragraph is on screen.
+    let screen = f.screen();
+    assert!(screen.contains("comunicazione"), "{screen}");
+    assert!(screen.contains("Ctrl-s sends"), "{screen}");
+    // Esc asks; Esc again goes back to the text.
+    f.keys(&[key(KeyCode::Esc)]);
+    assert!(f.screen().contains("Keep the draft?"));
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('s')]);
+    let server = f.server(&id);
+    let replies: Vec<_> = server
+        .thread
+        .iter()
+        .filter(|e| e.kind == MessageKind::Reply)
+        .collect();
+    assert_eq!(replies.len(), 1, "one message");
+    assert_eq!(
+        replies[0].body,
+        format!("Gentile patronato,\n{paragraph}"),
+        "intact"
+    );
+    assert_eq!(f.h.state.mode, Mode::Normal);
+}
+
+#[test]
+fn a_draft_is_kept_on_disk_until_sent() {
+    let mut f = Flow::new();
+    let home = tempfile::tempdir().unwrap();
+    f.h.state.data_dir = Some(home.path().to_path_buf());
+    let id = f.current().id;
+    f.text("t");
+    f.text("r");
+    f.text("Bozza da finire");
+    f.h.paste("\nseconda riga");
+    // Written on the next tick, even if the dialog stays open (a crash loses at most a tick).
+    f.advance(1);
+    let on_disk = combipat::tui::drafts::load(home.path());
+    assert_eq!(
+        on_disk.get(&(id.clone(), combipat::tui::state::InputKind::Reply)),
+        Some(&"Bozza da finire\nseconda riga".to_string())
+    );
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Enter)]);
+    assert_eq!(f.h.state.mode, Mode::Normal);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "editor.draft_kept"))
+    );
+    // A restart: the workstation loads the drafts from disk; the same key reopens the text.
+    f.h.state.drafts = combipat::tui::drafts::load(home.path());
+    f.text("r");
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, .. } if editor.text() == "Bozza da finire\nseconda riga"),
+        "{:?}",
+        f.h.state.mode
+    );
+    f.keys(&[ctrl('s')]);
+    assert!(
+        f.server(&id)
+            .thread
+            .iter()
+            .any(|e| e.body == "Bozza da finire\nseconda riga")
+    );
+    assert!(combipat::tui::drafts::load(home.path()).is_empty());
+    // Discarding on Esc deletes it too.
+    f.text("n");
+    f.text("nota");
+    f.advance(1);
+    assert_eq!(combipat::tui::drafts::load(home.path()).len(), 1);
+    f.keys(&[key(KeyCode::Esc)]);
+    f.text("d");
+    assert!(combipat::tui::drafts::load(home.path()).is_empty());
+}
+
+#[test]
+fn quitting_inside_the_undo_window_commits_the_close() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    f.text("c");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(f.server(&id).summary.status, Status::InLavorazione, "held");
+    // Quit at once, well inside the window: the close is sent, not dropped.
+    f.text("q");
+    assert!(f.h.state.quit);
+    assert!(f.h.state.pending.is_none());
+    assert_eq!(f.server(&id).summary.status, Status::Chiusa);
+}
+
+#[test]
+fn a_live_update_never_moves_the_cursor_and_detail_scroll_is_per_request() {
+    let mut f = Flow::new();
+    f.go_live();
+    f.keys(&[key(KeyCode::Down)]);
+    let under = f.current().id;
+    let below = visible_ids(&f)[f.h.state.cursor + 1].clone();
+    // A colleague takes the request under the cursor: it leaves "unassigned", but not the
+    // operator's eyes; the cursor stays on it until a key moves it.
+    let colleague = f.colleague();
+    let version = f.server(&under).summary.version;
+    f.rt.block_on(colleague.act(&under, version, &ActionBody::Take, &IdempotencyKey::new()))
+        .unwrap();
+    f.pump_until("the colleague's take", |s, _| {
+        s.request(&under).is_some_and(|r| r.version > version)
+    });
+    assert_eq!(f.current().id, under);
+    // The list title counts the queue as the sidebar does (the kept row is not in the queue).
+    let unassigned = f.h.state.queue_cursor;
+    let count = f.h.state.queue_counts[unassigned];
+    assert!(
+        f.screen().contains(&format!("(office) ({count})")),
+        "{}",
+        f.screen()
+    );
+    // A request filed meanwhile (it sorts anywhere) does not move it either.
+    let created =
+        f.rt.block_on(f.patronato.create_request(
+            &filing("Arrivata mentre guardo", "Testo"),
+            &IdempotencyKey::new(),
+        ))
+        .unwrap()
+        .value
+        .summary
+        .id;
+    f.pump_until("the new request", |s, _| s.request(&created).is_some());
+    assert_eq!(f.current().id, under);
+    // The next key moves on, and the taken request leaves the queue.
+    f.keys(&[key(KeyCode::Down)]);
+    assert_eq!(f.current().id, below);
+    assert!(!visible_ids(&f).contains(&under));
+
+    // Paging down one request's detail leaves the others' previews at the top.
+    f.keys(&[key(KeyCode::Enter), key(KeyCode::PageDown)]);
+    assert!(f.h.state.detail_scroll() > 0);
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Down)]);
+    assert_eq!(f.h.state.detail_scroll(), 0);
+    f.keys(&[key(KeyCode::Up)]);
+    assert!(f.h.state.detail_scroll() > 0, "remembered per request");
+}
+
+#[test]
+fn the_filter_takes_terms_in_any_order_ranks_them_and_finds_a_full_codice_fiscale() {
+    let mut f = Flow::new();
+    // Mario Rossi's NASpI request, among many NASpI requests and several Rossi ones.
+    let mut naspi = filing("NASpI: domanda respinta", "Chiediamo il riesame");
+    naspi.topic = Topic::AmmortizzatoriSociali;
+    naspi.citizen = "RSSMRA85T10A562S".into();
+    let rossi_naspi =
+        f.rt.block_on(f.patronato.create_request(&naspi, &IdempotencyKey::new()))
+            .unwrap()
+            .value
+            .summary
+            .id;
+    f.h.effects.push(combipat::tui::update::Effect::Refresh);
+    f.settle();
+    // Searching every queue from "unassigned".
+    f.keys(&[ctrl('f')]);
+    assert_eq!(f.h.state.mode, Mode::Filter);
+    assert_eq!(*f.h.state.current_queue(), Queue::All);
+    f.text("naspi rossi");
+    f.keys(&[key(KeyCode::Enter)]);
+    let first_order = visible_ids(&f);
+    assert!(!first_order.is_empty());
+
+    // Ranked: the request whose words match best comes first, not the first in SLA order.
+    assert_eq!(first_order[0], rossi_naspi);
+    assert_eq!(f.current().id, rossi_naspi);
+    // The citizen is a column of the list.
+    let screen = f.screen();
+    assert!(screen.contains("Citizen"), "{screen}");
+    // The same terms in the other order find the same rows.
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("rossi naspi");
+    f.keys(&[key(KeyCode::Enter)]);
+    let mut a = first_order.clone();
+    let mut b = visible_ids(&f);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // A full codice fiscale finds the citizen's requests (shown masked, never in full).
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("RSSMRA85T10A562S");
+    f.keys(&[key(KeyCode::Enter)]);
+    let found = visible_ids(&f);
+    assert!(!found.is_empty());
+    for id in &found {
+        assert!(
+            f.h.state
+                .request(id)
+                .unwrap()
+                .citizen
+                .starts_with("RSS***85T10")
+        );
+    }
+    let screen = f.screen();
+    assert!(!screen.contains("RSSMRA85T10A562S"), "{screen}");
+    // An exact term does not match scattered letters.
+    f.text("/");
+    f.keys(&[key(KeyCode::Esc)]);
+    f.keys(&[ctrl('f')]);
+    f.text("'rsi");
+    assert!(visible_ids(&f).is_empty());
+}
+
+#[test]
+fn the_small_daily_ones_export_tags_and_canned_signatures() {
+    let mut f = Flow::new();
+    let home = tempfile::tempdir().unwrap();
+    f.h.state.data_dir = Some(home.path().to_path_buf());
+    f.h.state
+        .offices
+        .push(("RM01".into(), "Sede provinciale di Roma".into()));
+    f.h.state.operator_name = "Mario Rossi".into();
+    f.h.state.canned = vec![(
+        "Presa in carico".into(),
+        "Presa in carico dalla {office}.\n{operator}".into(),
+    )];
+    let id = f.current().id;
+    // `e` exports the list on screen, as Italian spreadsheets read it.
+    f.h.state.lang = Lang::It;
+    f.text("e");
+    f.h.state.lang = Lang::En;
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("exports"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(exports.len(), 1);
+    let csv = std::fs::read_to_string(exports[0].path()).unwrap();
+    assert!(csv.starts_with("\u{feff}"), "UTF-8 with BOM");
+    let header = csv.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert!(
+        header.starts_with("Numero;Stato;Sede;Patronato"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), f.h.state.visible.len() + 1);
+    assert!(csv.contains(id.as_str()));
+    // Tags go on and come off.
+    f.text("t");
+    f.text("#");
+    f.text("sollecito");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        f.server(&id)
+            .summary
+            .tags
+            .contains(&"sollecito".to_string())
+    );
+    f.text("#");
+    f.text("-sollecito");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        !f.server(&id)
+            .summary
+            .tags
+            .contains(&"sollecito".to_string())
+    );
+    // Canned replies name the office and sign with the operator's name.
+    f.text("m");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, .. }
+            if editor.text() == "Presa in carico dalla Sede provinciale di Roma.\nMario Rossi"),
+        "{:?}",
+        f.h.state.mode
+    );
+    f.keys(&[key(KeyCode::Esc), key(KeyCode::Char('d'))]);
+    // `y` says the id was sent to the clipboard, not that it is there.
+    f.text("y");
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "done.copy"))
+    );
+    assert!(t(Lang::En, "done.copy").contains("sent"));
+}
+
+#[test]
+fn with_the_service_gone_a_reply_is_refused_in_the_users_language_and_kept() {
+    let mut f = Flow::new();
+    let id = f.current().id;
+    f.text("t");
+    f.text("r");
+    f.text("Risposta scritta mentre la rete cade");
+    let service = f.service.take().unwrap();
+    f.rt.block_on(service.shutdown()).unwrap();
+    f.keys(&[ctrl('s')]);
+    let notice = f.h.state.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert_eq!(notice.text, t(Lang::En, "error.unreachable"));
+    assert!(
+        matches!(&f.h.state.mode, Mode::Input { editor, id: Some(on), .. }
+            if editor.text() == "Risposta scritta mentre la rete cade" && *on == id),
+        "{:?}",
+        f.h.state.mode
+    );
+}
+
+#[test]
+fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front() {
+    let mut f = Flow::new();
+    f.h.state.role = Some(Role::Operator);
+    f.text("a");
+    assert_eq!(f.h.state.mode, Mode::Normal);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "avail.supervisors_assign"))
+    );
+    // With the role unknown the picker opens; the service's refusal comes in the UI language.
+    f.h.state.role = None;
+    let id = f.current().id;
+    f.text("a");
+    let Mode::Picker { items, .. } = &f.h.state.mode else {
+        panic!("{:?}", f.h.state.mode)
+    };
+    assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    f.text("rossi");
+    f.keys(&[key(KeyCode::Enter)]);
+    assert_eq!(
+        f.h.state.notice.as_ref().map(|n| n.text.as_str()),
+        Some(t(Lang::En, "error.forbidden"))
+    );
+    assert_eq!(f.server(&id).summary.assignee, None);
 }

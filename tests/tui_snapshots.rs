@@ -158,6 +158,10 @@ fn hostile_text_renders_inert() {
     assert!(!screen.contains('\u{202e}'));
     assert!(!screen.contains('\u{200b}'));
     assert!(screen.contains("Ciao␛]52;c;ZXZpbA==␇␛[2J"), "{screen}");
+    // Wide enough for the whole subject in its column.
+    let mut h = Headless::new(h.state, 300, 48, Theme::default());
+    h.draw();
+    let screen = h.screen();
     assert!(screen.contains("gnp.exeX"), "{screen}");
 }
 
@@ -274,7 +278,8 @@ fn hint_line_follows_the_focused_pane_and_language() {
     h.draw();
     let list = hint_line(&h.screen()).to_string();
     assert!(
-        list.contains("t prendi") && list.contains("c chiudi"),
+        // The first row is already the operator's: take is not offered, reply and close are.
+        !list.contains("t prendi") && list.contains("r rispondi") && list.contains("c chiudi"),
         "{list}"
     );
     h.press(key(KeyCode::BackTab));

@@ -234,6 +234,8 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     state.demo = session.embedded.is_some();
     // Auditors only ever read, whatever the flags and the config say.
     state.read_only = settings.read_only || session.me.role == Role::Auditor;
+    state.role = Some(session.me.role);
+    state.operator_name = session.me.full_name.clone();
     state.data_dir = Some(dir.clone());
     state.keymap = keymap;
     state.canned = settings.canned;

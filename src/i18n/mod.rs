@@ -26,9 +26,20 @@ impl Lang {
 const CATALOG: &[(&str, &str, &str)] = &[
     // commands (help screen, palette)
     ("cmd.quit", "Esci", "Quit"),
+    ("cmd.send", "Invia", "Send"),
+    (
+        "cmd.external_editor",
+        "Continua con $EDITOR",
+        "Continue in $EDITOR",
+    ),
     ("cmd.help", "Aiuto (tasti)", "Help (keys)"),
-    ("cmd.palette", "Tavolozza comandi", "Command palette"),
+    ("cmd.palette", "Elenco dei comandi", "Command palette"),
     ("cmd.filter", "Filtra l'elenco", "Filter the list"),
+    (
+        "cmd.search_all",
+        "Cerca in tutte le code",
+        "Search every queue",
+    ),
     (
         "cmd.jump",
         "Vai a una richiesta per numero",
@@ -124,7 +135,10 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("help.context.list", "Elenco", "List"),
     ("help.context.detail", "Dettaglio", "Detail"),
     ("help.context.dashboard", "Cruscotto", "Dashboard"),
+    ("help.context.editor", "Editor di testo", "Text editor"),
     ("hint.quit", "esci", "quit"),
+    ("hint.send", "invia", "send"),
+    ("hint.external_editor", "$EDITOR", "$EDITOR"),
     ("hint.help", "aiuto", "help"),
     ("hint.palette", "comandi", "commands"),
     ("hint.filter", "filtra", "filter"),
@@ -141,7 +155,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // start-up: configuration, keymap and theme files
     (
         "startup.diagnostics",
-        "{n} avvisi in keymap/tema (dettagli in workstation.log): {first}",
+        "Avvisi in keymap/tema: {n} (dettagli in workstation.log): {first}",
         "{n} warnings in keymap/theme (details in workstation.log): {first}",
     ),
     (
@@ -188,7 +202,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "queue.awaiting",
-        "In attesa integrazione",
+        "In attesa di integrazione",
         "Awaiting integration",
     ),
     ("queue.at_risk", "A rischio", "At risk"),
@@ -218,9 +232,24 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("col.patronato", "Patronato", "Patronato"),
     ("col.topic", "Materia", "Topic"),
     ("col.citizen", "Cittadino", "Citizen"),
+    ("col.cf", "Cod. fiscale", "Codice fiscale"),
     ("col.subject", "Oggetto", "Subject"),
     ("col.age", "Età", "Age"),
     ("col.assignee", "Assegnata", "Assignee"),
+    ("csv.id", "Numero", "Id"),
+    ("csv.status", "Stato", "Status"),
+    ("csv.office", "Sede", "Office"),
+    ("csv.patronato", "Patronato", "Patronato"),
+    ("csv.topic", "Materia", "Topic"),
+    ("csv.citizen", "Codice fiscale", "Codice fiscale"),
+    ("csv.citizen_name", "Cittadino", "Citizen"),
+    ("csv.subject", "Oggetto", "Subject"),
+    ("csv.priority", "Priorità", "Priority"),
+    ("csv.priority.normale", "Normale", "Normal"),
+    ("csv.priority.urgente", "Urgente", "Urgent"),
+    ("csv.assignee", "Assegnata a", "Assignee"),
+    ("csv.created", "Creata il", "Created"),
+    ("csv.due", "Scadenza", "Due"),
     (
         "detail.none",
         "Nessuna richiesta selezionata",
@@ -277,7 +306,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("sla.warning", "attenzione", "warning"),
     ("sla.critical", "critico", "critical"),
     ("sla.breached", "superato", "breached"),
-    ("sla.paused", "in pausa", "paused"),
+    // One name for the paused state everywhere: the reason it is paused.
+    (
+        "sla.paused",
+        "in attesa di integrazione",
+        "awaiting integration",
+    ),
     ("sla.met", "rispettato", "met"),
     ("sla.missed", "mancato", "missed"),
     (
@@ -300,7 +334,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // status bar, banners, dialogs
     ("status.demo", "DEMO", "DEMO"),
     ("status.read_only", "SOLA LETTURA", "READ-ONLY"),
-    ("status.selected", "selezionate", "selected"),
+    ("status.selected.one", "{n} selezionata", "{n} selected"),
+    ("status.selected.many", "{n} selezionate", "{n} selected"),
     ("status.sort", "ordina", "sort"),
     ("status.filter", "filtro", "filter"),
     ("sort.sla", "SLA", "SLA"),
@@ -468,6 +503,67 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("dash.scope_office", "Sede {code}", "Office {code}"),
     ("dash.scope_region", "Regione {region}", "Region {region}"),
     ("dash.scope_national", "Nazionale", "National"),
+    (
+        "avail.read_only",
+        "Sola lettura: le modifiche non sono disponibili",
+        "Read-only: changes are not available",
+    ),
+    (
+        "avail.closed",
+        "Richiesta chiusa: prima va riaperta",
+        "Closed request: reopen it first",
+    ),
+    (
+        "avail.already_yours",
+        "È già in carico a te",
+        "Already yours",
+    ),
+    (
+        "avail.release_not_yours",
+        "Solo chi l'ha in carico o un supervisore può rilasciarla",
+        "Only its assignee or a supervisor can release it",
+    ),
+    (
+        "avail.supervisors_assign",
+        "Solo i supervisori assegnano ad altri operatori",
+        "Only supervisors assign to other operators",
+    ),
+    (
+        "avail.take_first",
+        "Prima prendi in carico la richiesta",
+        "Take the request first",
+    ),
+    (
+        "avail.awaiting",
+        "In attesa di integrazione dal patronato",
+        "Awaiting the patronato's integration",
+    ),
+    (
+        "avail.answered",
+        "Risposta già inviata: si può chiudere o riaprire",
+        "Already answered: close or reopen it",
+    ),
+    (
+        "avail.status",
+        "Non disponibile nello stato attuale della richiesta",
+        "Not available in the request's current status",
+    ),
+    ("palette.queue", "Coda", "Queue"),
+    (
+        "error.unreachable",
+        "Servizio non raggiungibile: nulla è stato inviato (il testo scritto resta nell'editor)",
+        "Service unreachable: nothing was sent (any text written stays in the editor)",
+    ),
+    (
+        "error.conflict",
+        "Un collega è arrivato prima: la richiesta è cambiata, nulla è stato fatto",
+        "A colleague got there first: the request changed, nothing was done",
+    ),
+    (
+        "error.forbidden",
+        "Azione non consentita al tuo ruolo",
+        "Not allowed for your role",
+    ),
     ("dialog.confirm", "Conferma", "Confirm"),
     (
         "dialog.confirm_hint",
@@ -475,20 +571,36 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Enter confirms · Esc cancels",
     ),
     (
-        "dialog.bulk_take",
-        "Prendere in carico {n} richieste?",
-        "Take {n} requests?",
+        "dialog.bulk_take.one",
+        "Prendere in carico questa richiesta?",
+        "Take this request?",
     ),
     (
-        "dialog.bulk_close",
-        "Chiudere {n} richieste?",
-        "Close {n} requests?",
+        "dialog.bulk_take.many",
+        "Prendere in carico queste {n} richieste?",
+        "Take these {n} requests?",
     ),
     (
-        "dialog.bulk_forward",
-        "Trasferire {n} richieste?",
-        "Forward {n} requests?",
+        "dialog.bulk_close.one",
+        "Chiudere questa richiesta?",
+        "Close this request?",
     ),
+    (
+        "dialog.bulk_close.many",
+        "Chiudere queste {n} richieste?",
+        "Close these {n} requests?",
+    ),
+    (
+        "dialog.bulk_forward.one",
+        "Trasferire questa richiesta?",
+        "Forward this request?",
+    ),
+    (
+        "dialog.bulk_forward.many",
+        "Trasferire queste {n} richieste?",
+        "Forward these {n} requests?",
+    ),
+    ("dialog.bulk_more", "  … e altre {n}", "  … and {n} more"),
     ("dialog.reply", "Risposta", "Reply"),
     ("dialog.note", "Nota interna", "Internal note"),
     (
@@ -496,17 +608,52 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Richiesta di integrazione",
         "Integration request",
     ),
-    ("dialog.tag", "Etichetta", "Tag"),
+    (
+        "dialog.tag",
+        "Etichetta (-etichetta per toglierla)",
+        "Tag (-tag removes it)",
+    ),
     (
         "dialog.assign",
-        "Assegna a (utente)",
-        "Assign to (username)",
+        "Assegna a un operatore della sede",
+        "Assign to an operator of the office",
     ),
     ("dialog.jump", "Vai al numero", "Jump to id"),
     (
         "dialog.input_hint",
-        "Invio invia · Esc annulla · Ctrl-E $EDITOR",
-        "Enter sends · Esc cancels · Ctrl-E $EDITOR",
+        "Invio conferma · Esc annulla",
+        "Enter confirms · Esc cancels",
+    ),
+    (
+        "dialog.editor_hint",
+        "{send} invia · Invio a capo · Ctrl-Z annulla · {editor} $EDITOR · Esc chiude",
+        "{send} sends · Enter new line · Ctrl-Z undo · {editor} $EDITOR · Esc closes",
+    ),
+    (
+        "dialog.keep_draft",
+        "Tenere la bozza? Invio la tiene · d la scarta · Esc torna al testo",
+        "Keep the draft? Enter keeps it · d discards it · Esc back to the text",
+    ),
+    ("editor.draft_restored", "Bozza ripresa", "Draft restored"),
+    (
+        "editor.draft_kept",
+        "Bozza conservata: si riapre con lo stesso tasto",
+        "Draft kept: the same key reopens it",
+    ),
+    (
+        "editor.empty",
+        "Testo vuoto: niente da inviare",
+        "Empty text: nothing to send",
+    ),
+    (
+        "editor.draft_not_saved",
+        "Bozza non salvata su disco (vedi il log)",
+        "Draft not saved to disk (see the log)",
+    ),
+    (
+        "editor.external_failed",
+        "Editor esterno non riuscito: {detail}",
+        "External editor failed: {detail}",
     ),
     ("dialog.forward", "Trasferisci a sede", "Forward to office"),
     ("dialog.outcome", "Esito della chiusura", "Closing outcome"),
@@ -549,7 +696,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Appuntamento prenotato",
         "Appointment booked",
     ),
-    ("done.copy", "Numero copiato", "Id copied"),
+    (
+        "done.copy",
+        "Numero inviato agli appunti del terminale (se li consente)",
+        "Id sent to the terminal's clipboard (if it allows it)",
+    ),
+    ("done.untag", "Etichetta tolta", "Tag removed"),
     ("mode.in_sede", "In sede", "In person"),
     ("mode.telefono", "Telefono", "Phone"),
     ("mode.video", "Video", "Video"),
@@ -575,7 +727,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("status.in_lavorazione", "In lavorazione", "In progress"),
     (
         "status.in_attesa_integrazione",
-        "Attesa integrazione",
+        "In attesa di integrazione",
         "Awaiting integration",
     ),
     ("status.risposta_inviata", "Risposta inviata", "Answered"),
@@ -596,6 +748,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         },
         None => MISSING,
     }
+}
+
+/// `KEY.one` or `KEY.many` by `n`, with `{n}` filled: "1 selezionata", "3 selezionate".
+pub fn plural(lang: Lang, key: &str, n: usize) -> String {
+    let form = if n == 1 { "one" } else { "many" };
+    tf(lang, &format!("{key}.{form}"), &[("n", &n.to_string())])
 }
 
 /// Like [`t`] with `{name}` placeholders replaced.
@@ -631,9 +789,11 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(
-            tf(Lang::En, "dialog.bulk_close", &[("n", "3")]),
-            "Close 3 requests?"
+            plural(Lang::En, "dialog.bulk_close", 3),
+            "Close these 3 requests?"
         );
+        assert_eq!(plural(Lang::It, "status.selected", 1), "1 selezionata");
+        assert_eq!(plural(Lang::It, "status.selected", 2), "2 selezionate");
         assert_eq!(Lang::parse("EN"), Some(Lang::En));
         assert_eq!(t(Lang::It, "no.such.key"), MISSING);
     }

@@ -11,15 +11,19 @@ pub enum Context {
     List,
     Detail,
     Dashboard,
+    /// The multi-line editor of replies, notes and integration requests. Only its own
+    /// bindings apply (never `global`): every other key is text.
+    Editor,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Queues,
         Context::List,
         Context::Detail,
         Context::Dashboard,
+        Context::Editor,
     ];
 
     /// The name used in keymap files (`[global]`, `[list]`, ...).
@@ -30,6 +34,7 @@ impl Context {
             Context::List => "list",
             Context::Detail => "detail",
             Context::Dashboard => "dashboard",
+            Context::Editor => "editor",
         }
     }
 
@@ -38,9 +43,121 @@ impl Context {
     }
 }
 
+/// Every command, as the dispatcher matches it (exhaustively: a new command does not compile
+/// until `update` handles it). Keymaps and the palette name them by [`Command::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Quit,
+    Help,
+    Palette,
+    Filter,
+    SearchAll,
+    Jump,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    NextQueue,
+    PrevQueue,
+    SortCycle,
+    ToggleSelect,
+    SelectAll,
+    ClearSelection,
+    Dashboard,
+    Suspend,
+    Refresh,
+    ExportCsv,
+    Take,
+    Release,
+    Assign,
+    Reply,
+    ReplyEditor,
+    Note,
+    RequestIntegration,
+    Forward,
+    Close,
+    Reopen,
+    Tag,
+    BookAppointment,
+    CopyId,
+    BulkTake,
+    BulkForward,
+    BulkClose,
+    Undo,
+    CannedReply,
+    Send,
+    ExternalEditor,
+}
+
+impl Command {
+    /// The snake_case name used in keymaps and the `:` palette.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "help",
+            Command::Palette => "palette",
+            Command::Filter => "filter",
+            Command::SearchAll => "search_all",
+            Command::Jump => "jump",
+            Command::FocusNext => "focus_next",
+            Command::FocusPrev => "focus_prev",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::Open => "open",
+            Command::Back => "back",
+            Command::NextQueue => "next_queue",
+            Command::PrevQueue => "prev_queue",
+            Command::SortCycle => "sort_cycle",
+            Command::ToggleSelect => "toggle_select",
+            Command::SelectAll => "select_all",
+            Command::ClearSelection => "clear_selection",
+            Command::Dashboard => "dashboard",
+            Command::Suspend => "suspend",
+            Command::Refresh => "refresh",
+            Command::ExportCsv => "export_csv",
+            Command::Take => "take",
+            Command::Release => "release",
+            Command::Assign => "assign",
+            Command::Reply => "reply",
+            Command::ReplyEditor => "reply_editor",
+            Command::Note => "note",
+            Command::RequestIntegration => "request_integration",
+            Command::Forward => "forward",
+            Command::Close => "close",
+            Command::Reopen => "reopen",
+            Command::Tag => "tag",
+            Command::BookAppointment => "book_appointment",
+            Command::CopyId => "copy_id",
+            Command::BulkTake => "bulk_take",
+            Command::BulkForward => "bulk_forward",
+            Command::BulkClose => "bulk_close",
+            Command::Undo => "undo",
+            Command::CannedReply => "canned_reply",
+            Command::Send => "send",
+            Command::ExternalEditor => "external_editor",
+        }
+    }
+
+    /// The command named `name` in a keymap or the palette.
+    pub fn from_name(name: &str) -> Option<Command> {
+        COMMANDS.iter().find(|c| c.name == name).map(|c| c.command)
+    }
+}
+
 /// One entry of the command table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandSpec {
+    pub command: Command,
     /// snake_case name used in keymaps and the `:` palette.
     pub name: &'static str,
     /// i18n catalog key of the one-line description (see `crate::i18n`).
@@ -51,7 +168,7 @@ pub struct CommandSpec {
     pub writes: bool,
 }
 
-use Context::{Dashboard as D, Detail as T, Global as G, List as L, Queues as Q};
+use Context::{Dashboard as D, Detail as T, Editor as E, Global as G, List as L, Queues as Q};
 
 const NAV: &[Context] = &[G, Q, L, T, D];
 const MOVE: &[Context] = &[Q, L, T, D];
@@ -59,12 +176,13 @@ const LIST_DETAIL: &[Context] = &[G, L, T];
 const LIST_ONLY: &[Context] = &[G, L];
 
 const fn read(
-    name: &'static str,
+    command: Command,
     description_key: &'static str,
     contexts: &'static [Context],
 ) -> CommandSpec {
     CommandSpec {
-        name,
+        command,
+        name: command.name(),
         description_key,
         contexts,
         writes: false,
@@ -72,12 +190,13 @@ const fn read(
 }
 
 const fn write(
-    name: &'static str,
+    command: Command,
     description_key: &'static str,
     contexts: &'static [Context],
 ) -> CommandSpec {
     CommandSpec {
-        name,
+        command,
+        name: command.name(),
         description_key,
         contexts,
         writes: true,
@@ -87,54 +206,62 @@ const fn write(
 /// Every action, in the order the help screen lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     // navigation
-    read("quit", "cmd.quit", NAV),
-    read("help", "cmd.help", NAV),
-    read("palette", "cmd.palette", NAV),
-    read("filter", "cmd.filter", &[G, Q, L]),
-    read("jump", "cmd.jump", NAV),
-    read("focus_next", "cmd.focus_next", NAV),
-    read("focus_prev", "cmd.focus_prev", NAV),
-    read("up", "cmd.up", MOVE),
-    read("down", "cmd.down", MOVE),
-    read("page_up", "cmd.page_up", MOVE),
-    read("page_down", "cmd.page_down", MOVE),
-    read("top", "cmd.top", MOVE),
-    read("bottom", "cmd.bottom", MOVE),
-    read("open", "cmd.open", &[G, Q, L, D]),
-    read("back", "cmd.back", NAV),
-    read("next_queue", "cmd.next_queue", &[G, Q, L]),
-    read("prev_queue", "cmd.prev_queue", &[G, Q, L]),
-    read("sort_cycle", "cmd.sort_cycle", &[G, L]),
-    read("toggle_select", "cmd.toggle_select", LIST_ONLY),
-    read("select_all", "cmd.select_all", LIST_ONLY),
-    read("clear_selection", "cmd.clear_selection", LIST_ONLY),
-    read("dashboard", "cmd.dashboard", NAV),
-    read("suspend", "cmd.suspend", NAV),
-    read("refresh", "cmd.refresh", NAV),
-    read("export_csv", "cmd.export_csv", &[G, L, D]),
+    read(Command::Quit, "cmd.quit", NAV),
+    read(Command::Help, "cmd.help", NAV),
+    read(Command::Palette, "cmd.palette", NAV),
+    read(Command::Filter, "cmd.filter", &[G, Q, L]),
+    read(Command::SearchAll, "cmd.search_all", &[G, Q, L]),
+    read(Command::Jump, "cmd.jump", NAV),
+    read(Command::FocusNext, "cmd.focus_next", NAV),
+    read(Command::FocusPrev, "cmd.focus_prev", NAV),
+    read(Command::Up, "cmd.up", MOVE),
+    read(Command::Down, "cmd.down", MOVE),
+    read(Command::PageUp, "cmd.page_up", MOVE),
+    read(Command::PageDown, "cmd.page_down", MOVE),
+    read(Command::Top, "cmd.top", MOVE),
+    read(Command::Bottom, "cmd.bottom", MOVE),
+    read(Command::Open, "cmd.open", &[G, Q, L, D]),
+    read(Command::Back, "cmd.back", NAV),
+    read(Command::NextQueue, "cmd.next_queue", &[G, Q, L]),
+    read(Command::PrevQueue, "cmd.prev_queue", &[G, Q, L]),
+    read(Command::SortCycle, "cmd.sort_cycle", &[G, L]),
+    read(Command::ToggleSelect, "cmd.toggle_select", LIST_ONLY),
+    read(Command::SelectAll, "cmd.select_all", LIST_ONLY),
+    read(Command::ClearSelection, "cmd.clear_selection", LIST_ONLY),
+    read(Command::Dashboard, "cmd.dashboard", NAV),
+    read(Command::Suspend, "cmd.suspend", NAV),
+    read(Command::Refresh, "cmd.refresh", NAV),
+    read(Command::ExportCsv, "cmd.export_csv", &[G, L, D]),
     // workflows
-    write("take", "cmd.take", LIST_DETAIL),
-    write("release", "cmd.release", LIST_DETAIL),
-    write("assign", "cmd.assign", LIST_DETAIL),
-    write("reply", "cmd.reply", LIST_DETAIL),
-    write("reply_editor", "cmd.reply_editor", LIST_DETAIL),
-    write("note", "cmd.note", LIST_DETAIL),
+    write(Command::Take, "cmd.take", LIST_DETAIL),
+    write(Command::Release, "cmd.release", LIST_DETAIL),
+    write(Command::Assign, "cmd.assign", LIST_DETAIL),
+    write(Command::Reply, "cmd.reply", LIST_DETAIL),
+    write(Command::ReplyEditor, "cmd.reply_editor", LIST_DETAIL),
+    write(Command::Note, "cmd.note", LIST_DETAIL),
     write(
-        "request_integration",
+        Command::RequestIntegration,
         "cmd.request_integration",
         LIST_DETAIL,
     ),
-    write("forward", "cmd.forward", LIST_DETAIL),
-    write("close", "cmd.close", LIST_DETAIL),
-    write("reopen", "cmd.reopen", LIST_DETAIL),
-    write("tag", "cmd.tag", LIST_DETAIL),
-    write("book_appointment", "cmd.book_appointment", LIST_DETAIL),
-    read("copy_id", "cmd.copy_id", LIST_DETAIL),
-    write("bulk_take", "cmd.bulk_take", LIST_ONLY),
-    write("bulk_forward", "cmd.bulk_forward", LIST_ONLY),
-    write("bulk_close", "cmd.bulk_close", LIST_ONLY),
-    write("undo", "cmd.undo", NAV),
-    write("canned_reply", "cmd.canned_reply", LIST_DETAIL),
+    write(Command::Forward, "cmd.forward", LIST_DETAIL),
+    write(Command::Close, "cmd.close", LIST_DETAIL),
+    write(Command::Reopen, "cmd.reopen", LIST_DETAIL),
+    write(Command::Tag, "cmd.tag", LIST_DETAIL),
+    write(
+        Command::BookAppointment,
+        "cmd.book_appointment",
+        LIST_DETAIL,
+    ),
+    read(Command::CopyId, "cmd.copy_id", LIST_DETAIL),
+    write(Command::BulkTake, "cmd.bulk_take", LIST_ONLY),
+    write(Command::BulkForward, "cmd.bulk_forward", LIST_ONLY),
+    write(Command::BulkClose, "cmd.bulk_close", LIST_ONLY),
+    write(Command::Undo, "cmd.undo", NAV),
+    write(Command::CannedReply, "cmd.canned_reply", LIST_DETAIL),
+    // editor: deliberate keys only, so a stray Enter never sends
+    read(Command::Send, "cmd.send", &[E]),
+    read(Command::ExternalEditor, "cmd.external_editor", &[E]),
 ];
 
 /// All action names, for keymap validation.
@@ -166,7 +293,15 @@ mod tests {
             );
             assert!(!c.contexts.is_empty());
         }
-        assert_eq!(COMMANDS.len(), 43);
+        assert_eq!(COMMANDS.len(), 46);
+    }
+
+    #[test]
+    fn every_command_has_one_entry_named_after_it() {
+        for c in COMMANDS {
+            assert_eq!(c.command.name(), c.name);
+            assert_eq!(Command::from_name(c.name), Some(c.command));
+        }
     }
 
     #[test]

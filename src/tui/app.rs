@@ -13,6 +13,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
+use crate::i18n::tf;
 use crate::tui::gateway::{Gateway, GatewayError};
 use crate::tui::headless::{dispatch_key, list_height};
 use crate::tui::live;
@@ -30,23 +31,29 @@ pub fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        crossterm::event::DisableBracketedPaste,
         terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     );
 }
 
-/// Raw mode, alternate screen, hidden cursor.
+/// Raw mode, alternate screen, hidden cursor, bracketed paste (a pasted newline is text in
+/// the editor, never a key that sends or runs a command).
 pub fn enter_terminal() -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(
         io::stdout(),
         terminal::EnterAlternateScreen,
+        crossterm::event::EnableBracketedPaste,
         crossterm::cursor::Hide
     )
 }
 
 /// Runs the workstation until `quit`. The terminal is restored on return and on panic.
 pub async fn run(mut state: State, theme: Theme, gateway: Arc<dyn Gateway>) -> io::Result<()> {
+    if let Some(dir) = &state.data_dir {
+        state.drafts = crate::tui::drafts::load(dir);
+    }
     in_terminal(event_loop(&mut state, &theme, gateway)).await
 }
 
@@ -86,12 +93,17 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
     let mut frame_timer = tokio::time::interval(FRAME);
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
+    let mut in_flight: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     while !state.quit {
         let effects = tokio::select! {
             Some(event) = events.next() => match event? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     dirty = true;
                     dispatch_key(state, key)
+                }
+                Event::Paste(text) => {
+                    dirty = true;
+                    update(state, Msg::Paste(text))
                 }
                 Event::Resize(_, h) => {
                     dirty = true;
@@ -131,6 +143,19 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                     dirty = true;
                 }
                 Effect::CopyToClipboard(text) => copy_osc52(&text)?,
+                // Drafts are written here, in order, not spawned: a later delete must never
+                // be overtaken by an earlier write.
+                Effect::WriteDraft { path, text } => {
+                    if let Err(e) = crate::tui::drafts::write(&path, text.as_deref()) {
+                        tracing::warn!(path = %path.display(), error = %e, "draft not saved");
+                        update(
+                            state,
+                            Msg::Refused {
+                                key: "editor.draft_not_saved",
+                            },
+                        );
+                    }
+                }
                 Effect::OpenEditor { kind, initial } => {
                     let replying = presence.hold_while_editing(state, kind, &gateway);
                     restore_terminal();
@@ -149,20 +174,41 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                             }
                         }
                         Err(e) => {
+                            tracing::warn!(error = %e, "external editor");
+                            // The text given to the editor comes back, with the reason.
+                            update(
+                                state,
+                                Msg::EditorText {
+                                    kind,
+                                    text: initial.clone(),
+                                },
+                            );
                             update(
                                 state,
                                 Msg::Failed {
-                                    message: e.to_string(),
+                                    message: tf(
+                                        state.lang,
+                                        "editor.external_failed",
+                                        &[("detail", &e.to_string())],
+                                    ),
                                     stale: false,
                                 },
                             );
                         }
                     }
                 }
-                other => run_effect(other, &gateway, &tx),
+                other => {
+                    in_flight.retain(|h| !h.is_finished());
+                    in_flight.push(run_effect(other, &gateway, &tx));
+                }
             }
         }
         presence.observe(state, &gateway);
+    }
+    // Writes still under way (a close committed by quitting among them) finish before the
+    // process exits; a service that does not answer gets the client's own timeouts.
+    for handle in in_flight {
+        let _ = handle.await;
     }
     presence.leave(gateway.as_ref()).await;
     Ok(())
@@ -192,43 +238,73 @@ fn suspend() -> io::Result<()> {
     Ok(())
 }
 
-fn edit_in_editor(initial: &str) -> io::Result<String> {
+/// Why `$EDITOR` gave no text back.
+#[derive(Debug, thiserror::Error)]
+pub enum EditorError {
+    #[error("$EDITOR cannot be split into words: {0}")]
+    Split(#[from] shell_words::ParseError),
+    #[error("$EDITOR is empty")]
+    Empty,
+    #[error("{program}: {source}")]
+    Run { program: String, source: io::Error },
+    #[error("{program} exited with {status}")]
+    Exit {
+        program: String,
+        status: std::process::ExitStatus,
+    },
+    #[error("temporary file: {0}")]
+    TempFile(#[from] io::Error),
+}
+
+fn edit_in_editor(initial: &str) -> Result<String, EditorError> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let path = std::env::temp_dir().join(format!(
-        "combipat-reply-{}-{}.txt",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::write(&path, initial)?;
-    let result = run_editor(&editor, &path);
-    let _ = std::fs::remove_file(&path);
-    result
+    // A private file (0600, unpredictable name) removed when dropped: the text of a reply
+    // about a citizen is not for other users of the machine.
+    let mut file = tempfile::Builder::new()
+        .prefix("combipat-")
+        .suffix(".txt")
+        .tempfile()?;
+    io::Write::write_all(&mut file, initial.as_bytes())?;
+    file.as_file().sync_all()?;
+    run_editor(&editor, file.path())
 }
 
-fn run_editor(editor: &str, path: &std::path::Path) -> io::Result<String> {
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
+/// Runs `editor` (split as a POSIX shell would: `code --wait`, `"my editor" -n`) on `path`.
+fn run_editor(editor: &str, path: &std::path::Path) -> Result<String, EditorError> {
+    let words = shell_words::split(editor)?;
+    let (program, args) = words.split_first().ok_or(EditorError::Empty)?;
     let status = std::process::Command::new(program)
-        .args(parts)
+        .args(args)
         .arg(path)
-        .status()?;
+        .status()
+        .map_err(|source| EditorError::Run {
+            program: program.clone(),
+            source,
+        })?;
     if !status.success() {
-        return Err(io::Error::other(format!("{program} exited with {status}")));
+        return Err(EditorError::Exit {
+            program: program.clone(),
+            status,
+        });
     }
-    std::fs::read_to_string(path)
+    Ok(std::fs::read_to_string(path)?)
 }
 
 /// Spawns one effect; its outcome comes back on `tx`.
-pub fn run_effect(effect: Effect, gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Msg>) {
+pub fn run_effect(
+    effect: Effect,
+    gateway: &Arc<dyn Gateway>,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> tokio::task::JoinHandle<()> {
     let gateway = Arc::clone(gateway);
     let tx = tx.clone();
     tokio::spawn(async move {
         for msg in perform(effect, gateway.as_ref()).await {
             let _ = tx.send(msg);
         }
-    });
+    })
 }
 
 /// Executes a gateway effect and returns the messages it yields (terminal effects yield none).
@@ -276,6 +352,14 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 stale: false,
             }],
         },
+        Effect::WriteDraft { path, text } => {
+            match crate::tui::drafts::write(&path, text.as_deref()) {
+                Ok(()) => vec![],
+                Err(_) => vec![Msg::Refused {
+                    key: "editor.draft_not_saved",
+                }],
+            }
+        }
         Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
             vec![]
         }
@@ -301,7 +385,8 @@ fn done_key(body: &crate::api::ActionBody) -> &'static str {
         A::Forward { .. } => "done.forward",
         A::Close { .. } => "done.close",
         A::Reopen { .. } => "done.reopen",
-        A::Tag { .. } | A::Untag { .. } => "done.tag",
+        A::Tag { .. } => "done.tag",
+        A::Untag { .. } => "done.untag",
         A::BookAppointment { .. } => "done.appointment",
     }
 }

@@ -91,7 +91,13 @@ pub fn subject_cell(state: &State, r: &RequestSummary, theme: &Theme) -> Line<'s
             ));
         }
     }
-    spans.push(Span::raw(inline(&r.subject, 80)));
+    let terms = crate::tui::filter::terms(&state.filter);
+    spans.extend(crate::tui::filter::highlight(
+        &inline(&r.subject, 80),
+        &terms,
+        ratatui::style::Style::default(),
+        theme.fuzzy_match,
+    ));
     Line::from(spans)
 }
 
@@ -269,6 +275,11 @@ pub fn clock_mark(state: SlaState, theme: &Theme) -> (&'static str, ratatui::sty
     }
 }
 
+/// `at` in Italian time: every time the workstation shows is Europe/Rome.
+pub fn rome(at: jiff::Timestamp) -> jiff::Zoned {
+    at.to_zoned(jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
 /// Business time as "2g 03h" / "3h 05m" (negative when overdue); days of 24 business hours.
 pub fn business_time(lang: Lang, secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
@@ -289,9 +300,12 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
     lines.push(Line::styled(t(lang, "detail.clocks"), theme.header));
     for c in clocks {
         let (symbol, style) = clock_mark(c.state, theme);
+        // Past due is said once ("scaduto da 2g 05h"), never "restano -2g" nor
+        // "superato scaduto da".
+        let overdue = c.remaining_secs < 0 || c.state == SlaState::Breached;
         let remaining = match c.state {
             SlaState::Met | SlaState::Missed => String::new(),
-            SlaState::Breached => {
+            _ if overdue => {
                 tf(
                     lang,
                     "clock.overdue",
@@ -313,7 +327,11 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
                 t(lang, &format!("clock.{}", c.kind.code()))
             )),
             Span::styled(
-                format!("{} ", t(lang, &format!("sla.{}", sla_code(c.state)))),
+                if c.state == SlaState::Breached {
+                    String::new()
+                } else {
+                    format!("{} ", t(lang, &format!("sla.{}", sla_code(c.state))))
+                },
                 style,
             ),
             Span::raw(format!("{remaining}{}%", c.percent_used)),
@@ -400,7 +418,7 @@ fn thread(lines: &mut Vec<Line<'static>>, detail: &RequestDetail, lang: Lang, th
         lines.push(Line::styled(
             format!(
                 "{} {} · {}",
-                entry.at.strftime("%d/%m %H:%M"),
+                rome(entry.at).strftime("%d/%m %H:%M"),
                 inline(&entry.author.name, 30),
                 t(lang, &format!("message.{}", kind_code(entry.kind)))
             ),
@@ -417,7 +435,7 @@ fn history(lines: &mut Vec<Line<'static>>, detail: &RequestDetail, lang: Lang, t
     for h in &detail.history {
         let mut text = format!(
             "{} {} {} → {}",
-            h.at.strftime("%d/%m %H:%M"),
+            rome(h.at).strftime("%d/%m %H:%M"),
             inline(&h.actor.name, 24),
             t(lang, &format!("status.{}", h.from.code())),
             t(lang, &format!("status.{}", h.to.code()))

@@ -26,6 +26,13 @@ pub enum GatewayError {
     /// The request's status does not allow this action (HTTP 409 `illegal_transition`).
     #[error("{0}")]
     IllegalTransition(String),
+    /// The service could not be reached (connection refused or broken, timeout): nothing was
+    /// written.
+    #[error("service unreachable: {0}")]
+    Unreachable(String),
+    /// HTTP 409 other than the status machine, e.g. a take won by someone else.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Rejected(String),
 }

@@ -67,6 +67,11 @@ impl Headless {
         self.effects.extend(effects);
     }
 
+    /// A bracketed paste, as the terminal delivers it.
+    pub fn paste(&mut self, text: &str) {
+        self.send(Msg::Paste(text.to_string()));
+    }
+
     /// Renders one frame.
     pub fn draw(&mut self) {
         let (state, theme) = (&self.state, &self.theme);

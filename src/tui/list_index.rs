@@ -108,14 +108,18 @@ fn extend_match(haystack: &str, from: usize, query: &str) -> Option<usize> {
     Some(at)
 }
 
-/// Lower-cased "id cf name patronato subject": what the filter searches.
+/// Lower-cased "id cf name patronato office topic subject": what the filter searches. The
+/// codice fiscale is the masked form the list carries; a full one typed in the filter is masked
+/// the same way before it is looked for (see `tui::filter`).
 pub fn haystack(r: &RequestSummary) -> String {
     format!(
-        "{} {} {} {} {}",
+        "{} {} {} {} {} {} {}",
         r.id.as_str(),
         r.citizen,
         r.citizen_name.as_deref().unwrap_or(""),
         r.patronato,
+        r.office,
+        crate::i18n::t(crate::i18n::Lang::It, &format!("topic.{}", r.topic.code())),
         r.subject
     )
     .to_lowercase()
@@ -184,6 +188,11 @@ impl ListIndex {
 
     pub fn facts(&self, index: usize) -> Option<&Facts> {
         self.facts.get(index)
+    }
+
+    /// The filter haystack of request `index` (empty past the end).
+    pub fn haystack_at(&self, index: usize) -> &str {
+        self.haystacks.get(index).map_or("", String::as_str)
     }
 
     pub fn position(&self, id: &RequestId) -> Option<usize> {
@@ -370,15 +379,19 @@ mod tests {
     /// queue predicate and SkimMatcherV2, then a stable sort.
     fn reference(state: &State) -> Vec<usize> {
         let queue = state.current_queue();
-        let query = state.filter.to_lowercase();
+        let terms = crate::tui::filter::terms(&state.filter);
         let matcher = SkimMatcherV2::default().ignore_case();
         let mut rows: Vec<usize> = (0..state.requests.len())
             .filter(|&i| queue.contains(&state.requests[i], &state.me, state.now))
             .filter(|&i| {
-                query.is_empty()
-                    || matcher
-                        .fuzzy_match(&haystack(&state.requests[i]), &query)
-                        .is_some()
+                let text = haystack(&state.requests[i]);
+                terms.iter().all(|t| {
+                    if t.exact {
+                        text.contains(&t.text)
+                    } else {
+                        matcher.fuzzy_match(&text, &t.text).is_some()
+                    }
+                })
             })
             .collect();
         let due = |i: usize| {
@@ -393,6 +406,11 @@ mod tests {
             SortKey::Priority => {
                 rows.sort_by_key(|&i| (r(i).priority != Priority::Urgente, r(i).created_at))
             }
+        }
+        if !terms.is_empty() {
+            rows.sort_by_cached_key(|&i| {
+                std::cmp::Reverse(crate::tui::filter::score(&haystack(r(i)), &terms))
+            });
         }
         rows
     }

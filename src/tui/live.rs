@@ -213,12 +213,18 @@ pub async fn refused(
 
 /// The message for a failed gateway call.
 pub fn failed(error: GatewayError) -> Msg {
-    if let GatewayError::IllegalTransition(detail) = &error {
-        // The service's wording is for logs; the operator reads the catalog's, in their language.
-        tracing::info!(%detail, "action refused by the status machine");
-        return Msg::Refused {
-            key: "error.illegal_transition",
-        };
+    // The service's and the network's wording is for logs; the operator reads the catalog's,
+    // in their language.
+    let key = match &error {
+        GatewayError::IllegalTransition(_) => Some("error.illegal_transition"),
+        GatewayError::Unreachable(_) => Some("error.unreachable"),
+        GatewayError::Conflict(_) => Some("error.conflict"),
+        GatewayError::Forbidden(_) => Some("error.forbidden"),
+        GatewayError::Stale | GatewayError::NotFound(_) | GatewayError::Rejected(_) => None,
+    };
+    if let Some(key) = key {
+        tracing::info!(%error, "action refused");
+        return Msg::Refused { key };
     }
     Msg::Failed {
         stale: matches!(error, GatewayError::Stale),

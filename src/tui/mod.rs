@@ -4,7 +4,12 @@ pub mod dashboard;
 
 pub mod action;
 pub mod app;
+pub mod availability;
 pub mod detail;
+pub mod drafts;
+pub mod editor;
+pub mod export;
+pub mod filter;
 pub mod fixture;
 pub mod gateway;
 pub mod headless;

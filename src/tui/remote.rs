@@ -28,6 +28,10 @@ fn gateway_error(error: ClientError) -> GatewayError {
         ClientError::NotFound(_) => GatewayError::NotFound(error.to_string()),
         ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
         ClientError::IllegalTransition(body) => GatewayError::IllegalTransition(body.message),
+        ClientError::Conflict(body) => GatewayError::Conflict(body.message),
+        ClientError::Network(_) | ClientError::Timeout(_) => {
+            GatewayError::Unreachable(error.to_string())
+        }
         other => GatewayError::Rejected(other.to_string()),
     }
 }

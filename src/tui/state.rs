@@ -206,11 +206,25 @@ impl SlaMarks {
                 .min()
                 .map(|t| t.as_second())
         };
+        // A clock the service already calls breached, or whose due instant has passed, is
+        // breached whatever its threshold instants say: the colour never contradicts the
+        // countdown next to it ("● -21g" in green).
+        let breached_now = r
+            .clocks
+            .iter()
+            .any(|c| c.state == crate::domain::sla::SlaState::Breached);
+        let breach = soonest(|c| match (c.breach_at, c.due_at) {
+            (Some(b), Some(d)) => Some(b.min(d)),
+            (b, d) => b.or(d),
+        });
         SlaMarks {
             warning: soonest(|c| c.warning_at),
             critical: soonest(|c| c.critical_at),
-            // A service without threshold instants still gives the due instant.
-            breach: soonest(|c| c.breach_at.or(c.due_at)),
+            breach: if breached_now {
+                Some(breach.map_or(i64::MIN, |b| b.min(r.updated_at.as_second())))
+            } else {
+                breach
+            },
         }
     }
 }
@@ -237,6 +251,8 @@ pub(crate) fn level_at(status: Status, marks: SlaMarks, now: i64) -> SlaLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickerKind {
     Forward,
+    /// An operator of the request's office (assign).
+    Assignee,
     Outcome,
     Appointment,
     Canned,
@@ -244,7 +260,7 @@ pub enum PickerKind {
 }
 
 /// Free-text inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InputKind {
     Reply,
     Note,
@@ -282,7 +298,9 @@ pub enum Mode {
     },
     Input {
         kind: InputKind,
-        buffer: String,
+        /// The request written to (none for `Jump`): its draft is kept under this id.
+        id: Option<RequestId>,
+        editor: crate::tui::editor::Editor,
     },
     Picker {
         kind: PickerKind,
@@ -326,9 +344,16 @@ pub struct Notice {
 pub struct State {
     pub lang: Lang,
     pub read_only: bool,
+    /// The operator's role, when known (the login says it); `None` restricts nothing here and
+    /// leaves the service to refuse.
+    pub role: Option<crate::domain::roles::Role>,
+    /// Replying to a new request of one's own office takes it first (config, default on).
+    pub take_before_reply: bool,
     pub demo: bool,
     pub now: Timestamp,
     pub me: Operator,
+    /// The operator's full name (for signatures in canned replies); empty: the username.
+    pub operator_name: String,
     pub offices: Vec<(String, String)>,
     pub canned: Vec<(String, String)>,
     pub requests: Vec<RequestSummary>,
@@ -348,12 +373,17 @@ pub struct State {
     pub filter: String,
     pub sort: SortKey,
     pub selected: HashSet<RequestId>,
+    /// The queue and filter the selection was made in: a selection is only ever acted on where
+    /// it can be seen, so changing either clears it (see `refilter`).
+    pub selection_scope: Option<(Queue, String)>,
     /// The request the operator last opened or acted on: kept in the list, under the cursor,
     /// until the cursor moves or the queue changes, even if it no longer belongs to the queue.
     pub pinned: Option<RequestId>,
     pub detail: Option<RequestDetail>,
     pub detail_stale: bool,
-    pub detail_scroll: usize,
+    /// How far each request's detail is scrolled: per request, so paging down in one never
+    /// leaves the next one's preview scrolled.
+    pub detail_scrolls: HashMap<RequestId, usize>,
     /// The open request's citizen dossier (`GET /v1/dossiers/{cf}`).
     pub dossier: Option<Dossier>,
     /// Other operators on a request, from `presence` events (see `tui::live`).
@@ -361,6 +391,10 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
+    /// Drafts by request and kind (loaded from `<data dir>/drafts` at start).
+    pub drafts: HashMap<crate::tui::drafts::DraftKey, String>,
+    /// Drafts changed since last written to disk (written on the next tick).
+    pub drafts_unsaved: HashSet<crate::tui::drafts::DraftKey>,
     pub offline: bool,
     /// The cruscotto, while it is open over the workstation (`dashboard` action); keys then go
     /// to `keymap::Context::Dashboard`.
@@ -383,6 +417,7 @@ impl State {
             queue_counts: vec![0; queues.len()],
             queues,
             list_height: 20,
+            take_before_reply: true,
             ..State::default()
         }
     }
@@ -397,7 +432,7 @@ impl State {
         self.counted_at = None;
         self.recompute();
         if let Some(id) = keep {
-            self.select_id(&id);
+            self.keep_under_cursor(id);
         }
     }
 
@@ -446,7 +481,7 @@ impl State {
         }
         self.refilter();
         if let Some(id) = keep {
-            self.select_id(&id);
+            self.keep_under_cursor(id);
         }
     }
 
@@ -578,19 +613,81 @@ impl State {
         }
     }
 
+    /// Rows of the current queue after the filter: `visible` without a pinned request that no
+    /// longer belongs to the queue, so the list title and the sidebar count the same thing.
+    pub fn listed_count(&self) -> usize {
+        let queue = self.current_queue();
+        let extra = self
+            .pinned
+            .as_ref()
+            .and_then(|id| self.request(id))
+            .is_some_and(|r| !queue.contains(r, &self.me, self.now));
+        self.visible.len() - usize::from(extra && !self.visible.is_empty())
+    }
+
+    /// The detail scroll of the request under the cursor.
+    pub fn detail_scroll(&self) -> usize {
+        self.current()
+            .and_then(|r| self.detail_scrolls.get(&r.id))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Keeps request `id` under the cursor when an update (not a key) would move it out of the
+    /// list: it stays listed, pinned, until the operator moves on.
+    fn keep_under_cursor(&mut self, id: RequestId) {
+        if self.select_id(&id) {
+            return;
+        }
+        if self.index.position(&id).is_some() && self.pinned.is_none() {
+            self.pinned = Some(id.clone());
+            self.refilter();
+            self.select_id(&id);
+        }
+    }
+
+    /// Records that the selection belongs to the current queue and filter.
+    pub fn scope_selection(&mut self) {
+        self.selection_scope = Some((self.current_queue().clone(), self.filter.clone()));
+    }
+
     /// Applies queue, fuzzy filter and sort.
     pub fn refilter(&mut self) {
         self.sync_index();
         let queue = self.current_queue().clone();
-        let query = self.filter.to_lowercase();
+        if !self.selected.is_empty()
+            && self
+                .selection_scope
+                .as_ref()
+                .is_none_or(|(q, f)| *q != queue || *f != self.filter)
+        {
+            self.selected.clear();
+            self.selection_scope = None;
+        }
+        let terms = crate::tui::filter::terms(&self.filter);
         let now = self.now.as_second();
-        let marks = (!query.is_empty()).then(|| self.index.matching(&query));
+        // The first fuzzy term goes through the incremental index (typing it costs only what
+        // the new character changes); the other terms check the rows it leaves.
+        let first = terms.iter().position(|t| !t.exact);
+        let marks = first.map(|i| self.index.matching(&terms[i].text));
+        let rest: Vec<&crate::tui::filter::Term> = terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != first)
+            .map(|(_, t)| t)
+            .collect();
         let requests = &self.requests;
-        self.visible = self
-            .index
+        let index = &self.index;
+        self.visible = index
             .order(self.sort)
             .iter()
             .filter(|e| marks.as_ref().is_none_or(|m| m[e.index as usize]))
+            .filter(|e| {
+                rest.is_empty()
+                    || rest
+                        .iter()
+                        .all(|t| t.matches(index.haystack_at(e.index as usize)))
+            })
             .filter(|e| {
                 requests
                     .get(e.index as usize)
@@ -598,6 +695,20 @@ impl State {
             })
             .map(|e| e.index as usize)
             .collect();
+        // Best matches first, as fzf lists them; equal scores keep the sort order.
+        if !terms.is_empty() && self.visible.len() <= crate::tui::filter::RANK_LIMIT {
+            let scores: Vec<i64> = self
+                .visible
+                .iter()
+                .map(|&i| crate::tui::filter::score(index.haystack_at(i), &terms))
+                .collect();
+            let mut ranked: Vec<(i64, usize)> = scores
+                .into_iter()
+                .zip(self.visible.iter().copied())
+                .collect();
+            ranked.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+            self.visible = ranked.into_iter().map(|(_, i)| i).collect();
+        }
         if let Some(i) = self.pinned.as_ref().and_then(|id| self.index.position(id))
             && !self.visible.contains(&i)
         {
@@ -642,22 +753,73 @@ impl State {
         }
     }
 
-    /// The requests an action applies to: the selection if any, else the cursor row.
+    /// The requests an action applies to: the selected rows still on screen, in list order,
+    /// else the cursor row. A selected request a live update moved out of the list is not acted
+    /// on: the operator can no longer see it.
     pub fn targets(&self) -> Vec<RequestId> {
         if self.selected.is_empty() {
             self.current()
                 .map(|r| vec![r.id.clone()])
                 .unwrap_or_default()
         } else {
-            let mut ids: Vec<RequestId> = self.selected.iter().cloned().collect();
-            ids.sort();
-            ids
+            self.selected_visible()
         }
+    }
+
+    /// The selected requests that are listed, in list order.
+    pub fn selected_visible(&self) -> Vec<RequestId> {
+        self.visible
+            .iter()
+            .filter_map(|&i| self.requests.get(i))
+            .filter(|r| self.selected.contains(&r.id))
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// Empties the selection (after a bulk action, or on request).
+    pub fn clear_selection(&mut self) {
+        self.selected.clear();
+        self.selection_scope = None;
     }
 
     /// Frees the cached filter levels. Not needed for correctness: the cache follows queue,
     /// sort, filter and request changes by itself, and keeping it makes backspace cheap.
     pub fn invalidate_filter(&mut self) {
         self.index.clear_filter();
+    }
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn a_passed_due_instant_or_a_breached_clock_is_never_shown_on_time() {
+        let now: Timestamp = "2026-03-16T10:00:00Z".parse().unwrap();
+        let mut r = crate::tui::fixture::requests(1, now, "RM01", "me").remove(0);
+        r.status = Status::InLavorazione;
+        let later = now + SignedDuration::from_hours(48);
+        for c in &mut r.clocks {
+            c.state = crate::domain::sla::SlaState::Ok;
+            c.warning_at = Some(later);
+            c.critical_at = Some(later);
+            c.breach_at = Some(later);
+            c.due_at = Some(now - SignedDuration::from_hours(21 * 24));
+        }
+        assert_eq!(sla_of(&r, now), SlaLevel::Breached, "due passed");
+        for c in &mut r.clocks {
+            c.due_at = Some(later);
+            c.state = crate::domain::sla::SlaState::Breached;
+        }
+        assert_eq!(
+            sla_of(&r, now),
+            SlaLevel::Breached,
+            "the service says breached"
+        );
+        for c in &mut r.clocks {
+            c.state = crate::domain::sla::SlaState::Ok;
+        }
+        assert_eq!(sla_of(&r, now), SlaLevel::Ok);
     }
 }

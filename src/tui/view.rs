@@ -205,23 +205,34 @@ pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
 fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let queue = t(state.lang, &state.current_queue().label_key());
     let mut title = format!(
-        "{} · {} ({}) · {} {}",
+        "{} · {} ({})",
         t(state.lang, "pane.list"),
         queue,
-        state.visible.len(),
+        state.listed_count(),
+    );
+    // Before the sort order: on a narrow screen the title is cut at the right.
+    if let Some(selected) = selection_label(state) {
+        title.push_str(&format!(" · {selected}"));
+    }
+    title.push_str(&format!(
+        " · {} {}",
         t(state.lang, "status.sort"),
         t(state.lang, state.sort.label_key())
-    );
+    ));
     if !state.filter.is_empty() || state.mode == Mode::Filter {
-        title.push_str(&format!(" · /{}", inline(&state.filter, 40)));
+        let shown = crate::tui::filter::display(&state.filter);
+        title.push_str(&format!(" · /{}", inline(&shown, 40)));
     }
     let block = pane_block(state, Pane::List, title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let wide = inner.width >= 90;
+    // The citizen's name where there is room for it next to id and subject.
+    let named = inner.width >= 76;
     let rows_room = inner.height.saturating_sub(1) as usize;
     let start = state.scroll.min(state.visible.len());
     let end = (start + rows_room).min(state.visible.len());
+    let terms = crate::tui::filter::terms(&state.filter);
     let rows: Vec<Row> = state.visible[start..end]
         .iter()
         .enumerate()
@@ -247,6 +258,14 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 Line::from(r.id.as_str().to_string()),
                 Line::from(inline(&r.patronato, 10)),
             ];
+            if named {
+                cells.push(Line::from(crate::tui::filter::highlight(
+                    &inline(r.citizen_name.as_deref().unwrap_or("—"), 16),
+                    &terms,
+                    Style::default(),
+                    theme.fuzzy_match,
+                )));
+            }
             if wide {
                 cells.push(Line::from(
                     t(state.lang, &format!("topic.{}", r.topic.code())).to_string(),
@@ -280,8 +299,12 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         Constraint::Length(16),
         Constraint::Length(9),
     ];
+    if named {
+        header.push(t(state.lang, "col.citizen"));
+        widths.push(Constraint::Length(if wide { 16 } else { 12 }));
+    }
     if wide {
-        header.extend([t(state.lang, "col.topic"), t(state.lang, "col.citizen")]);
+        header.extend([t(state.lang, "col.topic"), t(state.lang, "col.cf")]);
         widths.extend([Constraint::Length(12), Constraint::Length(16)]);
     }
     header.extend([t(state.lang, "col.subject"), t(state.lang, "col.age")]);
@@ -296,6 +319,16 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     frame.render_widget(table, inner);
 }
 
+/// `N selezionate`: the selected rows that are on screen (what a bulk action would act on);
+/// `None` without a selection.
+fn selection_label(state: &State) -> Option<String> {
+    if state.selected.is_empty() {
+        return None;
+    }
+    let n = state.selected_visible().len();
+    Some(crate::i18n::plural(state.lang, "status.selected", n))
+}
+
 fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = pane_block(
         state,
@@ -306,7 +339,7 @@ fn draw_detail(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = detail::detail_lines(state, inner.width as usize, theme);
-    let scroll = state.detail_scroll.min(lines.len().saturating_sub(1)) as u16;
+    let scroll = state.detail_scroll().min(lines.len().saturating_sub(1)) as u16;
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -373,14 +406,28 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
             theme.header,
         ));
         for (keys, action, desc) in matching {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
-                Span::styled(
-                    format!("{:<desc_width$}", truncate(&desc, desc_width)),
-                    theme.dialog,
-                ),
-                Span::styled(format!(" {action}"), theme.muted),
-            ]));
+            // Unavailable now: shown muted, with the reason instead of the action name.
+            match crate::tui::availability::available(state, action) {
+                Ok(()) => lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
+                    Span::styled(
+                        format!("{:<desc_width$}", truncate(&desc, desc_width)),
+                        theme.dialog,
+                    ),
+                    Span::styled(format!(" {action}"), theme.muted),
+                ])),
+                Err(reason) => {
+                    let why = format!("{desc} ✗ {}", t(lang, reason));
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {keys:<12} "), theme.muted),
+                        Span::styled(
+                            format!("{:<desc_width$}", truncate(&why, desc_width)),
+                            theme.muted,
+                        ),
+                        Span::styled(format!(" {action}"), theme.muted),
+                    ]))
+                }
+            }
         }
     }
     if lines.len() == 1 {
@@ -391,10 +438,18 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
 
 /// The focused context's hinted bindings, as many as fit.
 fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
+    // While the editor is open its keys are the ones that matter (and the list's do nothing).
+    let context = match state.mode {
+        Mode::Input { .. } => Context::Editor,
+        _ => input::context(state),
+    };
+    // Only what can run now is offered: no write keys in read-only mode, no reply on a
+    // request that must be taken first.
     let items: Vec<(String, String, bool)> = state
         .keymap
-        .hints(input::context(state))
+        .hints(context)
         .into_iter()
+        .filter(|b| crate::tui::availability::available(state, &b.action).is_ok())
         .map(|b| {
             let keys = inline(&b.keys_display(), 12);
             (keys, hint_label(state.lang, b), b.action == "help")
@@ -446,12 +501,8 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         inline(&state.me.username, 20),
         inline(&state.me.office, 8)
     )));
-    if !state.selected.is_empty() {
-        spans.push(Span::raw(format!(
-            "· {} {} ",
-            state.selected.len(),
-            t(state.lang, "status.selected")
-        )));
+    if let Some(selected) = selection_label(state) {
+        spans.push(Span::styled(format!("· {selected} "), theme.key_hint_key));
     }
     let pending = state.keymap.pending();
     if !pending.is_empty() {
@@ -500,25 +551,8 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             );
             dialog(frame, rect, title, lines, theme);
         }
-        Mode::Input { kind, buffer } => {
-            let key = match kind {
-                InputKind::Reply => "dialog.reply",
-                InputKind::Note => "dialog.note",
-                InputKind::Integration => "dialog.integration",
-                InputKind::Tag => "dialog.tag",
-                InputKind::Assign => "dialog.assign",
-                InputKind::Jump => "dialog.jump",
-            };
-            let rect = centered(area, 70, 8);
-            let mut lines: Vec<Line> = crate::domain::sanitize::block(buffer, 1000)
-                .into_iter()
-                .map(Line::from)
-                .collect();
-            if let Some(last) = lines.last_mut() {
-                last.push_span(Span::styled("▏", theme.input));
-            }
-            lines.push(Line::styled(t(lang, "dialog.input_hint"), theme.muted));
-            dialog(frame, rect, t(lang, key).into(), lines, theme);
+        Mode::Input { kind, id, editor } => {
+            draw_editor(state, frame, area, theme, *kind, id.as_ref(), editor);
         }
         Mode::Picker {
             kind,
@@ -530,6 +564,7 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         } => {
             let key = match kind {
                 PickerKind::Forward => "dialog.forward",
+                PickerKind::Assignee => "dialog.assign",
                 PickerKind::Outcome => "dialog.outcome",
                 PickerKind::Appointment => "dialog.appointment",
                 PickerKind::Canned => "dialog.canned",
@@ -563,14 +598,106 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 BulkOp::Close(_) => "dialog.bulk_close",
                 BulkOp::Forward(_) => "dialog.bulk_forward",
             };
-            let rect = centered(area, 50, 5);
-            let lines = vec![
-                Line::from(tf(lang, key, &[("n", &ids.len().to_string())])),
-                Line::styled(t(lang, "dialog.confirm_hint"), theme.muted),
-            ];
+            // Every request the action will touch, by id and subject: nothing is acted on that
+            // the operator has not seen named here.
+            let room = usize::from(area.height.saturating_sub(8)).max(1);
+            let listed = ids.len().min(room);
+            let more = ids.len() - listed;
+            let rect = centered(
+                area,
+                78,
+                (listed + usize::from(more > 0) + 4).min(usize::from(u16::MAX)) as u16,
+            );
+            let mut lines = vec![Line::from(crate::i18n::plural(lang, key, ids.len()))];
+            for id in &ids[..listed] {
+                let subject = state
+                    .request(id)
+                    .map(|r| inline(&r.subject, 56))
+                    .unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {} ", id.as_str()), theme.key_hint_key),
+                    Span::styled(subject, theme.dialog),
+                ]));
+            }
+            if more > 0 {
+                lines.push(Line::styled(
+                    tf(lang, "dialog.bulk_more", &[("n", &more.to_string())]),
+                    theme.muted,
+                ));
+            }
+            lines.push(Line::styled(t(lang, "dialog.confirm_hint"), theme.muted));
             dialog(frame, rect, t(lang, "dialog.confirm").into(), lines, theme);
         }
     }
+}
+
+/// The editor dialog: title (what, on which request), the soft-wrapped text with its cursor,
+/// and a line saying which keys send and close, from the active keymap.
+fn draw_editor(
+    state: &State,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    kind: InputKind,
+    id: Option<&crate::domain::request::RequestId>,
+    editor: &crate::tui::editor::Editor,
+) {
+    let lang = state.lang;
+    let key = match kind {
+        InputKind::Reply => "dialog.reply",
+        InputKind::Note => "dialog.note",
+        InputKind::Integration => "dialog.integration",
+        InputKind::Tag => "dialog.tag",
+        InputKind::Assign => "dialog.assign",
+        InputKind::Jump => "dialog.jump",
+    };
+    let mut title = t(lang, key).to_string();
+    if let Some(id) = id {
+        title.push_str(&format!(" · {}", id.as_str()));
+    }
+    let width = area.width.saturating_sub(4).min(96);
+    let text_width = usize::from(width.saturating_sub(2));
+    let height = if editor.multiline() {
+        let wanted = editor.rows_at(text_width) + 3;
+        wanted.clamp(10, usize::from(area.height.saturating_sub(4)).max(4)) as u16
+    } else {
+        4
+    };
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dialog_border)
+        .title(Span::styled(title, theme.dialog_title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text_area, hint_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(&editor.widget(theme.dialog, theme.selection), text_area);
+    let hint = if editor.asking_to_close {
+        Line::styled(t(lang, "dialog.keep_draft"), theme.error)
+    } else if editor.multiline() {
+        let key_of = |action| {
+            state
+                .keymap
+                .key_for(Context::Editor, action)
+                .unwrap_or_else(|| "—".into())
+        };
+        Line::styled(
+            tf(
+                lang,
+                "dialog.editor_hint",
+                &[
+                    ("send", &key_of("send")),
+                    ("editor", &key_of("external_editor")),
+                ],
+            ),
+            theme.muted,
+        )
+    } else {
+        Line::styled(t(lang, "dialog.input_hint"), theme.muted)
+    };
+    frame.render_widget(Paragraph::new(hint).style(theme.dialog), hint_area);
 }
 
 fn dialog(frame: &mut Frame, rect: Rect, title: String, lines: Vec<Line>, theme: &Theme) {

@@ -135,7 +135,7 @@ fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
     state.queue_cursor = state.queues.len() - 1;
     state.focus = Pane::List;
     state.filter.clear();
-    state.selected.clear();
+    state.clear_selection();
     state.invalidate_filter();
     state.recompute();
     state.cursor = 0;

@@ -73,7 +73,7 @@ pub enum Lookup<'a> {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     preset: String,
-    contexts: [Vec<Binding>; 5],
+    contexts: [Vec<Binding>; 6],
     pending: Vec<KeyChord>,
 }
 
@@ -135,7 +135,7 @@ impl Keymap {
         let base = parse_layer(&base_source, known_actions, &mut diagnostics);
         let user_layer = user.map(|src| parse_layer(src, known_actions, &mut diagnostics));
 
-        let mut contexts: [Vec<Binding>; 5] = Default::default();
+        let mut contexts: [Vec<Binding>; 6] = Default::default();
         for context in Context::ALL {
             let i = slot(context);
             let mut ordered: Vec<(Candidate, Placement)> = Vec::new();
@@ -184,6 +184,9 @@ impl Keymap {
         sequence.push(KeyChord::from(event));
         let layers: &[Context] = if context == Context::Global {
             &[Context::Global]
+        } else if context == Context::Editor {
+            // In the editor a key is text unless the editor binds it: `q` must not quit.
+            &[Context::Editor]
         } else {
             &[context, Context::Global]
         };
@@ -228,7 +231,7 @@ impl Keymap {
     pub fn hints(&self, context: Context) -> Vec<&Binding> {
         let own = &self.contexts[slot(context)];
         let mut hints: Vec<&Binding> = Vec::new();
-        let global = if context == Context::Global {
+        let global = if matches!(context, Context::Global | Context::Editor) {
             &[][..]
         } else {
             &self.contexts[slot(Context::Global)][..]
@@ -291,7 +294,7 @@ struct ParsedContext {
 
 #[derive(Debug, Default)]
 struct ParsedLayer {
-    contexts: [ParsedContext; 5],
+    contexts: [ParsedContext; 6],
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -307,6 +310,8 @@ struct RawFile {
     detail: RawContext,
     #[serde(default)]
     dashboard: RawContext,
+    #[serde(default)]
+    editor: RawContext,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -343,7 +348,14 @@ fn parse_layer(
         }
     };
     let mut layer = ParsedLayer::default();
-    let raws = [raw.global, raw.queues, raw.list, raw.detail, raw.dashboard];
+    let raws = [
+        raw.global,
+        raw.queues,
+        raw.list,
+        raw.detail,
+        raw.dashboard,
+        raw.editor,
+    ];
     for (context, raw) in Context::ALL.into_iter().zip(raws) {
         let mut convert = |list: Vec<RawBinding>| -> Vec<Candidate> {
             list.into_iter()

@@ -16,6 +16,16 @@ use crate::tui::state::{
     Viewer,
 };
 
+mod bulk;
+mod dialogs;
+mod editor;
+
+pub use bulk::outcome_code;
+use bulk::*;
+pub use dialogs::fill_template;
+use dialogs::*;
+use editor::*;
+
 /// How long a close or forward can be undone.
 pub const UNDO_SECONDS: i64 = 5;
 
@@ -60,10 +70,13 @@ pub enum Msg {
         key: &'static str,
     },
     Offline(bool),
+    /// Text back from `$EDITOR`: it goes back into the inline editor, to be sent deliberately.
     EditorText {
         kind: InputKind,
         text: String,
     },
+    /// A bracketed paste: text as pasted, newlines included (never taken as keys).
+    Paste(String),
     /// Cruscotto figures for the `dashboard` action (or its refresh).
     DashboardLoaded(Box<crate::api::dashboard::DashboardResponse>),
     /// The service refused the cruscotto (HTTP 403), with its reason.
@@ -100,6 +113,11 @@ pub enum Effect {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// Writes (or, with `None`, deletes) a draft file; run in order, before the next key.
+    WriteDraft {
+        path: std::path::PathBuf,
+        text: Option<String>,
+    },
     Suspend,
     Quit,
 }
@@ -116,6 +134,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             state.advance(now);
             let mut effects = commit_due(state);
+            effects.extend(flush_drafts(state));
             effects.extend(dashboard::embed::tick(state));
             effects
         }
@@ -163,7 +182,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 notice(state, "error.stale_kept", true);
             }
             if state.mode == Mode::Normal {
-                state.mode = Mode::Input { kind, buffer: text };
+                let id = state.current().map(|r| r.id.clone());
+                open_editor(state, kind, id, &text);
             }
             // Show what changed behind the kept text before it is sent again.
             match (&state.detail, state.current()) {
@@ -195,7 +215,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.offline = offline;
             vec![]
         }
-        Msg::EditorText { kind, text } => submit_input(state, kind, text),
+        Msg::EditorText { kind, text } => {
+            let id = state.current().map(|r| r.id.clone());
+            open_editor(state, kind, id, &text);
+            vec![]
+        }
+        Msg::Paste(text) => {
+            paste(state, &text);
+            vec![]
+        }
         Msg::DashboardLoaded(response) => {
             dashboard::embed::loaded(state, *response);
             vec![]
@@ -249,10 +277,13 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     if let Some(effects) = dashboard::embed::command(state, spec) {
         return effects;
     }
-    if spec.writes && state.read_only {
-        notice(state, "error.read_only", true);
+    // Refused before anything opens or is typed, with the reason the hint line and the help
+    // also give.
+    if let Err(reason) = crate::tui::availability::availability(state, spec) {
+        notice(state, reason, true);
         return vec![];
     }
+    let take_first = crate::tui::availability::takes_first(state, spec);
     state.notice = None;
     if spec.writes || name == "open" {
         // The request being worked on stays under the cursor even if this action (or someone
@@ -260,19 +291,28 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         state.pinned = state.current().map(|r| r.id.clone());
     }
     let page = state.list_height.max(1);
-    match name {
-        "quit" => {
+    use crate::tui::action::Command as C;
+    match spec.command {
+        C::Quit => {
             state.quit = true;
-            vec![Effect::Quit]
+            // Nothing waiting in the undo window is dropped: quitting commits it (the runner
+            // waits for these writes before it exits), and drafts reach the disk.
+            let mut effects = match state.pending.take() {
+                Some(p) => commit(state, &p),
+                None => vec![],
+            };
+            effects.extend(flush_drafts(state));
+            effects.push(Effect::Quit);
+            effects
         }
-        "help" => {
+        C::Help => {
             state.mode = Mode::Help {
                 query: String::new(),
                 scroll: 0,
             };
             vec![]
         }
-        "back" => {
+        C::Back => {
             if matches!(state.mode, Mode::Help { .. }) {
                 state.mode = Mode::Normal;
             } else if !state.filter.is_empty() {
@@ -284,18 +324,28 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
-        "filter" => {
+        C::SearchAll => {
+            // The same filter over every open request, whatever queue was showing.
+            if let Some(all) = state.queues.iter().position(|q| *q == Queue::All) {
+                state.queue_cursor = all;
+                switch_queue(state);
+            }
             state.mode = Mode::Filter;
             state.focus = Pane::List;
             vec![]
         }
-        "palette" => {
+        C::Filter => {
+            state.mode = Mode::Filter;
+            state.focus = Pane::List;
+            vec![]
+        }
+        C::Palette => {
             let items = palette_items(state);
             open_picker(state, PickerKind::Palette, items, false);
             vec![]
         }
-        "jump" => open_input(state, InputKind::Jump),
-        "focus_next" | "focus_prev" => {
+        C::Jump => open_input(state, InputKind::Jump),
+        C::FocusNext | C::FocusPrev => {
             let order = [Pane::Queues, Pane::List, Pane::Detail];
             let at = order.iter().position(|p| *p == state.focus).unwrap_or(1);
             let next = if name == "focus_next" {
@@ -306,19 +356,21 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             state.focus = order[next];
             load_current(state)
         }
-        "up" | "down" | "page_up" | "page_down" | "top" | "bottom" => {
+        C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
             move_cursor(state, name, page)
         }
-        "open" => {
+        C::Open => {
             if state.focus == Pane::Queues {
                 state.focus = Pane::List;
                 return vec![];
             }
             state.focus = Pane::Detail;
-            state.detail_scroll = 0;
+            if let Some(id) = state.current().map(|r| r.id.clone()) {
+                state.detail_scrolls.remove(&id);
+            }
             load_current(state)
         }
-        "next_queue" | "prev_queue" => {
+        C::NextQueue | C::PrevQueue => {
             let n = state.queues.len();
             state.queue_cursor = if name == "next_queue" {
                 (state.queue_cursor + 1) % n
@@ -328,44 +380,61 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             switch_queue(state);
             vec![]
         }
-        "sort_cycle" => {
+        C::SortCycle => {
             state.sort = state.sort.next();
             state.refilter();
             vec![]
         }
-        "toggle_select" => {
+        C::ToggleSelect => {
             if let Some(id) = state.current().map(|r| r.id.clone()) {
                 if !state.selected.remove(&id) {
                     state.selected.insert(id);
                 }
+                state.scope_selection();
                 move_cursor(state, "down", page);
             }
             vec![]
         }
-        "select_all" => {
+        C::SelectAll => {
             state.selected = state
                 .visible
                 .iter()
                 .map(|&i| state.requests[i].id.clone())
                 .collect();
+            state.scope_selection();
             vec![]
         }
-        "clear_selection" => {
-            state.selected.clear();
+        C::ClearSelection => {
+            state.clear_selection();
             vec![]
         }
-        "suspend" => vec![Effect::Suspend],
-        "refresh" => {
+        C::Suspend => vec![Effect::Suspend],
+        C::Refresh => {
             let mut effects = vec![Effect::Refresh];
             effects.extend(state.current().map(|r| Effect::LoadDetail(r.id.clone())));
             effects
         }
-        "dashboard" => dashboard::embed::open(state),
-        "export_csv" => {
-            notice(state, "error.context", true);
-            vec![]
-        }
-        "copy_id" => match state.current() {
+        C::Dashboard => dashboard::embed::open(state),
+        C::ExportCsv => match &state.data_dir {
+            Some(dir) => {
+                let stamp = state
+                    .now
+                    .to_zoned(
+                        jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC),
+                    )
+                    .strftime("%Y%m%d-%H%M%S")
+                    .to_string();
+                vec![Effect::WriteFile {
+                    path: dir.join("exports").join(format!("elenco-{stamp}.csv")),
+                    contents: crate::tui::export::list_csv(state),
+                }]
+            }
+            None => {
+                notice(state, "dashboard.no_data_dir", true);
+                vec![]
+            }
+        },
+        C::CopyId => match state.current() {
             Some(r) => {
                 let id = r.id.as_str().to_string();
                 notice(state, "done.copy", false);
@@ -373,23 +442,36 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             None => no_request(state),
         },
-        "take" => act_on_current(state, ActionBody::Take),
-        "release" => act_on_current(state, ActionBody::Release),
-        "reopen" => act_on_current(state, ActionBody::Reopen { note: None }),
-        "assign" => open_input(state, InputKind::Assign),
-        "reply" => open_input(state, InputKind::Reply),
-        "note" => open_input(state, InputKind::Note),
-        "request_integration" => open_input(state, InputKind::Integration),
-        "tag" => open_input(state, InputKind::Tag),
-        "reply_editor" => match state.current() {
-            Some(_) => vec![Effect::OpenEditor {
-                kind: InputKind::Reply,
-                initial: String::new(),
-            }],
+        C::Take => act_on_current(state, ActionBody::Take),
+        C::Release => act_on_current(state, ActionBody::Release),
+        C::Reopen => act_on_current(state, ActionBody::Reopen { note: None }),
+        C::Assign => {
+            let items = assignees(state);
+            open_picker(state, PickerKind::Assignee, items, false);
+            vec![]
+        }
+        C::Reply => with_take(state, take_first, |s| open_input(s, InputKind::Reply)),
+        C::Note => open_input(state, InputKind::Note),
+        C::RequestIntegration => {
+            with_take(state, take_first, |s| open_input(s, InputKind::Integration))
+        }
+        C::Tag => open_input(state, InputKind::Tag),
+        C::ReplyEditor => with_take(state, take_first, |state| match state.current() {
+            Some(r) => {
+                let initial = state
+                    .drafts
+                    .get(&(r.id.clone(), InputKind::Reply))
+                    .cloned()
+                    .unwrap_or_default();
+                vec![Effect::OpenEditor {
+                    kind: InputKind::Reply,
+                    initial,
+                }]
+            }
             None => no_request(state),
-        },
-        "forward" | "bulk_forward" => {
-            if state.targets().is_empty() {
+        }),
+        C::Forward | C::BulkForward => {
+            if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
             let items = state
@@ -404,8 +486,8 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Forward, items, name == "bulk_forward");
             vec![]
         }
-        "close" | "bulk_close" => {
-            if state.targets().is_empty() {
+        C::Close | C::BulkClose => {
+            if bulk_targets(state, name).is_empty() {
                 return no_selection(state, name);
             }
             let items = Outcome::ALL
@@ -421,7 +503,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Outcome, items, name == "bulk_close");
             vec![]
         }
-        "book_appointment" => {
+        C::BookAppointment => {
             if state.current().is_none() {
                 return no_request(state);
             }
@@ -435,7 +517,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             open_picker(state, PickerKind::Appointment, items, false);
             vec![]
         }
-        "canned_reply" => {
+        C::CannedReply => {
             if state.current().is_none() {
                 return no_request(state);
             }
@@ -448,19 +530,20 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 })
                 .collect();
             open_picker(state, PickerKind::Canned, items, false);
-            vec![]
+            with_take(state, take_first, |_| vec![])
         }
-        "bulk_take" => {
-            if state.selected.is_empty() {
+        C::BulkTake => {
+            let ids = state.selected_visible();
+            if ids.is_empty() {
                 return no_selection(state, name);
             }
             state.mode = Mode::Confirm {
                 op: BulkOp::Take,
-                ids: state.targets(),
+                ids,
             };
             vec![]
         }
-        "undo" => {
+        C::Undo => {
             if state.pending.take().is_some() {
                 notice(state, "undo.done", false);
             } else {
@@ -468,8 +551,51 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             }
             vec![]
         }
-        _ => vec![],
+        // Editor commands: they mean something only while the editor has the keys.
+        C::Send | C::ExternalEditor => {
+            notice(state, "error.context", true);
+            vec![]
+        }
     }
+}
+
+/// The operators of the cursor request's office, as the loaded requests know them (those
+/// holding a request there), for the assign picker; the service checks the choice.
+fn assignees(state: &State) -> Vec<PickItem> {
+    let Some(office) = state.current().map(|r| r.office.clone()) else {
+        return vec![];
+    };
+    let mut names: Vec<String> = state
+        .requests
+        .iter()
+        .filter(|r| r.office == office)
+        .filter_map(|r| r.assignee.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|user| PickItem {
+            label: crate::domain::sanitize::inline(&user, 40),
+            value: user,
+        })
+        .collect()
+}
+
+/// Runs `then`, after taking the cursor's request first when `take` says so (a reply to a new
+/// request of one's own office): the take is sent at once, the editor opens meanwhile.
+fn with_take(
+    state: &mut State,
+    take: bool,
+    then: impl FnOnce(&mut State) -> Vec<Effect>,
+) -> Vec<Effect> {
+    let mut effects = if take {
+        act_on_current(state, ActionBody::Take)
+    } else {
+        vec![]
+    };
+    effects.extend(then(state));
+    effects
 }
 
 fn no_request(state: &mut State) -> Vec<Effect> {
@@ -507,14 +633,19 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
             vec![]
         }
         Pane::Detail => {
-            state.detail_scroll = match name {
-                "up" => state.detail_scroll.saturating_sub(1),
-                "down" => state.detail_scroll + 1,
-                "page_up" => state.detail_scroll.saturating_sub(page),
-                "page_down" => state.detail_scroll + page,
+            let Some(id) = state.current().map(|r| r.id.clone()) else {
+                return vec![];
+            };
+            let at = state.detail_scroll();
+            let to = match name {
+                "up" => at.saturating_sub(1),
+                "down" => at + 1,
+                "page_up" => at.saturating_sub(page),
+                "page_down" => at + page,
                 "top" => 0,
                 _ => usize::MAX / 2,
             };
+            state.detail_scrolls.insert(id, to);
             vec![]
         }
         Pane::List => {
@@ -538,444 +669,6 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
             }
             vec![]
         }
-    }
-}
-
-fn open_input(state: &mut State, kind: InputKind) -> Vec<Effect> {
-    if kind != InputKind::Jump && state.current().is_none() {
-        return no_request(state);
-    }
-    state.mode = Mode::Input {
-        kind,
-        buffer: String::new(),
-    };
-    vec![]
-}
-
-fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickItem>, bulk: bool) {
-    let matches = (0..items.len()).collect();
-    state.mode = Mode::Picker {
-        kind,
-        query: String::new(),
-        items,
-        matches,
-        cursor: 0,
-        bulk,
-    };
-}
-
-fn palette_items(state: &State) -> Vec<PickItem> {
-    let context = crate::tui::input::context(state);
-    let mut items: Vec<PickItem> = COMMANDS
-        .iter()
-        .map(|c| {
-            let mut label = format!("{}  {}", c.name, t(state.lang, c.description_key));
-            // The key of the active keymap, so the palette also teaches the shortcuts.
-            if let Some(key) = state.keymap.key_for(context, c.name) {
-                label.push_str(&format!("  [{key}]"));
-            }
-            PickItem {
-                label,
-                value: c.name.to_string(),
-            }
-        })
-        .collect();
-    items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {
-        label: format!("queue  {}", q.label(state.lang)),
-        value: format!("queue:{i}"),
-    }));
-    items
-}
-
-pub fn outcome_code(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Evasa => "evasa",
-        Outcome::NonDiCompetenza => "non_di_competenza",
-        Outcome::IntegrazioneNonPervenuta => "integrazione_non_pervenuta",
-        Outcome::Duplicata => "duplicata",
-        Outcome::Ritirata => "ritirata",
-        Outcome::RisoltaInAppuntamento => "risolta_in_appuntamento",
-    }
-}
-
-fn outcome_from_code(code: &str) -> Option<Outcome> {
-    Outcome::ALL.into_iter().find(|o| outcome_code(*o) == code)
-}
-
-fn act_on_current(state: &mut State, body: ActionBody) -> Vec<Effect> {
-    match state.current() {
-        Some(r) => vec![Effect::Act {
-            id: r.id.clone(),
-            version: r.version,
-            body,
-        }],
-        None => no_request(state),
-    }
-}
-
-fn acts_on(state: &State, ids: &[RequestId], body: &ActionBody) -> Vec<Effect> {
-    ids.iter()
-        .filter_map(|id| state.request(id))
-        .map(|r| Effect::Act {
-            id: r.id.clone(),
-            version: r.version,
-            body: body.clone(),
-        })
-        .collect()
-}
-
-/// Sends the held-back close/forward once its undo window has passed.
-fn commit_due(state: &mut State) -> Vec<Effect> {
-    match &state.pending {
-        Some(p) if p.deadline <= state.now => {
-            let Some(p) = state.pending.take() else {
-                return vec![];
-            };
-            commit(state, &p)
-        }
-        _ => vec![],
-    }
-}
-
-fn commit(state: &State, p: &PendingCommit) -> Vec<Effect> {
-    let body = match &p.op {
-        BulkOp::Take => ActionBody::Take,
-        BulkOp::Close(code) => match outcome_from_code(code) {
-            Some(outcome) => ActionBody::Close {
-                outcome,
-                note: None,
-            },
-            None => return vec![],
-        },
-        BulkOp::Forward(office) => ActionBody::Forward {
-            office: office.clone(),
-            note: None,
-        },
-    };
-    acts_on(state, &p.ids, &body)
-}
-
-/// Close/forward are deferred (undoable); take is sent at once.
-fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Vec<Effect> {
-    let mut effects = match state.pending.take() {
-        Some(previous) => commit(state, &previous),
-        None => vec![],
-    };
-    if op == BulkOp::Take {
-        effects.extend(acts_on(state, &ids, &ActionBody::Take));
-        return effects;
-    }
-    let what = match op {
-        BulkOp::Forward(_) => t(state.lang, "done.forward"),
-        _ => t(state.lang, "done.close"),
-    };
-    // Name the key the active keymap really binds to undo (it may be remapped).
-    let key = state
-        .keymap
-        .key_for(crate::tui::input::context(state), "undo")
-        .unwrap_or_else(|| ":undo".into());
-    let text = tf(
-        state.lang,
-        "undo.pending",
-        &[
-            ("what", what),
-            ("key", &key),
-            ("s", &UNDO_SECONDS.to_string()),
-        ],
-    );
-    state.notice = Some(Notice { text, error: false });
-    state.pending = Some(PendingCommit {
-        ids,
-        op,
-        deadline: state.now + SignedDuration::from_secs(UNDO_SECONDS),
-    });
-    state.selected.clear();
-    effects
-}
-
-fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let mode = std::mem::take(&mut state.mode);
-    match mode {
-        Mode::Normal => vec![],
-        Mode::Filter => {
-            match key.code {
-                KeyCode::Esc => {
-                    state.filter.clear();
-                    state.invalidate_filter();
-                    state.refilter();
-                }
-                KeyCode::Enter => {}
-                KeyCode::Backspace => {
-                    state.filter.pop();
-                    state.refilter();
-                    state.mode = Mode::Filter;
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    state.filter.push(c);
-                    state.refilter();
-                    state.mode = Mode::Filter;
-                }
-                _ => state.mode = Mode::Filter,
-            }
-            vec![]
-        }
-        Mode::Help {
-            mut query,
-            mut scroll,
-        } => {
-            // The view clamps `scroll` to the help's length, which depends on the screen.
-            const PAGE: usize = 10;
-            match key.code {
-                KeyCode::Esc | KeyCode::Enter => return vec![],
-                KeyCode::Up => scroll = scroll.saturating_sub(1),
-                KeyCode::Down => scroll = scroll.saturating_add(1),
-                KeyCode::PageUp => scroll = scroll.saturating_sub(PAGE),
-                KeyCode::PageDown => scroll = scroll.saturating_add(PAGE),
-                KeyCode::Home => scroll = 0,
-                KeyCode::Backspace => {
-                    query.pop();
-                    scroll = 0;
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    query.push(c);
-                    scroll = 0;
-                }
-                _ => {}
-            }
-            state.mode = Mode::Help { query, scroll };
-            vec![]
-        }
-        Mode::Input { kind, mut buffer } => match key.code {
-            KeyCode::Esc => vec![],
-            KeyCode::Enter => submit_input(state, kind, buffer),
-            KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                vec![Effect::OpenEditor {
-                    kind,
-                    initial: buffer,
-                }]
-            }
-            KeyCode::Backspace => {
-                buffer.pop();
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-            KeyCode::Char(c) => {
-                buffer.push(c);
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-            _ => {
-                state.mode = Mode::Input { kind, buffer };
-                vec![]
-            }
-        },
-        Mode::Picker {
-            kind,
-            mut query,
-            items,
-            mut matches,
-            mut cursor,
-            bulk,
-        } => {
-            match key.code {
-                KeyCode::Esc => return vec![],
-                KeyCode::Enter => {
-                    let Some(item) = matches.get(cursor).and_then(|&i| items.get(i)).cloned()
-                    else {
-                        return vec![];
-                    };
-                    return pick(state, kind, item.value, bulk);
-                }
-                KeyCode::Up => cursor = cursor.saturating_sub(1),
-                KeyCode::Down | KeyCode::Tab => {
-                    cursor = (cursor + 1).min(matches.len().saturating_sub(1))
-                }
-                KeyCode::Backspace => {
-                    query.pop();
-                    matches = fuzzy_rank(&items, &query);
-                    cursor = 0;
-                }
-                KeyCode::Char(c) => {
-                    query.push(c);
-                    matches = fuzzy_rank(&items, &query);
-                    cursor = 0;
-                }
-                _ => {}
-            }
-            state.mode = Mode::Picker {
-                kind,
-                query,
-                items,
-                matches,
-                cursor,
-                bulk,
-            };
-            vec![]
-        }
-        Mode::Confirm { op, ids } => match key.code {
-            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('s') => schedule(state, op, ids),
-            KeyCode::Esc | KeyCode::Char('n') => vec![],
-            _ => {
-                state.mode = Mode::Confirm { op, ids };
-                vec![]
-            }
-        },
-    }
-}
-
-fn fuzzy_rank(items: &[PickItem], query: &str) -> Vec<usize> {
-    if query.is_empty() {
-        return (0..items.len()).collect();
-    }
-    let matcher = SkimMatcherV2::default().ignore_case();
-    let mut scored: Vec<(i64, usize)> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| matcher.fuzzy_match(&item.label, query).map(|s| (s, i)))
-        .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().map(|(_, i)| i).collect()
-}
-
-fn pick(state: &mut State, kind: PickerKind, value: String, bulk: bool) -> Vec<Effect> {
-    let ids = if bulk {
-        state.targets()
-    } else {
-        state
-            .current()
-            .map(|r| vec![r.id.clone()])
-            .unwrap_or_default()
-    };
-    match kind {
-        PickerKind::Palette => match value.strip_prefix("queue:") {
-            Some(index) => {
-                state.queue_cursor = index.parse().unwrap_or(0);
-                switch_queue(state);
-                vec![]
-            }
-            None => command_action(state, &value),
-        },
-        PickerKind::Forward | PickerKind::Outcome => {
-            let op = if kind == PickerKind::Forward {
-                BulkOp::Forward(value)
-            } else {
-                BulkOp::Close(value)
-            };
-            if bulk {
-                state.mode = Mode::Confirm { op, ids };
-                vec![]
-            } else {
-                schedule(state, op, ids)
-            }
-        }
-        PickerKind::Appointment => {
-            let mode = match value.as_str() {
-                "telefono" => AppointmentMode::Telefono,
-                "video" => AppointmentMode::Video,
-                _ => AppointmentMode::InSede,
-            };
-            // Next business morning slot: tomorrow at 09:00 UTC+1 is close enough for a proposal;
-            // the service validates against the office calendar.
-            let at = state.now + SignedDuration::from_hours(24);
-            act_on_current(state, ActionBody::BookAppointment { mode, at })
-        }
-        PickerKind::Canned => {
-            let text = fill_template(state, &value);
-            state.mode = Mode::Input {
-                kind: InputKind::Reply,
-                buffer: text,
-            };
-            vec![]
-        }
-    }
-}
-
-/// Fills `{citizen_name}`, `{request_id}`, `{office}`, `{operator}` in a canned reply.
-pub fn fill_template(state: &State, template: &str) -> String {
-    let Some(r) = state.current() else {
-        return template.to_string();
-    };
-    template
-        .replace("{citizen_name}", r.citizen_name.as_deref().unwrap_or(""))
-        .replace("{request_id}", r.id.as_str())
-        .replace("{office}", &state.me.office)
-        .replace("{operator}", &state.me.username)
-}
-
-/// The request id typed in the jump dialog: a full id in any case (`cbp-2026-0001234`) or just
-/// its number (`1234`, `0001234`), taken in the year of the request under the cursor.
-fn jump_target(state: &State, text: &str) -> Option<RequestId> {
-    let upper = text.to_ascii_uppercase();
-    if let Ok(id) = RequestId::parse(&upper) {
-        return Some(id);
-    }
-    let number: u32 = if text.len() <= 7 && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse().ok()?
-    } else {
-        return None;
-    };
-    let year = state
-        .current()
-        .or_else(|| state.requests.first())
-        .map(|r| r.id.year())
-        .unwrap_or_else(|| state.now.to_zoned(jiff::tz::TimeZone::UTC).year());
-    Some(RequestId::new(year, number))
-}
-
-fn submit_input(state: &mut State, kind: InputKind, text: String) -> Vec<Effect> {
-    let text = text.trim().to_string();
-    if text.is_empty() {
-        return vec![];
-    }
-    if kind == InputKind::Jump {
-        return match jump_target(state, &text) {
-            Some(id) => {
-                if !state.select_id(&id) {
-                    state.queue_cursor = state
-                        .queues
-                        .iter()
-                        .position(|q| *q == Queue::All)
-                        .unwrap_or(state.queues.len() - 1);
-                    switch_queue(state);
-                    if !state.select_id(&id) {
-                        notice(state, "error.not_found", true);
-                        return vec![];
-                    }
-                }
-                state.focus = Pane::Detail;
-                vec![Effect::LoadDetail(id)]
-            }
-            None => {
-                notice(state, "error.not_found", true);
-                vec![]
-            }
-        };
-    }
-    let Some(r) = state.current() else {
-        return no_request(state);
-    };
-    let (id, version) = (r.id.clone(), r.version);
-    let message = |kind| Effect::Message {
-        id: id.clone(),
-        version,
-        kind,
-        body: text.clone(),
-    };
-    match kind {
-        InputKind::Reply => vec![message(MessageKind::Reply)],
-        InputKind::Note => vec![message(MessageKind::InternalNote)],
-        InputKind::Integration => vec![message(MessageKind::IntegrationRequest)],
-        InputKind::Tag => vec![Effect::Act {
-            id,
-            version,
-            body: ActionBody::Tag { tag: text },
-        }],
-        InputKind::Assign => vec![Effect::Act {
-            id,
-            version,
-            body: ActionBody::Assign { assignee: text },
-        }],
-        InputKind::Jump => vec![],
     }
 }
 
@@ -1021,12 +714,10 @@ mod tests {
         assert_eq!(state.current().map(|r| &r.id), Some(&taken.id));
         // The reply goes to the request just taken, not to its neighbour.
         update(&mut state, Msg::Command("reply".into()));
+        update(&mut state, Msg::Paste("Gentile patronato, ...".into()));
         let effects = update(
             &mut state,
-            Msg::EditorText {
-                kind: InputKind::Reply,
-                text: "Gentile patronato, ...".into(),
-            },
+            Msg::DialogKey(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
         );
         assert!(
             matches!(&effects[..], [Effect::Message { id, version, .. }] if *id == taken.id && *version == taken.version + 1)
