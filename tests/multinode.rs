@@ -64,7 +64,11 @@ impl Cluster {
 
     /// Node A for even `n`, node B for odd: as a round-robin balancer would.
     fn node(&self, n: usize) -> &str {
-        if n % 2 == 0 { &self.a.1 } else { &self.b.1 }
+        if n.is_multiple_of(2) {
+            &self.a.1
+        } else {
+            &self.b.1
+        }
     }
 
     async fn verify_audit(&self) {

@@ -67,7 +67,6 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
         }
     };
     let read_only = settings.read_only || !session.me.role.is_inps_writer();
-    let lang = lang.into();
     let mut state = DashboardState::new(
         response.dashboard,
         scope_label(&response.scope, lang),

@@ -104,7 +104,7 @@ fn two_digits(bytes: &[u8], a: usize, b: usize) -> u8 {
 
 fn days_in_month(month: i8, two_digit_year: u8) -> u8 {
     match month {
-        2 if two_digit_year % 4 == 0 => 29, // the century is unknown: 00 may be 2000
+        2 if two_digit_year.is_multiple_of(4) => 29, // the century is unknown: 00 may be 2000
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,

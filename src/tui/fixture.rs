@@ -50,10 +50,10 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
             };
             let assignee = match status {
                 Status::Nuova => None,
-                _ if n % 2 == 0 => Some(me.to_string()),
+                _ if n.is_multiple_of(2) => Some(me.to_string()),
                 _ => Some(format!("op{:02}", n % 40)),
             };
-            let office_code = if n % 5 == 0 || offices.is_empty() {
+            let office_code = if n.is_multiple_of(5) || offices.is_empty() {
                 office.to_string()
             } else {
                 offices[(n as usize / 5) % offices.len()].code.to_string()
@@ -80,14 +80,14 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 ),
                 citizen_name: Some(format!("{name} {surname}")),
                 subject: SUBJECTS[(n % SUBJECTS.len() as u64) as usize].to_string(),
-                priority: if n % 11 == 0 {
+                priority: if n.is_multiple_of(11) {
                     Priority::Urgente
                 } else {
                     Priority::Normale
                 },
                 status,
                 assignee,
-                tags: if n % 13 == 0 {
+                tags: if n.is_multiple_of(13) {
                     vec!["arretrati".into()]
                 } else {
                     vec![]

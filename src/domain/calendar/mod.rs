@@ -111,14 +111,14 @@ impl CalendarSpec {
                 .or_default()
                 .push(ClosingReason::National { holiday });
         }
-        if let Some(patron) = &self.patron {
-            if let Ok(day) = Date::new(year, patron.month, patron.day) {
-                days.entry(day)
-                    .or_default()
-                    .push(ClosingReason::PatronSaint {
-                        saint: patron.saint.clone(),
-                    });
-            }
+        if let Some(patron) = &self.patron
+            && let Ok(day) = Date::new(year, patron.month, patron.day)
+        {
+            days.entry(day)
+                .or_default()
+                .push(ClosingReason::PatronSaint {
+                    saint: patron.saint.clone(),
+                });
         }
         for closure in self.closures.iter().filter(|c| c.date.year() == year) {
             days.entry(closure.date)

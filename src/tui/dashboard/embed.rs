@@ -42,7 +42,7 @@ pub fn loaded(state: &mut State, response: DashboardResponse) {
     match &mut state.dashboard {
         Some(dashboard) => dashboard.replace_figures(response.dashboard),
         None => {
-            let lang = state.lang.into();
+            let lang = state.lang;
             let mut dashboard = DashboardState::new(
                 response.dashboard,
                 scope_label(&response.scope, lang),

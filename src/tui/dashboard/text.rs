@@ -9,7 +9,6 @@ pub fn scope_label(scope: &crate::api::dashboard::DashboardScope, lang: Lang) ->
     use crate::api::dashboard::DashboardScope;
     use crate::domain::sanitize::inline;
     use crate::i18n::{t, tf};
-    let lang = crate::i18n::Lang::from(lang);
     match scope {
         DashboardScope::Office(code) => {
             tf(lang, "dash.scope_office", &[("code", &inline(code, 16))])
@@ -70,7 +69,6 @@ pub struct Text {
 impl Text {
     /// The labels of `lang` from the i18n catalog (`dash.*` keys).
     fn from_catalog(lang: Lang) -> Self {
-        let lang = crate::i18n::Lang::from(lang);
         let t = |key| crate::i18n::t(lang, key);
         Text {
             title: t("dash.title"),

@@ -246,7 +246,7 @@ fn render_table(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &
         .iter()
         .map(|cell| {
             let topic = match cell.topic {
-                Some(t) => crate::i18n::t(lang.into(), &format!("topic.{}", t.code())).to_string(),
+                Some(t) => crate::i18n::t(lang, &format!("topic.{}", t.code())).to_string(),
                 None => text.all_topics.to_string(),
             };
             let mut cells = vec![

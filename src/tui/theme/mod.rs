@@ -393,10 +393,11 @@ fn parse_color(text: &str) -> Result<Color, String> {
     if let Some(color) = ansi {
         return Ok(color);
     }
-    if normalized.starts_with('#') && normalized.len() == 7 {
-        if let Ok(color) = Color::from_str(&normalized) {
-            return Ok(color);
-        }
+    if normalized.starts_with('#')
+        && normalized.len() == 7
+        && let Ok(color) = Color::from_str(&normalized)
+    {
+        return Ok(color);
     }
     Err(format!(
         "unknown colour `{text}` (expected black, red, green, yellow, blue, magenta, cyan, gray, dark_gray, light_red, light_green, light_yellow, light_blue, light_magenta, light_cyan, white, reset, indexed:N or #rrggbb)"
