@@ -136,3 +136,38 @@ pub async fn copy(from: &Path, to: &str) -> color_eyre::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit chain with the deployment's audit key (DATA_DIR/audit.key or
+    /// COMBIPAT_AUDIT_KEY); exits non-zero naming the first entry that does not verify.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub async fn audit(cmd: AuditCommand) -> color_eyre::Result<()> {
+    let AuditCommand::Verify { store } = cmd;
+    let data_dir = store.data_dir.clone().unwrap_or_default();
+    let app = service::open_database(&data_dir, store.database.as_deref(), Sla::embedded()?)
+        .await
+        .wrap_err("--data-dir / --database")?;
+    let verified = app.verify_audit_chain().await?;
+    match verified.first_broken {
+        None => {
+            println!(
+                "audit chain of {}: {} entries verified",
+                app.describe_store(),
+                verified.entries
+            );
+            Ok(())
+        }
+        Some(seq) => Err(eyre!(
+            "audit chain of {}: entry {seq} does not verify ({} entries before it do); \
+             the log was altered at or before entry {seq}",
+            app.describe_store(),
+            verified.entries
+        )),
+    }
+}

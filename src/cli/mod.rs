@@ -37,6 +37,9 @@ pub enum Command {
     /// Offices, operators and tokens.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The audit log: verify its hash chain.
+    #[command(subcommand)]
+    Audit(admin_store::AuditCommand),
     /// Supervisor dashboard (cruscotto).
     Dashboard(dashboard::DashboardArgs),
     /// Reports.
@@ -55,6 +58,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Demo(cmd)) => demo::run(cmd),
         Some(Command::Calendar(args)) => calendar::run(args),
         Some(Command::Admin(cmd)) => admin::run(cmd),
+        Some(Command::Audit(cmd)) => runtime()?.block_on(admin_store::audit(cmd)),
         Some(Command::Dashboard(args)) => dashboard::run(cli.workstation, args),
         Some(Command::Report(cmd)) => report::run(cli.workstation, cmd),
         Some(Command::Bench(cmd)) => bench::run(cmd),

@@ -4,7 +4,7 @@
 
 /// Declares an enum whose variants each carry a stable snake_case code.
 ///
-/// ```ignore
+/// ```text
 /// coded_enum! {
 ///     #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 ///     pub enum Priority { Normale = "normale", Urgente = "urgente" }

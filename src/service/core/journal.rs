@@ -197,9 +197,9 @@ pub fn entry(record: AuditRecord) -> Result<AuditEntry, StoreError> {
 
 /// Recomputes every hash from the genesis and reports the first entry that does not match.
 ///
-/// Keyed entries (`hmac-sha256:`) are checked with `key`; without the key they cannot be
-/// checked and count as broken. Unkeyed entries are accepted only before the first keyed one
-/// (a database that predates its key): after it, an unkeyed entry is a forgery.
+/// With a key every entry must be an HMAC under it (`hmac-sha256:`): a plain SHA-256 entry is
+/// what someone who rewrote the log without the key would produce. Without a key (tests, and
+/// stores opened without a data dir) only plain entries verify.
 pub fn verify_chain(
     tx: &mut dyn ReadTx,
     key: Option<&AuditKey>,
@@ -207,7 +207,6 @@ pub fn verify_chain(
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut after = 0;
     let mut entries = 0;
-    let mut keyed_seen = false;
     loop {
         let batch = tx.audit_after(after, 1000)?;
         if batch.is_empty() {
@@ -230,9 +229,8 @@ pub fn verify_chain(
                     &record.target,
                     record.remote_addr.as_deref(),
                 ),
-                (true, None) => String::new(),
-                (false, _) if keyed_seen => String::new(),
-                (false, _) => chain_hash(
+                (true, None) | (false, Some(_)) => String::new(),
+                (false, None) => chain_hash(
                     &expected_prev,
                     record.seq,
                     &record.at,
@@ -243,7 +241,6 @@ pub fn verify_chain(
                     record.remote_addr.as_deref(),
                 ),
             };
-            keyed_seen |= keyed;
             if record.prev_hash != expected_prev || recomputed != record.hash {
                 return Ok(AuditVerification {
                     entries,

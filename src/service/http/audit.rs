@@ -58,3 +58,35 @@ pub async fn list(
         .flatten();
     Ok(Json(Page { items, next_cursor }))
 }
+
+/// Result of recomputing the audit chain.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditVerifyBody {
+    /// Entries that verified, from the first.
+    pub entries: u64,
+    /// First entry that does not verify, if any.
+    pub first_broken: Option<u64>,
+    pub valid: bool,
+}
+
+/// Recomputes the whole audit chain with the deployment's audit key (auditors and admins).
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, body = AuditVerifyBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<AuditVerifyBody>, ApiError> {
+    if !matches!(who.role, Role::Auditor | Role::Admin) {
+        return Err(ApiError::forbidden("the audit log is for auditors"));
+    }
+    let verified = state.store.verify_audit_chain().await?;
+    Ok(Json(AuditVerifyBody {
+        entries: verified.entries,
+        valid: verified.first_broken.is_none(),
+        first_broken: verified.first_broken,
+    }))
+}

@@ -51,6 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::show))
         .routes(routes!(events::stream))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
         .routes(routes!(calendar::closing_days))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::quality))
