@@ -40,6 +40,9 @@ async fn seeded() -> tempfile::TempDir {
     dir
 }
 
+/// seq, at, actor, role, action, target, remote address.
+type AuditRow = (i64, String, String, String, String, String, Option<String>);
+
 fn db(dir: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(dir.join("combipat.sqlite3")).unwrap();
     conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
@@ -72,7 +75,7 @@ async fn verify_passes_on_an_untouched_log_and_names_the_entry_of_each_forgery()
     assert!(total > 4, "the seed audits more than four entries ({total})");
     conn.execute("DELETE FROM audit WHERE seq BETWEEN 2 AND 4", [])
         .unwrap();
-    let rows: Vec<(i64, String, String, String, String, String, Option<String>)> = conn
+    let rows: Vec<AuditRow> = conn
         .prepare("SELECT seq, at, actor, role, action, target, remote_addr FROM audit ORDER BY seq")
         .unwrap()
         .query_map([], |r| {
