@@ -17,6 +17,35 @@ pub const TOKEN_REVOKED: &str = "token.revoked";
 /// Hash of the chain's first `prev_hash`.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The fields an audit entry chains, in order, each followed by `\n`.
+#[allow(clippy::too_many_arguments)] // the chained fields, in order
+fn chained(
+    mut update: impl FnMut(&[u8]),
+    prev_hash: &str,
+    seq: u64,
+    at: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: &str,
+    remote_addr: Option<&str>,
+) {
+    let seq = seq.to_string();
+    for part in [
+        prev_hash,
+        &seq,
+        at,
+        actor,
+        role,
+        action,
+        target,
+        remote_addr.unwrap_or(""),
+    ] {
+        update(part.as_bytes());
+        update(b"\n");
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // the chained fields, in order
 /// `sha256(prev_hash \n seq \n at \n actor \n role \n action \n target \n remote_addr)`, hex.
 pub fn chain_hash(
@@ -30,19 +59,17 @@ pub fn chain_hash(
     remote_addr: Option<&str>,
 ) -> String {
     let mut hasher = Sha256::new();
-    for part in [
+    chained(
+        |bytes| hasher.update(bytes),
         prev_hash,
-        &seq.to_string(),
+        seq,
         at,
         actor,
         role,
         action,
         target,
-        remote_addr.unwrap_or(""),
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update(b"\n");
-    }
+        remote_addr,
+    );
     hex::encode(hasher.finalize())
 }
 
@@ -100,19 +127,17 @@ pub fn keyed_chain_hash(
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
         return String::new();
     };
-    for part in [
+    chained(
+        |bytes| mac.update(bytes),
         prev_hash,
-        &seq.to_string(),
+        seq,
         at,
         actor,
         role,
         action,
         target,
-        remote_addr.unwrap_or(""),
-    ] {
-        mac.update(part.as_bytes());
-        mac.update(b"\n");
-    }
+        remote_addr,
+    );
     format!("{KEYED_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
 }
 
