@@ -72,7 +72,10 @@ async fn verify_passes_on_an_untouched_log_and_names_the_entry_of_each_forgery()
     let total: i64 = conn
         .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
         .unwrap();
-    assert!(total > 4, "the seed audits more than four entries ({total})");
+    assert!(
+        total > 4,
+        "the seed audits more than four entries ({total})"
+    );
     conn.execute("DELETE FROM audit WHERE seq BETWEEN 2 AND 4", [])
         .unwrap();
     let rows: Vec<AuditRow> = conn

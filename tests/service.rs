@@ -473,8 +473,29 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
     assert_eq!(expired.status(), StatusCode::FORBIDDEN);
     let (_, body) = error_of(expired).await;
     assert_eq!(body["code"], "mandate_expired");
+    // This citizen has no request in the operator's office: reading the dossier needs a stated
+    // purpose (accesso motivato), which the audit log then records.
     let operator_read = get(t.token(Role::Operator), CF_EXPIRED).await.unwrap();
-    assert_eq!(operator_read.status(), StatusCode::OK);
+    let (status, body) = error_of(operator_read).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("purpose_required"))
+    );
+    let purpose = "verifica posizione contributiva su richiesta della sede";
+    let motivated = client
+        .get(t.url(&format!("/v1/dossiers/{CF_EXPIRED}")))
+        .query(&[("purpose", purpose)])
+        .bearer_auth(t.token(Role::Operator))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(motivated.status(), StatusCode::OK);
+    let own_citizen = get(t.token(Role::Operator), CF_INCA).await.unwrap();
+    assert_eq!(
+        own_citizen.status(),
+        StatusCode::OK,
+        "a citizen of a request in scope"
+    );
 
     // The audit log: auditors only, hash-chained, with the remote address.
     let denied = client
@@ -507,13 +528,19 @@ async fn dossier_needs_an_active_mandate_and_every_read_is_audited() {
         .iter()
         .filter(|e| e.action == "dossier.read")
         .collect();
-    assert_eq!(reads.len(), 2, "successful dossier reads are audited");
+    assert_eq!(reads.len(), 3, "successful dossier reads are audited");
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.target == format!("{CF_EXPIRED} purpose: {purpose}")),
+        "the stated purpose is in the audit log"
+    );
     let refused: Vec<_> = entries
         .iter()
         .filter(|e| e.action == "dossier.read.refused")
         .collect();
-    assert_eq!(refused.len(), 1, "refused dossier reads are audited too");
-    assert_eq!(refused[0].target, CF_EXPIRED);
+    assert_eq!(refused.len(), 2, "refused dossier reads are audited too");
+    assert!(refused.iter().all(|e| e.target == CF_EXPIRED));
     assert!(reads.iter().all(|e| {
         e.remote_addr
             .as_deref()

@@ -166,11 +166,13 @@ pub trait App: Send + Sync + 'static {
     /// Applies one command atomically (with outbox event, audit entry and idempotency record).
     async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError>;
 
-    /// Reads a dossier and audits the read in the same transaction.
+    /// Reads a dossier and audits the read (granted or refused) in the same transaction.
+    /// INPS staff reading a citizen with no request in their scope must give a `purpose`.
     async fn dossier(
         &self,
         who: &Principal,
         codice_fiscale: &str,
+        purpose: Option<String>,
         remote_addr: Option<String>,
         now: Timestamp,
     ) -> Result<Dossier, StoreError>;
@@ -351,13 +353,16 @@ impl<S: Storage> App for Core<S> {
         &self,
         who: &Principal,
         codice_fiscale: &str,
+        purpose: Option<String>,
         remote_addr: Option<String>,
         now: Timestamp,
     ) -> Result<Dossier, StoreError> {
         let (who, cf, sla) = (who.clone(), codice_fiscale.to_string(), self.sla.clone());
         let key = self.key();
         self.store
-            .write(move |tx| reads::dossier(tx, key.as_ref(), &who, &cf, remote_addr, now, &sla))
+            .write(move |tx| {
+                reads::dossier(tx, key.as_ref(), &who, &cf, purpose, remote_addr, now, &sla)
+            })
             .await?
     }
 

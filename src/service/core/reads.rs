@@ -389,28 +389,58 @@ pub fn request_detail(
     )
 }
 
-/// Reads a dossier; the read, granted or refused, is audited (runs in a write transaction).
+/// Longest stated purpose of a dossier read.
+const MAX_PURPOSE_CHARS: usize = 200;
+
+/// Reads a dossier; the read, granted or refused, is audited with its purpose (runs in a write
+/// transaction).
+#[allow(clippy::too_many_arguments)] // who, what, why, from where, when, on which policy
 pub fn dossier(
     tx: &mut dyn WriteTx,
     key: Option<&AuditKey>,
     who: &Operator,
     cf_text: &str,
+    purpose: Option<String>,
     remote_addr: Option<String>,
     now: Timestamp,
     sla: &Sla,
 ) -> Audited<Dossier> {
     let cf = CodiceFiscale::parse(cf_text)
         .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
+    let purpose = purpose
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
+    if let Some(purpose) = &purpose {
+        if purpose.chars().count() > MAX_PURPOSE_CHARS {
+            return Err(StoreError::invalid(
+                "purpose",
+                format!("purpose is longer than {MAX_PURPOSE_CHARS} characters"),
+            ));
+        }
+        if purpose.chars().any(char::is_control)
+            || crate::domain::sanitize::first_forbidden(purpose).is_some()
+        {
+            return Err(StoreError::invalid(
+                "purpose",
+                "purpose contains control or invisible characters",
+            ));
+        }
+    }
     let cf_str = cf.as_str().to_string();
+    // The purpose goes into the audited target, so auditors see why.
+    let target = match &purpose {
+        Some(purpose) => format!("{cf_str} purpose: {purpose}"),
+        None => cf_str.clone(),
+    };
     audited(
         tx,
         key,
         who,
         "dossier.read",
-        &cf_str.clone(),
+        &target,
         remote_addr.as_deref(),
         now,
-        |tx| dossier_of(tx, who, cf, now, sla),
+        |tx| dossier_of(tx, who, cf, purpose.is_some(), now, sla),
     )
 }
 
@@ -418,10 +448,29 @@ fn dossier_of(
     tx: &mut dyn WriteTx,
     who: &Operator,
     cf: CodiceFiscale,
+    stated_purpose: bool,
     now: Timestamp,
     sla: &Sla,
 ) -> Result<Dossier, StoreError> {
     let cf_str = cf.as_str().to_string();
+    // INPS staff: the citizen of a request they can see, or an accesso motivato.
+    if who.role != Role::Patronato && !stated_purpose {
+        let in_scope = tx.count_requests(
+            &scope_of(who),
+            &RequestQuery {
+                citizen: Some(cf_str.clone()),
+                ..RequestQuery::default()
+            },
+        )? > 0;
+        if !in_scope {
+            return Err(StoreError::Denied {
+                code: "purpose_required",
+                message: "no request of this citizen is in your scope: state a purpose \
+                          (accesso motivato) to read the dossier"
+                    .into(),
+            });
+        }
+    }
     if who.role == Role::Patronato {
         let patronato = who.patronato.clone().unwrap_or_default();
         let states: Vec<MandateState> = mandates_of(tx, &cf_str, Some(&patronato), now)?
