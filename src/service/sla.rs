@@ -10,12 +10,14 @@ use jiff::Timestamp;
 use jiff::civil::{Time, Weekday};
 use thiserror::Error;
 
-use crate::api::ClockView;
+use crate::api::{ClockBasis, ClockView};
 use crate::config::{CalendarConfig, Config};
 use crate::domain::calendar::{CalendarError, CalendarSet, CalendarSpec, Closure, WeeklyHours};
 use crate::domain::registry;
-use crate::domain::request::{Request, Status};
-use crate::domain::sla::{self, Clock, ClockChange, Policy, PolicyError, SlaEvent, SlaState};
+use crate::domain::request::{Request, Status, Transition};
+use crate::domain::sla::{
+    self, Clock, ClockChange, Policy, PolicyError, SlaEvent, SlaInstant, SlaState,
+};
 
 /// Longest configured closure, in days (a guard against a mistyped year in `until`).
 const MAX_CLOSURE_DAYS: i32 = 366;
@@ -102,7 +104,8 @@ impl Sla {
         &self.calendars
     }
 
-    /// The clocks of `request` after `event` at `at`.
+    /// The clocks of `request` after `event` at `at`, on the calendar of `request.office`: call
+    /// it after the request's office has changed (see [`Sla::after_event_in`]).
     pub fn after_event(
         &self,
         clocks: &[Clock],
@@ -110,53 +113,163 @@ impl Sla {
         event: SlaEvent,
         at: Timestamp,
     ) -> Vec<Clock> {
+        self.after_event_in(clocks, request, event, at, &request.office)
+    }
+
+    /// The clocks of `request` after `event` at `at`, `office` being the office competent
+    /// *after* the event: for a forward, the receiving office, so running clocks continue on its
+    /// calendar and paused ones will resume on it. The clocks come back prepared (their figures
+    /// precomputed on this service's calendars) for the fast read path.
+    pub fn after_event_in(
+        &self,
+        clocks: &[Clock],
+        request: &Request,
+        event: SlaEvent,
+        at: Timestamp,
+        office: &str,
+    ) -> Vec<Clock> {
         let change = ClockChange {
             event,
             at,
-            office: &request.office,
+            office,
             topic: request.topic,
             priority: request.priority,
         };
-        sla::on_transition(clocks, &change, &self.policy)
+        let mut clocks = sla::on_transition(clocks, &change, &self.policy);
+        self.prepare(&mut clocks);
+        clocks
     }
 
-    /// Clocks rebuilt from a request's filing and history (import, creation).
+    /// Precomputes the figures of `clocks` on this service's calendars (clocks stored by another
+    /// version or under other calendars are answered by the slow path until prepared again).
+    pub fn prepare(&self, clocks: &mut [Clock]) {
+        for clock in clocks {
+            clock.prepared = sla::prepare(clock, &self.calendars);
+        }
+    }
+
+    /// Clocks rebuilt from a request's filing and history (import, creation), each event on the
+    /// calendar of the office competent after it. The history does not say where the request was
+    /// filed: without forwards it is `request.office`; a first forward whose detail reads
+    /// `FROM>TO` names it; otherwise callers that know it must use [`Sla::replay_from`] (a forward
+    /// detail of only `TO` leaves `request.office` as the guess for the time before it).
     pub fn replay(&self, request: &Request) -> Vec<Clock> {
-        let mut clocks = self.after_event(&[], request, SlaEvent::Filed, request.created_at);
+        let filed = filing_office(request).unwrap_or(&request.office);
+        self.replay_from(request, filed)
+    }
+
+    /// Clocks rebuilt from a request's filing at `filed_office` and its history: a forward moves
+    /// the clocks to the office named in its detail (`TO`, or `FROM>TO`).
+    pub fn replay_from(&self, request: &Request, filed_office: &str) -> Vec<Clock> {
+        let mut office = filed_office.to_string();
+        let mut clocks =
+            self.after_event_in(&[], request, SlaEvent::Filed, request.created_at, &office);
         for entry in &request.history {
+            if entry.transition == Transition::Forward {
+                if let Some(to) = entry.detail.as_deref().and_then(forward_target) {
+                    office = to.to_string();
+                }
+            }
             let event = SlaEvent::Transition {
                 transition: entry.transition,
                 from: entry.from,
                 to: entry.to,
             };
-            clocks = self.after_event(&clocks, request, event, entry.at);
+            clocks = self.after_event_in(&clocks, request, event, entry.at, &office);
         }
         clocks
     }
 
-    /// How each clock stands at `now`, for the API.
+    /// How each clock stands at `now`, for the API (the prepared path; the segment walk for
+    /// clocks not prepared on these calendars).
     pub fn views(&self, clocks: &[Clock], now: Timestamp) -> Vec<ClockView> {
         clocks
             .iter()
             .filter_map(|clock| {
-                let countdown = sla::countdown(clock, now, &self.calendars).ok()?;
-                let crossings = sla::crossings(clock, &countdown, now, &self.calendars)
-                    .ok()
-                    .flatten();
-                Some(ClockView {
-                    warning_at: crossings.map(|c| c.warning),
-                    critical_at: crossings.map(|c| c.critical),
-                    breach_at: crossings.map(|c| c.breach),
-                    kind: clock.kind,
-                    office: clock.office.clone(),
-                    state: countdown.state,
-                    due_at: countdown.due_at,
-                    remaining_secs: countdown.remaining_secs,
-                    percent_used: countdown.percent_used,
-                })
+                let (countdown, crossings) = sla::standing(clock, now, &self.calendars).ok()?;
+                Some(view(clock, countdown, crossings))
             })
             .collect()
     }
+
+    /// [`Sla::views`] for a batch sharing one instant (lists, exports).
+    pub fn views_at(&self, clocks: &[Clock], at: &SlaInstant<'_>) -> Vec<ClockView> {
+        clocks
+            .iter()
+            .filter_map(|clock| {
+                let (countdown, crossings) = sla::standing_at(clock, at).ok()?;
+                Some(view(clock, countdown, crossings))
+            })
+            .collect()
+    }
+
+    /// A batch instant on this service's calendars.
+    pub fn instant(&self, now: Timestamp) -> SlaInstant<'_> {
+        SlaInstant::new(&self.calendars, now)
+    }
+
+    /// `(at_risk, breached)` of an open request, as [`risk`] over [`Sla::views`] but without
+    /// building views (queue counts over many requests).
+    pub fn risk_at(&self, status: Status, clocks: &[Clock], at: &SlaInstant<'_>) -> (bool, bool) {
+        if !status.is_open() {
+            return (false, false);
+        }
+        let (mut at_risk, mut breached) = (false, false);
+        for clock in clocks {
+            match sla::standing_at(clock, at).map(|(c, _)| c.state) {
+                Ok(SlaState::Breached) => breached = true,
+                Ok(SlaState::Warning | SlaState::Critical) => at_risk = true,
+                _ => {}
+            }
+        }
+        (at_risk && !breached, breached)
+    }
+}
+
+fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
+    let mut offices: Vec<String> = Vec::new();
+    for segment in &clock.segments {
+        if offices.last() != Some(&segment.office) {
+            offices.push(segment.office.clone());
+        }
+    }
+    if offices.last() != Some(&clock.office) {
+        offices.push(clock.office.clone());
+    }
+    ClockView {
+        warning_at: crossings.map(|c| c.warning),
+        critical_at: crossings.map(|c| c.critical),
+        breach_at: crossings.map(|c| c.breach),
+        kind: clock.kind,
+        office: clock.office.clone(),
+        state: countdown.state,
+        due_at: countdown.due_at,
+        remaining_secs: countdown.remaining_secs,
+        percent_used: countdown.percent_used,
+        basis: ClockBasis {
+            measure: clock.measure,
+            target: clock.target_secs,
+            offices,
+            paused: clock.is_paused(),
+        },
+    }
+}
+
+/// The receiving office of a forward's history detail: `TO`, or `FROM>TO`.
+fn forward_target(detail: &str) -> Option<&str> {
+    let to = detail.rsplit('>').next()?.trim();
+    (!to.is_empty()).then_some(to)
+}
+
+/// The office a request was filed at, when its first forward records where it left from.
+fn filing_office(request: &Request) -> Option<&str> {
+    let first = request
+        .history
+        .iter()
+        .find(|e| e.transition == Transition::Forward)?;
+    let (from, _) = first.detail.as_deref()?.split_once('>')?;
+    let from = from.trim();
+    (!from.is_empty()).then_some(from)
 }
 
 /// Years the service precomputes calendars for: around the current year.

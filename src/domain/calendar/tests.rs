@@ -6,11 +6,7 @@ fn ts(text: &str) -> Timestamp {
 
 fn rome_calendar() -> BusinessCalendar {
     let spec = CalendarSpec {
-        patron: Some(PatronDay {
-            month: 6,
-            day: 29,
-            saint: "Santi Pietro e Paolo".into(),
-        }),
+        patron: Some(PatronDay::fixed(6, 29, "Santi Pietro e Paolo")),
         ..CalendarSpec::default()
     };
     BusinessCalendar::new(spec, 2026..=2027).unwrap()
@@ -71,11 +67,7 @@ fn next_business_instant_and_out_of_range() {
 #[test]
 fn several_reasons_on_one_day() {
     let spec = CalendarSpec {
-        patron: Some(PatronDay {
-            month: 4,
-            day: 25,
-            saint: "San Marco".into(),
-        }),
+        patron: Some(PatronDay::fixed(4, 25, "San Marco")),
         closures: vec![Closure {
             date: date(2011, 4, 25),
             reason: "Trasloco".into(),
