@@ -559,6 +559,452 @@ fn cli_every_registry_office_gets_its_own_patron_saint() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Issue 14: SLA fidelity. One test per finding, on the service's `Sla` where the finding is
+// about what the service computes.
+
+mod fidelity {
+    use combipat::api::ClockView;
+    use combipat::config::CalendarConfig;
+    use combipat::domain::calendar::{
+        BusinessCalendar, CalendarSpec, ClosingReason, Measure, NationalHoliday, national_holidays,
+    };
+    use combipat::domain::codice_fiscale::CodiceFiscale;
+    use combipat::domain::request::{
+        ActorRef, HistoryEntry, Priority, Request, RequestId, Status, Topic, Transition,
+    };
+    use combipat::domain::roles::Role;
+    use combipat::domain::sla::{
+        Clock, ClockKind, Policy, SlaEvent, SlaState, replay_standing, standing,
+    };
+    use combipat::service::Sla;
+    use combipat::service::sla::calendars_from_config_for;
+    use jiff::Timestamp;
+    use jiff::civil::date;
+
+    use super::ts;
+
+    pub(super) fn request(office: &str, filed: Timestamp) -> Request {
+        Request {
+            id: RequestId::new(2026, 14),
+            patronato: "INCA".into(),
+            office: office.into(),
+            topic: Topic::Pensioni,
+            citizen: CodiceFiscale::parse("RSSMRA80A01H501U").unwrap(),
+            application_protocol: None,
+            subject: "Ricostituzione".into(),
+            priority: Priority::Normale,
+            status: Status::Nuova,
+            assignee: None,
+            tags: vec![],
+            outcome: None,
+            created_at: filed,
+            updated_at: filed,
+            version: 1,
+            thread: vec![],
+            history: vec![],
+        }
+    }
+
+    /// A request under way, its clocks kept as the core keeps them.
+    pub(super) struct Live<'a> {
+        pub sla: &'a Sla,
+        pub request: Request,
+        pub clocks: Vec<Clock>,
+    }
+
+    impl<'a> Live<'a> {
+        pub fn file(sla: &'a Sla, office: &str, at: Timestamp) -> Self {
+            let request = request(office, at);
+            let clocks = sla.after_event(&[], &request, SlaEvent::Filed, at);
+            Live {
+                sla,
+                request,
+                clocks,
+            }
+        }
+
+        /// Applies `transition` at `at`; a forward goes to `to_office`, and the clocks are
+        /// updated with the office competent after the event (the call the core makes).
+        pub fn act(&mut self, transition: Transition, at: Timestamp, to_office: Option<&str>) {
+            let from = self.request.status;
+            let to = from.apply(transition).unwrap();
+            self.request.status = to;
+            self.request.history.push(HistoryEntry {
+                at,
+                actor: ActorRef {
+                    id: "op".into(),
+                    name: "Op".into(),
+                    role: Role::Operator,
+                },
+                transition,
+                from,
+                to,
+                detail: to_office.map(str::to_string),
+            });
+            let office = to_office.unwrap_or(&self.request.office).to_string();
+            let event = SlaEvent::Transition {
+                transition,
+                from,
+                to,
+            };
+            self.clocks = self
+                .sla
+                .after_event_in(&self.clocks, &self.request, event, at, &office);
+            self.request.office = office;
+        }
+
+        pub fn view(&self, kind: ClockKind, now: Timestamp) -> ClockView {
+            self.sla
+                .views(&self.clocks, now)
+                .into_iter()
+                .find(|v| v.kind == kind)
+                .unwrap()
+        }
+    }
+
+    fn sla_with(calendar: &CalendarConfig) -> Sla {
+        let calendars = calendars_from_config_for(calendar, 2026..=2029).unwrap();
+        Sla::new(Policy::embedded().unwrap(), calendars)
+    }
+
+    fn config(text: &str) -> CalendarConfig {
+        let config = combipat::config::Config::parse(
+            &combipat::config::source::Source::new("test.toml", text),
+            None,
+        )
+        .unwrap();
+        config.calendar
+    }
+
+    /// Finding 1 (domain part): a forward passes the receiving office, and the clocks move to its
+    /// calendar at the forward. Rome → Milan across 7 December (Sant'Ambrogio, Milan only).
+    #[test]
+    fn f1_a_forward_moves_the_clocks_to_the_receiving_office_calendar() {
+        let sla = sla_with(&CalendarConfig::default());
+        // Wednesday 2 December 2026 08:00 CET in Rome; forwarded Friday 4 December 11:00.
+        let mut live = Live::file(&sla, "RM01", ts("2026-12-02T07:00:00Z"));
+        let mut stayed = Live::file(&sla, "RM01", ts("2026-12-02T07:00:00Z"));
+        live.act(
+            Transition::Forward,
+            ts("2026-12-04T10:00:00Z"),
+            Some("MI01"),
+        );
+        let now = ts("2026-12-04T12:00:00Z");
+        let forwarded = live.view(ClockKind::Resolution, now);
+        // 7 business days: Milan closes on 7 and 8 December → Monday 14 December 18:00 CET.
+        assert_eq!(forwarded.due_at, Some(ts("2026-12-14T17:00:00Z")));
+        assert_eq!(forwarded.office, "MI01");
+        assert_eq!(forwarded.basis.offices, ["RM01", "MI01"]);
+        // In Rome only 8 December is closed → Friday 11 December 18:00 CET.
+        stayed.act(Transition::Take, ts("2026-12-04T10:00:00Z"), None);
+        assert_eq!(
+            stayed.view(ClockKind::Resolution, now).due_at,
+            Some(ts("2026-12-11T17:00:00Z"))
+        );
+    }
+
+    /// Finding 1: forwarded from a 24/7 desk to an office that is closed, the clock stops.
+    #[test]
+    fn f1_a_clock_forwarded_from_a_24_7_desk_stops_when_the_receiving_office_is_closed() {
+        let sla = sla_with(&config(
+            "[[calendar.office_hours]]\noffice = \"RM02\"\n\
+             days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"]\n\
+             open = \"00:00\"\nclose = \"24:00\"\n",
+        ));
+        // Friday 20 November 2026 12:00 CET at the 24/7 desk; forwarded to Rome at 20:00.
+        let mut live = Live::file(&sla, "RM02", ts("2026-11-20T11:00:00Z"));
+        live.act(
+            Transition::Forward,
+            ts("2026-11-20T19:00:00Z"),
+            Some("RM01"),
+        );
+        let friday_night = live.view(ClockKind::Resolution, ts("2026-11-20T19:00:00Z"));
+        let monday_morning = live.view(ClockKind::Resolution, ts("2026-11-23T07:00:00Z"));
+        // Rome is closed all weekend: nothing elapses between Friday 20:00 and Monday 08:00.
+        assert_eq!(friday_night.remaining_secs, monday_morning.remaining_secs);
+        assert_eq!(monday_morning.office, "RM01");
+    }
+
+    /// Finding 2: replay counts each stretch on the office competent then. Milan → Trieste:
+    /// 3 November (San Giusto) closes Trieste, not Milan.
+    #[test]
+    fn f2_replay_counts_time_before_a_forward_on_the_sending_office_calendar() {
+        let sla = sla_with(&CalendarConfig::default());
+        // Monday 2 November 2026 08:00 CET in Milan; forwarded to Trieste Wednesday 4 at 08:00.
+        let mut live = Live::file(&sla, "MI01", ts("2026-11-02T07:00:00Z"));
+        live.act(
+            Transition::Forward,
+            ts("2026-11-04T07:00:00Z"),
+            Some("TS01"),
+        );
+        let now = ts("2026-11-04T11:00:00Z");
+        let replayed = sla.replay_from(&live.request, "MI01");
+        assert_eq!(replayed, live.clocks, "replay equals the live history");
+        let view = sla
+            .views(&replayed, now)
+            .into_iter()
+            .find(|v| v.kind == ClockKind::FirstReply)
+            .unwrap();
+        // Milan: Monday 10 h + Tuesday 10 h; Trieste: Wednesday 4 h → 24 of 30 h used.
+        assert_eq!(view.remaining_secs, 6 * 3600);
+        // A forward detail that names the sending office lets plain `replay` find it.
+        let mut named = live.request.clone();
+        named.history[0].detail = Some("MI01>TS01".into());
+        assert_eq!(sla.replay(&named), live.clocks);
+    }
+
+    /// Finding 3: a breached clock's due instant is when it breached, not projected back from
+    /// now across a later pause.
+    #[test]
+    fn f3_a_breached_clock_is_due_when_it_breached_even_after_a_pause() {
+        let sla = sla_with(&CalendarConfig::default());
+        // Monday 16 November 2026 08:00 CET in Rome: first reply (3 days) due Wednesday 18:00.
+        let mut live = Live::file(&sla, "RM01", ts("2026-11-16T07:00:00Z"));
+        live.act(Transition::Take, ts("2026-11-16T08:00:00Z"), None);
+        // Integration asked Tuesday 24 at 10:00, documents Monday 30 at 10:00.
+        live.act(
+            Transition::RequestIntegration,
+            ts("2026-11-24T09:00:00Z"),
+            None,
+        );
+        live.act(
+            Transition::PatronatoMessage,
+            ts("2026-11-30T09:00:00Z"),
+            None,
+        );
+        let view = live.view(ClockKind::FirstReply, ts("2026-12-01T11:00:00Z"));
+        assert_eq!(view.state, SlaState::Breached);
+        assert_eq!(view.due_at, Some(ts("2026-11-18T17:00:00Z")));
+        assert_eq!(view.breach_at, view.due_at);
+        // Overdue: Thu 19 – Mon 23 (3 × 10 h) + Tue 24 2 h + Mon 30 8 h + Tue 1 Dec 4 h = 44 h.
+        assert_eq!(view.remaining_secs, -44 * 3600);
+        // 75 % (2.25 days) was reached on Wednesday 18 at 10:30 CET.
+        assert_eq!(view.warning_at, Some(ts("2026-11-18T09:30:00Z")));
+    }
+
+    /// Finding 4: with exactly 0 s left the due instant is the instant the target was used up,
+    /// the same on every fetch.
+    #[test]
+    fn f4_a_clock_with_nothing_left_is_due_at_the_closing_time_not_now() {
+        let sla = sla_with(&CalendarConfig::default());
+        let live = Live::file(&sla, "RM01", ts("2026-11-16T07:00:00Z"));
+        // Wednesday 18 November 19:54 CET: the target was used up at 18:00, the office is closed.
+        for now in ["2026-11-18T18:54:09Z", "2026-11-18T20:00:00Z"] {
+            let view = live.view(ClockKind::FirstReply, ts(now));
+            assert_eq!(view.remaining_secs, 0);
+            assert_eq!(view.due_at, Some(ts("2026-11-18T17:00:00Z")));
+            assert_eq!(view.breach_at, Some(ts("2026-11-18T17:00:00Z")));
+        }
+    }
+
+    /// Finding 5: the service's clocks come prepared, and the prepared read equals the walk.
+    #[test]
+    fn f5_the_service_keeps_clocks_prepared_and_reads_them_on_the_fast_path() {
+        let sla = sla_with(&CalendarConfig::default());
+        let mut live = Live::file(&sla, "RM01", ts("2026-11-16T07:00:00Z"));
+        live.act(
+            Transition::Forward,
+            ts("2026-11-17T07:00:00Z"),
+            Some("MI01"),
+        );
+        live.act(Transition::Take, ts("2026-11-17T08:00:00Z"), None);
+        live.act(
+            Transition::RequestIntegration,
+            ts("2026-11-17T08:30:00Z"),
+            None,
+        );
+        // Stored as JSON and read back, as the stores do.
+        let json = serde_json::to_string(&live.clocks).unwrap();
+        let stored: Vec<Clock> = serde_json::from_str(&json).unwrap();
+        assert!(stored.iter().all(|c| c.prepared.is_some()));
+        for now in ["2026-11-17T12:00:00Z", "2026-12-20T12:00:00Z"] {
+            for clock in &stored {
+                assert_eq!(
+                    standing(clock, ts(now), sla.calendars()),
+                    replay_standing(clock, ts(now), sla.calendars())
+                );
+            }
+        }
+        // Figures prepared on other calendars are not trusted: the walk answers.
+        let other = sla_with(&config(
+            "[[calendar.closures]]\ndate = 2026-11-16\nreason = \"sciopero\"\n",
+        ));
+        let clock = &stored[1];
+        assert_ne!(
+            replay_standing(clock, ts("2026-11-20T12:00:00Z"), other.calendars()),
+            replay_standing(clock, ts("2026-11-20T12:00:00Z"), sla.calendars())
+        );
+        assert_eq!(
+            standing(clock, ts("2026-11-20T12:00:00Z"), other.calendars()),
+            replay_standing(clock, ts("2026-11-20T12:00:00Z"), other.calendars())
+        );
+    }
+
+    /// Finding 6: `Nd` is N business days on the office calendar, whatever its hours.
+    #[test]
+    fn f6_days_are_business_days_of_the_office_whatever_its_hours() {
+        let sla = sla_with(&config(
+            "[[calendar.office_hours]]\noffice = \"MI01\"\n\
+             days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"]\nopen = \"07:30\"\nclose = \"19:30\"\n\
+             [[calendar.office_hours]]\noffice = \"TO01\"\n\
+             days = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"]\nopen = \"08:00\"\nclose = \"18:00\"\n\
+             [[calendar.office_hours]]\noffice = \"TO01\"\ndays = [\"sat\"]\n\
+             open = \"08:00\"\nclose = \"13:00\"\n",
+        ));
+        // Milan, 12 h days: filed Tuesday 10 November 2026 10:00 CET; 7 days → Thursday 19 at
+        // 10:00 (same position of the day), where 70 h would have fallen on Wednesday 18.
+        let live = Live::file(&sla, "MI01", ts("2026-11-10T09:00:00Z"));
+        let resolution = live.view(ClockKind::Resolution, ts("2026-11-10T09:00:00Z"));
+        assert_eq!(resolution.due_at, Some(ts("2026-11-19T09:00:00Z")));
+        assert_eq!(resolution.basis.measure, Measure::Days { units: 10 * 3600 });
+        // Turin with Saturday mornings: filed Thursday 12 November 08:00; first reply (3 days)
+        // is due at the end of Saturday (13:00), a Saturday counting as a whole business day.
+        let live = Live::file(&sla, "TO01", ts("2026-11-12T07:00:00Z"));
+        let first = live.view(ClockKind::FirstReply, ts("2026-11-12T07:00:00Z"));
+        assert_eq!(first.due_at, Some(ts("2026-11-14T12:00:00Z")));
+        // Hours stay hours: presa in carico (8 h) from Thursday 08:00 → Thursday 16:00.
+        let presa = live.view(ClockKind::PresaInCarico, ts("2026-11-12T07:00:00Z"));
+        assert_eq!(presa.due_at, Some(ts("2026-11-12T15:00:00Z")));
+        assert_eq!(presa.basis.measure, Measure::Seconds);
+    }
+
+    /// Finding 7: patron day per office, substitute days, movable feasts, 17 March 2011,
+    /// `close = "24:00"`.
+    #[test]
+    fn f7_calendar_gaps_are_closed() {
+        // An office's patron day overridden in the configuration (Palermo: sources disagree).
+        let set = calendars_from_config_for(
+            &config(
+                "[[calendar.patron]]\noffice = \"PA01\"\ndate = \"09-04\"\nsaint = \"Santa Rosalia\"\n\
+                 [[calendar.patron]]\noffice = \"RM01\"\nnone = true\n",
+            ),
+            2026..=2026,
+        )
+        .unwrap();
+        let days = |office: &str| {
+            set.get(office)
+                .unwrap()
+                .closing_days(2026)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.date)
+                .collect::<Vec<_>>()
+        };
+        assert!(days("PA01").contains(&date(2026, 9, 4)));
+        assert!(!days("PA01").contains(&date(2026, 7, 15)));
+        assert!(!days("RM01").contains(&date(2026, 6, 29)));
+        // Substitute day: Bologna's San Petronio (4 October) falls on San Francesco from 2026;
+        // in 2027 it is a Monday, so the substitute is Tuesday 5 October.
+        let substitute = calendars_from_config_for(
+            &config("[calendar]\npatron_substitute = true\n"),
+            2027..=2027,
+        )
+        .unwrap();
+        let bologna = substitute.get("BO01").unwrap().closing_days(2027).unwrap();
+        let day = bologna
+            .iter()
+            .find(|d| d.date == date(2027, 10, 5))
+            .expect("substitute day");
+        assert!(matches!(
+            day.reasons[0],
+            ClosingReason::PatronSubstitute { .. }
+        ));
+        // Off by default.
+        let plain = calendars_from_config_for(&CalendarConfig::default(), 2027..=2027).unwrap();
+        assert!(
+            !plain
+                .get("BO01")
+                .unwrap()
+                .closing_days(2027)
+                .unwrap()
+                .iter()
+                .any(|d| d.date == date(2027, 10, 5))
+        );
+        // Movable local feasts: Whit Monday in Bolzano, San Secondo in Asti.
+        let closed = |comune: &str, year: i16| {
+            BusinessCalendar::new(CalendarSpec::for_comune(comune), year..=year)
+                .unwrap()
+                .closing_days(year)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.date)
+                .collect::<Vec<_>>()
+        };
+        assert!(closed("Bolzano", 2026).contains(&date(2026, 5, 25)));
+        assert!(closed("Bolzano", 2027).contains(&date(2027, 5, 17)));
+        assert!(closed("Asti", 2026).contains(&date(2026, 5, 5)));
+        assert!(closed("Asti", 2027).contains(&date(2027, 5, 4)));
+        // One-off national holiday.
+        assert!(
+            national_holidays(2011)
+                .contains(&(date(2011, 3, 17), NationalHoliday::UnitaDItalia150))
+        );
+        assert!(
+            !national_holidays(2012)
+                .iter()
+                .any(|(d, _)| *d == date(2012, 3, 17))
+        );
+        assert!(closed("Roma", 2011).contains(&date(2011, 3, 17)));
+        // 24:00 closes a day at midnight.
+        let late = calendars_from_config_for(
+            &config(
+                "[[calendar.office_hours]]\ndays = [\"mon\"]\nopen = \"20:00\"\nclose = \"24:00\"\n",
+            ),
+            2026..=2026,
+        )
+        .unwrap();
+        assert_eq!(
+            late.get("RM01")
+                .unwrap()
+                .business_seconds(ts("2026-11-23T00:00:00Z"), ts("2026-11-24T00:00:00Z")),
+            Ok(4 * 3600)
+        );
+    }
+
+    /// Finding 8: a forward of a request awaiting integration keeps its clocks paused (now on
+    /// the receiving office) until the documents arrive; the view says why.
+    #[test]
+    fn f8_forwarding_a_request_awaiting_integration_keeps_it_paused() {
+        let sla = sla_with(&CalendarConfig::default());
+        let mut live = Live::file(&sla, "RM01", ts("2026-11-16T07:00:00Z"));
+        live.act(Transition::Take, ts("2026-11-16T08:00:00Z"), None);
+        live.act(
+            Transition::RequestIntegration,
+            ts("2026-11-16T09:00:00Z"),
+            None,
+        );
+        live.act(
+            Transition::Forward,
+            ts("2026-11-17T09:00:00Z"),
+            Some("MI01"),
+        );
+        let paused = live.view(ClockKind::Resolution, ts("2026-11-19T09:00:00Z"));
+        assert_eq!(paused.state, SlaState::Paused);
+        assert!(paused.basis.paused);
+        assert_eq!(paused.office, "MI01");
+        // Two business hours used in Rome before the pause.
+        let target = 7 * 10 * 3600;
+        assert_eq!(paused.remaining_secs, target - 2 * 3600);
+        // Taking it in Milan does not end the pause; the documents do, on Milan's calendar.
+        live.act(Transition::Take, ts("2026-11-19T09:00:00Z"), None);
+        assert_eq!(
+            live.view(ClockKind::Resolution, ts("2026-11-19T10:00:00Z"))
+                .state,
+            SlaState::Paused
+        );
+        live.act(
+            Transition::PatronatoMessage,
+            ts("2026-11-20T09:00:00Z"),
+            None,
+        );
+        let running = live.view(ClockKind::Resolution, ts("2026-11-20T11:00:00Z"));
+        assert_eq!(running.state, SlaState::Ok);
+        assert_eq!(running.remaining_secs, target - 4 * 3600);
+        assert_eq!(running.basis.offices, ["RM01", "MI01"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The service: alert events over SSE, configured calendars and policies.
 
 mod common;

@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
-use jiff::civil::{Time, Weekday};
+use jiff::civil::Weekday;
 use thiserror::Error;
 
 use crate::api::{ClockBasis, ClockView};
 use crate::config::{CalendarConfig, Config};
-use crate::domain::calendar::{CalendarError, CalendarSet, CalendarSpec, Closure, WeeklyHours};
+use crate::domain::calendar::{
+    CalendarError, CalendarSet, CalendarSpec, Closure, FeastDate, PatronDay, WeeklyHours,
+};
 use crate::domain::registry;
 use crate::domain::request::{Request, Status, Transition};
 use crate::domain::sla::{
@@ -343,15 +345,13 @@ fn check_office(field: &str, office: &Option<String>) -> Result<(), SlaSetupErro
 fn weekly_hours<'a>(
     entries: impl Iterator<Item = &'a crate::config::OfficeHours>,
 ) -> Result<WeeklyHours, SlaSetupError> {
-    let hhmm = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
     let mut by_day: HashMap<Weekday, Vec<String>> = HashMap::new();
     for entry in entries {
         for day in &entry.days {
-            by_day.entry(*day).or_default().push(format!(
-                "{}-{}",
-                hhmm(entry.open),
-                hhmm(entry.close)
-            ));
+            by_day
+                .entry(*day)
+                .or_default()
+                .push(format!("{}-{}", entry.open, entry.close));
         }
     }
     let mut hours = WeeklyHours::closed();
@@ -363,8 +363,17 @@ fn weekly_hours<'a>(
     Ok(hours)
 }
 
-/// The registry calendars with the configured office hours and closures.
+/// The registry calendars with the configured office hours, closures and patron days, over the
+/// years a running service covers.
 pub fn calendars_from_config(calendar: &CalendarConfig) -> Result<CalendarSet, SlaSetupError> {
+    calendars_from_config_for(calendar, service_years())
+}
+
+/// [`calendars_from_config`] over `years` (the `calendar` command asks about any year).
+pub fn calendars_from_config_for(
+    calendar: &CalendarConfig,
+    years: std::ops::RangeInclusive<i16>,
+) -> Result<CalendarSet, SlaSetupError> {
     for entry in &calendar.office_hours {
         check_office("calendar.office_hours.office", &entry.office)?;
     }
@@ -422,21 +431,103 @@ pub fn calendars_from_config(calendar: &CalendarConfig) -> Result<CalendarSet, S
             ));
         }
     }
-    Ok(CalendarSet::from_registry(
-        service_years(),
-        |code, spec: &mut CalendarSpec| {
-            spec.hours = office_hours
-                .get(code)
-                .cloned()
-                .unwrap_or_else(|| default_hours.clone());
-            spec.closures.extend(
-                closures
-                    .iter()
-                    .filter(|(office, _)| office.is_none_or(|o| o == code))
-                    .map(|(_, closure)| closure.clone()),
-            );
-        },
-    )?)
+    let mut patrons: HashMap<String, (Option<PatronDay>, Option<bool>)> = HashMap::new();
+    for entry in &calendar.patron {
+        let field = "calendar.patron.office";
+        check_office(field, &Some(entry.office.clone()))?;
+        let code = registry::office(&entry.office)
+            .map(|o| o.code.to_string())
+            .unwrap_or_else(|| entry.office.clone());
+        if patrons
+            .insert(code, (patron_day(entry)?, entry.substitute))
+            .is_some()
+        {
+            return Err(calendar_error(
+                field,
+                format!(
+                    "office '{}' has two [[calendar.patron]] entries",
+                    entry.office
+                ),
+            ));
+        }
+    }
+    CalendarSet::from_registry(years, |code, spec: &mut CalendarSpec| {
+        spec.hours = office_hours
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| default_hours.clone());
+        spec.patron_substitute = calendar.patron_substitute;
+        if let Some((patron, substitute)) = patrons.get(code) {
+            spec.patron = patron.clone();
+            spec.patron_substitute = substitute.unwrap_or(calendar.patron_substitute);
+        }
+        spec.closures.extend(
+            closures
+                .iter()
+                .filter(|(office, _)| office.is_none_or(|o| o == code))
+                .map(|(_, closure)| closure.clone()),
+        );
+    })
+    .map_err(SlaSetupError::from)
+}
+
+/// The patron day a `[[calendar.patron]]` entry describes (`None`: the office has none).
+fn patron_day(entry: &crate::config::PatronOverride) -> Result<Option<PatronDay>, SlaSetupError> {
+    let given = [
+        entry.date.is_some(),
+        entry.easter_offset.is_some(),
+        entry.month.is_some() || entry.nth.is_some() || entry.weekday.is_some(),
+        entry.none,
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(calendar_error(
+            "calendar.patron",
+            format!(
+                "office '{}': give exactly one of date, easter_offset, month+nth+weekday, none",
+                entry.office
+            ),
+        ));
+    }
+    if entry.none {
+        return Ok(None);
+    }
+    let saint = if entry.saint.trim().is_empty() {
+        "Santo patrono".to_string()
+    } else {
+        entry.saint.trim().to_string()
+    };
+    let date = if let Some(text) = &entry.date {
+        let bad = || calendar_error("calendar.patron.date", format!("'{text}' is not MM-DD"));
+        let (m, d) = text.trim().split_once('-').ok_or_else(bad)?;
+        let month: i8 = m.parse().map_err(|_| bad())?;
+        let day: i8 = d.parse().map_err(|_| bad())?;
+        // 2024 is a leap year: 29 February is a valid (if rare) feast.
+        jiff::civil::Date::new(2024, month, day).map_err(|_| bad())?;
+        FeastDate::Fixed { month, day }
+    } else if let Some(days) = entry.easter_offset {
+        if !(-100..=100).contains(&days) {
+            return Err(calendar_error(
+                "calendar.patron.easter_offset",
+                "between -100 and 100 days",
+            ));
+        }
+        FeastDate::EasterOffset { days }
+    } else {
+        match (entry.month, entry.nth, entry.weekday) {
+            (Some(month @ 1..=12), Some(nth @ 1..=5), Some(weekday)) => FeastDate::NthWeekday {
+                month,
+                nth,
+                weekday,
+            },
+            _ => {
+                return Err(calendar_error(
+                    "calendar.patron",
+                    "month (1-12), nth (1-5) and weekday go together",
+                ));
+            }
+        }
+    };
+    Ok(Some(PatronDay { date, saint }))
 }
 
 /// Whether an open request has a clock at warning/critical (`at_risk`) or past target.
