@@ -1005,6 +1005,494 @@ mod fidelity {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Acceptance: random histories against a reference that walks them minute by minute.
+
+mod reference {
+    use std::sync::OnceLock;
+
+    use combipat::domain::calendar::{
+        CalendarSet, CalendarSpec, Measure, OfficeCalendarSpec, PatronDay, WeeklyHours,
+    };
+    use combipat::domain::request::{Priority, Status, Transition};
+    use combipat::domain::sla::{ClockKind, Policy, SlaState, countdown, standing};
+    use combipat::service::Sla;
+    use jiff::Timestamp;
+    use jiff::civil::{Date, Weekday, date};
+    use proptest::prelude::*;
+
+    use super::fidelity::Live;
+
+    /// Offices with different patron saints and hours. Hours are minutes of the local day, for
+    /// Monday to Sunday.
+    struct Office {
+        code: &'static str,
+        hours: [&'static [(u16, u16)]; 7],
+        patron: Option<(i8, i8)>,
+    }
+
+    const WEEKDAY_8_18: &[(u16, u16)] = &[(480, 1080)];
+    const WEEKDAY_0730_1930: &[(u16, u16)] = &[(450, 1170)];
+    const MORNING_8_14: &[(u16, u16)] = &[(480, 840)];
+    const SATURDAY_8_13: &[(u16, u16)] = &[(480, 780)];
+    const ALL_DAY: &[(u16, u16)] = &[(0, 1440)];
+    const CLOSED: &[(u16, u16)] = &[];
+
+    const OFFICES: [Office; 4] = [
+        Office {
+            code: "RM",
+            hours: [
+                WEEKDAY_8_18,
+                WEEKDAY_8_18,
+                WEEKDAY_8_18,
+                WEEKDAY_8_18,
+                WEEKDAY_8_18,
+                CLOSED,
+                CLOSED,
+            ],
+            patron: Some((6, 29)),
+        },
+        Office {
+            code: "MI",
+            hours: [
+                WEEKDAY_0730_1930,
+                WEEKDAY_0730_1930,
+                WEEKDAY_0730_1930,
+                WEEKDAY_0730_1930,
+                WEEKDAY_0730_1930,
+                CLOSED,
+                CLOSED,
+            ],
+            patron: Some((12, 7)),
+        },
+        Office {
+            code: "TS",
+            hours: [
+                MORNING_8_14,
+                MORNING_8_14,
+                MORNING_8_14,
+                MORNING_8_14,
+                MORNING_8_14,
+                SATURDAY_8_13,
+                CLOSED,
+            ],
+            patron: Some((11, 3)),
+        },
+        Office {
+            code: "H24",
+            hours: [ALL_DAY; 7],
+            patron: None,
+        },
+    ];
+
+    /// Italian national holidays of 2026 and 2027 (Easter Monday: 6 April 2026, 29 March 2027).
+    const NATIONAL: [(i16, i8, i8); 24] = [
+        (2026, 1, 1),
+        (2026, 1, 6),
+        (2026, 4, 6),
+        (2026, 4, 25),
+        (2026, 5, 1),
+        (2026, 6, 2),
+        (2026, 8, 15),
+        (2026, 10, 4),
+        (2026, 11, 1),
+        (2026, 12, 8),
+        (2026, 12, 25),
+        (2026, 12, 26),
+        (2027, 1, 1),
+        (2027, 1, 6),
+        (2027, 3, 29),
+        (2027, 4, 25),
+        (2027, 5, 1),
+        (2027, 6, 2),
+        (2027, 8, 15),
+        (2027, 10, 4),
+        (2027, 11, 1),
+        (2027, 12, 8),
+        (2027, 12, 25),
+        (2027, 12, 26),
+    ];
+
+    /// 2026-01-01 00:00 in Rome, as UTC seconds; minute `u` of the walk is `ORIGIN + 60 u`.
+    fn origin() -> i64 {
+        // 2025-12-31T23:00:00Z.
+        1_767_222_000
+    }
+
+    /// Summer time: from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday
+    /// of October.
+    fn utc_offset_minutes(utc: i64) -> i64 {
+        let last_sunday = |year: i16, month: i8| {
+            let mut d = date(year, month, 31);
+            while d.weekday() != Weekday::Sunday {
+                d = d.yesterday().unwrap();
+            }
+            d.at(1, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp()
+                .as_second()
+        };
+        static SWITCHES: OnceLock<Vec<(i64, i64)>> = OnceLock::new();
+        let switches = SWITCHES.get_or_init(|| {
+            [2026, 2027]
+                .iter()
+                .map(|&y| (last_sunday(y, 3), last_sunday(y, 10)))
+                .collect()
+        });
+        if switches.iter().any(|&(on, off)| (on..off).contains(&utc)) {
+            120
+        } else {
+            60
+        }
+    }
+
+    /// Per office and UTC minute since the origin: minutes of business already done that local
+    /// day, or -1 when closed; per office and local day: business minutes of the day.
+    struct Tables {
+        day_of: Vec<u32>,
+        position: Vec<Vec<i32>>,
+        day_len: Vec<Vec<i32>>,
+    }
+
+    const DAYS: usize = 730;
+
+    fn tables() -> &'static Tables {
+        static TABLES: OnceLock<Tables> = OnceLock::new();
+        TABLES.get_or_init(|| {
+            let days: Vec<Date> = (0..DAYS)
+                .map(|d| date(2026, 1, 1) + jiff::Span::new().days(d as i64))
+                .collect();
+            let national: Vec<bool> = days
+                .iter()
+                .map(|day| NATIONAL.iter().any(|&(y, m, d)| *day == date(y, m, d)))
+                .collect();
+            let weekdays: Vec<usize> = days
+                .iter()
+                .map(|day| day.weekday().to_monday_zero_offset() as usize)
+                .collect();
+            let origin = origin();
+            let minutes = DAYS * 1440 - 60;
+            let mut day_of = Vec::with_capacity(minutes);
+            let mut local_minute = Vec::with_capacity(minutes);
+            for u in 0..minutes as i64 {
+                let utc = origin + u * 60;
+                let local = u + utc_offset_minutes(utc) - 60;
+                day_of.push((local / 1440) as u32);
+                local_minute.push((local % 1440) as u16);
+            }
+            let mut position = Vec::new();
+            let mut day_len = Vec::new();
+            for office in &OFFICES {
+                let mut pos = vec![-1i32; minutes];
+                let mut len = vec![0i32; DAYS];
+                let closed: Vec<bool> = days
+                    .iter()
+                    .zip(&national)
+                    .map(|(day, &n)| n || office.patron == Some((day.month(), day.day())))
+                    .collect();
+                for u in 0..minutes {
+                    let d = day_of[u] as usize;
+                    let m = local_minute[u];
+                    let open = !closed[d]
+                        && office.hours[weekdays[d]]
+                            .iter()
+                            .any(|&(a, b)| m >= a && m < b);
+                    if open {
+                        pos[u] = len[d];
+                        len[d] += 1;
+                    }
+                }
+                position.push(pos);
+                day_len.push(len);
+            }
+            Tables {
+                day_of,
+                position,
+                day_len,
+            }
+        })
+    }
+
+    fn calendars() -> &'static CalendarSet {
+        static SET: OnceLock<CalendarSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            let offices = OFFICES.iter().map(|office| {
+                let mut hours = WeeklyHours::closed();
+                for (i, day) in office.hours.iter().enumerate() {
+                    let text: Vec<String> = day
+                        .iter()
+                        .map(|(a, b)| {
+                            format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60)
+                        })
+                        .collect();
+                    let weekday = Weekday::from_monday_zero_offset(i as i8).unwrap();
+                    hours.set_day(weekday, &text.join(",")).unwrap();
+                }
+                OfficeCalendarSpec {
+                    code: office.code.into(),
+                    spec: CalendarSpec {
+                        hours,
+                        patron: office
+                            .patron
+                            .map(|(m, d)| PatronDay::fixed(m, d, "Patrono")),
+                        ..CalendarSpec::default()
+                    },
+                }
+            });
+            CalendarSet::new(offices, 2026..=2027).unwrap()
+        })
+    }
+
+    fn sla() -> &'static Sla {
+        static SLA: OnceLock<Sla> = OnceLock::new();
+        SLA.get_or_init(|| Sla::new(Policy::embedded().unwrap(), calendars().clone()))
+    }
+
+    /// Targets of the embedded policy for pensioni (`Nh` in seconds, `Nd` in day units).
+    fn target(kind: ClockKind, urgent: bool) -> (i64, Option<i64>) {
+        const DAY: i64 = 36_000;
+        match (kind, urgent) {
+            (ClockKind::PresaInCarico, false) => (8 * 3600, None),
+            (ClockKind::PresaInCarico, true) => (4 * 3600, None),
+            (ClockKind::FirstReply, false) => (3 * DAY, Some(DAY)),
+            (ClockKind::FirstReply, true) => (2 * DAY, Some(DAY)),
+            (ClockKind::NextReply, _) => (2 * DAY, Some(DAY)),
+            (ClockKind::Resolution, false) => (7 * DAY, Some(DAY)),
+            (ClockKind::Resolution, true) => (5 * DAY, Some(DAY)),
+        }
+    }
+
+    struct RefClock {
+        kind: ClockKind,
+        target: i64,
+        day_units: Option<i64>,
+        stopped: bool,
+        elapsed: i64,
+        at_now: Option<(i64, bool)>,
+        due: Option<i64>,
+    }
+
+    impl RefClock {
+        fn new(kind: ClockKind, urgent: bool) -> Self {
+            let (target, day_units) = target(kind, urgent);
+            RefClock {
+                kind,
+                target,
+                day_units,
+                stopped: false,
+                elapsed: 0,
+                at_now: None,
+                due: None,
+            }
+        }
+
+        /// Counts minute `u` on `office`'s calendar; records the second the target is reached.
+        fn count(&mut self, u: usize, office: usize) {
+            let t = tables();
+            let p = t.position[office][u];
+            if p < 0 {
+                return;
+            }
+            let start = origin() + 60 * u as i64;
+            let gained = |secs: i64| -> i64 {
+                match self.day_units {
+                    None => secs,
+                    Some(d) => {
+                        let len = i64::from(t.day_len[office][t.day_of[u] as usize]) * 60;
+                        let p = i64::from(p) * 60;
+                        (p + secs) * d / len - p * d / len
+                    }
+                }
+            };
+            if self.due.is_none() && self.elapsed + gained(60) >= self.target {
+                let need = self.target - self.elapsed;
+                let s = (1..=60).find(|&s| gained(s) >= need).unwrap();
+                self.due = Some(start + s);
+            }
+            self.elapsed += gained(60);
+        }
+    }
+
+    const OFFICE_CODES: [&str; 4] = ["RM", "MI", "TS", "H24"];
+
+    const ACTIONS: [Transition; 9] = [
+        Transition::Take,
+        Transition::Assign,
+        Transition::Release,
+        Transition::Reply,
+        Transition::RequestIntegration,
+        Transition::PatronatoMessage,
+        Transition::Forward,
+        Transition::Close,
+        Transition::Reopen,
+    ];
+
+    /// Window starts: Easter and the March DST change of 2026 and 2027 (28 March 2027 is both),
+    /// 29 June, the October DST change with 1 and 3 November, 7–8 December.
+    const WINDOWS: [&str; 6] = [
+        "2026-03-20T07:00:00Z",
+        "2027-03-18T07:00:00Z",
+        "2027-06-20T07:00:00Z",
+        "2026-10-16T07:00:00Z",
+        "2026-11-25T07:00:00Z",
+        "2027-10-22T07:00:00Z",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn clocks_equal_a_minute_by_minute_walk_of_the_history(
+            window in 0usize..WINDOWS.len(),
+            offset in 0i64..(10 * 1440),
+            office in 0usize..OFFICES.len(),
+            urgent in any::<bool>(),
+            steps in proptest::collection::vec(
+                (0usize..12, prop_oneof![3 => 0i64..600, 2 => 0i64..(4 * 1440)], 0usize..OFFICES.len()),
+                0..10,
+            ),
+            probe in 0i64..(15 * 1440),
+        ) {
+            let origin = origin();
+            let start: Timestamp = WINDOWS[window].parse().unwrap();
+            let filed_min = (start.as_second() - origin) / 60 + offset;
+            let at = |m: i64| Timestamp::from_second(origin + 60 * m).unwrap();
+            // The history: legal transitions only, forwards to another office.
+            let mut events: Vec<(i64, Transition, usize)> = Vec::new();
+            let (mut status, mut current, mut m) = (Status::Nuova, office, filed_min);
+            for (action, gap, to) in steps {
+                // The action-th of the transitions legal now, so every step does something.
+                let legal: Vec<Transition> =
+                    ACTIONS.into_iter().filter(|t| status.apply(*t).is_ok()).collect();
+                let transition = legal[action % legal.len()];
+                let Ok(next) = status.apply(transition) else { continue };
+                m += gap;
+                if transition == Transition::Forward {
+                    current = if to == current { (to + 1) % OFFICES.len() } else { to };
+                }
+                status = next;
+                events.push((m, transition, current));
+            }
+            let now_min = m + probe;
+            let now = at(now_min);
+
+            // The service's clocks.
+            let sla = sla();
+            let mut live = Live::file(sla, OFFICE_CODES[office], at(filed_min));
+            live.request.priority = if urgent { Priority::Urgente } else { Priority::Normale };
+            live.clocks = sla.after_event(&[], &live.request, combipat::domain::sla::SlaEvent::Filed, at(filed_min));
+            for &(m, transition, office) in &events {
+                let to = (transition == Transition::Forward).then_some(OFFICE_CODES[office]);
+                live.act(transition, at(m), to);
+            }
+
+            // The reference: apply each event's rule, then count every minute a clock runs on
+            // the calendar of the office competent in that minute.
+            let mut clocks: Vec<RefClock> = [ClockKind::PresaInCarico, ClockKind::FirstReply, ClockKind::Resolution]
+                .into_iter()
+                .map(|k| RefClock::new(k, urgent))
+                .collect();
+            let (mut paused, mut competent, mut next_event) = (false, office, 0usize);
+            let horizon = (DAYS as i64) * 1440 - 60;
+            let mut u = filed_min;
+            while u < horizon {
+                while next_event < events.len() && events[next_event].0 == u {
+                    let (_, transition, office) = events[next_event];
+                    next_event += 1;
+                    competent = office;
+                    let stop = |clocks: &mut Vec<RefClock>, kinds: &[ClockKind]| {
+                        for c in clocks.iter_mut().filter(|c| kinds.contains(&c.kind)) {
+                            c.stopped = true;
+                        }
+                    };
+                    let open_next = |clocks: &Vec<RefClock>| {
+                        clocks.iter().any(|c| c.kind == ClockKind::NextReply && !c.stopped)
+                    };
+                    match transition {
+                        Transition::Take | Transition::Assign => stop(&mut clocks, &[ClockKind::PresaInCarico]),
+                        Transition::Reply => {
+                            stop(&mut clocks, &[ClockKind::PresaInCarico, ClockKind::FirstReply, ClockKind::NextReply]);
+                            paused = false;
+                        }
+                        Transition::RequestIntegration => paused = true,
+                        Transition::PatronatoMessage => {
+                            paused = false;
+                            let first_done = clocks.iter().any(|c| c.kind == ClockKind::FirstReply && c.stopped);
+                            if first_done && !open_next(&clocks) {
+                                clocks.push(RefClock::new(ClockKind::NextReply, urgent));
+                            }
+                        }
+                        Transition::Close => {
+                            clocks.iter_mut().for_each(|c| c.stopped = true);
+                            paused = false;
+                        }
+                        Transition::Reopen => {
+                            for c in clocks.iter_mut().filter(|c| c.kind == ClockKind::Resolution) {
+                                c.stopped = false;
+                            }
+                            if !open_next(&clocks) {
+                                clocks.push(RefClock::new(ClockKind::NextReply, urgent));
+                            }
+                        }
+                        // Forward: the office changes, a pause goes on.
+                        _ => {}
+                    }
+                }
+                if u == now_min {
+                    for c in &mut clocks {
+                        c.at_now = Some((c.elapsed, !c.stopped && !paused));
+                    }
+                }
+                let running_now = |c: &RefClock| c.at_now.is_none_or(|(_, running)| running);
+                if u >= now_min && clocks.iter().all(|c| !running_now(c) || c.due.is_some()) {
+                    break;
+                }
+                for c in clocks.iter_mut().filter(|c| !c.stopped && !paused) {
+                    if c.at_now.is_none() || running_now(c) {
+                        c.count(u as usize, competent);
+                    }
+                }
+                u += 1;
+            }
+            prop_assert_eq!(live.clocks.len(), clocks.len());
+            for (clock, reference) in live.clocks.iter().zip(&clocks) {
+                prop_assert_eq!(clock.kind, reference.kind);
+                let (elapsed, running) = reference.at_now.unwrap();
+                let reached = |pct: i64| elapsed * 100 >= reference.target * pct;
+                let state = match (running, reference.stopped || clock.is_stopped()) {
+                    (true, _) if reached(100) => SlaState::Breached,
+                    (true, _) if reached(90) => SlaState::Critical,
+                    (true, _) if reached(75) => SlaState::Warning,
+                    (true, _) => SlaState::Ok,
+                    (false, true) if reached(100) => SlaState::Missed,
+                    (false, true) => SlaState::Met,
+                    (false, false) => SlaState::Paused,
+                };
+                let due = if running {
+                    reference.due.map(|s| Timestamp::from_second(s).unwrap())
+                } else {
+                    None
+                };
+                let measure = match reference.day_units {
+                    None => Measure::Seconds,
+                    Some(units) => Measure::Days { units },
+                };
+                prop_assert_eq!(clock.measure, measure);
+                let walked = countdown(clock, now, calendars()).unwrap();
+                let expected = (state, elapsed, reference.target - elapsed, due);
+                prop_assert_eq!(
+                    (walked.state, walked.elapsed_secs, walked.remaining_secs, walked.due_at),
+                    expected,
+                    "{:?} at {} after {:?}", clock.kind, now, events
+                );
+                // The prepared path the service reads agrees too.
+                let (fast, _) = standing(clock, now, calendars()).unwrap();
+                prop_assert_eq!(fast, walked);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The service: alert events over SSE, configured calendars and policies.
 
 mod common;
