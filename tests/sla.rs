@@ -662,12 +662,12 @@ mod fidelity {
         }
     }
 
-    fn sla_with(calendar: &CalendarConfig) -> Sla {
+    pub(super) fn sla_with(calendar: &CalendarConfig) -> Sla {
         let calendars = calendars_from_config_for(calendar, 2026..=2029).unwrap();
         Sla::new(Policy::embedded().unwrap(), calendars)
     }
 
-    fn config(text: &str) -> CalendarConfig {
+    pub(super) fn config(text: &str) -> CalendarConfig {
         let config = combipat::config::Config::parse(
             &combipat::config::source::Source::new("test.toml", text),
             None,
@@ -1001,6 +1001,135 @@ mod fidelity {
         assert_eq!(running.state, SlaState::Ok);
         assert_eq!(running.remaining_secs, target - 4 * 3600);
         assert_eq!(running.basis.offices, ["RM01", "MI01"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Acceptance: the worked examples of docs/sla.md are tests.
+
+mod docs_examples {
+    use combipat::domain::request::Transition;
+    use combipat::domain::sla::{ClockKind, SlaState};
+    use jiff::Timestamp;
+    use jiff::civil::DateTime;
+
+    use super::fidelity::{Live, config, sla_with};
+
+    const DOC: &str = include_str!("../docs/sla.md");
+
+    fn local(day: &str, time: &str) -> Timestamp {
+        let civil: DateTime = format!("{day}T{time}").parse().unwrap();
+        civil.in_tz("Europe/Rome").unwrap().timestamp()
+    }
+
+    /// `14h00m`, `-10h00m` → seconds.
+    fn duration(text: &str) -> i64 {
+        let (sign, rest) = match text.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, text),
+        };
+        let (h, m) = rest.trim_end_matches('m').split_once('h').unwrap();
+        sign * (h.parse::<i64>().unwrap() * 3600 + m.parse::<i64>().unwrap() * 60)
+    }
+
+    fn kind(code: &str) -> ClockKind {
+        ClockKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code)
+            .unwrap_or_else(|| panic!("unknown clock {code}"))
+    }
+
+    fn state(code: &str) -> SlaState {
+        serde_json::from_value(serde_json::Value::String(code.into())).unwrap()
+    }
+
+    /// Runs one `sla-example` block; returns how many expectations it checked.
+    fn run(block: &str) -> usize {
+        let mut hours = String::new();
+        let mut lines = block
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .peekable();
+        while let Some(line) = lines.next_if(|l| l.starts_with("hours ")) {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let (open, close) = parts[3].split_once('-').unwrap();
+            let days: Vec<String> = parts[2].split(',').map(|d| format!("\"{d}\"")).collect();
+            hours.push_str(&format!(
+                "[[calendar.office_hours]]\noffice = \"{}\"\ndays = [{}]\nopen = \"{open}\"\nclose = \"{close}\"\n",
+                parts[1],
+                days.join(",")
+            ));
+        }
+        let sla = sla_with(&config(&hours));
+        let mut live: Option<Live<'_>> = None;
+        let mut checked = 0;
+        for line in lines {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let at = local(parts[0], parts[1]);
+            let verb = parts[2];
+            if verb == "file" {
+                live = Some(Live::file(&sla, parts[3], at));
+                continue;
+            }
+            let live = live.as_mut().expect("an example starts with `file`");
+            let transition = match verb {
+                "take" => Transition::Take,
+                "reply" => Transition::Reply,
+                "integration" => Transition::RequestIntegration,
+                "documents" => Transition::PatronatoMessage,
+                "forward" => Transition::Forward,
+                "close" => Transition::Close,
+                "reopen" => Transition::Reopen,
+                "expect" => {
+                    let view = live.view(kind(parts[3]), at);
+                    let what = format!("{line}: {view:?}");
+                    let mut tokens = parts[4..].iter();
+                    while let Some(pair) = tokens.next() {
+                        let (key, value) = pair.split_once('=').unwrap();
+                        match key {
+                            "state" => assert_eq!(view.state, state(value), "{what}"),
+                            "elapsed" => assert_eq!(
+                                view.basis.target - view.remaining_secs,
+                                duration(value),
+                                "{what}"
+                            ),
+                            "remaining" => {
+                                assert_eq!(view.remaining_secs, duration(value), "{what}")
+                            }
+                            // A local date and time: two words.
+                            "due" => {
+                                let time = tokens.next().unwrap();
+                                assert_eq!(view.due_at, Some(local(value, time)), "{what}")
+                            }
+                            "office" => assert_eq!(view.office, value, "{what}"),
+                            other => panic!("unknown key {other} in {line}"),
+                        }
+                        checked += 1;
+                    }
+                    continue;
+                }
+                other => panic!("unknown event {other} in {line}"),
+            };
+            live.act(transition, at, (verb == "forward").then(|| parts[3]));
+        }
+        checked
+    }
+
+    #[test]
+    fn docs_sla_md_examples_hold() {
+        let mut examples = 0;
+        let mut checked = 0;
+        let mut rest = DOC;
+        while let Some(start) = rest.find("```sla-example\n") {
+            let body = &rest[start + "```sla-example\n".len()..];
+            let end = body.find("```").unwrap();
+            checked += run(&body[..end]);
+            examples += 1;
+            rest = &body[end + 3..];
+        }
+        assert!(examples >= 5, "{examples} examples in docs/sla.md");
+        assert!(checked >= 20, "{checked} expectations in docs/sla.md");
     }
 }
 
