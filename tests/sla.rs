@@ -558,6 +558,109 @@ fn cli_every_registry_office_gets_its_own_patron_saint() {
     }
 }
 
+/// Runs the binary with `args`, no user configuration in reach.
+fn combipat(args: &[&str]) -> String {
+    let home = std::env::temp_dir().join(format!("combipat-sla-home-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(args)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn cli_calendar_and_report_quality_honour_the_configured_calendar() {
+    let dir = std::env::temp_dir().join(format!("combipat-sla-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("calendar.toml");
+    std::fs::write(
+        &file,
+        "[[calendar.closures]]\noffice = \"RM01\"\ndate = 2026-12-24\nreason = \"vigilia\"\n\
+         [[calendar.patron]]\noffice = \"PA01\"\ndate = \"09-04\"\nsaint = \"Santa Rosalia\"\n",
+    )
+    .unwrap();
+    let config = file.to_str().unwrap();
+    let rome = combipat(&[
+        "calendar", "--config", config, "--office", "RM01", "--year", "2026",
+    ]);
+    assert!(rome.contains("2026-12-24\tChiusura: vigilia"), "{rome}");
+    assert!(!combipat(&["calendar", "--office", "RM01", "--year", "2026"]).contains("2026-12-24"));
+    // The workstation's --config before the subcommand works too.
+    let palermo = combipat(&[
+        "--config", config, "calendar", "--office", "PA01", "--year", "2026",
+    ]);
+    assert!(
+        palermo.contains("2026-09-04\tSanto patrono: Santa Rosalia"),
+        "{palermo}"
+    );
+    assert!(!palermo.contains("2026-07-15"), "{palermo}");
+    // Business hours between two instants see the closure: Thursday 24 December 2026.
+    let hours = |extra: &[&str]| {
+        let mut args = vec!["calendar"];
+        args.extend_from_slice(extra);
+        args.extend([
+            "--office",
+            "RM01",
+            "--from",
+            "2026-12-24T08:00",
+            "--to",
+            "2026-12-24T18:00",
+        ]);
+        combipat(&args)
+    };
+    assert_eq!(hours(&[]), "10.00\n");
+    assert_eq!(hours(&["--config", config]), "0.00\n");
+    // A comune without an office: Asti's San Secondo, first Tuesday of May.
+    assert!(
+        combipat(&["calendar", "--comune", "Asti", "--year", "2026"])
+            .contains("2026-05-05\tSanto patrono: San Secondo")
+    );
+    // report quality (in-process figures) counts business time on the configured calendars:
+    // with every office closed all year, no first reply takes any business time.
+    // The demo data lie around today: ask about the current year.
+    let year = jiff::Zoned::now().year().to_string();
+    let closed = dir.join("closed.toml");
+    std::fs::write(
+        &closed,
+        format!(
+            "[[calendar.closures]]\ndate = {year}-01-01\nuntil = {year}-12-31\nreason = \"prova\"\n"
+        ),
+    )
+    .unwrap();
+    let year = year.as_str();
+    let plain = combipat(&["report", "quality", "--year", year, "--csv"]);
+    let configured = combipat(&[
+        "--config",
+        closed.to_str().unwrap(),
+        "report",
+        "quality",
+        "--year",
+        year,
+        "--csv",
+    ]);
+    assert_ne!(plain, configured);
+    let median_column = |csv: &str| -> Vec<String> {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let i = header
+            .iter()
+            .position(|h| *h == "first_reply_median_h")
+            .unwrap();
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(i).unwrap().to_string())
+            .collect()
+    };
+    assert!(median_column(&configured).iter().all(|m| m == "0.0"));
+    assert!(median_column(&plain).iter().any(|m| m != "0.0"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Issue 14: SLA fidelity. One test per finding, on the service's `Sla` where the finding is
 // about what the service computes.
