@@ -64,6 +64,8 @@ impl KindTargets {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub thresholds: Thresholds,
+    /// What one business day is worth in figures: a day target of N days is N × this × 3600
+    /// units, each business day of the office worth this × 3600 however long it is open.
     pub business_day_hours: u32,
     pub default: KindTargets,
     pub targets: BTreeMap<(Topic, Priority), KindTargets>,
