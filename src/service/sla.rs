@@ -218,7 +218,7 @@ impl Sla {
         }
         let (mut at_risk, mut breached) = (false, false);
         for clock in clocks {
-            match sla::standing_at(clock, at).map(|(c, _)| c.state) {
+            match sla::state_at(clock, at) {
                 Ok(SlaState::Breached) => breached = true,
                 Ok(SlaState::Warning | SlaState::Critical) => at_risk = true,
                 _ => {}

@@ -24,7 +24,9 @@ use crate::domain::request::{Priority, Status, Topic, Transition};
 
 pub use alert::{AlertLevel, PendingAlert, pending_alert};
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
-pub use prepared::{Prepared, SlaInstant, prepare, replay_standing, standing, standing_at};
+pub use prepared::{
+    Prepared, SlaInstant, prepare, replay_standing, standing, standing_at, state_at,
+};
 
 /// What a clock measures.
 #[derive(
@@ -471,6 +473,21 @@ enum Standing {
 }
 
 impl Standing {
+    /// The level of a running clock with `elapsed` of `target` used.
+    fn running_state(elapsed: i64, target: i64, t: Thresholds) -> SlaState {
+        let reached =
+            |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
+        if reached(t.breach) {
+            SlaState::Breached
+        } else if reached(t.critical) {
+            SlaState::Critical
+        } else if reached(t.warning) {
+            SlaState::Warning
+        } else {
+            SlaState::Ok
+        }
+    }
+
     fn countdown(self, elapsed: i64, target: i64, t: Thresholds) -> Countdown {
         let remaining = target - elapsed;
         let percent_used = if target > 0 {
@@ -484,18 +501,7 @@ impl Standing {
             Standing::Stopped if reached(t.breach) => (SlaState::Missed, None),
             Standing::Stopped => (SlaState::Met, None),
             Standing::Paused => (SlaState::Paused, None),
-            Standing::Running { due } => {
-                let state = if reached(t.breach) {
-                    SlaState::Breached
-                } else if reached(t.critical) {
-                    SlaState::Critical
-                } else if reached(t.warning) {
-                    SlaState::Warning
-                } else {
-                    SlaState::Ok
-                };
-                (state, due)
-            }
+            Standing::Running { due } => (Standing::running_state(elapsed, target, t), due),
         };
         Countdown {
             state,

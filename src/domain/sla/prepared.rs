@@ -15,7 +15,7 @@ use std::cell::OnceCell;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Clock, Countdown, Crossings, Standing, countdown, crossings};
+use super::{Clock, Countdown, Crossings, SlaState, Standing, countdown, crossings};
 use crate::domain::calendar::{CalendarError, CalendarSet, Position};
 
 /// Figures of a clock valid from its last change on, on the calendars with fingerprint `set`.
@@ -165,6 +165,31 @@ pub fn standing_at(
     at: &SlaInstant<'_>,
 ) -> Result<(Countdown, Option<Crossings>), CalendarError> {
     evaluate(clock, at.now, at.calendars, |i| at.position(i))
+}
+
+/// Only the state of `clock` at `at.now()` (what queue counts need): the state of
+/// [`standing_at`], without the divisions of the percentage and the threshold instants.
+pub fn state_at(clock: &Clock, at: &SlaInstant<'_>) -> Result<SlaState, CalendarError> {
+    let running = match clock.prepared {
+        Some(p) if p.set == at.calendars.id() && at.now >= p.settled => match p.form {
+            Form::Settled { countdown } => return Ok(countdown.state),
+            Form::Running(r) => r,
+        },
+        _ => return countdown(clock, at.now, at.calendars).map(|c| c.state),
+    };
+    let Some(position) = at.position(running.calendar as usize) else {
+        return countdown(clock, at.now, at.calendars).map(|c| c.state);
+    };
+    let elapsed = if at.now > running.from {
+        running.closed + position.total(clock.measure) - running.base
+    } else {
+        running.closed
+    };
+    Ok(Standing::running_state(
+        elapsed,
+        clock.target_secs,
+        clock.thresholds,
+    ))
 }
 
 /// As [`standing_at`] for one clock, looking up only its own office.
@@ -359,6 +384,10 @@ mod tests {
                     let expected = replay_standing(&clock, now, set);
                     prop_assert_eq!(&standing(&clock, now, set), &expected);
                     prop_assert_eq!(&standing_at(&clock, &SlaInstant::new(set, now)), &expected);
+                    prop_assert_eq!(
+                        state_at(&clock, &SlaInstant::new(set, now)),
+                        expected.as_ref().map(|(c, _)| c.state).map_err(Clone::clone)
+                    );
                 }
             }
         }
