@@ -1262,3 +1262,59 @@ async fn revoking_a_token_ends_its_open_event_stream() {
     assert_eq!(next[0].0, "request.created");
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_forward_moves_the_clocks_to_the_receiving_office() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let operator = t.token(Role::Operator);
+    let filed: RequestDetail = post(
+        &t,
+        "/v1/requests",
+        &patronato,
+        &new_request("Da girare"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let actions = format!("/v1/requests/{}/actions", filed.summary.id);
+    assert_eq!(
+        post(&t, &actions, &operator, &json!({"action": "take"}), None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let forwarded = post(
+        &t,
+        &actions,
+        &operator,
+        &json!({"action": "forward", "office": "MI01"}),
+        None,
+    )
+    .await;
+    assert_eq!(forwarded.status(), StatusCode::OK);
+    let detail: RequestDetail = forwarded.json().await.unwrap();
+    assert_eq!(detail.summary.office, "MI01");
+    let running: Vec<_> = detail
+        .summary
+        .clocks
+        .iter()
+        .filter(|c| c.state != combipat::domain::sla::SlaState::Met)
+        .collect();
+    assert!(!running.is_empty());
+    for clock in running {
+        assert_eq!(
+            clock.office, "MI01",
+            "{:?} still on the sending office",
+            clock.kind
+        );
+        assert_eq!(clock.basis.offices.last().map(String::as_str), Some("MI01"));
+        assert_eq!(
+            clock.basis.offices.first().map(String::as_str),
+            Some("RM01")
+        );
+    }
+    t.service.shutdown().await.unwrap();
+}

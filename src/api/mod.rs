@@ -166,6 +166,24 @@ pub struct ClockView {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub breach_at: Option<Timestamp>,
+    /// Why the figures are what they are: how the target is counted and on which calendars.
+    #[serde(default)]
+    pub basis: ClockBasis,
+}
+
+/// What a clock is counted on, for an operator asking why a due time is what it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockBasis {
+    /// `seconds` (target in business hours) or `days` (target in business days of the office
+    /// calendar, each worth `units`).
+    pub measure: crate::domain::calendar::Measure,
+    /// The target in units of `measure`.
+    pub target: i64,
+    /// Offices whose calendars the clock ran on, in order (a forward adds the receiving office);
+    /// the last is the calendar it runs on now. `GET /v1/calendar/{office}` lists its closing days.
+    pub offices: Vec<String>,
+    /// The clock is paused: the request awaits integration from the patronato.
+    pub paused: bool,
 }
 
 /// `GET /v1/requests/{id}`.

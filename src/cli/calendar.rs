@@ -4,13 +4,17 @@ use color_eyre::eyre::{WrapErr, bail, eyre};
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 
-use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
+use std::ops::RangeInclusive;
+
+use crate::config::Config;
+use crate::domain::calendar::{BusinessCalendar, CalendarSpec, SUPPORTED_YEARS};
 use crate::domain::registry;
+use crate::service::sla::calendars_from_config_for;
 
 #[derive(Debug, clap::Args)]
 pub struct CalendarArgs {
     /// Office code (see --list-offices).
-    #[arg(long, required_unless_present = "list_offices")]
+    #[arg(long, required_unless_present_any = ["list_offices", "comune"])]
     pub office: Option<String>,
     /// Print the days of this year on which the office is closed although its hours say open.
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -22,11 +26,18 @@ pub struct CalendarArgs {
     #[arg(long, requires = "from")]
     pub to: Option<String>,
     /// Print code, name, comune and province of every office.
-    #[arg(long, conflicts_with_all = ["office", "year", "from", "to"])]
+    #[arg(long, conflicts_with_all = ["office", "year", "from", "to", "comune"])]
     pub list_offices: bool,
+    /// Instead of an office, the standard calendar of a comune (its patron day, fixed or movable).
+    #[arg(long, conflicts_with = "office")]
+    pub comune: Option<String>,
+    /// Config file whose `[calendar]` (closures, office hours, patron days) applies; default:
+    /// the one of the workstation (`--config` before the subcommand, else the platform dir).
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
 }
 
-pub fn run(args: CalendarArgs) -> color_eyre::Result<()> {
+pub fn run(ws: super::workstation::WorkstationArgs, args: CalendarArgs) -> color_eyre::Result<()> {
     if args.list_offices {
         for office in registry::offices() {
             let info = office.to_office();
@@ -37,26 +48,43 @@ pub fn run(args: CalendarArgs) -> color_eyre::Result<()> {
         }
         return Ok(());
     }
-    let office = args.office.ok_or_else(|| eyre!("--office is required"))?;
-    if registry::office(&office).is_none() {
-        bail!("unknown office '{office}' (see --list-offices)");
-    }
-    match (args.year, args.from, args.to) {
+    let path = args.config.as_deref().or(ws.config.as_deref());
+    let config = Config::load(path, ws.profile.as_deref())?;
+    // The calendars of the named office (with the configured [calendar]), or of a comune.
+    let build = |years: RangeInclusive<i16>| -> color_eyre::Result<BusinessCalendar> {
+        if let Some(comune) = &args.comune {
+            if registry::comune_by_name(comune).is_none() {
+                bail!("unknown comune '{comune}'");
+            }
+            return Ok(BusinessCalendar::new(
+                CalendarSpec::for_comune(comune),
+                years,
+            )?);
+        }
+        let office = args
+            .office
+            .as_deref()
+            .ok_or_else(|| eyre!("--office is required"))?;
+        let Some(info) = registry::office(office) else {
+            bail!("unknown office '{office}' (see --list-offices)");
+        };
+        let set = calendars_from_config_for(&config.calendar, years)?;
+        Ok(set.get(info.code)?.clone())
+    };
+    match (args.year, &args.from, &args.to) {
         (Some(year), None, None) => {
             if !SUPPORTED_YEARS.contains(&year) {
                 bail!("--year {year} is outside 1990–2100");
             }
-            let calendars = CalendarSet::from_registry(year..=year, |_, _| {})?;
-            for day in calendars.get(&office)?.closing_days(year)? {
+            for day in build(year..=year)?.closing_days(year)? {
                 println!("{}\t{}", day.date, day.reasons_text());
             }
         }
         (None, Some(from), Some(to)) => {
-            let from = parse_instant(&from).wrap_err("--from")?;
-            let to = parse_instant(&to).wrap_err("--to")?;
+            let from = parse_instant(from).wrap_err("--from")?;
+            let to = parse_instant(to).wrap_err("--to")?;
             let years = year_of(from.min(to))..=year_of(from.max(to));
-            let calendars = CalendarSet::from_registry(years, |_, _| {})?;
-            let secs = calendars.get(&office)?.business_seconds(from, to)?;
+            let secs = build(years)?.business_seconds(from, to)?;
             println!("{}", format_hours(secs));
         }
         _ => bail!("give either --year Y or --from A --to B"),

@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         None => workstation::run(cli.workstation),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Demo(cmd)) => demo::run(cmd),
-        Some(Command::Calendar(args)) => calendar::run(args),
+        Some(Command::Calendar(args)) => calendar::run(cli.workstation, args),
         Some(Command::Admin(cmd)) => admin::run(cmd),
         Some(Command::Audit(cmd)) => runtime()?.block_on(admin_store::audit(cmd)),
         Some(Command::Dashboard(args)) => dashboard::run(cli.workstation, args),

@@ -46,7 +46,10 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
     let figures = match (args.server.or(ws.server), args.token.or(ws.token)) {
         (Some(server), Some(token)) => remote_quality(&server, &token, args.year)?,
         (Some(_), None) => bail!("--token: required with --server"),
-        (None, _) => demo_quality(args.seed, args.year)?,
+        (None, _) => {
+            let config = crate::config::Config::load(ws.config.as_deref(), ws.profile.as_deref())?;
+            demo_quality(&config.calendar, args.seed, args.year)?
+        }
     };
     let csv = quality_csv(args.year, &figures);
     if args.csv {
@@ -86,9 +89,15 @@ fn remote_quality(
     Ok(report.patronati)
 }
 
-fn demo_quality(seed: u64, year: i16) -> color_eyre::Result<Vec<PatronatoFigures>> {
+fn demo_quality(
+    calendar: &crate::config::CalendarConfig,
+    seed: u64,
+    year: i16,
+) -> color_eyre::Result<Vec<PatronatoFigures>> {
     let (facts, policy) = demo_facts(seed, jiff::Timestamp::now())?;
-    let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})?;
+    // The configured closures and hours count here as they do in the service.
+    let calendars =
+        crate::service::sla::calendars_from_config_for(calendar, CalendarSet::years_around(year))?;
     let clock = SlaCalendars {
         calendars: &calendars,
         business_day_hours: policy.business_day_hours,

@@ -19,7 +19,8 @@ use toml::Spanned;
 pub use crate::ssh::SshSettings as SshConfig;
 pub use canned::{CannedReply, TemplateError, TemplateVars};
 pub use sections::{
-    CalendarConfig, Closure, DashboardConfig, OfficeHours, ServerConfig, SlaConfig,
+    CalendarConfig, Closure, DashboardConfig, DayTime, OfficeHours, PatronOverride, ServerConfig,
+    SlaConfig,
 };
 pub use source::{Diagnostic, Source};
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Deserializer};
 
 /// `[server]`: a remote central service. Without `url` the workstation runs the embedded one.
@@ -40,6 +40,77 @@ pub struct SlaConfig {
 pub struct CalendarConfig {
     pub closures: Vec<Closure>,
     pub office_hours: Vec<OfficeHours>,
+    /// `[[calendar.patron]]`: an office's patron day other than its comune's in the registry.
+    pub patron: Vec<PatronOverride>,
+    /// When a patron day falls on a national holiday, close on the next working day instead
+    /// (some collective agreements give one). Off by default; `substitute` per office wins.
+    pub patron_substitute: bool,
+}
+
+/// `[[calendar.patron]]`: the patron day of one office. Give exactly one of `date` (`"MM-DD"`),
+/// `easter_offset` (days after Easter Sunday: Whit Monday is 50), `month` + `nth` + `weekday`
+/// (Asti: `month = 5, nth = 1, weekday = "tue"`), or `none = true` (no patron day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatronOverride {
+    pub office: String,
+    #[serde(default)]
+    pub saint: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub easter_offset: Option<i16>,
+    #[serde(default)]
+    pub month: Option<i8>,
+    #[serde(default)]
+    pub nth: Option<i8>,
+    #[serde(default, deserialize_with = "optional_weekday")]
+    pub weekday: Option<Weekday>,
+    #[serde(default)]
+    pub none: bool,
+    #[serde(default)]
+    pub substitute: Option<bool>,
+}
+
+/// A time of day in minutes from midnight, `"00:00"` to `"24:00"` (a desk open until midnight
+/// closes at 24:00, which a clock time cannot say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayTime(u16);
+
+impl DayTime {
+    pub const MIDNIGHT_END: DayTime = DayTime(24 * 60);
+
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+
+    pub fn from_hm(hour: u8, minute: u8) -> Option<DayTime> {
+        match (hour, minute) {
+            (24, 0) => Some(Self::MIDNIGHT_END),
+            (0..=23, 0..=59) => Some(DayTime(u16::from(hour) * 60 + u16::from(minute))),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DayTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl std::str::FromStr for DayTime {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("bad time `{text}` (expected HH:MM, 00:00 to 24:00)");
+        let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+        if h.len() != 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let hour: u8 = h.parse().map_err(|_| bad())?;
+        let minute: u8 = m.parse().map_err(|_| bad())?;
+        DayTime::from_hm(hour, minute).ok_or_else(bad)
+    }
 }
 
 /// `[[calendar.closures]]`: an office (or every office) closed on a day or a range of days.
@@ -67,10 +138,10 @@ pub struct OfficeHours {
     pub office: Option<String>,
     #[serde(deserialize_with = "weekdays")]
     pub days: Vec<Weekday>,
-    #[serde(deserialize_with = "civil_time")]
-    pub open: Time,
-    #[serde(deserialize_with = "civil_time")]
-    pub close: Time,
+    #[serde(deserialize_with = "day_time")]
+    pub open: DayTime,
+    #[serde(deserialize_with = "day_time")]
+    pub close: DayTime,
 }
 
 /// `[dashboard]`.
@@ -119,44 +190,48 @@ fn optional_civil_date<'de, D: Deserializer<'de>>(
     civil_date(deserializer).map(Some)
 }
 
-fn civil_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Time, D::Error> {
+fn day_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DayTime, D::Error> {
     match toml::Value::deserialize(deserializer)? {
-        toml::Value::String(s) => s
-            .parse::<Time>()
-            .map_err(|e| serde::de::Error::custom(format!("bad time `{s}` (expected HH:MM): {e}"))),
+        toml::Value::String(s) => s.parse::<DayTime>().map_err(serde::de::Error::custom),
         toml::Value::Datetime(toml::value::Datetime {
             date: None,
             time: Some(t),
             offset: None,
-        }) => Time::new(t.hour as i8, t.minute as i8, t.second as i8, 0)
-            .map_err(|e| serde::de::Error::custom(format!("bad time: {e}"))),
+        }) if t.second == 0 => {
+            DayTime::from_hm(t.hour, t.minute).ok_or_else(|| serde::de::Error::custom("bad time"))
+        }
         other => Err(serde::de::Error::custom(format!(
-            "expected a time like \"08:00\", found `{other}`"
+            "expected a time like \"08:00\" (or \"24:00\"), found `{other}`"
         ))),
     }
 }
 
+fn weekday_name<E: serde::de::Error>(name: &str) -> Result<Weekday, E> {
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "mon" | "lun" => Weekday::Monday,
+        "tue" | "mar" => Weekday::Tuesday,
+        "wed" | "mer" => Weekday::Wednesday,
+        "thu" | "gio" => Weekday::Thursday,
+        "fri" | "ven" => Weekday::Friday,
+        "sat" | "sab" => Weekday::Saturday,
+        "sun" | "dom" => Weekday::Sunday,
+        _ => {
+            return Err(E::custom(format!(
+                "unknown weekday `{name}` (expected mon, tue, wed, thu, fri, sat, sun)"
+            )));
+        }
+    })
+}
+
+fn optional_weekday<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Weekday>, D::Error> {
+    weekday_name(&String::deserialize(deserializer)?).map(Some)
+}
+
 fn weekdays<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Weekday>, D::Error> {
     let names = Vec::<String>::deserialize(deserializer)?;
-    names
-        .iter()
-        .map(|name| {
-            Ok(match name.to_ascii_lowercase().as_str() {
-                "mon" | "lun" => Weekday::Monday,
-                "tue" | "mar" => Weekday::Tuesday,
-                "wed" | "mer" => Weekday::Wednesday,
-                "thu" | "gio" => Weekday::Thursday,
-                "fri" | "ven" => Weekday::Friday,
-                "sat" | "sab" => Weekday::Saturday,
-                "sun" | "dom" => Weekday::Sunday,
-                _ => {
-                    return Err(serde::de::Error::custom(format!(
-                        "unknown weekday `{name}` (expected mon, tue, wed, thu, fri, sat, sun)"
-                    )));
-                }
-            })
-        })
-        .collect()
+    names.iter().map(|name| weekday_name(name)).collect()
 }
 
 /// `[[filters]]`: a saved filter, shown in the workstation's queue sidebar after the standard

@@ -670,6 +670,41 @@ pub fn comune_by_province(province: &str) -> Option<&'static Comune> {
         .find(|c| c.province.eq_ignore_ascii_case(province.trim()))
 }
 
+/// A local feast whose date moves from year to year, kept apart from [`PatronSaint`] (fixed dates)
+/// because its date needs a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MovableFeast {
+    pub comune: &'static str,
+    pub date: crate::domain::calendar::FeastDate,
+    pub saint: &'static str,
+}
+
+static MOVABLE_FEASTS: [MovableFeast; 2] = [
+    // South Tyrol keeps Whit Monday (Pfingstmontag) as a local holiday: Easter + 50 days.
+    MovableFeast {
+        comune: "Bolzano",
+        date: crate::domain::calendar::FeastDate::EasterOffset { days: 50 },
+        saint: "Lunedì di Pentecoste",
+    },
+    // San Secondo, patron of Asti: the first Tuesday of May.
+    MovableFeast {
+        comune: "Asti",
+        date: crate::domain::calendar::FeastDate::NthWeekday {
+            month: 5,
+            nth: 1,
+            weekday: jiff::civil::Weekday::Tuesday,
+        },
+        saint: "San Secondo",
+    },
+];
+
+/// The movable local feast of a comune, if it has one (case-insensitive name).
+pub fn movable_feast(comune: &str) -> Option<&'static MovableFeast> {
+    MOVABLE_FEASTS
+        .iter()
+        .find(|f| f.comune.eq_ignore_ascii_case(comune.trim()))
+}
+
 pub fn offices() -> &'static [OfficeInfo] {
     &OFFICES
 }

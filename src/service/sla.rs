@@ -7,15 +7,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
-use jiff::civil::{Time, Weekday};
+use jiff::civil::Weekday;
 use thiserror::Error;
 
-use crate::api::ClockView;
+use crate::api::{ClockBasis, ClockView};
 use crate::config::{CalendarConfig, Config};
-use crate::domain::calendar::{CalendarError, CalendarSet, CalendarSpec, Closure, WeeklyHours};
+use crate::domain::calendar::{
+    CalendarError, CalendarSet, CalendarSpec, Closure, FeastDate, PatronDay, WeeklyHours,
+};
 use crate::domain::registry;
-use crate::domain::request::{Request, Status};
-use crate::domain::sla::{self, Clock, ClockChange, Policy, PolicyError, SlaEvent, SlaState};
+use crate::domain::request::{Request, Status, Transition};
+use crate::domain::sla::{
+    self, Clock, ClockChange, Policy, PolicyError, SlaEvent, SlaInstant, SlaState,
+};
 
 /// Longest configured closure, in days (a guard against a mistyped year in `until`).
 const MAX_CLOSURE_DAYS: i32 = 366;
@@ -102,7 +106,8 @@ impl Sla {
         &self.calendars
     }
 
-    /// The clocks of `request` after `event` at `at`.
+    /// The clocks of `request` after `event` at `at`, on the calendar of `request.office`: call
+    /// it after the request's office has changed (see [`Sla::after_event_in`]).
     pub fn after_event(
         &self,
         clocks: &[Clock],
@@ -110,53 +115,163 @@ impl Sla {
         event: SlaEvent,
         at: Timestamp,
     ) -> Vec<Clock> {
+        self.after_event_in(clocks, request, event, at, &request.office)
+    }
+
+    /// The clocks of `request` after `event` at `at`, `office` being the office competent
+    /// *after* the event: for a forward, the receiving office, so running clocks continue on its
+    /// calendar and paused ones will resume on it. The clocks come back prepared (their figures
+    /// precomputed on this service's calendars) for the fast read path.
+    pub fn after_event_in(
+        &self,
+        clocks: &[Clock],
+        request: &Request,
+        event: SlaEvent,
+        at: Timestamp,
+        office: &str,
+    ) -> Vec<Clock> {
         let change = ClockChange {
             event,
             at,
-            office: &request.office,
+            office,
             topic: request.topic,
             priority: request.priority,
         };
-        sla::on_transition(clocks, &change, &self.policy)
+        let mut clocks = sla::on_transition(clocks, &change, &self.policy);
+        self.prepare(&mut clocks);
+        clocks
     }
 
-    /// Clocks rebuilt from a request's filing and history (import, creation).
+    /// Precomputes the figures of `clocks` on this service's calendars (clocks stored by another
+    /// version or under other calendars are answered by the slow path until prepared again).
+    pub fn prepare(&self, clocks: &mut [Clock]) {
+        for clock in clocks {
+            clock.prepared = sla::prepare(clock, &self.calendars);
+        }
+    }
+
+    /// Clocks rebuilt from a request's filing and history (import, creation), each event on the
+    /// calendar of the office competent after it. The history does not say where the request was
+    /// filed: without forwards it is `request.office`; a first forward whose detail reads
+    /// `FROM>TO` names it; otherwise callers that know it must use [`Sla::replay_from`] (a forward
+    /// detail of only `TO` leaves `request.office` as the guess for the time before it).
     pub fn replay(&self, request: &Request) -> Vec<Clock> {
-        let mut clocks = self.after_event(&[], request, SlaEvent::Filed, request.created_at);
+        let filed = filing_office(request).unwrap_or(&request.office);
+        self.replay_from(request, filed)
+    }
+
+    /// Clocks rebuilt from a request's filing at `filed_office` and its history: a forward moves
+    /// the clocks to the office named in its detail (`TO`, or `FROM>TO`).
+    pub fn replay_from(&self, request: &Request, filed_office: &str) -> Vec<Clock> {
+        let mut office = filed_office.to_string();
+        let mut clocks =
+            self.after_event_in(&[], request, SlaEvent::Filed, request.created_at, &office);
         for entry in &request.history {
+            if entry.transition == Transition::Forward {
+                if let Some(to) = entry.detail.as_deref().and_then(forward_target) {
+                    office = to.to_string();
+                }
+            }
             let event = SlaEvent::Transition {
                 transition: entry.transition,
                 from: entry.from,
                 to: entry.to,
             };
-            clocks = self.after_event(&clocks, request, event, entry.at);
+            clocks = self.after_event_in(&clocks, request, event, entry.at, &office);
         }
         clocks
     }
 
-    /// How each clock stands at `now`, for the API.
+    /// How each clock stands at `now`, for the API (the prepared path; the segment walk for
+    /// clocks not prepared on these calendars).
     pub fn views(&self, clocks: &[Clock], now: Timestamp) -> Vec<ClockView> {
         clocks
             .iter()
             .filter_map(|clock| {
-                let countdown = sla::countdown(clock, now, &self.calendars).ok()?;
-                let crossings = sla::crossings(clock, &countdown, now, &self.calendars)
-                    .ok()
-                    .flatten();
-                Some(ClockView {
-                    warning_at: crossings.map(|c| c.warning),
-                    critical_at: crossings.map(|c| c.critical),
-                    breach_at: crossings.map(|c| c.breach),
-                    kind: clock.kind,
-                    office: clock.office.clone(),
-                    state: countdown.state,
-                    due_at: countdown.due_at,
-                    remaining_secs: countdown.remaining_secs,
-                    percent_used: countdown.percent_used,
-                })
+                let (countdown, crossings) = sla::standing(clock, now, &self.calendars).ok()?;
+                Some(view(clock, countdown, crossings))
             })
             .collect()
     }
+
+    /// [`Sla::views`] for a batch sharing one instant (lists, exports).
+    pub fn views_at(&self, clocks: &[Clock], at: &SlaInstant<'_>) -> Vec<ClockView> {
+        clocks
+            .iter()
+            .filter_map(|clock| {
+                let (countdown, crossings) = sla::standing_at(clock, at).ok()?;
+                Some(view(clock, countdown, crossings))
+            })
+            .collect()
+    }
+
+    /// A batch instant on this service's calendars.
+    pub fn instant(&self, now: Timestamp) -> SlaInstant<'_> {
+        SlaInstant::new(&self.calendars, now)
+    }
+
+    /// `(at_risk, breached)` of an open request, as [`risk`] over [`Sla::views`] but without
+    /// building views (queue counts over many requests).
+    pub fn risk_at(&self, status: Status, clocks: &[Clock], at: &SlaInstant<'_>) -> (bool, bool) {
+        if !status.is_open() {
+            return (false, false);
+        }
+        let (mut at_risk, mut breached) = (false, false);
+        for clock in clocks {
+            match sla::state_at(clock, at) {
+                Ok(SlaState::Breached) => breached = true,
+                Ok(SlaState::Warning | SlaState::Critical) => at_risk = true,
+                _ => {}
+            }
+        }
+        (at_risk && !breached, breached)
+    }
+}
+
+fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
+    let mut offices: Vec<String> = Vec::new();
+    for segment in &clock.segments {
+        if offices.last() != Some(&segment.office) {
+            offices.push(segment.office.clone());
+        }
+    }
+    if offices.last() != Some(&clock.office) {
+        offices.push(clock.office.clone());
+    }
+    ClockView {
+        warning_at: crossings.map(|c| c.warning),
+        critical_at: crossings.map(|c| c.critical),
+        breach_at: crossings.map(|c| c.breach),
+        kind: clock.kind,
+        office: clock.office.clone(),
+        state: countdown.state,
+        due_at: countdown.due_at,
+        remaining_secs: countdown.remaining_secs,
+        percent_used: countdown.percent_used,
+        basis: ClockBasis {
+            measure: clock.measure,
+            target: clock.target_secs,
+            offices,
+            paused: clock.is_paused(),
+        },
+    }
+}
+
+/// The receiving office of a forward's history detail: `TO`, or `FROM>TO`.
+fn forward_target(detail: &str) -> Option<&str> {
+    let to = detail.rsplit('>').next()?.trim();
+    (!to.is_empty()).then_some(to)
+}
+
+/// The office a request was filed at, when its first forward records where it left from.
+fn filing_office(request: &Request) -> Option<&str> {
+    let first = request
+        .history
+        .iter()
+        .find(|e| e.transition == Transition::Forward)?;
+    let (from, _) = first.detail.as_deref()?.split_once('>')?;
+    let from = from.trim();
+    (!from.is_empty()).then_some(from)
 }
 
 /// Years the service precomputes calendars for: around the current year.
@@ -230,15 +345,13 @@ fn check_office(field: &str, office: &Option<String>) -> Result<(), SlaSetupErro
 fn weekly_hours<'a>(
     entries: impl Iterator<Item = &'a crate::config::OfficeHours>,
 ) -> Result<WeeklyHours, SlaSetupError> {
-    let hhmm = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
     let mut by_day: HashMap<Weekday, Vec<String>> = HashMap::new();
     for entry in entries {
         for day in &entry.days {
-            by_day.entry(*day).or_default().push(format!(
-                "{}-{}",
-                hhmm(entry.open),
-                hhmm(entry.close)
-            ));
+            by_day
+                .entry(*day)
+                .or_default()
+                .push(format!("{}-{}", entry.open, entry.close));
         }
     }
     let mut hours = WeeklyHours::closed();
@@ -250,8 +363,17 @@ fn weekly_hours<'a>(
     Ok(hours)
 }
 
-/// The registry calendars with the configured office hours and closures.
+/// The registry calendars with the configured office hours, closures and patron days, over the
+/// years a running service covers.
 pub fn calendars_from_config(calendar: &CalendarConfig) -> Result<CalendarSet, SlaSetupError> {
+    calendars_from_config_for(calendar, service_years())
+}
+
+/// [`calendars_from_config`] over `years` (the `calendar` command asks about any year).
+pub fn calendars_from_config_for(
+    calendar: &CalendarConfig,
+    years: std::ops::RangeInclusive<i16>,
+) -> Result<CalendarSet, SlaSetupError> {
     for entry in &calendar.office_hours {
         check_office("calendar.office_hours.office", &entry.office)?;
     }
@@ -309,21 +431,103 @@ pub fn calendars_from_config(calendar: &CalendarConfig) -> Result<CalendarSet, S
             ));
         }
     }
-    Ok(CalendarSet::from_registry(
-        service_years(),
-        |code, spec: &mut CalendarSpec| {
-            spec.hours = office_hours
-                .get(code)
-                .cloned()
-                .unwrap_or_else(|| default_hours.clone());
-            spec.closures.extend(
-                closures
-                    .iter()
-                    .filter(|(office, _)| office.is_none_or(|o| o == code))
-                    .map(|(_, closure)| closure.clone()),
-            );
-        },
-    )?)
+    let mut patrons: HashMap<String, (Option<PatronDay>, Option<bool>)> = HashMap::new();
+    for entry in &calendar.patron {
+        let field = "calendar.patron.office";
+        check_office(field, &Some(entry.office.clone()))?;
+        let code = registry::office(&entry.office)
+            .map(|o| o.code.to_string())
+            .unwrap_or_else(|| entry.office.clone());
+        if patrons
+            .insert(code, (patron_day(entry)?, entry.substitute))
+            .is_some()
+        {
+            return Err(calendar_error(
+                field,
+                format!(
+                    "office '{}' has two [[calendar.patron]] entries",
+                    entry.office
+                ),
+            ));
+        }
+    }
+    CalendarSet::from_registry(years, |code, spec: &mut CalendarSpec| {
+        spec.hours = office_hours
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| default_hours.clone());
+        spec.patron_substitute = calendar.patron_substitute;
+        if let Some((patron, substitute)) = patrons.get(code) {
+            spec.patron = patron.clone();
+            spec.patron_substitute = substitute.unwrap_or(calendar.patron_substitute);
+        }
+        spec.closures.extend(
+            closures
+                .iter()
+                .filter(|(office, _)| office.is_none_or(|o| o == code))
+                .map(|(_, closure)| closure.clone()),
+        );
+    })
+    .map_err(SlaSetupError::from)
+}
+
+/// The patron day a `[[calendar.patron]]` entry describes (`None`: the office has none).
+fn patron_day(entry: &crate::config::PatronOverride) -> Result<Option<PatronDay>, SlaSetupError> {
+    let given = [
+        entry.date.is_some(),
+        entry.easter_offset.is_some(),
+        entry.month.is_some() || entry.nth.is_some() || entry.weekday.is_some(),
+        entry.none,
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(calendar_error(
+            "calendar.patron",
+            format!(
+                "office '{}': give exactly one of date, easter_offset, month+nth+weekday, none",
+                entry.office
+            ),
+        ));
+    }
+    if entry.none {
+        return Ok(None);
+    }
+    let saint = if entry.saint.trim().is_empty() {
+        "Santo patrono".to_string()
+    } else {
+        entry.saint.trim().to_string()
+    };
+    let date = if let Some(text) = &entry.date {
+        let bad = || calendar_error("calendar.patron.date", format!("'{text}' is not MM-DD"));
+        let (m, d) = text.trim().split_once('-').ok_or_else(bad)?;
+        let month: i8 = m.parse().map_err(|_| bad())?;
+        let day: i8 = d.parse().map_err(|_| bad())?;
+        // 2024 is a leap year: 29 February is a valid (if rare) feast.
+        jiff::civil::Date::new(2024, month, day).map_err(|_| bad())?;
+        FeastDate::Fixed { month, day }
+    } else if let Some(days) = entry.easter_offset {
+        if !(-100..=100).contains(&days) {
+            return Err(calendar_error(
+                "calendar.patron.easter_offset",
+                "between -100 and 100 days",
+            ));
+        }
+        FeastDate::EasterOffset { days }
+    } else {
+        match (entry.month, entry.nth, entry.weekday) {
+            (Some(month @ 1..=12), Some(nth @ 1..=5), Some(weekday)) => FeastDate::NthWeekday {
+                month,
+                nth,
+                weekday,
+            },
+            _ => {
+                return Err(calendar_error(
+                    "calendar.patron",
+                    "month (1-12), nth (1-5) and weekday go together",
+                ));
+            }
+        }
+    };
+    Ok(Some(PatronDay { date, saint }))
 }
 
 /// Whether an open request has a clock at warning/critical (`at_risk`) or past target.

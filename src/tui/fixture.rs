@@ -105,6 +105,7 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                     warning_at: Some(due - SignedDuration::from_hours(24)),
                     critical_at: Some(due - SignedDuration::from_hours(4)),
                     breach_at: Some(due),
+                    basis: Default::default(),
                 }],
             }
         })

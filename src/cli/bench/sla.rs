@@ -1,4 +1,6 @@
-//! `combipat bench sla`: countdown of many open requests at one instant.
+//! `combipat bench sla`: how fast the service reads the SLA clocks of many open requests at one
+//! instant, on the path the service runs ([`Sla::views`] over prepared clocks, and
+//! [`Sla::risk_at`] for queue counts), against the segment walk measured in the same run.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -6,12 +8,10 @@ use std::time::Instant;
 use color_eyre::eyre::bail;
 use jiff::{Timestamp, ToSpan};
 
-use crate::domain::calendar::CalendarSet;
 use crate::domain::registry;
 use crate::domain::request::{Priority, Status, Topic, Transition};
-use crate::domain::sla::{
-    ClockChange, Policy, PreparedClock, SlaEvent, SlaInstant, SlaState, countdown, on_transition,
-};
+use crate::domain::sla::{Clock, ClockChange, SlaEvent, SlaState, on_transition, replay_standing};
+use crate::service::Sla;
 
 #[derive(Debug, clap::Args)]
 pub struct SlaBenchArgs {
@@ -28,13 +28,14 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         bail!("--requests and --rounds must be positive");
     }
     let now: Timestamp = "2026-11-23T10:30:00Z".parse()?;
-    let policy = Policy::embedded()?;
     let build = Instant::now();
-    let calendars = CalendarSet::from_registry(CalendarSet::years_around(2026), |_, _| {})?;
+    // The service's own setup: embedded policy, registry calendars.
+    let sla = Sla::embedded()?;
     let build_time = build.elapsed();
+    let policy = sla.policy();
     let offices = registry::offices();
     // Deterministic spread of requests over the last 40 days, some forwarded, some paused.
-    let mut clocks = Vec::with_capacity(args.requests * 3);
+    let mut requests: Vec<Vec<Clock>> = Vec::with_capacity(args.requests);
     for n in 0..args.requests {
         let office = offices[n % offices.len()].code;
         let filed = now.checked_sub(((n * 7919) % (40 * 24 * 60)) as i64 * 60.seconds())?;
@@ -45,7 +46,7 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
             topic: Topic::ALL[n % Topic::ALL.len()],
             priority: Priority::ALL[n % 2],
         };
-        let mut request = on_transition(&[], &change(SlaEvent::Filed, filed, office), &policy);
+        let mut clocks = on_transition(&[], &change(SlaEvent::Filed, filed, office), policy);
         let later = filed.checked_add(90.minutes())?.min(now);
         if n % 3 == 0 {
             let other = offices[(n + 1) % offices.len()].code;
@@ -54,83 +55,163 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
                 from: Status::Nuova,
                 to: Status::Trasferita,
             };
-            request = on_transition(&request, &change(event, later, other), &policy);
+            clocks = on_transition(&clocks, &change(event, later, other), policy);
         } else if n % 7 == 0 {
             let event = SlaEvent::Transition {
                 transition: Transition::RequestIntegration,
                 from: Status::InLavorazione,
                 to: Status::InAttesaIntegrazione,
             };
-            request = on_transition(&request, &change(event, later, office), &policy);
+            clocks = on_transition(&clocks, &change(event, later, office), policy);
         }
-        clocks.extend(request);
+        // As `Sla::after_event_in` does after every transition.
+        sla.prepare(&mut clocks);
+        requests.push(clocks);
     }
-    let evaluations = (clocks.len() * args.rounds) as f64;
-    let requests = (args.requests * args.rounds) as f64;
-
-    // The straightforward replay of every segment, as the service does for one request.
-    let start = Instant::now();
-    let mut breached = 0usize;
-    for _ in 0..args.rounds {
-        for clock in &clocks {
-            let c = countdown(black_box(clock), black_box(now), &calendars)?;
-            breached += usize::from(c.state == SlaState::Breached);
-        }
-    }
-    let replay = start.elapsed().as_nanos() as f64;
-
-    // Prepared once per transition, then evaluated in a batch at one instant.
-    let start = Instant::now();
-    let prepared: Vec<PreparedClock> = clocks
+    let clock_count: usize = requests.iter().map(Vec::len).sum();
+    let prepared = requests
         .iter()
-        .map(|c| PreparedClock::new(c.clone(), &calendars))
-        .collect();
-    let prepare = start.elapsed().as_nanos() as f64;
-    let start = Instant::now();
-    let mut fast_breached = 0usize;
-    for _ in 0..args.rounds {
-        let at = SlaInstant::new(&calendars, black_box(now));
-        for clock in &prepared {
-            let c = black_box(clock).countdown_at(&at)?;
-            fast_breached += usize::from(c.state == SlaState::Breached);
-        }
-    }
-    let batch = start.elapsed().as_nanos() as f64;
-    let at = SlaInstant::new(&calendars, now);
-    let mismatches = clocks
-        .iter()
-        .zip(&prepared)
-        .filter(|(c, p)| countdown(c, now, &calendars) != p.countdown_at(&at))
+        .flatten()
+        .filter(|c| c.prepared.is_some())
         .count();
-    if mismatches > 0 || fast_breached != breached {
-        bail!("prepared countdowns differ from the replay on {mismatches} clocks");
+    let evaluations = (args.requests * args.rounds) as f64;
+    let calendars = sla.calendars();
+    // The stores keep clocks as JSON and parse a row's clocks right before reading them, so the
+    // service evaluates clocks that are hot in cache: parse a chunk (untimed), then time the
+    // evaluation of that chunk, as the service does row by row.
+    let stored: Vec<String> = requests
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()?;
+    // Baseline: the segment walk (countdown + threshold instants) the service ran before.
+    let (walk, walk_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+        requests
+            .iter()
+            .flatten()
+            .filter(|clock| {
+                replay_standing(clock, black_box(now), calendars)
+                    .is_ok_and(|(c, _)| c.state == SlaState::Breached)
+            })
+            .count()
+    });
+
+    // The service's countdown of a request's clocks (inside every view): `sla::standing`.
+    let (standing, standing_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+        requests
+            .iter()
+            .flatten()
+            .filter(|clock| {
+                crate::domain::sla::standing(clock, black_box(now), calendars)
+                    .is_ok_and(|(c, _)| c.state == SlaState::Breached)
+            })
+            .count()
+    });
+
+    // The service's read path for a request (detail, list rows): `Sla::views`.
+    let (views, views_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+        requests
+            .iter()
+            .map(|clocks| {
+                sla.views(clocks, black_box(now))
+                    .iter()
+                    .filter(|v| v.state == SlaState::Breached)
+                    .count()
+            })
+            .sum()
+    });
+
+    // Queue counts and at-risk filters: `Sla::risk_at` with one shared instant.
+    let (risk, risk_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+        let at = sla.instant(black_box(now));
+        requests
+            .iter()
+            .filter(|clocks| sla.risk_at(Status::InLavorazione, clocks, &at).1)
+            .count()
+    });
+
+    // Both paths must agree on every clock, or the figures mean nothing.
+    let mismatches = requests
+        .iter()
+        .flatten()
+        .filter(|clock| {
+            let slow = replay_standing(clock, now, calendars);
+            let fast = crate::domain::sla::standing(clock, now, calendars);
+            slow != fast
+        })
+        .count();
+    if mismatches > 0 || views_breached != walk_breached || standing_breached != walk_breached {
+        bail!("the prepared path differs from the segment walk on {mismatches} clocks");
+    }
+    let breached_requests = requests
+        .iter()
+        .filter(|clocks| {
+            clocks.iter().any(|c| {
+                replay_standing(c, now, calendars).is_ok_and(|(c, _)| c.state == SlaState::Breached)
+            })
+        })
+        .count();
+    if risk_breached != breached_requests * args.rounds {
+        bail!("risk counts differ from the segment walk");
     }
 
+    let per_request = |ns: f64| ns / evaluations;
     println!(
         "calendars built: {} offices in {:.1} ms",
         offices.len(),
         build_time.as_secs_f64() * 1e3
     );
     println!(
-        "requests: {}  clocks: {}  rounds: {}",
-        args.requests,
-        clocks.len(),
-        args.rounds
+        "requests: {}  clocks: {} ({} prepared)  rounds: {}",
+        args.requests, clock_count, prepared, args.rounds
     );
     println!(
-        "replay (countdown):  {:.1} ns per clock, {:.1} ns per request",
-        replay / evaluations,
-        replay / requests
+        "service path, sla::standing (countdown + thresholds): {:.1} ns per request",
+        per_request(standing)
     );
     println!(
-        "prepare (once per transition): {:.1} ns per request",
-        prepare / args.requests as f64
+        "service path, Sla::risk_at (queue counts, filters):    {:.1} ns per request",
+        per_request(risk)
     );
     println!(
-        "prepared batch (SlaInstant): {:.1} ns per clock, {:.1} ns per request",
-        batch / evaluations,
-        batch / requests
+        "service path, Sla::views (detail, list rows):          {:.1} ns per request",
+        per_request(views)
     );
-    println!("breached clock evaluations: {breached} (identical on both paths)");
+    println!(
+        "baseline, segment walk (same run):                     {:.1} ns per request",
+        per_request(walk)
+    );
+    println!(
+        "ratio baseline / service: standing {:.1}x, risk_at {:.1}x, views {:.1}x",
+        walk / standing,
+        walk / risk,
+        walk / views
+    );
+    println!("breached clock evaluations: {walk_breached} (identical on every path)");
     Ok(())
+}
+
+/// Requests parsed and evaluated together: small enough to stay in cache, as one row does.
+const CHUNK: usize = 256;
+
+/// Total nanoseconds `evaluate` takes over `rounds` passes of `stored`, chunk by chunk, and the
+/// sum of what it counted. Parsing a chunk is not timed.
+fn timed(
+    stored: &[String],
+    rounds: usize,
+    mut evaluate: impl FnMut(&[Vec<Clock>]) -> usize,
+) -> (f64, usize) {
+    let mut total = std::time::Duration::ZERO;
+    let mut count = 0usize;
+    for _ in 0..rounds {
+        for chunk in stored.chunks(CHUNK) {
+            let parsed: Vec<Vec<Clock>> = chunk
+                .iter()
+                .filter_map(|json| serde_json::from_str(json).ok())
+                .collect();
+            let start = Instant::now();
+            count += evaluate(black_box(&parsed));
+            total += start.elapsed();
+        }
+    }
+    (total.as_nanos() as f64, count)
 }

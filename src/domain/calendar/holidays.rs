@@ -32,6 +32,9 @@ pub enum NationalHoliday {
     Immacolata,
     Natale,
     SantoStefano,
+    /// 17 March 2011, 150th anniversary of the unification of Italy: a one-off national holiday
+    /// (DL 5/2011, L. 47/2011).
+    UnitaDItalia150,
 }
 
 impl NationalHoliday {
@@ -50,6 +53,7 @@ impl NationalHoliday {
             Self::Immacolata => "Immacolata Concezione",
             Self::Natale => "Natale",
             Self::SantoStefano => "Santo Stefano",
+            Self::UnitaDItalia150 => "150° anniversario dell'Unità d'Italia",
         }
     }
 }
@@ -99,6 +103,10 @@ pub fn national_holidays(year: i16) -> Vec<(Date, NationalHoliday)> {
     }
     if year >= 2026 {
         days.push((date(year, 10, 4), SanFrancesco));
+    }
+    // One-off national holidays declared by decree.
+    if year == 2011 {
+        days.push((date(2011, 3, 17), UnitaDItalia150));
     }
     days.sort();
     days

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// One opening interval within a day, in minutes from local midnight; `end` may be 1440 (24:00).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DayInterval {
     pub start_minute: u16,
     pub end_minute: u16,
@@ -22,7 +22,7 @@ pub enum HoursError {
 }
 
 /// Office hours for each weekday (Monday first); several intervals per day allowed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WeeklyHours {
     days: [Vec<DayInterval>; 7],
 }

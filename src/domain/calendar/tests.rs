@@ -6,11 +6,7 @@ fn ts(text: &str) -> Timestamp {
 
 fn rome_calendar() -> BusinessCalendar {
     let spec = CalendarSpec {
-        patron: Some(PatronDay {
-            month: 6,
-            day: 29,
-            saint: "Santi Pietro e Paolo".into(),
-        }),
+        patron: Some(PatronDay::fixed(6, 29, "Santi Pietro e Paolo")),
         ..CalendarSpec::default()
     };
     BusinessCalendar::new(spec, 2026..=2027).unwrap()
@@ -71,11 +67,7 @@ fn next_business_instant_and_out_of_range() {
 #[test]
 fn several_reasons_on_one_day() {
     let spec = CalendarSpec {
-        patron: Some(PatronDay {
-            month: 4,
-            day: 25,
-            saint: "San Marco".into(),
-        }),
+        patron: Some(PatronDay::fixed(4, 25, "San Marco")),
         closures: vec![Closure {
             date: date(2011, 4, 25),
             reason: "Trasloco".into(),
@@ -87,4 +79,54 @@ fn several_reasons_on_one_day() {
     let day = days.iter().find(|d| d.date == date(2011, 4, 25)).unwrap();
     // 2011: Easter Monday coincides with Liberation Day.
     assert_eq!(day.reasons.len(), 4, "{day:?}");
+}
+
+#[test]
+fn business_days_count_each_day_whole_however_long_it_is_open() {
+    let mut hours = WeeklyHours::closed();
+    // Monday 12 h, Tuesday 5 h.
+    hours
+        .set_day(jiff::civil::Weekday::Monday, "07:30-19:30")
+        .unwrap();
+    hours
+        .set_day(jiff::civil::Weekday::Tuesday, "08:00-13:00")
+        .unwrap();
+    let cal = BusinessCalendar::new(
+        CalendarSpec {
+            hours,
+            ..CalendarSpec::default()
+        },
+        2026..=2026,
+    )
+    .unwrap();
+    let days = Measure::Days { units: 36_000 };
+    // Monday 23 November 2026, CET: a whole Monday and a whole Tuesday are one day each.
+    let monday = cal
+        .measure_between(ts("2026-11-23T06:30:00Z"), ts("2026-11-23T18:30:00Z"), days)
+        .unwrap();
+    let tuesday = cal
+        .measure_between(ts("2026-11-24T07:00:00Z"), ts("2026-11-24T12:00:00Z"), days)
+        .unwrap();
+    assert_eq!((monday, tuesday), (36_000, 36_000));
+    // Half of Monday is half a day; in seconds it is 6 h.
+    let half = ts("2026-11-23T12:30:00Z");
+    assert_eq!(
+        cal.measure_between(ts("2026-11-23T06:30:00Z"), half, days),
+        Ok(18_000)
+    );
+    assert_eq!(
+        cal.measure_between(ts("2026-11-23T06:30:00Z"), half, Measure::Seconds),
+        Ok(6 * 3600)
+    );
+    // The same position of the day, one business day later: half of Tuesday is 10:30.
+    let base = cal.total(half, days).unwrap();
+    assert_eq!(
+        cal.instant_at_total(base + 36_000, days),
+        Some(ts("2026-11-24T09:30:00Z"))
+    );
+    // A target used up exactly at the end of a day falls at its closing time.
+    assert_eq!(
+        cal.instant_at_total(base + 18_000, days),
+        Some(ts("2026-11-23T18:30:00Z"))
+    );
 }

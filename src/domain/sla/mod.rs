@@ -3,8 +3,14 @@
 //! Each request carries one [`Clock`] per measured promise. A clock runs in *segments*, each on
 //! the calendar of the office competent at the time, so a forwarded request keeps its accumulated
 //! time and continues on the receiving office's calendar. Clocks pause only while the request
-//! awaits integration from the patronato. [`on_transition`] updates clocks (pure, no calendar
-//! needed); [`countdown`] reads them at an instant (pure, precomputed calendars).
+//! awaits integration from the patronato; a forward of a request awaiting integration keeps them
+//! paused (the patronato still owes the documents). [`on_transition`] updates clocks (pure, no
+//! calendar needed); [`countdown`] reads them at an instant (pure, precomputed calendars).
+//!
+//! A target in hours counts business seconds; a target in days counts business days (each day
+//! worth the same however long the office is open, see [`Measure::Days`]). The instant a
+//! threshold is reached is found by walking the segments, so it never moves once passed and never
+//! falls inside a pause. See `docs/sla.md`.
 
 mod alert;
 mod policy;
@@ -13,12 +19,14 @@ mod prepared;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::calendar::{CalendarError, CalendarSet};
+use crate::domain::calendar::{CalendarError, CalendarSet, Measure};
 use crate::domain::request::{Priority, Status, Topic, Transition};
 
 pub use alert::{AlertLevel, PendingAlert, pending_alert};
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
-pub use prepared::{PreparedClock, SlaInstant};
+pub use prepared::{
+    Prepared, SlaInstant, prepare, replay_standing, standing, standing_at, state_at,
+};
 
 /// What a clock measures.
 #[derive(
@@ -90,23 +98,33 @@ pub struct Clock {
     pub office: String,
     #[schema(value_type = String)]
     pub started_at: Timestamp,
-    /// Target in business seconds.
+    /// Target in units of `measure` (business seconds, or business-day units).
     pub target_secs: i64,
+    /// How the target is counted: business seconds (`Nh`) or business days (`Nd`).
+    #[serde(default)]
+    pub measure: Measure,
     /// Thresholds in force when the clock started.
     pub thresholds: Thresholds,
     pub segments: Vec<Segment>,
     pub pauses: Vec<Pause>,
     #[schema(value_type = Option<String>)]
     pub stopped_at: Option<Timestamp>,
+    /// Figures precomputed on the calendars at the clock's last change (see [`prepare`]);
+    /// ignored unless they were computed on calendars identical to the ones asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub prepared: Option<Prepared>,
 }
 
 impl Clock {
     fn start(kind: ClockKind, change: &ClockChange<'_>, policy: &Policy) -> Self {
+        let (target_secs, measure) = policy.target(kind, change.topic, change.priority);
         Self {
             kind,
             office: change.office.to_string(),
             started_at: change.at,
-            target_secs: policy.target_secs(kind, change.topic, change.priority),
+            target_secs,
+            measure,
             thresholds: policy.thresholds,
             segments: vec![Segment {
                 office: change.office.to_string(),
@@ -115,6 +133,7 @@ impl Clock {
             }],
             pauses: Vec::new(),
             stopped_at: None,
+            prepared: None,
         }
     }
 
@@ -170,8 +189,8 @@ pub enum SlaEvent {
     },
 }
 
-/// An event with its context: when, the office competent *after* it, the request's topic and
-/// priority (which select the targets).
+/// An event with its context: when, the office competent *after* it (for a forward: the
+/// receiving office), the request's topic and priority (which select the targets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockChange<'a> {
     pub event: SlaEvent,
@@ -184,6 +203,8 @@ pub struct ClockChange<'a> {
 /// The request's clocks after `change` (pure).
 pub fn on_transition(clocks: &[Clock], change: &ClockChange<'_>, policy: &Policy) -> Vec<Clock> {
     let mut clocks = clocks.to_vec();
+    // Precomputed figures describe the clocks before this change; the caller prepares again.
+    clocks.iter_mut().for_each(|c| c.prepared = None);
     let at = change.at;
     let (transition, from, to) = match change.event {
         SlaEvent::Filed => {
@@ -262,12 +283,20 @@ pub fn on_transition(clocks: &[Clock], change: &ClockChange<'_>, policy: &Policy
         | Transition::Tag => {}
     }
     let awaiting = Status::InAttesaIntegrazione;
+    // A pause ends when the documents arrive (the patronato writes) or the office answers
+    // anyway; a forward does not end it: the patronato still owes the documents, now to the
+    // receiving office (the paused clocks already moved to it above).
+    let resumes = match transition {
+        Transition::PatronatoMessage | Transition::Reply => true,
+        Transition::Forward => false,
+        _ => from == awaiting && to != awaiting,
+    };
     if to == awaiting && from != awaiting {
         for clock in clocks.iter_mut().filter(|c| c.is_running()) {
             clock.close_segment(at);
             clock.pauses.push(Pause { from: at, to: None });
         }
-    } else if from == awaiting && to != awaiting {
+    } else if resumes {
         for clock in clocks.iter_mut().filter(|c| c.is_paused()) {
             if let Some(pause) = clock.pauses.last_mut() {
                 pause.to = Some(at);
@@ -336,9 +365,11 @@ pub fn countdown(
     for segment in &clock.segments {
         let end = segment.to.unwrap_or(now).min(now);
         if end > segment.from {
-            elapsed += calendars
-                .get(&segment.office)?
-                .business_seconds(segment.from, end)?;
+            elapsed += calendars.get(&segment.office)?.measure_between(
+                segment.from,
+                end,
+                clock.measure,
+            )?;
         }
     }
     let state = if clock.stopped_at.is_some_and(|s| s <= now) {
@@ -346,26 +377,62 @@ pub fn countdown(
     } else if !clock.is_running() {
         Standing::Paused
     } else {
-        let due = calendars
-            .get(&clock.office)?
-            .add_business_seconds(now, clock.target_secs - elapsed)
-            .ok();
-        Standing::Running { due }
+        Standing::Running {
+            due: reached_at(clock, clock.target_secs, now, calendars)?,
+        }
     };
     Ok(state.countdown(elapsed, clock.target_secs, clock.thresholds))
 }
 
-/// The instants at which a running clock reaches its warning, critical and breach thresholds if
-/// it keeps running, on the calendar of the office it runs in now.
+/// The instant at which a running clock's elapsed time reaches `amount`: where it happened if it
+/// did (walking the segments, each on its own office's calendar, so the instant is fixed and
+/// never inside a pause), else where it will if the clock keeps running on its current office's
+/// calendar. `None` if that lies outside the calendars' years.
+pub fn reached_at(
+    clock: &Clock,
+    amount: i64,
+    now: Timestamp,
+    calendars: &CalendarSet,
+) -> Result<Option<Timestamp>, CalendarError> {
+    if amount <= 0 {
+        return Ok(clock.segments.first().map(|s| s.from));
+    }
+    let mut done = 0i64;
+    for segment in &clock.segments {
+        let calendar = calendars.get(&segment.office)?;
+        let open = segment.to.is_none();
+        let end = segment.to.unwrap_or(now).min(now);
+        let base = calendar.total(segment.from, clock.measure)?;
+        let part = if end > segment.from {
+            calendar.total(end, clock.measure)? - base
+        } else {
+            0
+        };
+        if done + part >= amount || open {
+            // Reached within this segment, or (open segment) reached later on its calendar.
+            return Ok(calendar.instant_at_total(base + amount - done, clock.measure));
+        }
+        done += part;
+    }
+    Ok(None)
+}
+
+/// The instants at which a running clock reaches its warning, critical and breach thresholds:
+/// where it did for those already reached, where it will if it keeps running for the others.
 ///
 /// They stay fixed until the clock's next transition, so a client holding them can tell the
-/// clock's level at any later instant by comparison alone, without calendars. A threshold already
-/// reached maps to an instant at or before `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// clock's level at any later instant by comparison alone, without calendars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Crossings {
     pub warning: Timestamp,
     pub critical: Timestamp,
     pub breach: Timestamp,
+}
+
+/// The elapsed amount at which `countdown` calls a threshold of `pct` % reached.
+pub(crate) fn threshold_amount(target: i64, pct: u16) -> i64 {
+    // `countdown` calls a threshold reached once elapsed * 100 >= target * pct.
+    (target.saturating_mul(i64::from(pct)) + 99).div_euclid(100)
 }
 
 /// [`Crossings`] of `clock` given its [`Countdown`] at `now`; `None` unless the clock is running.
@@ -378,24 +445,23 @@ pub fn crossings(
     if standing.due_at.is_none() {
         return Ok(None);
     }
-    let calendar = calendars.get(&clock.office)?;
-    let target = clock.target_secs;
-    let at = |pct: u16| -> Result<Timestamp, CalendarError> {
-        // `countdown` calls a threshold reached once elapsed * 100 >= target * pct.
-        let needed = (target.saturating_mul(i64::from(pct)) + 99).div_euclid(100);
-        let left = needed - standing.elapsed_secs;
-        if left <= 0 {
-            Ok(now)
-        } else {
-            calendar.add_business_seconds(now, left)
-        }
+    let at = |pct: u16| -> Result<Option<Timestamp>, CalendarError> {
+        reached_at(
+            clock,
+            threshold_amount(clock.target_secs, pct),
+            now,
+            calendars,
+        )
     };
     let t = clock.thresholds;
-    Ok(Some(Crossings {
-        warning: at(t.warning)?,
-        critical: at(t.critical)?,
-        breach: at(t.breach)?,
-    }))
+    Ok(match (at(t.warning)?, at(t.critical)?, at(t.breach)?) {
+        (Some(warning), Some(critical), Some(breach)) => Some(Crossings {
+            warning,
+            critical,
+            breach,
+        }),
+        _ => None,
+    })
 }
 
 /// Where a clock is, for turning elapsed business time into a [`Countdown`].
@@ -407,6 +473,21 @@ enum Standing {
 }
 
 impl Standing {
+    /// The level of a running clock with `elapsed` of `target` used.
+    fn running_state(elapsed: i64, target: i64, t: Thresholds) -> SlaState {
+        let reached =
+            |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
+        if reached(t.breach) {
+            SlaState::Breached
+        } else if reached(t.critical) {
+            SlaState::Critical
+        } else if reached(t.warning) {
+            SlaState::Warning
+        } else {
+            SlaState::Ok
+        }
+    }
+
     fn countdown(self, elapsed: i64, target: i64, t: Thresholds) -> Countdown {
         let remaining = target - elapsed;
         let percent_used = if target > 0 {
@@ -420,18 +501,7 @@ impl Standing {
             Standing::Stopped if reached(t.breach) => (SlaState::Missed, None),
             Standing::Stopped => (SlaState::Met, None),
             Standing::Paused => (SlaState::Paused, None),
-            Standing::Running { due } => {
-                let state = if reached(t.breach) {
-                    SlaState::Breached
-                } else if reached(t.critical) {
-                    SlaState::Critical
-                } else if reached(t.warning) {
-                    SlaState::Warning
-                } else {
-                    SlaState::Ok
-                };
-                (state, due)
-            }
+            Standing::Running { due } => (Standing::running_state(elapsed, target, t), due),
         };
         Countdown {
             state,

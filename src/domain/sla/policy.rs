@@ -7,6 +7,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use super::ClockKind;
+use crate::domain::calendar::Measure;
 use crate::domain::request::{Priority, Topic};
 
 /// The policy shipped inside the binary.
@@ -34,7 +35,8 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     BusinessHours(u32),
-    /// Each business day counts as [`Policy::business_day_hours`] business hours.
+    /// Business days on the office calendar: due at the same position of the day N business
+    /// days later, however long each day is open.
     BusinessDays(u32),
 }
 
@@ -62,6 +64,8 @@ impl KindTargets {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub thresholds: Thresholds,
+    /// What one business day is worth in figures: a day target of N days is N × this × 3600
+    /// units, each business day of the office worth this × 3600 however long it is open.
     pub business_day_hours: u32,
     pub default: KindTargets,
     pub targets: BTreeMap<(Topic, Priority), KindTargets>,
@@ -219,14 +223,29 @@ impl Policy {
         })
     }
 
-    /// The target of a clock kind for a topic and priority, in business seconds.
-    pub fn target_secs(&self, kind: ClockKind, topic: Topic, priority: Priority) -> i64 {
-        let target = self
-            .targets
+    /// The target of a clock kind for a topic and priority, with how it is counted: `Nh` is
+    /// N × 3600 business seconds; `Nd` is N business days, each worth
+    /// [`Policy::business_day_hours`] × 3600 units however long the office is open that day.
+    pub fn target(&self, kind: ClockKind, topic: Topic, priority: Priority) -> (i64, Measure) {
+        let day = i64::from(self.business_day_hours) * 3600;
+        match self.target_of(kind, topic, priority) {
+            Some(Target::BusinessDays(d)) => (i64::from(d) * day, Measure::Days { units: day }),
+            _ => (self.target_secs(kind, topic, priority), Measure::Seconds),
+        }
+    }
+
+    fn target_of(&self, kind: ClockKind, topic: Topic, priority: Priority) -> Option<Target> {
+        self.targets
             .get(&(topic, priority))
             .and_then(|t| t.get(kind))
-            .or(self.default.get(kind));
-        match target {
+            .or(self.default.get(kind))
+    }
+
+    /// The target of a clock kind for a topic and priority in business seconds, a business day
+    /// taken as [`Policy::business_day_hours`] hours (figures that need one scale, e.g. the
+    /// cruscotto's averages; clocks use [`Policy::target`]).
+    pub fn target_secs(&self, kind: ClockKind, topic: Topic, priority: Priority) -> i64 {
+        match self.target_of(kind, topic, priority) {
             Some(Target::BusinessHours(h)) => i64::from(h) * 3600,
             Some(Target::BusinessDays(d)) => {
                 i64::from(d) * i64::from(self.business_day_hours) * 3600

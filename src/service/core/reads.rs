@@ -269,9 +269,10 @@ impl RiskySets {
         sla: &Sla,
     ) -> Result<Self, StoreError> {
         let (mut at_risk, mut breached) = (Vec::new(), Vec::new());
+        // The prepared path: no views built, the same answer as `risk` over `views`.
+        let instant = sla.instant(now);
         for (id, status, clocks) in tx.open_clocks(scope)? {
-            let views = sla.views(&clocks, now);
-            match crate::service::sla::risk(status, &views) {
+            match sla.risk_at(status, &clocks, &instant) {
                 (_, true) => breached.push(id),
                 (true, false) => at_risk.push(id),
                 (false, false) => {}

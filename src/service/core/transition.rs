@@ -38,8 +38,24 @@ pub fn apply(
         from,
         to,
     };
-    stored.clocks = sla.after_event(&stored.clocks, &stored.request, event, now);
+    // A forward moves the clocks to the receiving office's calendar from this instant on; its
+    // detail names the offices (`FROM>TO`, or just `TO`).
+    let office_after = match (transition, detail_target(&stored.request.history)) {
+        (Transition::Forward, Some(to)) => to,
+        _ => stored.request.office.clone(),
+    };
+    stored.clocks = sla.after_event_in(&stored.clocks, &stored.request, event, now, &office_after);
     Ok((from, to))
+}
+
+/// The receiving office of the forward just recorded as the newest history entry.
+fn detail_target(history: &[HistoryEntry]) -> Option<String> {
+    let last = history.last()?;
+    let detail = last.detail.as_deref()?;
+    Some(match detail.split_once('>') {
+        Some((_, to)) => to.to_string(),
+        None => detail.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -488,7 +488,8 @@ fn act(
             if let Some(note) = note {
                 check_text("note", note, MAX_BODY_CHARS, false)?;
             }
-            Some(office.clone())
+            // `FROM>TO`: a replay of the history then knows where each stretch was counted.
+            Some(format!("{}>{office}", request.office))
         }
         ActionBody::Close { outcome, note } => {
             if let Some(note) = note {
