@@ -167,10 +167,10 @@ impl Sla {
         let mut clocks =
             self.after_event_in(&[], request, SlaEvent::Filed, request.created_at, &office);
         for entry in &request.history {
-            if entry.transition == Transition::Forward {
-                if let Some(to) = entry.detail.as_deref().and_then(forward_target) {
-                    office = to.to_string();
-                }
+            if entry.transition == Transition::Forward
+                && let Some(to) = entry.detail.as_deref().and_then(forward_target)
+            {
+                office = to.to_string();
             }
             let event = SlaEvent::Transition {
                 transition: entry.transition,

@@ -219,15 +219,15 @@ impl CalendarSpec {
             if !(self.patron_substitute && falls_on_national) {
                 continue;
             }
-            if let Some(substitute) = self.substitute_for(feast, &national) {
-                if substitute.year() == year {
-                    days.entry(substitute)
-                        .or_default()
-                        .push(ClosingReason::PatronSubstitute {
-                            saint: patron.saint.clone(),
-                            feast,
-                        });
-                }
+            if let Some(substitute) = self.substitute_for(feast, &national)
+                && substitute.year() == year
+            {
+                days.entry(substitute)
+                    .or_default()
+                    .push(ClosingReason::PatronSubstitute {
+                        saint: patron.saint.clone(),
+                        feast,
+                    });
             }
         }
         days
