@@ -24,7 +24,7 @@ use combipat::tui::gateway::Gateway;
 use combipat::tui::headless::Headless;
 use combipat::tui::live::{self, Announcer};
 use combipat::tui::remote::ClientGateway;
-use combipat::tui::state::{Mode, Operator, Pane, Queue, SlaLevel, State, sla_of};
+use combipat::tui::state::{Mode, Operator, Pane, Queue, State, sla_of};
 use combipat::tui::theme::Theme;
 use combipat::tui::update::{Msg, UNDO_SECONDS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -454,7 +454,7 @@ fn request_integration_pauses_the_server_clocks() {
     );
     assert!(server.clocks.iter().all(|c| c.state != SlaState::Ok));
     let row = f.h.state.request(&id).unwrap().clone();
-    assert_eq!(sla_of(&row, f.h.state.now), SlaLevel::Paused);
+    assert_eq!(sla_of(&row, f.h.state.now), Some(SlaState::Paused));
 }
 
 #[test]

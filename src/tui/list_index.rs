@@ -431,7 +431,8 @@ mod tests {
 
     #[test]
     fn sla_levels_and_counts_follow_the_threshold_instants_as_time_passes() {
-        use crate::tui::state::{SlaLevel, sla_of};
+        use crate::domain::sla::SlaState;
+        use crate::tui::state::sla_of;
         let mut state = loaded(40);
         let now = state.now;
         let mins = |m: i64| Some(now + SignedDuration::from_mins(m));
@@ -448,19 +449,22 @@ mod tests {
             .iter()
             .position(|q| *q == Queue::Breached)
             .unwrap();
-        assert_eq!(sla_of(&r, now), SlaLevel::Warning);
+        assert_eq!(sla_of(&r, now), Some(SlaState::Warning));
         assert_eq!(state.queue_counts, reference_counts(&state));
         state.queue_cursor = breached;
         state.refilter();
         assert!(!state.visible.iter().any(|&i| state.requests[i].id == r.id));
         // Time alone moves the request to critical, then breached; counts and list follow.
-        for (minutes, level) in [(10, SlaLevel::Critical), (20, SlaLevel::Breached)] {
+        for (minutes, level) in [
+            (10, Some(SlaState::Critical)),
+            (20, Some(SlaState::Breached)),
+        ] {
             let later = now + SignedDuration::from_mins(minutes);
             assert_eq!(sla_of(&r, later - SignedDuration::from_secs(1)), {
                 if minutes == 10 {
-                    SlaLevel::Warning
+                    Some(SlaState::Warning)
                 } else {
-                    SlaLevel::Critical
+                    Some(SlaState::Critical)
                 }
             });
             assert_eq!(sla_of(&r, later), level);

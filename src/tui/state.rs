@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use crate::api::{Dossier, PresenceActivity, RequestDetail, RequestSummary};
 use crate::domain::request::{RequestId, Status, Topic};
+use crate::domain::sla::SlaState;
 use crate::i18n::Lang;
 use crate::tui::list_index::{Facts, ListIndex};
 
@@ -115,10 +116,10 @@ impl Queue {
             Queue::AtRisk => {
                 open && matches!(
                     level_at(f.status, f.marks, now),
-                    SlaLevel::Warning | SlaLevel::Critical
+                    Some(SlaState::Warning) | Some(SlaState::Critical)
                 )
             }
-            Queue::Breached => open && level_at(f.status, f.marks, now) == SlaLevel::Breached,
+            Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
             Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
             Queue::All => open,
             Queue::Cell { office, topic } => {
@@ -162,17 +163,9 @@ impl SortKey {
     }
 }
 
-/// SLA level shown in the list: colour + symbol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaLevel {
-    Unknown,
-    Ok,
-    Warning,
-    Critical,
-    Breached,
-    Paused,
-    Met,
-}
+/// SLA level shown in the list (colour + symbol): the service's own clock states, `None` while
+/// a request has no running clock the client knows of.
+pub type SlaLevel = Option<crate::domain::sla::SlaState>;
 
 /// The soonest due instant among the request's running clocks (the service computes them).
 pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
@@ -232,18 +225,18 @@ impl SlaMarks {
 /// The SLA level at `now` (seconds) of a request in `status` with threshold instants `marks`.
 pub(crate) fn level_at(status: Status, marks: SlaMarks, now: i64) -> SlaLevel {
     if !status.is_open() {
-        return SlaLevel::Met;
+        return Some(SlaState::Met);
     }
     if status == Status::InAttesaIntegrazione {
-        return SlaLevel::Paused;
+        return Some(SlaState::Paused);
     }
     let reached = |mark: Option<i64>| mark.is_some_and(|at| at <= now);
     match marks.breach {
-        None => SlaLevel::Unknown,
-        Some(_) if reached(marks.breach) => SlaLevel::Breached,
-        Some(_) if reached(marks.critical) => SlaLevel::Critical,
-        Some(_) if reached(marks.warning) => SlaLevel::Warning,
-        Some(_) => SlaLevel::Ok,
+        None => None,
+        Some(_) if reached(marks.breach) => Some(SlaState::Breached),
+        Some(_) if reached(marks.critical) => Some(SlaState::Critical),
+        Some(_) if reached(marks.warning) => Some(SlaState::Warning),
+        Some(_) => Some(SlaState::Ok),
     }
 }
 
@@ -807,19 +800,19 @@ mod colour_tests {
             c.breach_at = Some(later);
             c.due_at = Some(now - SignedDuration::from_hours(21 * 24));
         }
-        assert_eq!(sla_of(&r, now), SlaLevel::Breached, "due passed");
+        assert_eq!(sla_of(&r, now), Some(SlaState::Breached), "due passed");
         for c in &mut r.clocks {
             c.due_at = Some(later);
             c.state = crate::domain::sla::SlaState::Breached;
         }
         assert_eq!(
             sla_of(&r, now),
-            SlaLevel::Breached,
+            Some(SlaState::Breached),
             "the service says breached"
         );
         for c in &mut r.clocks {
             c.state = crate::domain::sla::SlaState::Ok;
         }
-        assert_eq!(sla_of(&r, now), SlaLevel::Ok);
+        assert_eq!(sla_of(&r, now), Some(SlaState::Ok));
     }
 }

@@ -11,6 +11,7 @@ use crate::api::RequestSummary;
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::Priority;
 use crate::domain::sanitize::inline;
+use crate::domain::sla::SlaState;
 use crate::i18n::{Lang, MISSING, t, tf};
 use crate::tui::action::command;
 use crate::tui::detail;
@@ -23,25 +24,28 @@ use crate::tui::theme::Theme;
 
 pub(crate) fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
     match level {
-        SlaLevel::Unknown => theme.muted,
-        SlaLevel::Ok => theme.sla_ok,
-        SlaLevel::Warning => theme.sla_warning,
-        SlaLevel::Critical => theme.sla_critical,
-        SlaLevel::Breached => theme.sla_breached,
-        SlaLevel::Paused => theme.sla_paused,
-        SlaLevel::Met => theme.sla_met,
+        None => theme.muted,
+        Some(SlaState::Ok) => theme.sla_ok,
+        Some(SlaState::Warning) => theme.sla_warning,
+        Some(SlaState::Critical) => theme.sla_critical,
+        Some(SlaState::Breached) => theme.sla_breached,
+        Some(SlaState::Paused) => theme.sla_paused,
+        Some(SlaState::Met) => theme.sla_met,
+        // Stopped after its target: as serious as a breach, but over.
+        Some(SlaState::Missed) => theme.sla_breached,
     }
 }
 
 pub(crate) fn sla_symbol(level: SlaLevel) -> &'static str {
     match level {
-        SlaLevel::Unknown => "·",
-        SlaLevel::Ok => "●",
-        SlaLevel::Warning => "◐",
-        SlaLevel::Critical => "▲",
-        SlaLevel::Breached => "✖",
-        SlaLevel::Paused => "‖",
-        SlaLevel::Met => "✓",
+        None => "·",
+        Some(SlaState::Ok) => "●",
+        Some(SlaState::Warning) => "◐",
+        Some(SlaState::Critical) => "▲",
+        Some(SlaState::Breached) => "✖",
+        Some(SlaState::Paused) => "‖",
+        Some(SlaState::Met) => "✓",
+        Some(SlaState::Missed) => "✗",
     }
 }
 
