@@ -227,7 +227,8 @@ impl RequestFacts {
         self.status == Status::InAttesaIntegrazione
     }
 
-    /// SLA state of the governing clock at `now` (see the module docs).
+    /// SLA state of the governing clock at `now` (see the module docs), in the one SLA state
+    /// type: `Warning` is "at risk"; a closed request is `Met` or `Missed`.
     pub fn sla_state(
         &self,
         clock: &dyn BusinessClock,
@@ -235,7 +236,14 @@ impl RequestFacts {
         warning_percent: u32,
     ) -> SlaState {
         if !self.status.is_open() {
-            return SlaState::Closed;
+            let within = self
+                .resolution_secs(clock)
+                .is_none_or(|used| used <= self.targets.resolution_secs);
+            return if within {
+                SlaState::Met
+            } else {
+                SlaState::Missed
+            };
         }
         let target = if self.first_reply_at.is_none() {
             self.targets.first_reply_secs
@@ -250,7 +258,7 @@ impl RequestFacts {
         } else if self.is_paused() {
             SlaState::Paused
         } else if reached(warning_percent) {
-            SlaState::AtRisk
+            SlaState::Warning
         } else {
             SlaState::Ok
         }
@@ -269,16 +277,8 @@ impl RequestFacts {
     }
 }
 
-/// State of an open request's governing SLA clock, as counted by the dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaState {
-    Ok,
-    AtRisk,
-    Paused,
-    Breached,
-    Closed,
-}
+/// The cruscotto counts requests in the one SLA state type of the project.
+pub use crate::domain::sla::SlaState;
 
 /// Nearest-rank percentile of ascending-sorted samples; `None` when empty.
 pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
@@ -480,10 +480,10 @@ fn cell_figures(
         if f.status.is_open() {
             cell.open += 1;
             match f.sla_state(clock, now, options.warning_percent) {
-                SlaState::AtRisk => cell.at_risk += 1,
+                SlaState::Warning | SlaState::Critical => cell.at_risk += 1,
                 SlaState::Breached => cell.breached += 1,
                 SlaState::Paused => cell.paused += 1,
-                SlaState::Ok | SlaState::Closed => {}
+                SlaState::Ok | SlaState::Met | SlaState::Missed => {}
             }
             let age_days = clock.business_seconds(&f.office, f.created_at, now) / day_secs;
             cell.backlog_by_age[age_bucket(age_days)] += 1;
