@@ -740,7 +740,12 @@ impl Generator {
 
     fn forward(&mut self, sim: &mut Sim, by: &ActorRef, at: Timestamp) -> Option<()> {
         let target = self.other_office(sim.office)?;
-        let detail = Some(self.offices[target].code.to_string());
+        // `FROM>TO`, as the service records a forward: a replay of the history then counts
+        // the time before it on the sending office's calendar.
+        let detail = Some(format!(
+            "{}>{}",
+            self.offices[sim.office].code, self.offices[target].code
+        ));
         sim.act(self.now, at, by, Transition::Forward, detail, None)?;
         sim.office = target;
         sim.assignee = None;

@@ -302,6 +302,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("clock.resolution", "Chiusura", "Resolution"),
     ("clock.remaining", "restano {time}", "{time} left"),
     ("clock.overdue", "scaduto da {time}", "overdue by {time}"),
+    (
+        "clock.basis_calendar",
+        "calendario {offices}",
+        "calendar {offices}",
+    ),
+    (
+        "clock.basis_days",
+        "{n} giorni lavorativi",
+        "{n} business days",
+    ),
+    (
+        "clock.basis_hours",
+        "{n} ore lavorative",
+        "{n} business hours",
+    ),
+    (
+        "clock.basis_paused",
+        "in pausa: attesa integrazione",
+        "paused: awaiting integration",
+    ),
     ("sla.ok", "in tempo", "on time"),
     ("sla.warning", "attenzione", "warning"),
     ("sla.critical", "critico", "critical"),

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use crate::api::PresenceActivity;
 use crate::api::{ClockView, Dossier, RequestDetail, RequestSummary};
+use crate::domain::calendar::Measure;
 use crate::domain::mandate::MandateState;
 use crate::domain::request::MessageKind;
 use crate::domain::sanitize::{block, inline};
@@ -336,7 +337,42 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
             ),
             Span::raw(format!("{remaining}{}%", c.percent_used)),
         ]));
+        if let Some(why) = basis(c, lang) {
+            lines.push(Line::styled(format!("      {why}"), theme.muted));
+        }
     }
+}
+
+/// Why a due time is what it is: the calendars the clock ran on (a forward adds the receiving
+/// office), its target in business days or hours, and a pause.
+fn basis(c: &ClockView, lang: Lang) -> Option<String> {
+    let b = &c.basis;
+    if b.offices.is_empty() {
+        return None;
+    }
+    let offices: Vec<String> = b.offices.iter().map(|o| inline(o, 12)).collect();
+    let mut parts = vec![tf(
+        lang,
+        "clock.basis_calendar",
+        &[("offices", &offices.join(" → "))],
+    )];
+    let target = match b.measure {
+        Measure::Days { units } if units > 0 => tf(
+            lang,
+            "clock.basis_days",
+            &[("n", &(b.target / units).to_string())],
+        ),
+        _ => tf(
+            lang,
+            "clock.basis_hours",
+            &[("n", &(b.target / 3600).to_string())],
+        ),
+    };
+    parts.push(target);
+    if b.paused {
+        parts.push(t(lang, "clock.basis_paused").to_string());
+    }
+    Some(parts.join(" · "))
 }
 
 fn applications(
@@ -484,5 +520,52 @@ mod tests {
             ..viewer
         };
         assert_eq!(presence_text(Lang::En, &viewing), "G. Bianchi is viewing");
+    }
+}
+
+#[cfg(test)]
+mod basis_tests {
+    use super::*;
+    use crate::api::ClockBasis;
+    use crate::domain::sla::ClockKind;
+
+    fn clock(basis: ClockBasis) -> ClockView {
+        ClockView {
+            kind: ClockKind::Resolution,
+            office: "MI01".into(),
+            state: SlaState::Paused,
+            due_at: None,
+            remaining_secs: 3_600,
+            percent_used: 40,
+            warning_at: None,
+            critical_at: None,
+            breach_at: None,
+            basis,
+        }
+    }
+
+    #[test]
+    fn the_detail_says_which_calendars_and_target_a_clock_counts_on() {
+        let days = clock(ClockBasis {
+            measure: Measure::Days { units: 36_000 },
+            target: 7 * 36_000,
+            offices: vec!["RM01".into(), "MI01".into()],
+            paused: true,
+        });
+        assert_eq!(
+            basis(&days, Lang::It).as_deref(),
+            Some("calendario RM01 → MI01 · 7 giorni lavorativi · in pausa: attesa integrazione")
+        );
+        let hours = clock(ClockBasis {
+            measure: Measure::Seconds,
+            target: 8 * 3_600,
+            offices: vec!["RM01".into()],
+            paused: false,
+        });
+        assert_eq!(
+            basis(&hours, Lang::En).as_deref(),
+            Some("calendar RM01 · 8 business hours")
+        );
+        assert_eq!(basis(&clock(ClockBasis::default()), Lang::It), None);
     }
 }
