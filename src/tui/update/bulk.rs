@@ -15,19 +15,13 @@ pub(super) fn bulk_targets(state: &State, name: &str) -> Vec<RequestId> {
     }
 }
 
+/// The outcome's code (the one table in `domain::request`).
 pub fn outcome_code(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Evasa => "evasa",
-        Outcome::NonDiCompetenza => "non_di_competenza",
-        Outcome::IntegrazioneNonPervenuta => "integrazione_non_pervenuta",
-        Outcome::Duplicata => "duplicata",
-        Outcome::Ritirata => "ritirata",
-        Outcome::RisoltaInAppuntamento => "risolta_in_appuntamento",
-    }
+    o.code()
 }
 
 pub(super) fn outcome_from_code(code: &str) -> Option<Outcome> {
-    Outcome::ALL.into_iter().find(|o| outcome_code(*o) == code)
+    Outcome::from_code(code)
 }
 
 pub(super) fn act_on_current(state: &mut State, body: ActionBody) -> Vec<Effect> {
