@@ -262,12 +262,7 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         Some(sla) => sla,
         None => Sla::embedded()?,
     };
-    // A bad database setting fails before anything is created.
-    store::Database::parse(config.database.as_deref(), &config.data_dir)?;
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| store::StoreError::Setting {
-        setting: "data dir".into(),
-        reason: format!("{}: {e}", config.data_dir.display()),
-    })?;
+    // `open_database` parses the setting before it creates anything (the data dir included).
     let store = open_database(&config.data_dir, config.database.as_deref(), sla.clone()).await?;
     let credentials = if config.demo {
         if store.is_empty().await? {

@@ -91,10 +91,6 @@ pub async fn seed_demo_on(
     database: Option<&str>,
     dataset: Dataset,
 ) -> Result<DemoCredentials, ServiceError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| super::store::StoreError::Setting {
-        setting: "data dir".into(),
-        reason: format!("{}: {e}", data_dir.display()),
-    })?;
     let store = super::open_database(data_dir, database, super::Sla::embedded()?).await?;
     seed_store(store.as_ref(), data_dir, dataset).await
 }

@@ -114,20 +114,17 @@ pub fn list_requests(
     }
     let scope = scope_of(who);
     let mut query = match &filter.queue {
-        Some(queue) => match queue_def(queue, who, now)? {
-            QueueDef::Rows(query) => *query,
-            QueueDef::AtRisk | QueueDef::Breached => {
-                let risky = RiskySets::of(tx, &scope, now, sla)?;
-                let among = match queue_def(queue, who, now)? {
-                    QueueDef::AtRisk => risky.at_risk,
-                    _ => risky.breached,
-                };
-                RequestQuery {
-                    among: Some(among),
-                    ..RequestQuery::default()
-                }
+        Some(queue) => {
+            let among = |ids| RequestQuery {
+                among: Some(ids),
+                ..RequestQuery::default()
+            };
+            match queue_def(queue, who, now)? {
+                QueueDef::Rows(query) => *query,
+                QueueDef::AtRisk => among(RiskySets::of(tx, &scope, now, sla)?.at_risk),
+                QueueDef::Breached => among(RiskySets::of(tx, &scope, now, sla)?.breached),
             }
-        },
+        }
         None => RequestQuery::default(),
     };
     // Explicit filters narrow the queue; one that contradicts the queue's own condition
@@ -303,6 +300,44 @@ pub fn mandates_of(
         .collect())
 }
 
+/// Why `patronato` may not act for `citizen` right now (`None`: its mandate is active):
+/// `mandate_revoked` from the moment of revocation, `mandate_expired` after the last valid day,
+/// `mandate_required` when it never held one.
+pub fn mandate_refusal(
+    tx: &mut dyn ReadTx,
+    citizen: &str,
+    patronato: &str,
+    now: Timestamp,
+) -> Result<Option<StoreError>, StoreError> {
+    let states: Vec<MandateState> = mandates_of(tx, citizen, Some(patronato), now)?
+        .into_iter()
+        .map(|m| m.state)
+        .collect();
+    if states.contains(&MandateState::Active) {
+        return Ok(None);
+    }
+    let (code, message) = if states.contains(&MandateState::Revoked) {
+        (
+            "mandate_revoked",
+            "the mandate for this citizen was revoked",
+        )
+    } else if states.contains(&MandateState::Expired) {
+        (
+            "mandate_expired",
+            "the mandate for this citizen has expired",
+        )
+    } else {
+        (
+            "mandate_required",
+            "the patronato holds no active mandate for this citizen",
+        )
+    };
+    Ok(Some(StoreError::Denied {
+        code,
+        message: message.to_string(),
+    }))
+}
+
 /// Whether `patronato` holds an active mandate for `citizen` right now.
 pub fn has_active_mandate(
     tx: &mut dyn ReadTx,
@@ -473,26 +508,15 @@ fn dossier_of(
         }
     }
     if who.role == Role::Patronato {
-        let patronato = who.patronato.clone().unwrap_or_default();
-        let states: Vec<MandateState> = mandates_of(tx, &cf_str, Some(&patronato), now)?
-            .into_iter()
-            .map(|m| m.state)
-            .collect();
-        if !states.contains(&MandateState::Active) {
-            return Err(if states.contains(&MandateState::Revoked) {
-                StoreError::Denied {
-                    code: "mandate_revoked",
-                    message: "the mandate for this citizen was revoked".into(),
-                }
-            } else if states.contains(&MandateState::Expired) {
-                StoreError::Denied {
-                    code: "mandate_expired",
-                    message: "the mandate for this citizen has expired".into(),
-                }
-            } else {
-                // Never held a mandate: not telling whether the citizen exists.
-                StoreError::NotFound
-            });
+        let patronato = who.patronato.as_deref().unwrap_or_default();
+        match mandate_refusal(tx, &cf_str, patronato, now)? {
+            None => {}
+            // Never held a mandate: not telling whether the citizen exists.
+            Some(StoreError::Denied {
+                code: "mandate_required",
+                ..
+            }) => return Err(StoreError::NotFound),
+            Some(refusal) => return Err(refusal),
         }
     }
     let citizen = tx.citizen(&cf_str)?.ok_or(StoreError::NotFound)?;

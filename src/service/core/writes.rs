@@ -11,7 +11,6 @@ use super::transition;
 use super::{Idempotency, WriteCommand, WriteContext, WriteResult};
 use crate::api::{ActionBody, Appointment, NewMessage, NewRequest};
 use crate::domain::codice_fiscale::CodiceFiscale;
-use crate::domain::mandate::MandateState;
 use crate::domain::request::{MessageKind, Request, RequestId, Status, ThreadEntry, Transition};
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
@@ -368,34 +367,10 @@ pub fn check_mandate(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let patronato = who.patronato.as_deref().unwrap_or_default();
-    let states: Vec<MandateState> =
-        super::reads::mandates_of(tx, stored.request.citizen.as_str(), Some(patronato), now)?
-            .into_iter()
-            .map(|m| m.state)
-            .collect();
-    if states.contains(&MandateState::Active) {
-        return Ok(());
+    match super::reads::mandate_refusal(tx, stored.request.citizen.as_str(), patronato, now)? {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
     }
-    let (code, message) = if states.contains(&MandateState::Revoked) {
-        (
-            "mandate_revoked",
-            "the mandate for this citizen was revoked",
-        )
-    } else if states.contains(&MandateState::Expired) {
-        (
-            "mandate_expired",
-            "the mandate for this citizen has expired",
-        )
-    } else {
-        (
-            "mandate_required",
-            "the patronato holds no active mandate for this citizen",
-        )
-    };
-    Err(StoreError::Denied {
-        code,
-        message: message.to_string(),
-    })
 }
 
 /// Whether `username` is an operator or supervisor of `office`.

@@ -286,6 +286,12 @@ pub fn copy_order(table: &str) -> Option<&'static str> {
     })
 }
 
+/// [`copy_order`] for an adapter: a name not in [`TABLES`] is refused.
+pub fn checked_copy_order(table: &str) -> Result<&'static str, StoreError> {
+    copy_order(table)
+        .ok_or_else(|| StoreError::Task(format!("{table:?} is not a table of the schema")))
+}
+
 /// A page of a table's rows with the column names, for copies between stores.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RowPage {

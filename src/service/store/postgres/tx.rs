@@ -648,7 +648,7 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn table_rows(&mut self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError> {
-        let order = checked_order(table)?;
+        let order = crate::service::store::checked_copy_order(table)?;
         let statement = self
             .rt
             .block_on(self.tx.prepare_cached(&format!(
@@ -692,15 +692,10 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn count_rows(&mut self, table: &str) -> Result<u64, StoreError> {
-        checked_order(table)?;
+        crate::service::store::checked_copy_order(table)?;
         let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
         Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0) as u64)
     }
-}
-
-fn checked_order(table: &str) -> Result<&'static str, StoreError> {
-    crate::service::store::copy_order(table)
-        .ok_or_else(|| StoreError::Task(format!("{table:?} is not a table of the schema")))
 }
 
 /// A copied cell as the value a column of type `ty` takes.
@@ -977,7 +972,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError> {
-        checked_order(table)?;
+        crate::service::store::checked_copy_order(table)?;
         let columns = page.columns.join(", ");
         let marks: Vec<String> = (1..=page.columns.len()).map(|i| format!("${i}")).collect();
         let statement = self

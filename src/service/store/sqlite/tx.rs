@@ -637,7 +637,7 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn count_rows(&mut self, table: &str) -> Result<u64, StoreError> {
-        checked_order(table)?;
+        crate::service::store::checked_copy_order(table)?;
         let n: i64 = self
             .tx
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
@@ -884,7 +884,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError> {
-        checked_order(table)?;
+        crate::service::store::checked_copy_order(table)?;
         let columns = page.columns.join(", ");
         let marks = vec!["?"; page.columns.len()].join(", ");
         let mut stmt = self
@@ -917,14 +917,9 @@ impl WriteTx for SqliteTx<'_> {
     }
 }
 
-fn checked_order(table: &str) -> Result<&'static str, StoreError> {
-    crate::service::store::copy_order(table)
-        .ok_or_else(|| StoreError::Task(format!("{table:?} is not a table of the schema")))
-}
-
 impl SqliteTx<'_> {
     pub(super) fn page(&self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError> {
-        let order = checked_order(table)?;
+        let order = crate::service::store::checked_copy_order(table)?;
         let mut stmt = self.tx.prepare(&format!(
             "SELECT * FROM {table} ORDER BY {order} LIMIT ?1 OFFSET ?2"
         ))?;
