@@ -6,22 +6,18 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use combipat::domain::roles::Role;
 use combipat::service::core::chain_hash;
 use common::{TestService, http};
 
 fn verify(data_dir: &Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_combipat"))
-        .args(["audit", "verify", "--data-dir"])
-        .arg(data_dir)
-        .env("RUST_BACKTRACE", "0")
-        .env("NO_COLOR", "1")
-        .env_remove("COMBIPAT_DATABASE")
-        .env_remove("COMBIPAT_AUDIT_KEY")
-        .output()
-        .expect("run combipat audit verify");
+    let out = common::run_combipat(&[
+        "audit".as_ref(),
+        "verify".as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+    ]);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

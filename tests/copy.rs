@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use combipat::api::QueueCount;
 use combipat::demo::{self, DemoSize};
 use combipat::domain::roles::Role;
@@ -15,13 +13,7 @@ use combipat::service;
 use common::{fresh_database, http, require_postgres, spawn_serve_on};
 
 fn combipat(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_combipat"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("COMBIPAT_DATABASE")
-        .output()
-        .expect("run combipat")
+    common::run_combipat(args)
 }
 
 async fn queues(base: &str, token: &str) -> Vec<QueueCount> {

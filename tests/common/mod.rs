@@ -180,3 +180,16 @@ pub fn spawn_serve_on(data_dir: &Path, demo: bool, database: Option<&str>) -> (C
         .to_string();
     (child, url)
 }
+
+/// Runs the real binary with `args`, plain output (no colour, no backtrace), on no store or key
+/// the caller's environment may name.
+pub fn run_combipat<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("COMBIPAT_DATABASE")
+        .env_remove("COMBIPAT_AUDIT_KEY")
+        .output()
+        .expect("run combipat")
+}
