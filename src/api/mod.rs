@@ -2,7 +2,13 @@
 //!
 //! Breaking changes here break deployed workstations: add fields as `Option` or with defaults.
 
+pub mod agenda;
 pub mod dashboard;
+
+pub use agenda::{
+    Appointment, AppointmentList, AppointmentQuery, CancelAppointment, MoveRequest, NewAppointment,
+    RescheduleAppointment, SlotDay, SlotQuery, SlotView, Slots,
+};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -66,14 +72,8 @@ pub struct NewMessage {
     pub body: String,
 }
 
-/// Meeting channel for an appointment (Agenda appuntamenti).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AppointmentMode {
-    InSede,
-    Telefono,
-    Video,
-}
+/// Meeting channel for an appointment (Agenda appuntamenti): `in_sede`, `telefono`, `video`.
+pub use crate::domain::agenda::Channel as AppointmentMode;
 
 /// `POST /v1/requests/{id}/actions`, with `If-Match: "<version>"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -196,13 +196,6 @@ pub struct RequestDetail {
     pub thread: Vec<ThreadEntry>,
     pub history: Vec<HistoryEntry>,
     pub appointments: Vec<Appointment>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Appointment {
-    pub mode: AppointmentMode,
-    pub at: Timestamp,
-    pub booked_by: String,
 }
 
 /// One page of a keyset-paginated list.

@@ -63,6 +63,8 @@ pub struct Config {
     pub sla: SlaConfig,
     pub calendar: CalendarConfig,
     pub dashboard: DashboardConfig,
+    /// `[agenda]`: appointment slots (length, capacity, channels) and office contact details.
+    pub agenda: crate::domain::agenda::AgendaSettings,
     /// `[ssh]`: keys → operators and limits of the built-in SSH endpoint (see `crate::ssh`).
     pub ssh: SshConfig,
     /// Configured templates; after loading, merged over the embedded ones (see `canned`).
@@ -95,6 +97,7 @@ impl Default for Config {
             sla: SlaConfig::default(),
             calendar: CalendarConfig::default(),
             dashboard: DashboardConfig::default(),
+            agenda: Default::default(),
             ssh: SshConfig::default(),
             canned_replies: canned::defaults(),
             filters: Vec::new(),

@@ -1,5 +1,6 @@
 //! The pure core: types, rules, SLA maths, calendars, codice fiscale. No I/O, no async.
 
+pub mod agenda;
 pub mod calendar;
 mod coded;
 pub mod codice_fiscale;

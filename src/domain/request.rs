@@ -170,6 +170,7 @@ impl Status {
             (InLavorazione | RispostaInviata | Riaperta | InAttesaIntegrazione, T::Close) => Chiusa,
             (Chiusa | RispostaInviata, T::Reopen) => Riaperta,
             (s, T::InternalNote | T::Tag) => s,
+            (s, T::Appointment) if s != Chiusa => s,
             (from, transition) => return Err(TransitionError { from, transition }),
         };
         Ok(next)
@@ -197,6 +198,8 @@ pub enum Transition {
     Close,
     Reopen,
     Tag,
+    /// An appointment booked, moved, cancelled or asked to be moved (Agenda appuntamenti).
+    Appointment,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]

@@ -47,6 +47,8 @@ pub enum SlaSetupError {
 pub struct Sla {
     policy: Policy,
     calendars: CalendarSet,
+    /// `[agenda]`: the appointment slots that run on these calendars.
+    agenda: crate::domain::agenda::AgendaSettings,
 }
 
 impl std::fmt::Debug for Sla {
@@ -61,7 +63,31 @@ impl std::fmt::Debug for Sla {
 
 impl Sla {
     pub fn new(policy: Policy, calendars: CalendarSet) -> Self {
-        Self { policy, calendars }
+        Self {
+            policy,
+            calendars,
+            agenda: Default::default(),
+        }
+    }
+
+    /// The agenda's slot rules from now on (checked: every office must be known).
+    pub fn with_agenda(
+        mut self,
+        agenda: crate::domain::agenda::AgendaSettings,
+    ) -> Result<Self, SlaSetupError> {
+        agenda
+            .validate(|code| self.calendars.get(code).is_ok())
+            .map_err(|e| SlaSetupError::Calendar {
+                field: e.field,
+                reason: e.reason,
+            })?;
+        self.agenda = agenda;
+        Ok(self)
+    }
+
+    /// Slot length, capacity, channels and contact details of each office's agenda.
+    pub fn agenda(&self) -> &crate::domain::agenda::AgendaSettings {
+        &self.agenda
     }
 
     /// The embedded policy on the registry calendars (built once per process).
@@ -89,13 +115,16 @@ impl Sla {
         let defaults = policy_file.is_none()
             && config.sla.policy.is_none()
             && config.sla.extra.is_empty()
-            && config.calendar == CalendarConfig::default();
+            && config.calendar == CalendarConfig::default()
+            && config.agenda == crate::domain::agenda::AgendaSettings::default();
         if defaults {
             return Sla::embedded();
         }
         let policy = policy_from_config(config, policy_file)?;
         let calendars = calendars_from_config(&config.calendar)?;
-        Ok(Arc::new(Sla::new(policy, calendars)))
+        Ok(Arc::new(
+            Sla::new(policy, calendars).with_agenda(config.agenda.clone())?,
+        ))
     }
 
     pub fn policy(&self) -> &Policy {

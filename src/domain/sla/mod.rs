@@ -280,7 +280,8 @@ pub fn on_transition(clocks: &[Clock], change: &ClockChange<'_>, policy: &Policy
         Transition::Release
         | Transition::RequestIntegration
         | Transition::InternalNote
-        | Transition::Tag => {}
+        | Transition::Tag
+        | Transition::Appointment => {}
     }
     let awaiting = Status::InAttesaIntegrazione;
     // A pause ends when the documents arrive (the patronato writes) or the office answers

@@ -27,6 +27,7 @@ use crate::service::store::{RowPage, Storage};
 
 pub mod access;
 pub mod admin;
+pub mod agenda;
 pub mod alerts;
 pub mod copy;
 pub mod journal;
@@ -69,6 +70,8 @@ pub enum WriteCommand {
         if_match: Option<u64>,
         action: ActionBody,
     },
+    /// Book, move or cancel an appointment (see [`agenda`]).
+    Agenda(agenda::AgendaCommand),
 }
 
 /// The response of a write as it was (or will be) given the first time.
@@ -253,6 +256,21 @@ pub trait App: Send + Sync + 'static {
 
     /// Ends a copy: ids and outbox positions continue after `event_head`.
     async fn finish_copy(&self, event_head: u64) -> Result<(), StoreError>;
+
+    /// Every slot of an office's days with the places left (Agenda appuntamenti).
+    async fn slots(
+        &self,
+        who: &Principal,
+        office: &str,
+        query: crate::api::SlotQuery,
+    ) -> Result<crate::api::Slots, StoreError>;
+
+    /// Appointments in the caller's scope (a patronato: its own), by start.
+    async fn appointments(
+        &self,
+        who: &Principal,
+        query: crate::api::AppointmentQuery,
+    ) -> Result<crate::api::AppointmentList, StoreError>;
 }
 
 /// The core over one store, with the SLA policy and calendars its clocks follow.
@@ -515,5 +533,28 @@ impl<S: Storage> App for Core<S> {
 
     async fn finish_copy(&self, event_head: u64) -> Result<(), StoreError> {
         self.store.write(move |tx| tx.finish_copy(event_head)).await
+    }
+
+    async fn slots(
+        &self,
+        _who: &Principal,
+        office: &str,
+        query: crate::api::SlotQuery,
+    ) -> Result<crate::api::Slots, StoreError> {
+        let (sla, office) = (self.sla.clone(), office.to_string());
+        self.store
+            .read(move |tx| agenda::slots(tx, &sla, &office, &query))
+            .await
+    }
+
+    async fn appointments(
+        &self,
+        who: &Principal,
+        query: crate::api::AppointmentQuery,
+    ) -> Result<crate::api::AppointmentList, StoreError> {
+        let (sla, who) = (self.sla.clone(), who.clone());
+        self.store
+            .read(move |tx| agenda::list(tx, &sla, &who, &query))
+            .await
     }
 }

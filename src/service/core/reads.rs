@@ -25,6 +25,8 @@ pub const QUEUE_AWAITING: &str = "awaiting_integration";
 pub const QUEUE_AT_RISK: &str = "at_risk";
 pub const QUEUE_BREACHED: &str = "breached";
 pub const QUEUE_CLOSED_TODAY: &str = "closed_today";
+/// Requests with an appointment today (Europe/Rome), by the appointment's time.
+pub const QUEUE_APPOINTMENTS_TODAY: &str = "appointments_today";
 
 fn encode_cursor(created: Timestamp, id: &RequestId) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{}", created.as_microsecond(), id.as_str()))
@@ -58,6 +60,7 @@ enum QueueDef {
     Rows(Box<RequestQuery>),
     AtRisk,
     Breached,
+    AppointmentsToday,
 }
 
 fn queue_def(queue: &str, who: &Operator, now: Timestamp) -> Result<QueueDef, StoreError> {
@@ -85,6 +88,7 @@ fn queue_def(queue: &str, who: &Operator, now: Timestamp) -> Result<QueueDef, St
         },
         QUEUE_AT_RISK => return Ok(QueueDef::AtRisk),
         QUEUE_BREACHED => return Ok(QueueDef::Breached),
+        QUEUE_APPOINTMENTS_TODAY => return Ok(QueueDef::AppointmentsToday),
         other => {
             let topic = other
                 .strip_prefix("topic:")
@@ -113,6 +117,8 @@ pub fn list_requests(
         ));
     }
     let scope = scope_of(who);
+    // The appointments queue lists by the appointment's time, not by filing.
+    let mut by_appointment: Option<Vec<RequestId>> = None;
     let mut query = match &filter.queue {
         Some(queue) => {
             let among = |ids| RequestQuery {
@@ -123,6 +129,11 @@ pub fn list_requests(
                 QueueDef::Rows(query) => *query,
                 QueueDef::AtRisk => among(RiskySets::of(tx, &scope, now, sla)?.at_risk),
                 QueueDef::Breached => among(RiskySets::of(tx, &scope, now, sla)?.breached),
+                QueueDef::AppointmentsToday => {
+                    let ids = super::agenda::requests_booked_today(tx, &scope, now)?;
+                    by_appointment = Some(ids.clone());
+                    among(ids)
+                }
             }
         }
         None => RequestQuery::default(),
@@ -177,6 +188,9 @@ pub fn list_requests(
         .into_iter()
         .map(|row| access::summary(who, row, sla, now))
         .collect();
+    if let Some(order) = &by_appointment {
+        items.sort_by_key(|item| order.iter().position(|id| id == &item.id));
+    }
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items
@@ -207,6 +221,7 @@ pub fn queues(
             QUEUE_AT_RISK,
             QUEUE_BREACHED,
             QUEUE_CLOSED_TODAY,
+            QUEUE_APPOINTMENTS_TODAY,
         ]
         .map(String::from),
     );
@@ -239,6 +254,10 @@ pub fn queues(
             QueueDef::Breached => {
                 let n = risky.breached.len() as u64;
                 (n, 0, n)
+            }
+            QueueDef::AppointmentsToday => {
+                let n = super::agenda::requests_booked_today(tx, &scope, now)?.len() as u64;
+                (n, 0, 0)
             }
         };
         out.push(QueueCount {

@@ -9,7 +9,7 @@ use super::journal::{self, AuditKey};
 use super::reads::has_active_mandate;
 use super::transition;
 use super::{Idempotency, WriteCommand, WriteContext, WriteResult};
-use crate::api::{ActionBody, Appointment, NewMessage, NewRequest};
+use crate::api::{ActionBody, NewMessage, NewRequest};
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::{MessageKind, Request, RequestId, Status, ThreadEntry, Transition};
 use crate::domain::roles::{Operator, Role};
@@ -32,7 +32,7 @@ pub fn execute(
     {
         return Ok(previous);
     }
-    let result = match cmd {
+    let result = match super::agenda::legacy_booking(cmd) {
         WriteCommand::CreateRequest(new) => create_request(tx, sla, key, ctx, new)?,
         WriteCommand::AddMessage {
             id,
@@ -44,6 +44,7 @@ pub fn execute(
             if_match,
             action,
         } => act(tx, sla, key, ctx, &id, if_match, action)?,
+        WriteCommand::Agenda(cmd) => super::agenda::execute(tx, sla, key, ctx, cmd)?,
     };
     if let Some(idem) = &ctx.idempotency {
         tx.put_idempotency(
@@ -86,7 +87,7 @@ fn has_control_chars(text: &str) -> bool {
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
-fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<(), StoreError> {
+pub(super) fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<(), StoreError> {
     if text.trim().is_empty() {
         return Err(StoreError::invalid(
             field,
@@ -122,7 +123,7 @@ fn next_request_id(tx: &mut dyn WriteTx, now: Timestamp) -> Result<RequestId, St
     Ok(RequestId::new(year, number))
 }
 
-fn written(
+pub(super) fn written(
     tx: &mut dyn WriteTx,
     sla: &Sla,
     ctx: &WriteContext,
@@ -226,7 +227,7 @@ fn create_request(
     written(tx, sla, ctx, &stored, 201)
 }
 
-fn emit(
+pub(super) fn emit(
     tx: &mut dyn WriteTx,
     ctx: &WriteContext,
     stored: &StoredRequest,
@@ -253,7 +254,7 @@ fn emit(
     Ok(())
 }
 
-fn load_for_write(
+pub(super) fn load_for_write(
     tx: &mut dyn WriteTx,
     who: &Operator,
     id: &RequestId,
@@ -262,7 +263,7 @@ fn load_for_write(
         .ok_or(StoreError::NotFound)
 }
 
-fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), StoreError> {
+pub(super) fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), StoreError> {
     match if_match {
         Some(expected) if expected != stored.request.version => Err(StoreError::Stale {
             expected,
@@ -535,11 +536,8 @@ fn act(
             }
         }
         ActionBody::Untag { tag } => request.tags.retain(|t| t != &tag),
-        ActionBody::BookAppointment { mode, at } => stored.appointments.push(Appointment {
-            mode,
-            at,
-            booked_by: who.username.clone(),
-        }),
+        // Routed to the agenda by `execute`.
+        ActionBody::BookAppointment { .. } => {}
     }
     tx.save_request(&stored)?;
     let data = serde_json::json!({ "action": name, "office": stored.request.office });

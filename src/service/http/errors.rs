@@ -78,6 +78,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::PRECONDITION_FAILED, "stale_version", message)
                     .with_field("If-Match")
             }
+            StoreError::Refused { code, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
             StoreError::Conflict(_) | StoreError::Duplicate => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message)
             }

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use crate::service::core::App;
 
+pub mod agenda;
 pub mod audit;
 pub mod calendar;
 pub mod dashboard;
@@ -55,6 +56,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::closing_days))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::quality))
+        .routes(routes!(agenda::slots))
+        .routes(routes!(agenda::list))
+        .routes(routes!(agenda::book))
+        .routes(routes!(agenda::reschedule))
+        .routes(routes!(agenda::cancel))
+        .routes(routes!(agenda::ask_to_move))
 }
 
 pub fn router(state: AppState) -> Router {

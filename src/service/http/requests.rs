@@ -25,7 +25,7 @@ pub fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-fn parse_id(text: &str) -> Result<RequestId, ApiError> {
+pub(super) fn parse_id(text: &str) -> Result<RequestId, ApiError> {
     // A malformed id cannot name a record the caller may see.
     RequestId::parse(text).map_err(|_| ApiError::not_found())
 }
@@ -47,7 +47,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 /// The `Idempotency-Key` with a hash of everything that defines the write; `body` is the
 /// canonical JSON ([`super::extract::canonical_json`]), so the same JSON spelled differently is
 /// the same request.
-fn idempotency(
+pub(super) fn idempotency(
     headers: &HeaderMap,
     method_path: &str,
     if_match: Option<u64>,
@@ -113,7 +113,7 @@ fn write_response(result: WriteResult) -> Response {
     response
 }
 
-async fn run_write(
+pub(super) async fn run_write(
     state: &AppState,
     who: crate::service::core::Principal,
     remote: Option<String>,

@@ -25,8 +25,11 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic, Transi
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
+pub mod agenda;
 pub mod postgres;
 pub mod sqlite;
+
+pub use agenda::{AppointmentFilter, AppointmentRecord};
 
 /// Everything that can go wrong below the HTTP layer; the core's rules use the same type so a
 /// refusal and a storage failure travel one way to the handlers.
@@ -55,6 +58,9 @@ pub enum StoreError {
     Stale { expected: u64, current: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with a code the client can act on (`slot_full`, `appointment_exists`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,
     /// A unique key already holds a row (the core turns it into a [`StoreError::Conflict`]
@@ -267,6 +273,7 @@ pub const TABLES: &[&str] = &[
     "audit",
     "idempotency",
     "sla_alerts",
+    "appointments",
 ];
 
 /// The order a copy reads a table in: its primary key. `None` for a name not in [`TABLES`]
@@ -282,6 +289,7 @@ pub fn copy_order(table: &str) -> Option<&'static str> {
         "events" | "audit" => "seq",
         "idempotency" => "username, key",
         "sla_alerts" => "request_id, clock_kind, clock_started_us",
+        "appointments" => "id",
         _ => return None,
     })
 }
@@ -364,6 +372,14 @@ pub trait ReadTx {
     /// Rows of one of [`TABLES`] in a stable order, `limit` from `offset`.
     fn table_rows(&mut self, table: &str, offset: u64, limit: u32) -> Result<RowPage, StoreError>;
     fn count_rows(&mut self, table: &str) -> Result<u64, StoreError>;
+
+    /// Appointments matching `filter`, by start then id.
+    fn appointments(
+        &mut self,
+        filter: &AppointmentFilter,
+    ) -> Result<Vec<AppointmentRecord>, StoreError>;
+    /// Highest appointment id ever stored.
+    fn last_appointment_id(&mut self) -> Result<Option<i64>, StoreError>;
 }
 
 /// Writes inside one transaction; committed only when the core's function returns `Ok`.
@@ -415,6 +431,9 @@ pub trait WriteTx: ReadTx {
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError>;
     /// After a copy: generated ids and the outbox head continue after what was copied.
     fn finish_copy(&mut self, event_head: u64) -> Result<(), StoreError>;
+
+    /// Inserts or replaces an appointment row (by id).
+    fn save_appointment(&mut self, record: &AppointmentRecord) -> Result<(), StoreError>;
 }
 
 /// A database the core runs its transactions on.

@@ -20,6 +20,8 @@ use crate::service::store::{
     TokenTarget, WriteTx,
 };
 
+mod agenda;
+
 pub fn db_error(e: tokio_postgres::Error) -> StoreError {
     if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
         StoreError::Duplicate
@@ -696,6 +698,17 @@ impl ReadTx for PgTx<'_> {
         let row = self.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?;
         Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0) as u64)
     }
+
+    fn appointments(
+        &mut self,
+        filter: &crate::service::store::AppointmentFilter,
+    ) -> Result<Vec<crate::service::store::AppointmentRecord>, StoreError> {
+        agenda::appointments(self, filter)
+    }
+
+    fn last_appointment_id(&mut self) -> Result<Option<i64>, StoreError> {
+        agenda::last_appointment_id(self)
+    }
 }
 
 /// A copied cell as the value a column of type `ty` takes.
@@ -1011,5 +1024,12 @@ impl WriteTx for PgTx<'_> {
             &[],
         )?;
         Ok(())
+    }
+
+    fn save_appointment(
+        &mut self,
+        record: &crate::service::store::AppointmentRecord,
+    ) -> Result<(), StoreError> {
+        agenda::save_appointment(self, record)
     }
 }

@@ -20,6 +20,7 @@ use tx::SqliteTx;
 const SCHEMA: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_sla_alerts.sql"),
+    include_str!("../migrations/sqlite/0003_appointments.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -17,6 +17,8 @@ use crate::service::store::{
     TokenTarget, WriteTx,
 };
 
+mod agenda;
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e {
@@ -643,6 +645,17 @@ impl ReadTx for SqliteTx<'_> {
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
         Ok(n as u64)
     }
+
+    fn appointments(
+        &mut self,
+        filter: &crate::service::store::AppointmentFilter,
+    ) -> Result<Vec<crate::service::store::AppointmentRecord>, StoreError> {
+        agenda::appointments(self, filter)
+    }
+
+    fn last_appointment_id(&mut self) -> Result<Option<i64>, StoreError> {
+        agenda::last_appointment_id(self)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -914,6 +927,13 @@ impl WriteTx for SqliteTx<'_> {
             [event_head as i64],
         )?;
         Ok(())
+    }
+
+    fn save_appointment(
+        &mut self,
+        record: &crate::service::store::AppointmentRecord,
+    ) -> Result<(), StoreError> {
+        agenda::save_appointment(self, record)
     }
 }
 
