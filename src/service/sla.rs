@@ -104,6 +104,15 @@ impl Sla {
             .map_err(SlaSetupError::Embedded)
     }
 
+    /// The embedded policy and registry calendars with `agenda` as the slot rules.
+    pub fn embedded_with_agenda(
+        agenda: crate::domain::agenda::AgendaSettings,
+    ) -> Result<Arc<Sla>, SlaSetupError> {
+        let policy = Policy::embedded().map_err(|e| SlaSetupError::Embedded(e.to_string()))?;
+        let calendars = CalendarSet::from_registry(service_years(), |_, _| {})?;
+        Ok(Arc::new(Sla::new(policy, calendars).with_agenda(agenda)?))
+    }
+
     /// The policy and calendars `config` asks for. `policy_file` (`--policy`) wins over
     /// `[sla] policy = "FILE"`, which wins over an inline `[sla]` table; with none of them the
     /// embedded policy applies. `[calendar]` closures and office hours adjust the registry

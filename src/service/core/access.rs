@@ -166,7 +166,18 @@ pub fn detail(
         } else {
             r.history.clone()
         },
-        appointments: stored.appointments.clone(),
+        // Patronati see when, how and where; not which operator booked it.
+        appointments: stored
+            .appointments
+            .iter()
+            .cloned()
+            .map(|mut a| {
+                if patronato {
+                    a.booked_by.clear();
+                }
+                a
+            })
+            .collect(),
     };
     if patronato {
         hide_internal(&mut detail.summary);
