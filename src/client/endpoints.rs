@@ -195,7 +195,7 @@ impl Client {
     }
 }
 
-fn versioned_detail(
+pub(super) fn versioned_detail(
     answer: &super::transport::Answer,
 ) -> Result<Versioned<RequestDetail>, ClientError> {
     let value: RequestDetail = answer.json()?;
@@ -210,7 +210,7 @@ fn versioned_detail(
 }
 
 /// Serializes `query` as URL query parameters (absent options are left out).
-fn set_query(url: &mut reqwest::Url, query: &impl Serialize) -> Result<(), ClientError> {
+pub(super) fn set_query(url: &mut reqwest::Url, query: &impl Serialize) -> Result<(), ClientError> {
     let encoded = serde_urlencoded_string(query)?;
     url.set_query(if encoded.is_empty() {
         None

@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+mod agenda;
 mod endpoints;
 mod error;
 mod events;
