@@ -126,6 +126,11 @@ fn every_view_and_dialog() {
                 for k in keys {
                     headless.press(k);
                 }
+                // The slot picker shows what the service answers: a fixed four weeks of slots.
+                if let combipat::tui::state::Mode::Slots(picker) = &headless.state.mode {
+                    let slots = fixture::slots(&picker.office, now());
+                    headless.send(combipat::tui::update::Msg::SlotsLoaded(Box::new(slots)));
+                }
                 headless.draw();
                 let snap = format!("{name}_{w}x{h}_{theme}");
                 insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {

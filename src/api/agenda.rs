@@ -97,6 +97,57 @@ pub struct Slots {
     pub days: Vec<SlotDay>,
 }
 
+impl Slots {
+    /// The slots of `office` from `from` to `to` (inclusive) on its calendar and rules, with the
+    /// places `booked` (start instants, one per booked appointment) take.
+    pub fn from_calendar(
+        office: &str,
+        spec: &crate::domain::calendar::CalendarSpec,
+        rules: &crate::domain::agenda::SlotRules,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        booked: &[Timestamp],
+    ) -> Result<Slots, crate::domain::agenda::SlotError> {
+        use crate::domain::agenda as agenda;
+        let free = agenda::slots_between(spec, rules, from, to, booked)?;
+        let mut days = Vec::new();
+        let mut day = from;
+        while day <= to {
+            let slots = free
+                .iter()
+                .filter(|f| agenda::rome_date(f.slot.start).ok() == Some(day))
+                .map(|f| SlotView {
+                    start: f.slot.start,
+                    end: f.slot.end,
+                    date: day.to_string(),
+                    time: agenda::rome_hhmm(f.slot.start),
+                    capacity: f.capacity,
+                    remaining: f.remaining(),
+                })
+                .collect();
+            days.push(SlotDay {
+                date: day.to_string(),
+                closed: agenda::closing_reasons(spec, day)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                slots,
+            });
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+        Ok(Slots {
+            office: office.to_string(),
+            slot_minutes: rules.slot_minutes,
+            capacity: rules.capacity,
+            channels: rules.channels.clone(),
+            days,
+        })
+    }
+}
+
 /// `POST /v1/requests/{id}/appointments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -130,6 +130,10 @@ pub struct RequestSummary {
     /// SLA clocks with their countdown at the time of the response.
     #[serde(default)]
     pub clocks: Vec<ClockView>,
+    /// Start of the request's booked appointment, if any (Agenda appuntamenti).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub appointment: Option<Timestamp>,
 }
 
 /// `GET /v1/calendar/{office}`: a day the office is closed, with every reason.

@@ -22,6 +22,8 @@ impl Lang {
     }
 }
 
+mod agenda;
+
 /// (key, Italian, English)
 const CATALOG: &[(&str, &str, &str)] = &[
     // commands (help screen, palette)
@@ -677,11 +679,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("dialog.forward", "Trasferisci a sede", "Forward to office"),
     ("dialog.outcome", "Esito della chiusura", "Closing outcome"),
-    (
-        "dialog.appointment",
-        "Modalità appuntamento",
-        "Appointment mode",
-    ),
     ("dialog.canned", "Risposte predefinite", "Canned replies"),
     ("dialog.palette", "Comando", "Command"),
     ("dialog.help", "Tasti", "Keys"),
@@ -761,7 +758,11 @@ pub const MISSING: &str = "⟨?⟩";
 
 /// The text for `key` in `lang`; [`MISSING`] when the key is unknown.
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match CATALOG.iter().find(|(k, _, _)| *k == key) {
+    match CATALOG
+        .iter()
+        .chain(agenda::CATALOG)
+        .find(|(k, _, _)| *k == key)
+    {
         Some((_, it, en)) => match lang {
             Lang::It => it,
             Lang::En => en,
@@ -801,7 +802,7 @@ mod tests {
     #[test]
     fn keys_are_unique() {
         let mut seen = HashSet::new();
-        for (k, _, _) in CATALOG {
+        for (k, _, _) in CATALOG.iter().chain(agenda::CATALOG) {
             assert!(seen.insert(*k), "duplicate key {k}");
         }
     }

@@ -340,6 +340,25 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 Err(e) => live::refused(gateway, &id, e, Some(kept)).await,
             }
         }
+        Effect::LoadSlots { office, from, to } => {
+            let query = crate::api::SlotQuery { from, to: Some(to) };
+            match gateway.slots(&office, query).await {
+                Ok(slots) => vec![Msg::SlotsLoaded(Box::new(slots))],
+                Err(e) => vec![live::failed(e)],
+            }
+        }
+        Effect::Agenda { id, version, op } => {
+            let done = op.done_key();
+            match gateway.agenda(&id, version, op).await {
+                Ok(r) => vec![Msg::Written(Box::new(r)), Msg::Done { key: done }],
+                Err(GatewayError::Conflict(code)) if code == "slot_full" => {
+                    vec![Msg::Refused {
+                        key: "agenda.taken",
+                    }]
+                }
+                Err(e) => live::refused(gateway, &id, e, None).await,
+            }
+        }
         Effect::LoadDashboard => match gateway.dashboard().await {
             Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
             Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],

@@ -63,6 +63,7 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
         applications(&mut lines, detail, dossier, lang, theme);
     }
     other_requests(&mut lines, state, r, dossier, lang, theme);
+    crate::tui::agenda::detail_lines(&mut lines, detail, lang, theme);
     thread(&mut lines, detail, lang, theme);
     history(&mut lines, detail, lang, theme);
     lines

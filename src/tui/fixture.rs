@@ -63,6 +63,7 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
             let surname = SURNAMES[(n % 8) as usize];
             let name = NAMES[((n / 8) % 8) as usize];
             RequestSummary {
+                appointment: None,
                 id: RequestId::new(2026, (i + 1) as u32),
                 patronato: patronati
                     .get(i % patronati.len().max(1))
@@ -110,4 +111,35 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
             }
         })
         .collect()
+}
+
+/// Four weeks of RM01-style slots from `now`'s day on the registry calendar of `office`, with
+/// a deterministic pattern of taken places (some slots full), for snapshots of the slot picker.
+pub fn slots(office: &str, now: Timestamp) -> crate::api::Slots {
+    use crate::domain::agenda::{self, SlotRules};
+    let comune = registry::office(office).map_or("Roma", |o| o.comune);
+    let spec = crate::domain::calendar::CalendarSpec::for_comune(comune);
+    let rules = SlotRules::default();
+    let from = agenda::rome_date(now).unwrap_or_default();
+    let to = from
+        .checked_add(jiff::Span::new().days(27))
+        .unwrap_or(from);
+    let all = crate::api::Slots::from_calendar(office, &spec, &rules, from, to, &[])
+        .map(|s| s.days)
+        .unwrap_or_default();
+    let mut booked = Vec::new();
+    for (n, slot) in all.iter().flat_map(|d| d.slots.iter()).enumerate() {
+        // Every third slot half taken, every fifth full.
+        let taken = if n % 5 == 2 { 2 } else { usize::from(n % 3 == 0) };
+        booked.extend(std::iter::repeat_n(slot.start, taken));
+    }
+    crate::api::Slots::from_calendar(office, &spec, &rules, from, to, &booked).unwrap_or(
+        crate::api::Slots {
+            office: office.to_string(),
+            slot_minutes: rules.slot_minutes,
+            capacity: rules.capacity,
+            channels: rules.channels,
+            days: Vec::new(),
+        },
+    )
 }

@@ -72,6 +72,24 @@ pub trait Gateway: Send + Sync {
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         Err(GatewayError::Rejected("cruscotto non disponibile".into()))
     }
+    /// An office's slots (`GET /v1/offices/{office}/slots`).
+    async fn slots(
+        &self,
+        _office: &str,
+        _query: crate::api::SlotQuery,
+    ) -> Result<crate::api::Slots, GatewayError> {
+        Err(GatewayError::Rejected("agenda non disponibile".into()))
+    }
+    /// Books, moves or cancels an appointment. A slot whose last place went meanwhile is
+    /// `Conflict("slot_full")`.
+    async fn agenda(
+        &self,
+        _id: &RequestId,
+        _version: u64,
+        _op: crate::tui::agenda::AgendaOp,
+    ) -> Result<RequestDetail, GatewayError> {
+        Err(GatewayError::Rejected("agenda non disponibile".into()))
+    }
 }
 /// In-memory gateway over a fixed request list, acting as `operator`.
 pub struct LocalGateway {

@@ -39,6 +39,8 @@ pub struct Facts {
     pub urgent: bool,
     pub created: Timestamp,
     pub updated: i64,
+    /// Start of the booked appointment, in UTC seconds.
+    pub appointment: Option<i64>,
 }
 
 impl Facts {
@@ -53,6 +55,7 @@ impl Facts {
             urgent: r.priority == Priority::Urgente,
             created: r.created_at,
             updated: r.updated_at.as_second(),
+            appointment: r.appointment.map(|a| a.as_second()),
         }
     }
 

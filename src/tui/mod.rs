@@ -3,6 +3,7 @@
 pub mod dashboard;
 
 pub mod action;
+pub mod agenda;
 pub mod app;
 pub mod availability;
 pub mod detail;

@@ -113,4 +113,43 @@ impl Gateway for ClientGateway {
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         self.client.dashboard().await.map_err(gateway_error)
     }
+
+    async fn slots(
+        &self,
+        office: &str,
+        query: crate::api::SlotQuery,
+    ) -> Result<crate::api::Slots, GatewayError> {
+        self.client
+            .slots(office, &query)
+            .await
+            .map_err(gateway_error)
+    }
+
+    async fn agenda(
+        &self,
+        id: &RequestId,
+        version: u64,
+        op: crate::tui::agenda::AgendaOp,
+    ) -> Result<RequestDetail, GatewayError> {
+        use crate::tui::agenda::AgendaOp;
+        let key = IdempotencyKey::new();
+        let answer = match &op {
+            AgendaOp::Book(body) => self.client.book_appointment(id, version, body, &key).await,
+            AgendaOp::Reschedule { appointment, body } => {
+                self.client
+                    .reschedule_appointment(id, *appointment, version, body, &key)
+                    .await
+            }
+            AgendaOp::Cancel { appointment, body } => {
+                self.client
+                    .cancel_appointment(id, *appointment, version, body, &key)
+                    .await
+            }
+        };
+        answer.map(|a| a.value).map_err(|e| match e.code() {
+            // The catalog explains it in the user's language.
+            Some("slot_full") => GatewayError::Conflict("slot_full".into()),
+            _ => gateway_error(e),
+        })
+    }
 }

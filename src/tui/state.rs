@@ -29,6 +29,8 @@ pub enum Queue {
     AtRisk,
     Breached,
     ClosedToday,
+    /// Requests with an appointment today (Europe/Rome), by its time.
+    AppointmentsToday,
     All,
     /// Open requests of one office × topic (topic `None`: the whole office), opened by drilling
     /// down from the cruscotto.
@@ -60,6 +62,7 @@ impl Queue {
             Queue::AtRisk,
             Queue::Breached,
             Queue::ClosedToday,
+            Queue::AppointmentsToday,
             Queue::All,
         ]);
         queues
@@ -75,6 +78,7 @@ impl Queue {
             Queue::AtRisk => "queue.at_risk".into(),
             Queue::Breached => "queue.breached".into(),
             Queue::ClosedToday => "queue.closed_today".into(),
+            Queue::AppointmentsToday => "queue.appointments_today".into(),
             Queue::All => "queue.all".into(),
             Queue::Cell { .. } => "queue.cell".into(),
             Queue::Saved(_) => "queue.saved".into(),
@@ -102,7 +106,10 @@ impl Queue {
 
     /// Whether membership changes as time passes, with no change to the request.
     pub fn depends_on_time(&self) -> bool {
-        matches!(self, Queue::AtRisk | Queue::Breached | Queue::ClosedToday)
+        matches!(
+            self,
+            Queue::AtRisk | Queue::Breached | Queue::ClosedToday | Queue::AppointmentsToday
+        )
     }
 
     /// [`Queue::contains`] with `r`'s precomputed facts, `now` in UTC seconds.
@@ -121,6 +128,7 @@ impl Queue {
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
             Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
+            Queue::AppointmentsToday => f.appointment.is_some_and(|at| same_rome_day(at, now)),
             Queue::All => open,
             Queue::Cell { office, topic } => {
                 open && r.office == *office && topic.is_none_or(|t| f.topic == t)
@@ -128,6 +136,16 @@ impl Queue {
             Queue::Saved(filter) => open && filter.accepts(r),
         }
     }
+}
+
+/// Whether two instants (UTC seconds) fall on the same day in Rome.
+fn same_rome_day(a: i64, b: i64) -> bool {
+    let day = |s: i64| {
+        Timestamp::from_second(s)
+            .ok()
+            .and_then(|t| crate::domain::agenda::rome_date(t).ok())
+    };
+    day(a).is_some() && day(a) == day(b)
 }
 
 /// Who is logged in.
@@ -247,7 +265,6 @@ pub enum PickerKind {
     /// An operator of the request's office (assign).
     Assignee,
     Outcome,
-    Appointment,
     Canned,
     Palette,
 }
@@ -307,6 +324,8 @@ pub enum Mode {
         op: BulkOp,
         ids: Vec<RequestId>,
     },
+    /// The slot picker of the Agenda appuntamenti.
+    Slots(Box<crate::tui::agenda::SlotPicker>),
 }
 
 /// A close or forward held back so it can be undone (deferred commit).
@@ -688,6 +707,11 @@ impl State {
             })
             .map(|e| e.index as usize)
             .collect();
+        if queue == Queue::AppointmentsToday {
+            let requests = &self.requests;
+            self.visible
+                .sort_by_key(|&i| requests.get(i).and_then(|r| r.appointment));
+        }
         // Best matches first, as fzf lists them; equal scores keep the sort order.
         if !terms.is_empty() && self.visible.len() <= crate::tui::filter::RANK_LIMIT {
             let scores: Vec<i64> = self

@@ -570,7 +570,6 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
                 PickerKind::Forward => "dialog.forward",
                 PickerKind::Assignee => "dialog.assign",
                 PickerKind::Outcome => "dialog.outcome",
-                PickerKind::Appointment => "dialog.appointment",
                 PickerKind::Canned => "dialog.canned",
                 PickerKind::Palette => "dialog.palette",
             };
@@ -595,6 +594,16 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
             );
             lines.push(Line::styled(t(lang, "dialog.picker_hint"), theme.muted));
             dialog(frame, rect, t(lang, key).into(), lines, theme);
+        }
+        Mode::Slots(picker) => {
+            // Borders, day line, hint, and the booked appointment's two lines at most.
+            let room = area.height.saturating_sub(2).min(26);
+            let rows = usize::from(room.saturating_sub(7)).max(1);
+            let (title, lines) =
+                crate::tui::agenda::picker_lines(picker, lang, theme, rows, state.now);
+            let height = (lines.len() + 2).min(usize::from(room)) as u16;
+            let rect = centered(area, 78, height);
+            dialog(frame, rect, title, lines, theme);
         }
         Mode::Confirm { op, ids } => {
             let key = match op {

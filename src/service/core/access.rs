@@ -115,6 +115,7 @@ fn summary_of(row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,
+        appointment: None,
     }
 }
 
@@ -157,6 +158,7 @@ pub fn detail(
             updated_at: r.updated_at,
             version: r.version,
             clocks: sla.views(&stored.clocks, now),
+            appointment: super::agenda::booked_start(&stored.appointments),
         },
         application_protocol: r.application_protocol.clone(),
         outcome: r.outcome,

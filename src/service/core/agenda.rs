@@ -15,7 +15,7 @@ use super::writes::{check_mandate, check_text, check_version, emit, load_for_wri
 use super::{WriteContext, WriteResult};
 use crate::api::{
     Appointment, AppointmentList, AppointmentQuery, CancelAppointment, MoveRequest,
-    NewAppointment, RescheduleAppointment, SlotDay, SlotQuery, SlotView, Slots,
+    NewAppointment, RescheduleAppointment, SlotQuery, Slots,
 };
 use crate::domain::agenda::{
     self as rules, AppointmentState, Channel, MAX_RANGE_DAYS, Slot, SlotError,
@@ -170,43 +170,7 @@ pub fn slots(
         .into_iter()
         .map(|a| a.start)
         .collect();
-    let free = rules::slots_between(spec, &rules, from, to, &booked).map_err(slot_error("from"))?;
-    let mut days = Vec::new();
-    let mut day = from;
-    while day <= to {
-        let closed = rules::closing_reasons(spec, day)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let slots = free
-            .iter()
-            .filter(|f| rules::rome_date(f.slot.start).ok() == Some(day))
-            .map(|f| SlotView {
-                start: f.slot.start,
-                end: f.slot.end,
-                date: day.to_string(),
-                time: rules::rome_hhmm(f.slot.start),
-                capacity: f.capacity,
-                remaining: f.remaining(),
-            })
-            .collect();
-        days.push(SlotDay {
-            date: day.to_string(),
-            closed,
-            slots,
-        });
-        match day.tomorrow() {
-            Ok(next) => day = next,
-            Err(_) => break,
-        }
-    }
-    Ok(Slots {
-        office: office.to_string(),
-        slot_minutes: rules.slot_minutes,
-        capacity: rules.capacity,
-        channels: rules.channels,
-        days,
-    })
+    Slots::from_calendar(office, spec, &rules, from, to, &booked).map_err(slot_error("from"))
 }
 
 /// An appointment as `who` may see it: a patronato gets no INPS usernames.
@@ -286,6 +250,45 @@ pub fn requests_booked_today(
         }
     }
     Ok(ids)
+}
+
+/// The start of the booked appointment among a request's appointments.
+pub fn booked_start(appointments: &[Appointment]) -> Option<Timestamp> {
+    appointments
+        .iter()
+        .filter(|a| a.state == AppointmentState::Booked)
+        .map(|a| a.at)
+        .min()
+}
+
+/// Sets `appointment` on the rows with one booked from today (Rome) on: one read for the page.
+pub fn mark_booked(
+    tx: &mut dyn ReadTx,
+    scope: &Scope,
+    now: Timestamp,
+    items: &mut [crate::api::RequestSummary],
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let today = rules::rome_date(now).map_err(slot_error("from"))?;
+    let (start, _) = instants(today, today)?;
+    let booked = tx.appointments(&AppointmentFilter {
+        from: Some(start),
+        booked_only: true,
+        ..AppointmentFilter::new(scope.clone())
+    })?;
+    if booked.is_empty() {
+        return Ok(());
+    }
+    let mut first: std::collections::HashMap<&RequestId, Timestamp> = Default::default();
+    for record in &booked {
+        first.entry(&record.request_id).or_insert(record.start);
+    }
+    for item in items.iter_mut() {
+        item.appointment = first.get(&item.id).copied();
+    }
+    Ok(())
 }
 
 pub fn execute(

@@ -188,6 +188,7 @@ pub fn list_requests(
         .into_iter()
         .map(|row| access::summary(who, row, sla, now))
         .collect();
+    super::agenda::mark_booked(tx, &scope, now, &mut items)?;
     if let Some(order) = &by_appointment {
         items.sort_by_key(|item| order.iter().position(|id| id == &item.id));
     }

@@ -1,5 +1,5 @@
 //! The fixed-key dialogs: filter line, help, pickers (palette, offices, outcomes, canned
-//! replies, appointment modes) and the bulk confirmation.
+//! replies), the slot picker and the bulk confirmation.
 
 use super::*;
 
@@ -99,6 +99,21 @@ pub(super) fn dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             };
             vec![]
         }
+        Mode::Slots(picker) => {
+            use crate::tui::agenda::Outcome;
+            match picker.key(key, state.now) {
+                Outcome::Open(picker) => state.mode = Mode::Slots(picker),
+                Outcome::Closed => {}
+                Outcome::Notice(picker, key) => {
+                    state.mode = Mode::Slots(picker);
+                    notice(state, key, true);
+                }
+                Outcome::Write { id, version, op } => {
+                    return vec![Effect::Agenda { id, version, op }];
+                }
+            }
+            vec![]
+        }
         Mode::Confirm { op, ids } => match key.code {
             KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('s') => schedule(state, op, ids),
             KeyCode::Esc | KeyCode::Char('n') => vec![],
@@ -154,17 +169,6 @@ pub(super) fn pick(state: &mut State, kind: PickerKind, value: String, bulk: boo
             } else {
                 schedule(state, op, ids)
             }
-        }
-        PickerKind::Appointment => {
-            let mode = match value.as_str() {
-                "telefono" => AppointmentMode::Telefono,
-                "video" => AppointmentMode::Video,
-                _ => AppointmentMode::InSede,
-            };
-            // Next business morning slot: tomorrow at 09:00 UTC+1 is close enough for a proposal;
-            // the service validates against the office calendar.
-            let at = state.now + SignedDuration::from_hours(24);
-            act_on_current(state, ActionBody::BookAppointment { mode, at })
         }
         PickerKind::Assignee => act_on_current(state, ActionBody::Assign { assignee: value }),
         PickerKind::Canned => {

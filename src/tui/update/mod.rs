@@ -5,7 +5,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::api::{ActionBody, AppointmentMode, Dossier, RequestDetail, RequestSummary};
+use crate::api::{ActionBody, Dossier, RequestDetail, RequestSummary};
 use crate::domain::request::{MessageKind, Outcome, RequestId};
 use crate::i18n::{t, tf};
 use crate::tui::action::{COMMANDS, command};
@@ -83,6 +83,8 @@ pub enum Msg {
     DashboardRefused(String),
     /// An export was written to this file.
     Exported(std::path::PathBuf),
+    /// The slot picker's slots.
+    SlotsLoaded(Box<crate::api::Slots>),
 }
 
 /// Work for the runner; results come back as `Msg`s.
@@ -117,6 +119,18 @@ pub enum Effect {
     WriteDraft {
         path: std::path::PathBuf,
         text: Option<String>,
+    },
+    /// `GET /v1/offices/{office}/slots` for the slot picker.
+    LoadSlots {
+        office: String,
+        from: String,
+        to: String,
+    },
+    /// Book, move or cancel an appointment, with `If-Match: version`.
+    Agenda {
+        id: RequestId,
+        version: u64,
+        op: crate::tui::agenda::AgendaOp,
     },
     Suspend,
     Quit,
@@ -159,6 +173,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::DetailLoaded(detail) => {
             state.detail_stale = false;
             state.detail = Some(*detail);
+            vec![]
+        }
+        Msg::SlotsLoaded(slots) => {
+            if let Mode::Slots(picker) = &mut state.mode
+                && picker.office == slots.office
+            {
+                picker.loaded(*slots, state.now);
+            }
             vec![]
         }
         Msg::Written(detail) => {
@@ -504,18 +526,23 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             vec![]
         }
         C::BookAppointment => {
-            if state.current().is_none() {
+            let Some(r) = state.current() else {
                 return no_request(state);
-            }
-            let items = ["in_sede", "telefono", "video"]
-                .iter()
-                .map(|m| PickItem {
-                    label: t(state.lang, &format!("mode.{m}")).to_string(),
-                    value: m.to_string(),
-                })
-                .collect();
-            open_picker(state, PickerKind::Appointment, items, false);
-            vec![]
+            };
+            let picker = crate::tui::agenda::SlotPicker::new(
+                r.id.clone(),
+                r.version,
+                r.office.clone(),
+                state.detail.as_ref(),
+                state.now,
+            );
+            let effect = Effect::LoadSlots {
+                office: picker.office.clone(),
+                from: picker.from.to_string(),
+                to: picker.to().to_string(),
+            };
+            state.mode = Mode::Slots(Box::new(picker));
+            vec![effect]
         }
         C::CannedReply => {
             if state.current().is_none() {
