@@ -519,3 +519,108 @@ async fn the_openapi_document_lists_the_agenda_and_the_queue_counts_today() {
         t.get("/v1/queues", &t.token_of("m.rossi").await).await;
     assert!(queues.iter().any(|q| q.id == "appointments_today"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agenda_command_prints_the_day_and_writes_ics_feeds_a_real_parser_reads() {
+    use icalendar::{Calendar, Component, EventLike, EventStatus};
+    let t = Agenda::start(2).await;
+    let (rossi, bianchi) = (t.token_of("m.rossi").await, t.token_of("g.bianchi").await);
+    let requests = t.open_requests("RM01", None).await;
+    let day = working_days(1)[0];
+    let slots: Slots = t
+        .get(&format!("/v1/offices/RM01/slots?from={day}"), &rossi)
+        .await;
+    let (eight, nine) = (slots.days[0].slots[0].start, slots.days[0].slots[2].start);
+    let mut booked = Vec::new();
+    for (token, request, start, channel) in [
+        (&rossi, &requests[0], eight, "in_sede"),
+        (&rossi, &requests[1], eight, "telefono"),
+        (&bianchi, &requests[2], nine, "video"),
+        (&bianchi, &requests[3], nine, "in_sede"),
+    ] {
+        let (status, body) = t.book(token, request.id.as_str(), start, channel).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        booked.push(body);
+    }
+    // One cancelled: it stays in the feed as CANCELLED, and frees its place.
+    let cancelled_id = booked[3]["appointments"][0]["id"].as_i64().unwrap();
+    let (status, _) = t
+        .post(
+            &format!("/v1/requests/{}/appointments/{cancelled_id}/cancel", requests[3].id),
+            &bianchi,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let data = tempfile::tempdir().unwrap();
+    let base = t.service.base_url();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--server",
+            &base,
+            "--token",
+            &rossi,
+            "--data-dir",
+            data.path().to_str().unwrap(),
+            "--config",
+            "/dev/null",
+            "agenda",
+        ];
+        args.extend_from_slice(extra);
+        let out = common::run_combipat(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let day_text = run(&["--office", "RM01", "--day", &day.to_string()]);
+    assert!(day_text.starts_with("Agenda RM01 · "), "{day_text}");
+    assert!(day_text.contains("(ora di Roma)"), "{day_text}");
+    assert!(day_text.contains("08:00–08:30  0 di 2 liberi"), "{day_text}");
+    assert!(day_text.contains("09:00–09:30  1 di 2 liberi"), "{day_text}");
+    assert!(day_text.contains("08:30–09:00  2 di 2 liberi"), "{day_text}");
+    assert!(day_text.contains(requests[0].id.as_str()), "{day_text}");
+    assert!(day_text.contains("(annullato)"), "{day_text}");
+
+    // The office feed: every appointment of the range, parsed by a real iCalendar parser.
+    let office_feed = run(&["--office", "RM01", "--ics", "--from", &day.to_string()]);
+    let calendar: Calendar = office_feed.parse().expect("RFC 5545");
+    let events: Vec<_> = calendar.events().collect();
+    assert_eq!(events.len(), 4, "{office_feed}");
+    let first = events
+        .iter()
+        .find(|e| e.get_summary().is_some_and(|s| s.contains(requests[0].id.as_str())))
+        .unwrap();
+    let start = match first.get_start() {
+        Some(icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(dt))) => {
+            dt.timestamp()
+        }
+        other => panic!("DTSTART {other:?}"),
+    };
+    assert_eq!(start, eight.as_second());
+    assert_eq!(first.get_location(), Some("Via Ciro il Grande 21, Roma"));
+    assert_eq!(first.get_status(), Some(EventStatus::Confirmed));
+    assert!(first.get_uid().unwrap().starts_with("appointment-"));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.get_status() == Some(EventStatus::Cancelled))
+            .count(),
+        1
+    );
+
+    // The operator's own feed: g.bianchi's two, written to a file.
+    let file = data.path().join("bianchi.ics");
+    run(&[
+        "--operator",
+        "g.bianchi",
+        "--ics",
+        "--from",
+        &day.to_string(),
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mine: Calendar = text.parse().expect("RFC 5545");
+    assert_eq!(mine.events().count(), 2, "{text}");
+    assert!(mine.events().all(|e| e.get_start().is_some()));
+}

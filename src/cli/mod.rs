@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub mod agenda;
 pub mod admin_store;
 pub mod bench;
 pub mod calendar;
@@ -34,6 +35,8 @@ pub enum Command {
     Demo(demo::DemoCommand),
     /// Business calendar of an office: closing days, business hours between instants.
     Calendar(calendar::CalendarArgs),
+    /// Agenda appuntamenti: an office's day, or an iCalendar feed (`--ics`).
+    Agenda(agenda::AgendaArgs),
     /// Offices, operators and tokens.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Demo(cmd)) => demo::run(cmd),
         Some(Command::Calendar(args)) => calendar::run(cli.workstation, args),
+        Some(Command::Agenda(args)) => agenda::run(cli.workstation, args),
         Some(Command::Admin(cmd)) => admin::run(cmd),
         Some(Command::Audit(cmd)) => runtime()?.block_on(admin_store::audit(cmd)),
         Some(Command::Dashboard(args)) => dashboard::run(cli.workstation, args),
