@@ -75,12 +75,16 @@ fn seed(args: SeedArgs) -> color_eyre::Result<()> {
     let requests = dataset.requests.len();
     let citizens = dataset.citizens.len();
     let offices = dataset.offices.len();
-    let credentials = super::runtime()?
-        .block_on(crate::service::seed_demo(&args.data_dir, dataset))
+    let (credentials, appointments) = super::runtime()?
+        .block_on(crate::service::seed::seed_demo_with_agenda(
+            &args.data_dir,
+            dataset,
+            now,
+        ))
         .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
     println!(
-        "seeded {} with {offices} offices, {citizens} citizens, {requests} requests; \
-         {} tokens in {}",
+        "seeded {} with {offices} offices, {citizens} citizens, {requests} requests, \
+         {appointments} appointments; {} tokens in {}",
         args.data_dir.display(),
         credentials.credential.len(),
         args.data_dir.join("demo-credentials.toml").display()

@@ -1,5 +1,6 @@
 //! Realistic synthetic data: a deterministic seed dataset and a live traffic simulator.
 
+pub mod agenda;
 pub mod dashboard;
 mod generate;
 pub mod names;

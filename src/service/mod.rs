@@ -269,7 +269,15 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
             let started = std::time::Instant::now();
             let dataset = demo_dataset(config.demo_data, config.demo_seed, jiff::Timestamp::now());
             let requests = dataset.requests.len();
+            // The generated demo comes with a realistic agenda; the starter dataset (tests)
+            // starts with an empty one.
+            let staff = matches!(config.demo_data, DemoData::Generated(_))
+                .then(|| dataset.operators.clone());
             let seeded = seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?;
+            if let Some(staff) = staff {
+                let booked = seed::seed_agenda(store.as_ref(), &staff, jiff::Timestamp::now()).await?;
+                tracing::info!(booked, "demo agenda booked");
+            }
             tracing::info!(
                 requests,
                 elapsed_ms = started.elapsed().as_millis() as u64,

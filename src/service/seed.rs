@@ -80,9 +80,117 @@ pub async fn seed_store(
     Ok(credentials)
 }
 
+/// Books the demo agenda ([`crate::demo::agenda::plan`]) for the next two weeks of every
+/// office, through the core's rules, as the office's operators among `staff`: some slots full,
+/// some bookings cancelled, a few today. Returns how many appointments were booked.
+pub async fn seed_agenda(
+    store: &dyn App,
+    staff: &[Operator],
+    now: Timestamp,
+) -> Result<usize, ServiceError> {
+    use super::core::agenda::AgendaCommand;
+    use super::core::{WriteCommand, WriteContext};
+    use crate::api::{CancelAppointment, NewAppointment, RequestFilter, SlotQuery};
+    let Some(admin) = staff.iter().find(|o| o.role == Role::Admin) else {
+        return Ok(0);
+    };
+    let from = crate::domain::agenda::rome_date(now)
+        .map_err(|e| ServiceError::Server(e.to_string()))?;
+    let to = from.saturating_add(13.days());
+    let mut offices: Vec<&str> = staff.iter().filter_map(|o| o.office.as_deref()).collect();
+    offices.sort_unstable();
+    offices.dedup();
+    let mut booked = 0;
+    for office in offices {
+        let operators: Vec<&Operator> = staff
+            .iter()
+            .filter(|o| o.role == Role::Operator && o.office.as_deref() == Some(office))
+            .collect();
+        let names: Vec<String> = operators.iter().map(|o| o.username.clone()).collect();
+        let filter = RequestFilter {
+            office: Some(office.to_string()),
+            limit: Some(200),
+            ..RequestFilter::default()
+        };
+        let mut ids: Vec<RequestId> = store
+            .list_requests(admin, filter, now)
+            .await?
+            .items
+            .into_iter()
+            .filter(|r| r.status.is_open())
+            .map(|r| r.id)
+            .collect();
+        ids.sort();
+        let query = SlotQuery {
+            from: from.to_string(),
+            to: Some(to.to_string()),
+        };
+        // An office without a calendar has no agenda.
+        let Ok(slots) = store.slots(admin, office, query).await else {
+            continue;
+        };
+        for booking in crate::demo::agenda::plan(&ids, &names, &slots, now) {
+            let Some(principal) = operators.iter().find(|o| o.username == booking.operator)
+            else {
+                continue;
+            };
+            let ctx = WriteContext {
+                principal: (*principal).clone(),
+                remote_addr: None,
+                now,
+                idempotency: None,
+            };
+            let book = AgendaCommand::Book {
+                id: booking.request.clone(),
+                if_match: None,
+                body: NewAppointment {
+                    start: booking.start,
+                    channel: booking.channel,
+                },
+            };
+            // A request the plan picked may have moved on meanwhile: it simply gets none.
+            let Ok(result) = store.write(ctx.clone(), WriteCommand::Agenda(book)).await else {
+                continue;
+            };
+            booked += 1;
+            let id = result.body["appointments"]
+                .as_array()
+                .and_then(|all| all.iter().rev().find(|a| a["state"] == "booked"))
+                .and_then(|a| a["id"].as_i64());
+            if booking.cancel
+                && let Some(appointment) = id
+            {
+                let cancel = AgendaCommand::Cancel {
+                    id: booking.request.clone(),
+                    appointment,
+                    if_match: None,
+                    body: CancelAppointment {
+                        reason: Some("Rinuncia dell'assistito".into()),
+                    },
+                };
+                store.write(ctx, WriteCommand::Agenda(cancel)).await?;
+            }
+        }
+    }
+    Ok(booked)
+}
+
 /// Seeds `data_dir` (which must hold no data yet) with `dataset`; for `combipat demo seed`.
 pub async fn seed_demo(data_dir: &Path, dataset: Dataset) -> Result<DemoCredentials, ServiceError> {
     seed_demo_on(data_dir, None, dataset).await
+}
+
+/// [`seed_demo`] with the demo agenda ([`seed_agenda`]) booked from `now`.
+pub async fn seed_demo_with_agenda(
+    data_dir: &Path,
+    dataset: Dataset,
+    now: Timestamp,
+) -> Result<(DemoCredentials, usize), ServiceError> {
+    let store = super::open_database(data_dir, None, super::Sla::embedded()?).await?;
+    let staff = dataset.operators.clone();
+    let credentials = seed_store(store.as_ref(), data_dir, dataset).await?;
+    let booked = seed_agenda(store.as_ref(), &staff, now).await?;
+    Ok((credentials, booked))
 }
 
 /// [`seed_demo`] into the store a `database` setting names (see [`super::open_database`]).
