@@ -624,3 +624,32 @@ async fn the_agenda_command_prints_the_day_and_writes_ics_feeds_a_real_parser_re
     assert_eq!(mine.events().count(), 2, "{text}");
     assert!(mine.events().all(|e| e.get_start().is_some()));
 }
+
+#[test]
+fn the_example_config_sets_the_agenda_and_bad_settings_are_named() {
+    use combipat::config::{Config, Source};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let config = Config::load(Some(&path), None).unwrap();
+    let sla = Sla::from_config(&config, None).unwrap();
+    let rome = sla.agenda().rules("RM01");
+    assert_eq!((rome.slot_minutes, rome.capacity), (30, 3));
+    let milan = sla.agenda().rules("MI01");
+    assert_eq!(milan.slot_minutes, 20);
+    assert_eq!(milan.channels.len(), 2);
+    assert_eq!(
+        sla.agenda().contact("RM01", None).phone.as_deref(),
+        Some("06 5905 0000")
+    );
+
+    let parse = |text: &str| Config::parse(&Source::new("agenda.toml", text), None);
+    let zero = parse("[agenda]\n[[agenda.office]]\noffice = \"RM01\"\ncapacity = 0\n").unwrap();
+    let error = Sla::from_config(&zero, None).unwrap_err().to_string();
+    assert!(error.contains("agenda.office[0].capacity"), "{error}");
+    let unknown = parse("[[agenda.office]]\noffice = \"ZZ99\"\n").unwrap();
+    let error = Sla::from_config(&unknown, None).unwrap_err().to_string();
+    assert!(error.contains("agenda.office[0].office"), "{error}");
+    let typo = parse("[agenda]\nslot_minute = 15\n").unwrap_err().to_string();
+    assert!(typo.contains("agenda.toml") && typo.contains("slot_minute"), "{typo}");
+    let channel = parse("[agenda]\nchannels = [\"piccione\"]\n").unwrap_err().to_string();
+    assert!(channel.contains("piccione"), "{channel}");
+}
