@@ -9,9 +9,9 @@ use crate::domain::agenda::Channel;
 use crate::domain::request::RequestId;
 
 /// Requests of one office that get an appointment, at most.
-pub const PER_OFFICE: usize = 24;
+pub const PER_OFFICE: usize = 48;
 /// Of those, how many are today's (so "Appuntamenti di oggi" is not empty during office hours).
-const TODAY: usize = 3;
+const TODAY: usize = 4;
 
 /// One booking of the demo agenda.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,11 +124,11 @@ mod tests {
         }
         assert!(per_slot.values().any(|n| *n == 2), "some slot is full");
         assert!(per_slot.values().all(|n| *n <= 2));
-        // Today (Wednesday 2 December, after 10:10 Rome) has three.
+        // Today (Wednesday 2 December, after 10:10 Rome) has four.
         let today = a
             .iter()
             .filter(|b| b.start.to_string().starts_with("2026-12-02"))
             .count();
-        assert_eq!(today, 3);
+        assert_eq!(today, 4);
     }
 }

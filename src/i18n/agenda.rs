@@ -34,8 +34,8 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "agenda.hint_move",
-        "←/→ giorno · ↑/↓ orario · c canale · Invio sposta qui · x annulla l'appuntamento · Esc chiudi",
-        "←/→ day · ↑/↓ slot · c channel · Enter moves it here · x cancels it · Esc closes",
+        "←/→ giorno · ↑/↓ orario · c canale · Invio sposta · x annulla · Esc chiudi",
+        "←/→ day · ↑/↓ slot · c channel · Enter moves · x cancels · Esc closes",
     ),
     ("agenda.nothing_to_cancel", "Nessun appuntamento da annullare", "No appointment to cancel"),
     ("agenda.no_slot", "Nessun orario da prenotare in questo giorno", "No slot to book on this day"),
@@ -69,6 +69,7 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ("agenda.month.11", "nov", "Nov"),
     ("agenda.month.12", "dic", "Dec"),
     ("detail.appointments", "Appuntamenti", "Appointments"),
+    ("detail.appointment_at", "Appuntamento: {when}", "Appointment: {when}"),
     ("done.appointment_moved", "Appuntamento spostato", "Appointment moved"),
     ("done.appointment_cancelled", "Appuntamento annullato", "Appointment cancelled"),
     ("queue.appointments_today", "Appuntamenti di oggi", "Today's appointments"),

@@ -46,6 +46,16 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
     }
     clocks(&mut lines, &r.clocks, lang, theme);
     let Some(detail) = detail else {
+        if let Some(at) = r.appointment {
+            lines.push(Line::styled(
+                tf(
+                    lang,
+                    "detail.appointment_at",
+                    &[("when", &crate::tui::agenda::when_label(lang, at))],
+                ),
+                theme.header,
+            ));
+        }
         // Only the focused detail pane loads the dossier; a list preview would wait forever.
         let text = if state.focus == Pane::Detail {
             t(lang, "detail.loading").to_string()
@@ -59,11 +69,11 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
         lines.push(Line::styled(text, theme.muted));
         return lines;
     };
+    crate::tui::agenda::detail_lines(&mut lines, detail, lang, theme);
     if let Some(dossier) = dossier {
         applications(&mut lines, detail, dossier, lang, theme);
     }
     other_requests(&mut lines, state, r, dossier, lang, theme);
-    crate::tui::agenda::detail_lines(&mut lines, detail, lang, theme);
     thread(&mut lines, detail, lang, theme);
     history(&mut lines, detail, lang, theme);
     lines
@@ -92,6 +102,15 @@ pub fn subject_cell(state: &State, r: &RequestSummary, theme: &Theme) -> Line<'s
                 theme.presence,
             ));
         }
+    }
+    // Today's appointments list by time: the time leads.
+    if *state.current_queue() == crate::tui::state::Queue::AppointmentsToday
+        && let Some(at) = r.appointment
+    {
+        spans.push(Span::styled(
+            format!("{} ", crate::domain::agenda::rome_hhmm(at)),
+            theme.header,
+        ));
     }
     let terms = crate::tui::filter::terms(&state.filter);
     spans.extend(crate::tui::filter::highlight(

@@ -597,7 +597,7 @@ fn draw_dialog(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         }
         Mode::Slots(picker) => {
             // Borders, day line, hint, and the booked appointment's two lines at most.
-            let room = area.height.saturating_sub(2).min(26);
+            let room = area.height.saturating_sub(2);
             let rows = usize::from(room.saturating_sub(7)).max(1);
             let (title, lines) =
                 crate::tui::agenda::picker_lines(picker, lang, theme, rows, state.now);
