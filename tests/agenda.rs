@@ -105,7 +105,13 @@ impl Agenda {
             .collect()
     }
 
-    async fn book(&self, token: &str, id: &str, start: Timestamp, channel: &str) -> (StatusCode, Value) {
+    async fn book(
+        &self,
+        token: &str,
+        id: &str,
+        start: Timestamp,
+        channel: &str,
+    ) -> (StatusCode, Value) {
         self.post(
             &format!("/v1/requests/{id}/appointments"),
             token,
@@ -118,7 +124,10 @@ impl Agenda {
 /// Working days in Rome from the day after tomorrow on (so every slot is in the future).
 fn working_days(count: usize) -> Vec<Date> {
     let spec = CalendarSpec::for_comune("Roma");
-    let mut day = agenda::rome_date(Timestamp::now()).unwrap().tomorrow().unwrap();
+    let mut day = agenda::rome_date(Timestamp::now())
+        .unwrap()
+        .tomorrow()
+        .unwrap();
     let mut out = Vec::new();
     while out.len() < count {
         day = day.tomorrow().unwrap();
@@ -135,7 +144,10 @@ fn working_days(count: usize) -> Vec<Date> {
 /// The next weekday on which Rome's office is closed for a holiday.
 fn next_weekday_holiday() -> (Date, Vec<String>) {
     let spec = CalendarSpec::for_comune("Roma");
-    let mut day = agenda::rome_date(Timestamp::now()).unwrap().tomorrow().unwrap();
+    let mut day = agenda::rome_date(Timestamp::now())
+        .unwrap()
+        .tomorrow()
+        .unwrap();
     loop {
         day = day.tomorrow().unwrap();
         let reasons = agenda::closing_reasons(&spec, day);
@@ -178,15 +190,22 @@ async fn free_slots_follow_hours_holidays_and_capacity() {
     let requests = t.open_requests("RM01", None).await;
     let start = today.slots[3].start;
     for request in &requests[..2] {
-        let (status, body) = t.book(&operator, request.id.as_str(), start, "in_sede").await;
+        let (status, body) = t
+            .book(&operator, request.id.as_str(), start, "in_sede")
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let after: Slots = t
-        .get(&format!("/v1/offices/RM01/slots?from={day}&to={day}"), &operator)
+        .get(
+            &format!("/v1/offices/RM01/slots?from={day}&to={day}"),
+            &operator,
+        )
         .await;
     assert_eq!(after.days[0].slots[3].remaining, 0);
     assert_eq!(after.days[0].slots[4].remaining, 2);
-    let (status, body) = t.book(&operator, requests[2].id.as_str(), start, "video").await;
+    let (status, body) = t
+        .book(&operator, requests[2].id.as_str(), start, "video")
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["code"], "slot_full");
 
@@ -215,21 +234,40 @@ async fn bad_input_gets_422_naming_the_field() {
         .unwrap()
         .timestamp();
     let evening = slots.days[0].slots[19].end; // 18:00, closing time
-    let off_grid = first.checked_add(jiff::SignedDuration::from_mins(10)).unwrap();
+    let off_grid = first
+        .checked_add(jiff::SignedDuration::from_mins(10))
+        .unwrap();
     let cases: Vec<(Value, &str)> = vec![
-        (json!({ "start": holiday_nine, "channel": "in_sede" }), "start"),
+        (
+            json!({ "start": holiday_nine, "channel": "in_sede" }),
+            "start",
+        ),
         (json!({ "start": evening, "channel": "in_sede" }), "start"),
         (json!({ "start": off_grid, "channel": "in_sede" }), "start"),
-        (json!({ "start": "2026-02-30T09:00:00Z", "channel": "in_sede" }), "start"),
+        (
+            json!({ "start": "2026-02-30T09:00:00Z", "channel": "in_sede" }),
+            "start",
+        ),
         (json!({ "start": first, "channel": "piccione" }), "channel"),
         (json!({ "channel": "in_sede" }), "start"),
-        (json!({ "start": "2020-03-02T08:00:00Z", "channel": "in_sede" }), "start"),
+        (
+            json!({ "start": "2020-03-02T08:00:00Z", "channel": "in_sede" }),
+            "start",
+        ),
     ];
     for (body, expected) in cases {
         let (status, answer) = t
-            .post(&format!("/v1/requests/{id}/appointments"), &operator, body.clone())
+            .post(
+                &format!("/v1/requests/{id}/appointments"),
+                &operator,
+                body.clone(),
+            )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} → {answer}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} → {answer}"
+        );
         assert_eq!(field(&answer), expected, "{body} → {answer}");
     }
     // Nothing was written by the refusals.
@@ -294,7 +332,10 @@ async fn two_operators_racing_for_the_last_place_give_one_booking_in_200_runs() 
             t.book(&bianchi, &b, start, "telefono"),
         );
         let statuses = [first.0, second.0];
-        let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+        let created = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count();
         assert_eq!(created, 1, "{start}: {first:?} / {second:?}");
         let (winner, loser, token) = if first.0 == StatusCode::CREATED {
             wins.0 += 1;
@@ -307,7 +348,10 @@ async fn two_operators_racing_for_the_last_place_give_one_booking_in_200_runs() 
         // Exactly one booking holds the slot.
         let list: AppointmentList = t
             .get(
-                &format!("/v1/appointments?office=RM01&from={}", agenda::rome_date(start).unwrap()),
+                &format!(
+                    "/v1/appointments?office=RM01&from={}",
+                    agenda::rome_date(start).unwrap()
+                ),
                 &rossi,
             )
             .await;
@@ -367,11 +411,17 @@ async fn cancel_frees_the_place_and_reschedule_moves_it_with_history_events_and_
     assert_eq!(appointment.rome_time, format!("{day} 09:00"));
     assert_eq!(appointment.booked_by, "m.rossi");
     let history = detail.history.last().unwrap();
-    assert!(history.detail.as_deref().unwrap().starts_with("booked #"), "{history:?}");
+    assert!(
+        history.detail.as_deref().unwrap().starts_with("booked #"),
+        "{history:?}"
+    );
 
     // Full (capacity 1); a second booking of the same request is refused too.
     let (status, answer) = t.book(&operator, &b, nine, "in_sede").await;
-    assert_eq!((status, answer["code"].as_str()), (StatusCode::CONFLICT, Some("slot_full")));
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (StatusCode::CONFLICT, Some("slot_full"))
+    );
     let (status, answer) = t.book(&operator, &a, ten, "in_sede").await;
     assert_eq!(
         (status, answer["code"].as_str()),
@@ -391,12 +441,19 @@ async fn cancel_frees_the_place_and_reschedule_moves_it_with_history_events_and_
     assert_eq!(moved["appointments"][0]["mode"], "telefono");
     let (status, _) = t.book(&operator, &b, nine, "in_sede").await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, answer) = t.book(&operator, &requests[2].id.to_string(), ten, "in_sede").await;
-    assert_eq!((status, answer["code"].as_str()), (StatusCode::CONFLICT, Some("slot_full")));
+    let (status, answer) = t
+        .book(&operator, &requests[2].id.to_string(), ten, "in_sede")
+        .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (StatusCode::CONFLICT, Some("slot_full"))
+    );
 
     // Cancel frees 10:00; a second cancel is refused.
     let path = format!("/v1/requests/{a}/appointments/{id}/cancel");
-    let (status, _) = t.post(&path, &operator, json!({ "reason": "Rinuncia" })).await;
+    let (status, _) = t
+        .post(&path, &operator, json!({ "reason": "Rinuncia" }))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, answer) = t.post(&path, &operator, json!({})).await;
     assert_eq!(
@@ -424,11 +481,23 @@ async fn cancel_frees_the_place_and_reschedule_moves_it_with_history_events_and_
         .collect();
     assert_eq!(
         kinds,
-        ["appointment.booked", "appointment.rescheduled", "appointment.booked", "appointment.cancelled"]
+        [
+            "appointment.booked",
+            "appointment.rescheduled",
+            "appointment.booked",
+            "appointment.cancelled"
+        ]
     );
     let audit = store.audit_log(0, 100_000).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "appointment.rescheduled"));
-    assert!(store.verify_audit_chain().await.unwrap().first_broken.is_none());
+    assert!(
+        store
+            .verify_audit_chain()
+            .await
+            .unwrap()
+            .first_broken
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,7 +514,9 @@ async fn a_patronato_sees_its_own_appointments_only_and_can_ask_to_move_one() {
         .await;
     let start = slots.days[0].slots[5].start;
     for request in [&inca_request, &acli_request] {
-        let (status, body) = t.book(&operator, request.id.as_str(), start, "in_sede").await;
+        let (status, body) = t
+            .book(&operator, request.id.as_str(), start, "in_sede")
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let mine: AppointmentList = t.get(&format!("/v1/appointments?from={day}"), &inca).await;
@@ -461,7 +532,9 @@ async fn a_patronato_sees_its_own_appointments_only_and_can_ask_to_move_one() {
     let theirs: AppointmentList = t.get(&format!("/v1/appointments?from={day}"), &acli).await;
     assert_eq!(theirs.items.len(), 1);
     assert_eq!(theirs.items[0].request_id.as_ref(), Some(&acli_request.id));
-    let office: AppointmentList = t.get(&format!("/v1/appointments?from={day}"), &operator).await;
+    let office: AppointmentList = t
+        .get(&format!("/v1/appointments?from={day}"), &operator)
+        .await;
     assert_eq!(office.items.len(), 2);
 
     // The request detail shows it to the patronato, without the operator's name.
@@ -474,9 +547,16 @@ async fn a_patronato_sees_its_own_appointments_only_and_can_ask_to_move_one() {
     // Asking to move: the patronato may, with a message; the office may not (it reschedules);
     // another patronato cannot even see the request.
     let id = seen.id;
-    let path = format!("/v1/requests/{}/appointments/{id}/move-request", inca_request.id);
+    let path = format!(
+        "/v1/requests/{}/appointments/{id}/move-request",
+        inca_request.id
+    );
     let (status, body) = t
-        .post(&path, &inca, json!({ "message": "L'assistito è ricoverato fino al 10." }))
+        .post(
+            &path,
+            &inca,
+            json!({ "message": "L'assistito è ricoverato fino al 10." }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -488,9 +568,14 @@ async fn a_patronato_sees_its_own_appointments_only_and_can_ask_to_move_one() {
     let (status, _) = t.post(&path, &acli, json!({ "message": "x" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = t.post(&path, &inca, json!({ "message": "  " })).await;
-    assert_eq!((status, field(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "message"));
+    assert_eq!(
+        (status, field(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "message")
+    );
     // A patronato cannot book.
-    let (status, _) = t.book(&inca, inca_request.id.as_str(), start, "video").await;
+    let (status, _) = t
+        .book(&inca, inca_request.id.as_str(), start, "video")
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -546,7 +631,10 @@ async fn the_agenda_command_prints_the_day_and_writes_ics_feeds_a_real_parser_re
     let cancelled_id = booked[3]["appointments"][0]["id"].as_i64().unwrap();
     let (status, _) = t
         .post(
-            &format!("/v1/requests/{}/appointments/{cancelled_id}/cancel", requests[3].id),
+            &format!(
+                "/v1/requests/{}/appointments/{cancelled_id}/cancel",
+                requests[3].id
+            ),
             &bianchi,
             json!({}),
         )
@@ -569,15 +657,28 @@ async fn the_agenda_command_prints_the_day_and_writes_ics_feeds_a_real_parser_re
         ];
         args.extend_from_slice(extra);
         let out = common::run_combipat(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let day_text = run(&["--office", "RM01", "--day", &day.to_string()]);
     assert!(day_text.starts_with("Agenda RM01 · "), "{day_text}");
     assert!(day_text.contains("(ora di Roma)"), "{day_text}");
-    assert!(day_text.contains("08:00–08:30  0 di 2 liberi"), "{day_text}");
-    assert!(day_text.contains("09:00–09:30  1 di 2 liberi"), "{day_text}");
-    assert!(day_text.contains("08:30–09:00  2 di 2 liberi"), "{day_text}");
+    assert!(
+        day_text.contains("08:00–08:30  0 di 2 liberi"),
+        "{day_text}"
+    );
+    assert!(
+        day_text.contains("09:00–09:30  1 di 2 liberi"),
+        "{day_text}"
+    );
+    assert!(
+        day_text.contains("08:30–09:00  2 di 2 liberi"),
+        "{day_text}"
+    );
     assert!(day_text.contains(requests[0].id.as_str()), "{day_text}");
     assert!(day_text.contains("(annullato)"), "{day_text}");
 
@@ -588,7 +689,10 @@ async fn the_agenda_command_prints_the_day_and_writes_ics_feeds_a_real_parser_re
     assert_eq!(events.len(), 4, "{office_feed}");
     let first = events
         .iter()
-        .find(|e| e.get_summary().is_some_and(|s| s.contains(requests[0].id.as_str())))
+        .find(|e| {
+            e.get_summary()
+                .is_some_and(|s| s.contains(requests[0].id.as_str()))
+        })
         .unwrap();
     let start = match first.get_start() {
         Some(icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(dt))) => {
@@ -648,8 +752,15 @@ fn the_example_config_sets_the_agenda_and_bad_settings_are_named() {
     let unknown = parse("[[agenda.office]]\noffice = \"ZZ99\"\n").unwrap();
     let error = Sla::from_config(&unknown, None).unwrap_err().to_string();
     assert!(error.contains("agenda.office[0].office"), "{error}");
-    let typo = parse("[agenda]\nslot_minute = 15\n").unwrap_err().to_string();
-    assert!(typo.contains("agenda.toml") && typo.contains("slot_minute"), "{typo}");
-    let channel = parse("[agenda]\nchannels = [\"piccione\"]\n").unwrap_err().to_string();
+    let typo = parse("[agenda]\nslot_minute = 15\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        typo.contains("agenda.toml") && typo.contains("slot_minute"),
+        "{typo}"
+    );
+    let channel = parse("[agenda]\nchannels = [\"piccione\"]\n")
+        .unwrap_err()
+        .to_string();
     assert!(channel.contains("piccione"), "{channel}");
 }

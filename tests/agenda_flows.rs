@@ -194,8 +194,14 @@ fn b_books_a_slot_picked_by_day_and_time_then_moves_it_then_cancels_it() {
     assert_eq!(f.h.state.mode, Mode::Normal);
     let on_server = f.server(&id);
     let appointment = booked(&on_server)[0].clone();
-    assert_eq!((appointment.at, appointment.mode), (chosen.start, Channel::Video));
-    assert_eq!(appointment.rome_time, format!("{} {}", chosen.date, chosen.time));
+    assert_eq!(
+        (appointment.at, appointment.mode),
+        (chosen.start, Channel::Video)
+    );
+    assert_eq!(
+        appointment.rome_time,
+        format!("{} {}", chosen.date, chosen.time)
+    );
     // The detail pane shows it.
     let screen = f.screen();
     assert!(screen.contains("Appuntamenti"), "{screen}");
@@ -206,7 +212,10 @@ fn b_books_a_slot_picked_by_day_and_time_then_moves_it_then_cancels_it() {
 
     // b again: the picker moves the booked appointment (down one slot, Enter).
     f.keys(&[char('b')]);
-    assert_eq!(f.picker().existing.as_ref().map(|a| a.id), Some(appointment.id));
+    assert_eq!(
+        f.picker().existing.as_ref().map(|a| a.id),
+        Some(appointment.id)
+    );
     assert!(f.screen().contains("Sposta appuntamento"));
     f.keys(&[key(KeyCode::Down)]);
     let target = f.picker().current_slot(f.h.state.now).unwrap().clone();
@@ -215,7 +224,11 @@ fn b_books_a_slot_picked_by_day_and_time_then_moves_it_then_cancels_it() {
     let moved = f.server(&id);
     assert_eq!(booked(&moved).len(), 1);
     assert_eq!(booked(&moved)[0].at, target.start);
-    assert_eq!(booked(&moved)[0].mode, Channel::Video, "the channel is kept");
+    assert_eq!(
+        booked(&moved)[0].mode,
+        Channel::Video,
+        "the channel is kept"
+    );
 
     // b, x: cancelled; its place is free again.
     f.keys(&[char('b'), char('x')]);
@@ -224,9 +237,8 @@ fn b_books_a_slot_picked_by_day_and_time_then_moves_it_then_cancels_it() {
     assert!(booked(&cancelled).is_empty());
     assert_eq!(cancelled.appointments[0].state, AppointmentState::Cancelled);
     let day = agenda::rome_date(target.start).unwrap().to_string();
-    let slots = f
-        .rt
-        .block_on(f.admin.slots(
+    let slots =
+        f.rt.block_on(f.admin.slots(
             "RM01",
             &SlotQuery {
                 from: day,
@@ -258,17 +270,19 @@ fn the_last_place_taken_by_a_colleague_meanwhile_is_explained_and_nothing_is_boo
     f.keys(&[char('b')]);
     let slot = f.picker().current_slot(f.h.state.now).unwrap().clone();
     // A colleague fills the slot with other requests while the picker is open.
-    let others: Vec<RequestId> = f
-        .h
-        .state
-        .requests
-        .iter()
-        .filter(|r| r.office == "RM01" && r.status != Status::Chiusa && r.id != id)
-        .take(usize::from(slot.remaining))
-        .map(|r| r.id.clone())
-        .collect();
+    let others: Vec<RequestId> =
+        f.h.state
+            .requests
+            .iter()
+            .filter(|r| r.office == "RM01" && r.status != Status::Chiusa && r.id != id)
+            .take(usize::from(slot.remaining))
+            .map(|r| r.id.clone())
+            .collect();
     for other in &others {
-        let version = f.rt.block_on(f.colleague.get_request(other)).unwrap().version;
+        let version =
+            f.rt.block_on(f.colleague.get_request(other))
+                .unwrap()
+                .version;
         f.rt.block_on(f.colleague.book_appointment(
             other,
             version,
@@ -283,12 +297,15 @@ fn the_last_place_taken_by_a_colleague_meanwhile_is_explained_and_nothing_is_boo
     f.keys(&[key(KeyCode::Enter)]);
     let notice = f.h.state.notice.clone().expect("a notice");
     assert!(notice.error);
-    assert!(notice.text.contains("un altro operatore"), "{}", notice.text);
+    assert!(
+        notice.text.contains("un altro operatore"),
+        "{}",
+        notice.text
+    );
     assert!(booked(&f.server(&id)).is_empty());
     // The office's list for that day shows the colleague's bookings only.
-    let list = f
-        .rt
-        .block_on(f.admin.appointments(&AppointmentQuery {
+    let list =
+        f.rt.block_on(f.admin.appointments(&AppointmentQuery {
             from: slot.date.clone(),
             office: Some("RM01".into()),
             ..AppointmentQuery::default()

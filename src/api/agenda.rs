@@ -51,7 +51,9 @@ pub struct Appointment {
 }
 
 /// Query of `GET /v1/offices/{office}/slots`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams,
+)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SlotQuery {
@@ -108,7 +110,7 @@ impl Slots {
         to: jiff::civil::Date,
         booked: &[Timestamp],
     ) -> Result<Slots, crate::domain::agenda::SlotError> {
-        use crate::domain::agenda as agenda;
+        use crate::domain::agenda;
         let free = agenda::slots_between(spec, rules, from, to, booked)?;
         let mut days = Vec::new();
         let mut day = from;
@@ -185,7 +187,9 @@ pub struct MoveRequest {
 }
 
 /// Query of `GET /v1/appointments`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams,
+)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AppointmentQuery {

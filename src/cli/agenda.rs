@@ -78,7 +78,10 @@ pub fn run(ws: WorkstationArgs, args: AgendaArgs) -> color_eyre::Result<()> {
     ))?;
     let office = args.office.clone().or_else(|| {
         // A personal feed spans every office the caller sees.
-        args.operator.is_none().then(|| session.me.office.clone()).flatten()
+        args.operator
+            .is_none()
+            .then(|| session.me.office.clone())
+            .flatten()
     });
     let result = runtime.block_on(async {
         let client = &session.client;
@@ -129,8 +132,9 @@ pub fn run(ws: WorkstationArgs, args: AgendaArgs) -> color_eyre::Result<()> {
     runtime.block_on(session.close());
     let text = result?;
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .wrap_err_with(|| format!("--output {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text).wrap_err_with(|| format!("--output {}", path.display()))?
+        }
         None => print!("{text}"),
     }
     Ok(())

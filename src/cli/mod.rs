@@ -3,8 +3,8 @@
 use clap::{Parser, Subcommand};
 
 pub mod admin;
-pub mod agenda;
 pub mod admin_store;
+pub mod agenda;
 pub mod bench;
 pub mod calendar;
 pub mod dashboard;

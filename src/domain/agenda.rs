@@ -269,7 +269,11 @@ pub fn closing_reasons(spec: &CalendarSpec, day: Date) -> Vec<ClosingReason> {
 }
 
 /// The slots of `day`: none on a closing day or a day without hours.
-pub fn day_slots(spec: &CalendarSpec, rules: &SlotRules, day: Date) -> Result<Vec<Slot>, SlotError> {
+pub fn day_slots(
+    spec: &CalendarSpec,
+    rules: &SlotRules,
+    day: Date,
+) -> Result<Vec<Slot>, SlotError> {
     if !closing_reasons(spec, day).is_empty() {
         return Ok(Vec::new());
     }
@@ -310,7 +314,11 @@ pub fn slot_at(
             .join("; ");
         return Err(SlotError::ClosedDay { date: day, reasons });
     }
-    let local_text = format!("{day} {:02}:{:02} (Europe/Rome)", zoned.hour(), zoned.minute());
+    let local_text = format!(
+        "{day} {:02}:{:02} (Europe/Rome)",
+        zoned.hour(),
+        zoned.minute()
+    );
     let slots = day_slots(spec, rules, day)?;
     if let Some(slot) = slots.iter().find(|s| s.start == start) {
         return Ok(*slot);
@@ -403,11 +411,17 @@ mod tests {
             date(2027, 6, 29),  // Santi Pietro e Paolo, Rome's patrons
             date(2026, 12, 25), // Natale
         ] {
-            assert!(day_slots(&rome_spec(), &rules, day).unwrap().is_empty(), "{day}");
+            assert!(
+                day_slots(&rome_spec(), &rules, day).unwrap().is_empty(),
+                "{day}"
+            );
         }
         // Milan works on 29 June.
         let milan = CalendarSpec::for_comune("Milano");
-        assert_eq!(day_slots(&milan, &rules, date(2027, 6, 29)).unwrap().len(), 20);
+        assert_eq!(
+            day_slots(&milan, &rules, date(2027, 6, 29)).unwrap().len(),
+            20
+        );
     }
 
     #[test]
@@ -432,7 +446,12 @@ mod tests {
             ..SlotRules::default()
         };
         assert_eq!(
-            slot_at(&spec, &phone_only, at("2026-12-03T08:00:00Z"), Channel::Video),
+            slot_at(
+                &spec,
+                &phone_only,
+                at("2026-12-03T08:00:00Z"),
+                Channel::Video
+            ),
             Err(SlotError::Channel("video"))
         );
     }
@@ -441,9 +460,14 @@ mod tests {
     fn booked_places_reduce_what_remains_and_a_full_slot_is_kept() {
         let (spec, rules) = (rome_spec(), SlotRules::default());
         let first = at("2026-12-03T07:00:00Z");
-        let slots =
-            slots_between(&spec, &rules, date(2026, 12, 3), date(2026, 12, 4), &[first, first])
-                .unwrap();
+        let slots = slots_between(
+            &spec,
+            &rules,
+            date(2026, 12, 3),
+            date(2026, 12, 4),
+            &[first, first],
+        )
+        .unwrap();
         assert_eq!(slots.len(), 40);
         assert_eq!(slots[0].remaining(), 0);
         assert_eq!(slots[1].remaining(), 2);

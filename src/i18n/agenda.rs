@@ -2,28 +2,52 @@
 
 /// (key, Italian, English)
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
-    ("agenda.title", "Appuntamento · {id} · {office}", "Appointment · {id} · {office}"),
+    (
+        "agenda.title",
+        "Appuntamento · {id} · {office}",
+        "Appointment · {id} · {office}",
+    ),
     (
         "agenda.title_move",
         "Sposta appuntamento · {id} · {office}",
         "Move appointment · {id} · {office}",
     ),
-    ("agenda.current", "Attuale: {when} · {channel}", "Booked: {when} · {channel}"),
+    (
+        "agenda.current",
+        "Attuale: {when} · {channel}",
+        "Booked: {when} · {channel}",
+    ),
     (
         "agenda.move_asked",
         "Il patronato chiede di spostarlo: {message}",
         "The patronato asks to move it: {message}",
     ),
-    ("agenda.loading", "Caricamento degli orari…", "Loading the slots…"),
+    (
+        "agenda.loading",
+        "Caricamento degli orari…",
+        "Loading the slots…",
+    ),
     (
         "agenda.none",
         "Nessun giorno con orari nelle prossime quattro settimane",
         "No day with slots in the next four weeks",
     ),
     ("agenda.channel", "Canale", "Channel"),
-    ("agenda.closed", "Ufficio chiuso: {reasons}", "Office closed: {reasons}"),
-    ("agenda.day_over", "Nessun orario ancora prenotabile in questo giorno", "No slot left to book on this day"),
-    ("agenda.yours", "appuntamento attuale", "current appointment"),
+    (
+        "agenda.closed",
+        "Ufficio chiuso: {reasons}",
+        "Office closed: {reasons}",
+    ),
+    (
+        "agenda.day_over",
+        "Nessun orario ancora prenotabile in questo giorno",
+        "No slot left to book on this day",
+    ),
+    (
+        "agenda.yours",
+        "appuntamento attuale",
+        "current appointment",
+    ),
     ("agenda.slot_full", "pieno", "full"),
     ("agenda.places.one", "1 posto libero", "1 place left"),
     ("agenda.places.many", "{n} posti liberi", "{n} places left"),
@@ -37,9 +61,21 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "←/→ giorno · ↑/↓ orario · c canale · Invio sposta · x annulla · Esc chiudi",
         "←/→ day · ↑/↓ slot · c channel · Enter moves · x cancels · Esc closes",
     ),
-    ("agenda.nothing_to_cancel", "Nessun appuntamento da annullare", "No appointment to cancel"),
-    ("agenda.no_slot", "Nessun orario da prenotare in questo giorno", "No slot to book on this day"),
-    ("agenda.full", "Orario pieno: scegline un altro", "That slot is full: pick another"),
+    (
+        "agenda.nothing_to_cancel",
+        "Nessun appuntamento da annullare",
+        "No appointment to cancel",
+    ),
+    (
+        "agenda.no_slot",
+        "Nessun orario da prenotare in questo giorno",
+        "No slot to book on this day",
+    ),
+    (
+        "agenda.full",
+        "Orario pieno: scegline un altro",
+        "That slot is full: pick another",
+    ),
     (
         "agenda.taken",
         "L'ultimo posto è appena stato preso da un altro operatore: scegli un altro orario",
@@ -69,12 +105,40 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ("agenda.month.11", "nov", "Nov"),
     ("agenda.month.12", "dic", "Dec"),
     ("detail.appointments", "Appuntamenti", "Appointments"),
-    ("detail.appointment_at", "Appuntamento: {when}", "Appointment: {when}"),
-    ("done.appointment_moved", "Appuntamento spostato", "Appointment moved"),
-    ("done.appointment_cancelled", "Appuntamento annullato", "Appointment cancelled"),
-    ("queue.appointments_today", "Appuntamenti di oggi", "Today's appointments"),
-    ("agenda.cli.header", "Agenda {office} · {day} (ora di Roma)", "Agenda {office} · {day} (Rome time)"),
-    ("agenda.cli.free", "{free} di {capacity} liberi", "{free} of {capacity} free"),
-    ("agenda.cli.no_hours", "Nessun orario di apertura", "No office hours"),
+    (
+        "detail.appointment_at",
+        "Appuntamento: {when}",
+        "Appointment: {when}",
+    ),
+    (
+        "done.appointment_moved",
+        "Appuntamento spostato",
+        "Appointment moved",
+    ),
+    (
+        "done.appointment_cancelled",
+        "Appuntamento annullato",
+        "Appointment cancelled",
+    ),
+    (
+        "queue.appointments_today",
+        "Appuntamenti di oggi",
+        "Today's appointments",
+    ),
+    (
+        "agenda.cli.header",
+        "Agenda {office} · {day} (ora di Roma)",
+        "Agenda {office} · {day} (Rome time)",
+    ),
+    (
+        "agenda.cli.free",
+        "{free} di {capacity} liberi",
+        "{free} of {capacity} free",
+    ),
+    (
+        "agenda.cli.no_hours",
+        "Nessun orario di apertura",
+        "No office hours",
+    ),
     ("agenda.cli.cancelled", "annullato", "cancelled"),
 ];

@@ -275,7 +275,8 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
                 .then(|| dataset.operators.clone());
             let seeded = seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?;
             if let Some(staff) = staff {
-                let booked = seed::seed_agenda(store.as_ref(), &staff, jiff::Timestamp::now()).await?;
+                let booked =
+                    seed::seed_agenda(store.as_ref(), &staff, jiff::Timestamp::now()).await?;
                 tracing::info!(booked, "demo agenda booked");
             }
             tracing::info!(

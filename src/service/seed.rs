@@ -94,8 +94,8 @@ pub async fn seed_agenda(
     let Some(admin) = staff.iter().find(|o| o.role == Role::Admin) else {
         return Ok(0);
     };
-    let from = crate::domain::agenda::rome_date(now)
-        .map_err(|e| ServiceError::Server(e.to_string()))?;
+    let from =
+        crate::domain::agenda::rome_date(now).map_err(|e| ServiceError::Server(e.to_string()))?;
     let to = from.saturating_add(13.days());
     let mut offices: Vec<&str> = staff.iter().filter_map(|o| o.office.as_deref()).collect();
     offices.sort_unstable();
@@ -130,8 +130,7 @@ pub async fn seed_agenda(
             continue;
         };
         for booking in crate::demo::agenda::plan(&ids, &names, &slots, now) {
-            let Some(principal) = operators.iter().find(|o| o.username == booking.operator)
-            else {
+            let Some(principal) = operators.iter().find(|o| o.username == booking.operator) else {
                 continue;
             };
             let ctx = WriteContext {

@@ -270,7 +270,10 @@ fn ahead(day: &SlotDay, now: Timestamp) -> impl Iterator<Item = &SlotView> {
 pub fn day_label(lang: Lang, date: Date) -> String {
     format!(
         "{} {} {} {}",
-        t(lang, &format!("agenda.weekday.{}", date.weekday().to_monday_one_offset())),
+        t(
+            lang,
+            &format!("agenda.weekday.{}", date.weekday().to_monday_one_offset())
+        ),
         date.day(),
         t(lang, &format!("agenda.month.{}", date.month())),
         date.year()
@@ -330,7 +333,11 @@ pub fn picker_lines(
         ));
         if let Some(message) = &existing.move_request {
             lines.push(Line::styled(
-                tf(lang, "agenda.move_asked", &[("message", &inline(message, 60))]),
+                tf(
+                    lang,
+                    "agenda.move_asked",
+                    &[("message", &inline(message, 60))],
+                ),
                 theme.presence,
             ));
         }
@@ -440,7 +447,11 @@ pub fn detail_lines(
         lines.push(Line::styled(text, style));
         if let Some(message) = &a.move_request {
             lines.push(Line::styled(
-                tf(lang, "agenda.move_asked", &[("message", &inline(message, 60))]),
+                tf(
+                    lang,
+                    "agenda.move_asked",
+                    &[("message", &inline(message, 60))],
+                ),
                 theme.presence,
             ));
         }

@@ -121,16 +121,18 @@ pub fn slots(office: &str, now: Timestamp) -> crate::api::Slots {
     let spec = crate::domain::calendar::CalendarSpec::for_comune(comune);
     let rules = SlotRules::default();
     let from = agenda::rome_date(now).unwrap_or_default();
-    let to = from
-        .checked_add(jiff::Span::new().days(27))
-        .unwrap_or(from);
+    let to = from.checked_add(jiff::Span::new().days(27)).unwrap_or(from);
     let all = crate::api::Slots::from_calendar(office, &spec, &rules, from, to, &[])
         .map(|s| s.days)
         .unwrap_or_default();
     let mut booked = Vec::new();
     for (n, slot) in all.iter().flat_map(|d| d.slots.iter()).enumerate() {
         // Every third slot half taken, every fifth full.
-        let taken = if n % 5 == 2 { 2 } else { usize::from(n % 3 == 0) };
+        let taken = if n % 5 == 2 {
+            2
+        } else {
+            usize::from(n % 3 == 0)
+        };
         booked.extend(std::iter::repeat_n(slot.start, taken));
     }
     crate::api::Slots::from_calendar(office, &spec, &rules, from, to, &booked).unwrap_or(

@@ -14,8 +14,8 @@ use super::journal::{self, AuditKey};
 use super::writes::{check_mandate, check_text, check_version, emit, load_for_write, written};
 use super::{WriteContext, WriteResult};
 use crate::api::{
-    Appointment, AppointmentList, AppointmentQuery, CancelAppointment, MoveRequest,
-    NewAppointment, RescheduleAppointment, SlotQuery, Slots,
+    Appointment, AppointmentList, AppointmentQuery, CancelAppointment, MoveRequest, NewAppointment,
+    RescheduleAppointment, SlotQuery, Slots,
 };
 use crate::domain::agenda::{
     self as rules, AppointmentState, Channel, MAX_RANGE_DAYS, Slot, SlotError,
@@ -385,10 +385,7 @@ fn refresh_request_view(
     })?;
     // The stored view is the office's; `access::detail` hides usernames from patronati.
     let office_view = system_operator();
-    stored.appointments = records
-        .iter()
-        .map(|r| view(&office_view, sla, r))
-        .collect();
+    stored.appointments = records.iter().map(|r| view(&office_view, sla, r)).collect();
     Ok(())
 }
 

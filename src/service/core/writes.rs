@@ -87,7 +87,12 @@ fn has_control_chars(text: &str) -> bool {
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
-pub(super) fn check_text(field: &str, text: &str, max: usize, single_line: bool) -> Result<(), StoreError> {
+pub(super) fn check_text(
+    field: &str,
+    text: &str,
+    max: usize,
+    single_line: bool,
+) -> Result<(), StoreError> {
     if text.trim().is_empty() {
         return Err(StoreError::invalid(
             field,
@@ -263,7 +268,10 @@ pub(super) fn load_for_write(
         .ok_or(StoreError::NotFound)
 }
 
-pub(super) fn check_version(stored: &StoredRequest, if_match: Option<u64>) -> Result<(), StoreError> {
+pub(super) fn check_version(
+    stored: &StoredRequest,
+    if_match: Option<u64>,
+) -> Result<(), StoreError> {
     match if_match {
         Some(expected) if expected != stored.request.version => Err(StoreError::Stale {
             expected,

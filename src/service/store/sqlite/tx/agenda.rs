@@ -88,10 +88,7 @@ pub(super) fn last_appointment_id(tx: &SqliteTx<'_>) -> Result<Option<i64>, Stor
     .flatten())
 }
 
-pub(super) fn save_appointment(
-    tx: &SqliteTx<'_>,
-    r: &AppointmentRecord,
-) -> Result<(), StoreError> {
+pub(super) fn save_appointment(tx: &SqliteTx<'_>, r: &AppointmentRecord) -> Result<(), StoreError> {
     tx.tx.execute(
         &format!(
             "INSERT INTO appointments ({COLUMNS}) \
