@@ -108,7 +108,7 @@ async fn migrate_reports_the_version_and_bad_settings_name_the_setting() {
     let data_dir = dir.path().to_str().unwrap();
     let out = combipat(&["admin", "migrate", "--data-dir", data_dir]);
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 2"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema version 3"));
 
     // Not a URL either store understands.
     let out = combipat(&[
