@@ -125,8 +125,9 @@ impl Tmux {
     }
 
     /// Ids of the list rows on screen, top to bottom (the list pane only).
+    /// The request ids of the list, once it has loaded (the hint line comes up first).
     fn listed(&self) -> Vec<RequestId> {
-        self.screen()
+        self.wait_for(|s| s.contains("CBP-"))
             .lines()
             .filter(|l| !l.contains("SLA "))
             .filter_map(|l| {
