@@ -577,6 +577,24 @@ async fn a_patronato_sees_its_own_appointments_only_and_can_ask_to_move_one() {
         .book(&inca, inca_request.id.as_str(), start, "video")
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Its event stream carries its own appointment's events, without INPS usernames, and
+    // nothing of the other patronato's.
+    let store = t.service.store();
+    let who = store.authenticate(&inca).await.unwrap().unwrap();
+    let events = store.events_after(&who, 0, 10_000).await.unwrap().events;
+    let agenda: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind.starts_with("appointment."))
+        .collect();
+    let kinds: Vec<&str> = agenda.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["appointment.booked", "appointment.move_requested"]);
+    assert!(
+        agenda
+            .iter()
+            .all(|e| e.request_id.as_ref() == Some(&inca_request.id))
+    );
+    assert!(agenda.iter().all(|e| e.data.get("actor").is_none()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
