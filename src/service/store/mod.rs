@@ -25,6 +25,7 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic, Transi
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
+mod group_commit;
 pub mod postgres;
 pub mod sqlite;
 

@@ -53,8 +53,9 @@ impl Sql {
 
 /// One PostgreSQL transaction lent to the core.
 pub struct PgTx<'a> {
-    /// deadpool's transaction: its statements are prepared once per connection and cached.
-    pub tx: &'a deadpool_postgres::Transaction<'a>,
+    /// A pooled connection inside an open transaction (a read snapshot, or a write batch's
+    /// savepoint): its statements are prepared once per connection and cached.
+    pub tx: &'a deadpool_postgres::ClientWrapper,
     pub rt: &'a Handle,
     /// Highest event seq appended in this transaction (announced with NOTIFY at commit).
     pub appended: Option<u64>,

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::types::Value;
-use rusqlite::{Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, Row, params, params_from_iter};
 
 use crate::api::EventEnvelope;
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -37,7 +37,8 @@ impl From<rusqlite::Error> for StoreError {
 
 /// One SQLite transaction lent to the core.
 pub struct SqliteTx<'a> {
-    pub tx: &'a Transaction<'a>,
+    /// A connection inside an open transaction (a read snapshot, or a write batch's savepoint).
+    pub tx: &'a Connection,
 }
 
 /// SQL condition (with its parameters) for a [`Scope`], given the columns holding the office
@@ -185,7 +186,7 @@ fn operator_from_row(row: &Row<'_>) -> Result<Operator, StoreError> {
 }
 
 fn one<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     values: impl rusqlite::Params,
     map: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
@@ -199,7 +200,7 @@ fn one<T>(
 }
 
 fn all<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     values: impl rusqlite::Params,
     mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
