@@ -28,10 +28,13 @@ pub(super) const RELEASE: &str = "RELEASE SAVEPOINT combipat_job";
 pub(super) const ROLLBACK_TO: &str =
     "ROLLBACK TO SAVEPOINT combipat_job; RELEASE SAVEPOINT combipat_job";
 
+/// A caller's body, erased: runs on the batch's handle, `true` when it succeeded.
+type Body = Box<dyn FnOnce(&mut dyn WriteTx) -> bool + Send>;
+
 /// One caller's transaction body with the way back to the caller.
 pub(super) struct Job {
     /// Runs the body on the batch's handle; `true` when it succeeded (its writes are kept).
-    run: Box<dyn FnOnce(&mut dyn WriteTx) -> bool + Send>,
+    run: Body,
     /// Tells the caller: the body's own result once the batch committed, or why it did not.
     finish: Box<dyn FnOnce(Result<(), String>) + Send>,
 }

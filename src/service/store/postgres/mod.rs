@@ -487,3 +487,40 @@ impl Storage for PgStore {
         self.inner.describe.clone()
     }
 }
+
+/// The baseline `combipat bench writes` compares the service with: one autocommitted INSERT
+/// per row on a plain tokio-postgres connection, for `duration`, into a scratch table it drops
+/// afterwards. Returns each commit's latency.
+pub async fn plain_commit_loop(url: &str, duration: Duration) -> Result<Vec<Duration>, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| setting_error("database", format!("cannot connect: {e}")))?;
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS combipat_bench_rows \
+             (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
+        )
+        .await
+        .map_err(db_error)?;
+    let insert = client
+        .prepare("INSERT INTO combipat_bench_rows (body) VALUES ($1)")
+        .await
+        .map_err(db_error)?;
+    let start = std::time::Instant::now();
+    let mut latencies = Vec::new();
+    while start.elapsed() < duration {
+        let began = std::time::Instant::now();
+        client
+            .execute(&insert, &[&"a row of about the size of a short note"])
+            .await
+            .map_err(db_error)?;
+        latencies.push(began.elapsed());
+    }
+    client
+        .batch_execute("DROP TABLE IF EXISTS combipat_bench_rows")
+        .await
+        .map_err(db_error)?;
+    driver.abort();
+    Ok(latencies)
+}

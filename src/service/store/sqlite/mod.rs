@@ -265,3 +265,29 @@ impl Storage for SqliteStore {
         format!("sqlite:{}", self.inner.path.display())
     }
 }
+
+/// The baseline `combipat bench writes` compares the service with: one row per transaction,
+/// each committed durably (WAL, `synchronous=FULL`, as the store runs), for `duration`, in the
+/// file at `path`. Returns each commit's latency.
+pub fn plain_commit_loop(
+    path: &Path,
+    duration: std::time::Duration,
+) -> Result<Vec<std::time::Duration>, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    )?;
+    let mut insert = conn.prepare("INSERT INTO rows (body) VALUES (?1)")?;
+    let start = std::time::Instant::now();
+    let mut latencies = Vec::new();
+    while start.elapsed() < duration {
+        let began = std::time::Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        insert.execute(["a row of about the size of a short note"])?;
+        conn.execute_batch("COMMIT")?;
+        latencies.push(began.elapsed());
+    }
+    Ok(latencies)
+}
