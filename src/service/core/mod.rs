@@ -29,6 +29,7 @@ pub mod access;
 pub mod admin;
 pub mod alerts;
 pub mod copy;
+pub mod fanout;
 pub mod journal;
 pub mod reads;
 pub mod transition;
@@ -187,7 +188,17 @@ pub trait App: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Events after `after` (a stream opening, or resuming from a cursor of its own).
     async fn events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError>;
+
+    /// As [`App::events_after`] for a stream already running: one that fell further behind
+    /// than the node's event buffer gets `resync` rather than a catch-up read.
+    async fn live_events_after(
         &self,
         who: &Principal,
         after: u64,
@@ -261,14 +272,29 @@ pub struct Core<S> {
     sla: Arc<Sla>,
     /// Anchors the audit chain (`None`: plain SHA-256, for tests and legacy data).
     audit_key: Option<AuditKey>,
+    /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
+    feed: Option<Arc<fanout::EventFeed>>,
 }
 
 impl<S: Storage> Core<S> {
     pub fn new(store: S, sla: Arc<Sla>) -> Self {
+        Self::with_event_buffer(store, sla, fanout::DEFAULT_CAPACITY)
+    }
+
+    /// As [`Core::new`], keeping `capacity` recent events in memory for the node's streams.
+    pub fn with_event_buffer(store: S, sla: Arc<Sla>, capacity: usize) -> Self {
+        let store = Arc::new(store);
+        let feed = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let feed = fanout::EventFeed::new(*store.subscribe().borrow(), capacity);
+            // The pump holds the store weakly: dropping the core ends it.
+            runtime.spawn(fanout::pump(Arc::clone(&feed), Arc::downgrade(&store)));
+            feed
+        });
         Core {
-            store: Arc::new(store),
+            store,
             sla,
             audit_key: None,
+            feed,
         }
     }
 
@@ -385,14 +411,38 @@ impl<S: Storage> App for Core<S> {
         after: u64,
         limit: u32,
     ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed
+            && let fanout::Served::Batch(batch) = feed.events_after(who, after, limit)
+        {
+            return Ok(batch);
+        }
         let who = who.clone();
         self.store
             .read(move |tx| journal::events_after(tx, &who, after, limit))
             .await
     }
 
+    async fn live_events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed {
+            match feed.events_after(who, after, limit) {
+                fanout::Served::Batch(batch) => return Ok(batch),
+                fanout::Served::Behind => return Ok(feed.resync()),
+                fanout::Served::Ahead => {}
+            }
+        }
+        self.events_after(who, after, limit).await
+    }
+
     fn subscribe(&self) -> watch::Receiver<u64> {
-        self.store.subscribe()
+        match &self.feed {
+            Some(feed) => feed.subscribe(),
+            None => self.store.subscribe(),
+        }
     }
 
     async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -476,7 +526,12 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError> {
-        self.store.write(move |tx| tx.prune_events(up_to)).await
+        let pruned = self.store.write(move |tx| tx.prune_events(up_to)).await?;
+        if let Some(feed) = &self.feed {
+            // Pruned means gone for every reader, on every node alike.
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
     }
 
     fn describe_store(&self) -> String {

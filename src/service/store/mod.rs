@@ -198,6 +198,17 @@ pub struct EventFilter {
     pub broadcast_kinds: Vec<String>,
 }
 
+/// An outbox event with what decides who may read it, for filtering in memory (the node's
+/// shared fan-out reads each event once for all its subscribers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub envelope: EventEnvelope,
+    pub patronato: Option<String>,
+    /// Region of the event's office (`None` without an office, or for an unknown office).
+    pub region: Option<String>,
+    pub internal: bool,
+}
+
 /// The outbox's positions: what exists and what was pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventBounds {
@@ -349,6 +360,13 @@ pub trait ReadTx {
         up_to: u64,
         limit: u32,
     ) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Every event with `after < seq <= up_to`, by seq, at most `limit`, with its audience.
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
     /// `(seq, hash)` of the newest audit entry.
     fn audit_head(&mut self) -> Result<Option<(u64, String)>, StoreError>;

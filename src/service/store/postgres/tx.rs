@@ -16,8 +16,8 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::store::{
     AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
-    TokenTarget, WriteTx,
+    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
+    SummaryRow, TokenTarget, WriteTx,
 };
 
 pub fn db_error(e: tokio_postgres::Error) -> StoreError {
@@ -561,6 +561,41 @@ impl ReadTx for PgTx<'_> {
                 })
             })
             .collect()
+    }
+
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        self.query(
+            "SELECT e.seq, e.at, e.kind, e.request_id, e.office, e.data_json, e.patronato, \
+             e.internal, o.region FROM events e LEFT JOIN offices o ON o.code = e.office \
+             WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3",
+            &[&(after as i64), &(up_to as i64), &i64::from(limit)],
+        )?
+        .iter()
+        .map(|row| {
+            let at: String = get(row, 1)?;
+            let request: Option<String> = get(row, 3)?;
+            Ok(OutboxEvent {
+                envelope: EventEnvelope {
+                    seq: get::<i64>(row, 0)? as u64,
+                    at: at
+                        .parse()
+                        .map_err(|_| StoreError::corrupt("event time", &at))?,
+                    kind: get(row, 2)?,
+                    request_id: request.and_then(|id| RequestId::parse(&id).ok()),
+                    office: get(row, 4)?,
+                    data: serde_json::from_str(&get::<String>(row, 5)?)?,
+                },
+                patronato: get(row, 6)?,
+                internal: get(row, 7)?,
+                region: get(row, 8)?,
+            })
+        })
+        .collect()
     }
 
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {

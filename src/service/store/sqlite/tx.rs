@@ -13,8 +13,8 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, ClockKind};
 use crate::service::store::{
     AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
-    TokenTarget, WriteTx,
+    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
+    SummaryRow, TokenTarget, WriteTx,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -537,6 +537,40 @@ impl ReadTx for SqliteTx<'_> {
                 data: serde_json::from_str(&row.get::<_, String>(5)?)?,
             })
         })
+    }
+
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        all(
+            self.tx,
+            "SELECT e.seq, e.at, e.kind, e.request_id, e.office, e.data_json, e.patronato, \
+             e.internal, o.region FROM events e LEFT JOIN offices o ON o.code = e.office \
+             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT ?3",
+            params![after as i64, up_to as i64, i64::from(limit)],
+            |row| {
+                let at: String = row.get(1)?;
+                let request_id: Option<String> = row.get(3)?;
+                Ok(OutboxEvent {
+                    envelope: EventEnvelope {
+                        seq: row.get::<_, i64>(0)? as u64,
+                        at: at
+                            .parse()
+                            .map_err(|_| StoreError::corrupt("event time", &at))?,
+                        kind: row.get(2)?,
+                        request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
+                        office: row.get(4)?,
+                        data: serde_json::from_str(&row.get::<_, String>(5)?)?,
+                    },
+                    patronato: row.get(6)?,
+                    internal: row.get(7)?,
+                    region: row.get(8)?,
+                })
+            },
+        )
     }
 
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
