@@ -51,6 +51,8 @@ pub struct ServiceConfig {
     /// How often SLA alerts are scanned for; `None` turns the scan off (tests call
     /// [`alerts::scan`] with chosen instants).
     pub alert_interval: Option<Duration>,
+    /// Recent events kept in memory for this node's event streams (see [`core::fanout`]).
+    pub event_buffer: usize,
 }
 
 /// The dataset `--demo` puts into an empty data dir.
@@ -73,7 +75,13 @@ impl ServiceConfig {
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
             sla: None,
             alert_interval: Some(alerts::DEFAULT_INTERVAL),
+            event_buffer: core::fanout::DEFAULT_CAPACITY,
         }
+    }
+
+    pub fn with_event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events;
+        self
     }
 
     pub fn with_sla(mut self, sla: Arc<Sla>) -> Self {
@@ -216,6 +224,16 @@ pub async fn open_database(
     database: Option<&str>,
     sla: Arc<Sla>,
 ) -> Result<Arc<dyn App>, ServiceError> {
+    open_database_buffered(data_dir, database, sla, core::fanout::DEFAULT_CAPACITY).await
+}
+
+/// As [`open_database`], keeping `event_buffer` recent events in memory for event streams.
+pub async fn open_database_buffered(
+    data_dir: &Path,
+    database: Option<&str>,
+    sla: Arc<Sla>,
+    event_buffer: usize,
+) -> Result<Arc<dyn App>, ServiceError> {
     let database = store::Database::parse(database, data_dir)?;
     private_files::ensure_private_dir(data_dir).map_err(|source| ServiceError::DataDir {
         dir: data_dir.to_path_buf(),
@@ -240,11 +258,15 @@ pub async fn open_database(
                     })?;
                 }
             }
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::with_event_buffer(store, sla, event_buffer).with_audit_key(Some(key)),
+            ))
         }
         store::Database::Postgres(url) => {
             let store = store::postgres::PgStore::connect(&url).await?;
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::with_event_buffer(store, sla, event_buffer).with_audit_key(Some(key)),
+            ))
         }
     }
 }
@@ -263,7 +285,13 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         None => Sla::embedded()?,
     };
     // `open_database` parses the setting before it creates anything (the data dir included).
-    let store = open_database(&config.data_dir, config.database.as_deref(), sla.clone()).await?;
+    let store = open_database_buffered(
+        &config.data_dir,
+        config.database.as_deref(),
+        sla.clone(),
+        config.event_buffer,
+    )
+    .await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
