@@ -336,3 +336,93 @@ async fn a_subscriber_too_slow_to_read_gets_resync_and_never_holds_writers() {
     );
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_replay_the_current_record_then_expire_and_old_events_are_pruned() {
+    let retention = combipat::service::core::Retention {
+        idempotency: jiff::SignedDuration::from_secs(2),
+        events: jiff::SignedDuration::from_secs(2),
+    };
+    let t = TestService::demo_with(|config| config.with_retention(retention)).await;
+    let base = t.service.base_url();
+    let operator = t.token(Role::Operator);
+    let id = request_ids(&base, &operator).await.remove(0);
+    let client = http();
+    let send = |key: &'static str, body: &'static str| {
+        let (client, base, token, id) =
+            (client.clone(), base.clone(), operator.clone(), id.clone());
+        async move {
+            client
+                .post(format!("{base}/v1/requests/{id}/messages"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&json!({ "kind": "internal_note", "body": body }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = send("once", "the first note").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    for n in 0..3 {
+        let key: &'static str = ["a", "b", "c"][n];
+        assert_eq!(
+            send(key, "a later note").await.status(),
+            StatusCode::CREATED
+        );
+    }
+    // The replay answers with the record as it is now (the key keeps only id and version).
+    let replay = send("once", "the first note").await;
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(
+        replay
+            .headers()
+            .get("idempotent-replayed")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
+    let now: Value = replay.json().await.unwrap();
+    let bodies: Vec<&str> = now["thread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["body"].as_str())
+        .collect();
+    assert_eq!(bodies.iter().filter(|b| **b == "the first note").count(), 1);
+    assert_eq!(bodies.iter().filter(|b| **b == "a later note").count(), 3);
+
+    // Past the retention keys and events are pruned, the audit log is not.
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    let pruned = t
+        .service
+        .store()
+        .prune_expired(jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert!(pruned.idempotency_records >= 4, "{pruned:?}");
+    assert!(pruned.events >= 4, "{pruned:?}");
+    audit_chain_is_valid(&base, &t.token(Role::Auditor)).await;
+    // The key is forgotten: the same call is a new write.
+    let again = send("once", "the first note").await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    let counts = note_counts(&base, &operator, std::slice::from_ref(&id)).await;
+    assert_eq!(counts.get("the first note"), Some(&2));
+    // A stream resuming before the pruned events resyncs.
+    let resp = client
+        .get(format!("{base}/v1/events"))
+        .bearer_auth(&operator)
+        .header("Last-Event-ID", "1")
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    let mut body = resp.bytes_stream();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = futures::StreamExt::next(&mut body).await.unwrap().unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("event: resync"), "{text}");
+    t.service.shutdown().await.unwrap();
+}

@@ -40,6 +40,32 @@ pub use journal::{AuditKey, chain_hash, keyed_chain_hash};
 /// The authenticated caller. Scope checks are made against it for every record.
 pub type Principal = Operator;
 
+/// How long the service remembers what it only keeps for retries and resumes. The audit log is
+/// not among them: it is never pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// An `Idempotency-Key` older than this is forgotten (a retry after it is a new write).
+    pub idempotency: jiff::SignedDuration,
+    /// Events older than this are pruned; a stream resuming from before gets `resync`.
+    pub events: jiff::SignedDuration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            idempotency: jiff::SignedDuration::from_hours(24),
+            events: jiff::SignedDuration::from_hours(7 * 24),
+        }
+    }
+}
+
+/// What one pruning pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub idempotency_records: u64,
+    pub events: u64,
+}
+
 /// `Idempotency-Key` of a write and the hash of what was asked (method, path, preconditions, body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
@@ -242,6 +268,9 @@ pub trait App: Send + Sync + 'static {
     /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
 
+    /// Forgets idempotency records and events older than the retention allows at `now`.
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError>;
+
     /// What store this runs on, for logs.
     fn describe_store(&self) -> String;
 
@@ -274,6 +303,7 @@ pub struct Core<S> {
     audit_key: Option<AuditKey>,
     /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
     feed: Option<Arc<fanout::EventFeed>>,
+    retention: Retention,
 }
 
 impl<S: Storage> Core<S> {
@@ -295,7 +325,13 @@ impl<S: Storage> Core<S> {
             sla,
             audit_key: None,
             feed,
+            retention: Retention::default(),
         }
+    }
+
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     /// Audit entries are HMACs under `key` from now on, and verified with it.
@@ -368,10 +404,17 @@ impl<S: Storage> App for Core<S> {
             .await
     }
 
-    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
+    async fn write(
+        &self,
+        mut ctx: WriteContext,
+        cmd: WriteCommand,
+    ) -> Result<WriteResult, StoreError> {
+        // The stores keep instants to the microsecond: so does every answer, first or replayed.
+        ctx.now = Timestamp::from_microsecond(ctx.now.as_microsecond()).unwrap_or(ctx.now);
         let (sla, key) = (self.sla.clone(), self.key());
+        let remembered = self.retention.idempotency;
         self.store
-            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), &ctx, cmd))
+            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), remembered, &ctx, cmd))
             .await
     }
 
@@ -529,6 +572,18 @@ impl<S: Storage> App for Core<S> {
         let pruned = self.store.write(move |tx| tx.prune_events(up_to)).await?;
         if let Some(feed) = &self.feed {
             // Pruned means gone for every reader, on every node alike.
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
+    }
+
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError> {
+        let retention = self.retention;
+        let (pruned, up_to) = self
+            .store
+            .write(move |tx| journal::prune_expired(tx, retention, now))
+            .await?;
+        if let (Some(feed), Some(up_to)) = (&self.feed, up_to) {
             feed.forget_up_to(up_to);
         }
         Ok(pruned)

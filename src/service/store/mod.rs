@@ -352,6 +352,9 @@ pub trait ReadTx {
     fn applications(&mut self, codice_fiscale: &str) -> Result<Vec<Application>, StoreError>;
 
     fn event_bounds(&mut self) -> Result<EventBounds, StoreError>;
+    /// Highest event seq recorded before `before` (RFC 3339, compared as text, as
+    /// [`WriteTx::prune_idempotency`]).
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError>;
     /// Events with `after < seq <= up_to` that `filter` lets through, by seq, at most `limit`.
     fn events(
         &mut self,
@@ -429,6 +432,9 @@ pub trait WriteTx: ReadTx {
     ) -> Result<bool, StoreError>;
     /// Deletes events with seq <= `up_to`.
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError>;
+    /// Deletes idempotency records created before `before` (RFC 3339, compared as text: exact
+    /// to the second, which is all a retention of hours needs).
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError>;
 
     /// Inserts copied rows as they are (ids, hashes and positions included).
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError>;

@@ -563,6 +563,20 @@ impl ReadTx for PgTx<'_> {
             .collect()
     }
 
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError> {
+        // Seq and time grow together: walk from the oldest event to the first one kept.
+        let row = self.query_opt(
+            "SELECT COALESCE((SELECT seq - 1 FROM events WHERE at >= $1 ORDER BY seq LIMIT 1), \
+             (SELECT MAX(seq) FROM events))",
+            &[&before],
+        )?;
+        let seq: Option<i64> = match row {
+            Some(r) => get(&r, 0)?,
+            None => None,
+        };
+        Ok(seq.map(|s| s as u64))
+    }
+
     fn outbox(
         &mut self,
         after: u64,
@@ -1001,6 +1015,10 @@ impl WriteTx for PgTx<'_> {
             ],
         )?;
         Ok(changed > 0)
+    }
+
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError> {
+        self.execute("DELETE FROM idempotency WHERE created_at < $1", &[&before])
     }
 
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError> {

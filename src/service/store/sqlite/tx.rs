@@ -539,6 +539,17 @@ impl ReadTx for SqliteTx<'_> {
         })
     }
 
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> = self.tx.query_row(
+            // Seq and time grow together: walk from the oldest event to the first one kept.
+            "SELECT COALESCE((SELECT seq - 1 FROM events WHERE at >= ?1 ORDER BY seq LIMIT 1), \
+             (SELECT MAX(seq) FROM events))",
+            [before],
+            |r| r.get(0),
+        )?;
+        Ok(seq.map(|s| s as u64))
+    }
+
     fn outbox(
         &mut self,
         after: u64,
@@ -910,6 +921,12 @@ impl WriteTx for SqliteTx<'_> {
             ],
         )?;
         Ok(changed > 0)
+    }
+
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM idempotency WHERE created_at < ?1", [before])? as u64)
     }
 
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError> {
