@@ -426,3 +426,143 @@ async fn idempotency_keys_replay_the_current_record_then_expire_and_old_events_a
     assert!(text.contains("event: resync"), "{text}");
     t.service.shutdown().await.unwrap();
 }
+
+/// The next `count` SSE events (name, data, whether an `id:` line came) on a raw stream.
+async fn sse_events(resp: reqwest::Response, count: usize) -> Vec<(String, Value, bool)> {
+    let mut seen = 0;
+    sse_events_until(resp, |_| {
+        seen += 1;
+        seen >= count
+    })
+    .await
+}
+
+/// SSE events up to the first one `last` says is the last.
+async fn sse_events_until(
+    resp: reqwest::Response,
+    mut last: impl FnMut(&(String, Value, bool)) -> bool,
+) -> Vec<(String, Value, bool)> {
+    use futures::StreamExt;
+    let mut body = resp.bytes_stream();
+    let mut text = String::new();
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_string())
+            };
+            if let (Some(kind), Some(data)) = (field("event:"), field("data:"))
+                && kind != "heartbeat"
+            {
+                let event = (
+                    kind,
+                    serde_json::from_str(&data).unwrap(),
+                    field("id:").is_some(),
+                );
+                let done = last(&event);
+                out.push(event);
+                if done {
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_reaches_open_streams_once_per_interval_and_is_never_stored() {
+    let t = TestService::demo().await;
+    let base = t.service.base_url();
+    let operator = t.token(Role::Operator);
+    let supervisor = t.token(Role::Supervisor);
+    let id = request_ids(&base, &operator).await.remove(0);
+    let client = http();
+    let listen = || {
+        client
+            .get(format!("{base}/v1/events"))
+            .bearer_auth(&supervisor)
+            .timeout(Duration::from_secs(30))
+            .send()
+    };
+    let stream = listen().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let announce = |activity: &'static str| {
+        client
+            .post(format!("{base}/v1/requests/{id}/presence"))
+            .bearer_auth(&operator)
+            .json(&json!({ "activity": activity }))
+            .send()
+    };
+    // Viewing twice within the interval is heard once; replying is a change, heard at once.
+    for activity in ["viewing", "viewing", "replying"] {
+        assert_eq!(
+            announce(activity).await.unwrap().status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    // A stored event after them, to show nothing else came between.
+    let note = note(
+        &client,
+        &base,
+        &operator,
+        &id,
+        "after presence",
+        "p-1",
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(note, StatusCode::CREATED);
+    let heard = sse_events(stream, 3).await;
+    let kinds: Vec<&str> = heard.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["presence", "presence", "request.message"],
+        "{heard:?}"
+    );
+    assert_eq!(heard[0].1["data"]["activity"], "viewing");
+    assert_eq!(heard[1].1["data"]["activity"], "replying");
+    assert!(
+        !heard[0].2 && !heard[1].2,
+        "presence has no id to resume from"
+    );
+    assert!(heard[2].2);
+
+    // Nothing of it was stored: a stream replaying every kept event has no presence.
+    let replay = client
+        .get(format!("{base}/v1/events"))
+        .bearer_auth(&supervisor)
+        .header("Last-Event-ID", "0")
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap();
+    let newest = heard[2].1["seq"].as_u64().unwrap();
+    let all = sse_events_until(replay, |(_, data, _)| data["seq"].as_u64() == Some(newest)).await;
+    assert!(all.iter().all(|(k, _, _)| k != "presence"), "{all:?}");
+    let audit: Value = client
+        .get(format!("{base}/v1/audit?limit=500"))
+        .bearer_auth(t.token(Role::Auditor))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !audit.to_string().contains("presence"),
+        "presence reached the audit log"
+    );
+    t.service.shutdown().await.unwrap();
+}

@@ -17,7 +17,7 @@ use super::EventBatch;
 use super::access;
 use super::journal::TOKEN_REVOKED;
 use crate::domain::roles::Operator;
-use crate::service::store::{OutboxEvent, Scope, Storage, StoreError};
+use crate::service::store::{OutboxEvent, Storage, StoreError};
 
 /// Events the buffer keeps by default (a few minutes of a national deployment's writes).
 pub const DEFAULT_CAPACITY: usize = 20_000;
@@ -124,7 +124,7 @@ impl EventFeed {
         let mut last_seen = None;
         for event in buffer.events.range(first..) {
             last_seen = Some(event.envelope.seq);
-            if admits(&filter, event) {
+            if access::admits(&filter, event) {
                 read.push(event.envelope.clone());
                 if read.len() >= limit as usize {
                     break;
@@ -199,23 +199,4 @@ pub async fn pump<S: Storage>(feed: Arc<EventFeed>, store: Weak<S>) {
             return;
         }
     }
-}
-
-/// The store's event filter (`ReadTx::events`), in memory: in scope or of a kind everyone
-/// receives, and internal events only for INPS staff.
-fn admits(filter: &crate::service::store::EventFilter, event: &OutboxEvent) -> bool {
-    let office = event.envelope.office.as_deref();
-    let region = event.region.as_deref();
-    let in_scope = match &filter.scope {
-        Scope::Everything => true,
-        Scope::Office(code) => office == Some(code.as_str()),
-        Scope::Region(r) => region == Some(r.as_str()),
-        Scope::RegionOrOffice {
-            region: r,
-            office: code,
-        } => region == Some(r.as_str()) || office == Some(code.as_str()),
-        Scope::Patronato(p) => event.patronato.as_deref() == Some(p.as_str()),
-    };
-    (in_scope || filter.broadcast_kinds.contains(&event.envelope.kind))
-        && (filter.include_internal || !event.internal)
 }

@@ -23,7 +23,7 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
-use crate::service::store::{RowPage, Storage};
+use crate::service::store::{OutboxEvent, RowPage, Storage};
 
 pub mod access;
 pub mod admin;
@@ -214,6 +214,12 @@ pub trait App: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Events never stored (presence) as they happen on any node; see [`App::ephemeral_for`].
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent>;
+
+    /// `event` as `who` may receive it, or `None` if it is not for them.
+    fn ephemeral_for(&self, who: &Principal, event: &OutboxEvent) -> Option<EventEnvelope>;
+
     /// Events after `after` (a stream opening, or resuming from a cursor of its own).
     async fn events_after(
         &self,
@@ -304,6 +310,7 @@ pub struct Core<S> {
     /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
     feed: Option<Arc<fanout::EventFeed>>,
     retention: Retention,
+    presence: alerts::PresenceLimiter,
 }
 
 impl<S: Storage> Core<S> {
@@ -326,6 +333,7 @@ impl<S: Storage> Core<S> {
             audit_key: None,
             feed,
             retention: Retention::default(),
+            presence: alerts::PresenceLimiter::default(),
         }
     }
 
@@ -442,10 +450,24 @@ impl<S: Storage> App for Core<S> {
         activity: PresenceActivity,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let (who, id) = (who.clone(), id.clone());
-        self.store
-            .write(move |tx| alerts::announce_presence(tx, &who, &id, activity, now))
-            .await
+        let (reader, request) = (who.clone(), id.clone());
+        let event = self
+            .store
+            .read(move |tx| alerts::presence_event(tx, &reader, &request, activity, now))
+            .await?;
+        if self.presence.admit(&who.username, id, activity) {
+            self.store.broadcast_ephemeral(event).await?;
+        }
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent> {
+        self.store.ephemeral()
+    }
+
+    fn ephemeral_for(&self, who: &Principal, event: &OutboxEvent) -> Option<EventEnvelope> {
+        access::admits(&access::event_filter(who), event)
+            .then(|| access::event_for(who, event.envelope.clone()))
     }
 
     async fn events_after(

@@ -26,6 +26,9 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
 mod group_commit;
+
+/// Ephemeral events a lagging receiver may fall behind by before it skips some.
+const EPHEMERAL_BACKLOG: usize = 1024;
 pub mod postgres;
 pub mod sqlite;
 
@@ -200,7 +203,7 @@ pub struct EventFilter {
 
 /// An outbox event with what decides who may read it, for filtering in memory (the node's
 /// shared fan-out reads each event once for all its subscribers).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutboxEvent {
     pub envelope: EventEnvelope,
     pub patronato: Option<String>,
@@ -459,6 +462,16 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The highest committed event seq; changes whenever an event is committed (on any node).
     fn subscribe(&self) -> watch::Receiver<u64>;
+
+    /// Sends an event that is never stored (presence) to every node's
+    /// [`Storage::ephemeral`] receivers, this one's included. Best effort: it may be lost.
+    fn broadcast_ephemeral(
+        &self,
+        event: OutboxEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Ephemeral events from every node (a receiver that lags skips what it missed).
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent>;
 
     /// What this store is, for logs (`sqlite:/path`, `postgres://user@host/db`; no password).
     fn describe(&self) -> String;

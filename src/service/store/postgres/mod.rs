@@ -36,6 +36,8 @@ const WRITE_LOCK: i64 = 0x4342_5057;
 /// do not race.
 const MIGRATION_LOCK: i64 = 0x4342_504D;
 const NOTIFY_CHANNEL: &str = "combipat_events";
+/// Ephemeral events (presence) cross nodes on this channel, as JSON, and are never stored.
+const EPHEMERAL_CHANNEL: &str = "combipat_ephemeral";
 /// Connections per node (readers and writers; writes take the lock one at a time anyway).
 const POOL_SIZE: usize = 16;
 /// The head is re-read this often even without notifications.
@@ -85,6 +87,7 @@ struct Inner {
     config: tokio_postgres::Config,
     writes: group_commit::Queue,
     latest_seq: watch::Sender<u64>,
+    ephemeral: tokio::sync::broadcast::Sender<super::OutboxEvent>,
     describe: String,
 }
 
@@ -274,6 +277,7 @@ impl PgStore {
                 config,
                 writes,
                 latest_seq,
+                ephemeral: tokio::sync::broadcast::channel(super::EPHEMERAL_BACKLOG).0,
                 describe,
             }),
         };
@@ -384,11 +388,27 @@ async fn listen(inner: std::sync::Weak<Inner>) {
             Ok((client, mut connection)) => {
                 backoff = Duration::from_millis(100);
                 let (notes_tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+                let ephemeral_target = inner.clone();
                 let driver = tokio::spawn(async move {
                     let mut messages =
                         futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(message) = messages.next().await {
                         match message {
+                            Ok(AsyncMessage::Notification(n))
+                                if n.channel() == EPHEMERAL_CHANNEL =>
+                            {
+                                let Some(strong) = ephemeral_target.upgrade() else {
+                                    return;
+                                };
+                                match serde_json::from_str(n.payload()) {
+                                    Ok(event) => {
+                                        let _ = strong.ephemeral.send(event);
+                                    }
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "malformed ephemeral event")
+                                    }
+                                }
+                            }
                             Ok(AsyncMessage::Notification(n)) => {
                                 if notes_tx.send(n.payload().parse::<u64>().ok()).is_err() {
                                     return;
@@ -400,7 +420,9 @@ async fn listen(inner: std::sync::Weak<Inner>) {
                     }
                 });
                 if client
-                    .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
+                    .batch_execute(&format!(
+                        "LISTEN {NOTIFY_CHANNEL}; LISTEN {EPHEMERAL_CHANNEL}"
+                    ))
                     .await
                     .is_err()
                 {
@@ -481,6 +503,21 @@ impl Storage for PgStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.latest_seq.subscribe()
+    }
+
+    async fn broadcast_ephemeral(&self, event: super::OutboxEvent) -> Result<(), StoreError> {
+        // Through PostgreSQL so every node hears it; this node hears it on its own LISTEN.
+        let payload = serde_json::to_string(&event)?;
+        let client = self.client().await?;
+        client
+            .execute("SELECT pg_notify($1, $2)", &[&EPHEMERAL_CHANNEL, &payload])
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<super::OutboxEvent> {
+        self.inner.ephemeral.subscribe()
     }
 
     fn describe(&self) -> String {

@@ -50,6 +50,8 @@ struct Inner {
     writes: group_commit::Queue,
     readers: Mutex<Vec<Connection>>,
     latest_seq: watch::Sender<u64>,
+    /// One node: ephemeral events never leave the process.
+    ephemeral: tokio::sync::broadcast::Sender<super::OutboxEvent>,
 }
 
 /// The writer thread's side: the one write connection.
@@ -189,6 +191,7 @@ impl SqliteStore {
                 writes,
                 readers: Mutex::new(Vec::new()),
                 latest_seq,
+                ephemeral: tokio::sync::broadcast::channel(super::EPHEMERAL_BACKLOG).0,
             }),
         })
     }
@@ -259,6 +262,16 @@ impl Storage for SqliteStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.latest_seq.subscribe()
+    }
+
+    async fn broadcast_ephemeral(&self, event: super::OutboxEvent) -> Result<(), StoreError> {
+        // No receiver is not an error: nobody is listening right now.
+        let _ = self.inner.ephemeral.send(event);
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<super::OutboxEvent> {
+        self.inner.ephemeral.subscribe()
     }
 
     fn describe(&self) -> String {
