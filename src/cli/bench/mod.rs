@@ -35,3 +35,23 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::Sse(args) => sse::run(args),
     }
 }
+
+/// A small demo service in `dir` on `database` (SQLite in `dir` without one), with the demo
+/// supervisor's token, for the benchmarks that write through HTTP.
+async fn demo_service(
+    dir: &std::path::Path,
+    database: Option<String>,
+) -> color_eyre::Result<(crate::service::RunningService, String)> {
+    use crate::service::{DemoData, ServiceConfig};
+    let config = ServiceConfig::new(([127, 0, 0, 1], 0).into(), dir.join("service"))
+        .with_demo(true)
+        .with_database(database)
+        .with_demo_data(DemoData::Generated(crate::demo::DemoSize::small()));
+    let running = crate::service::start(config).await?;
+    let token = running
+        .credentials()
+        .and_then(|c| c.token(crate::domain::roles::Role::Supervisor))
+        .map(str::to_string)
+        .ok_or_else(|| color_eyre::eyre::eyre!("the demo service has no supervisor token"))?;
+    Ok((running, token))
+}

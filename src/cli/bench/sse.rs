@@ -13,10 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::api::NewMessage;
 use crate::client::{Client, ClientOptions, IdempotencyKey};
-use crate::demo::DemoSize;
 use crate::domain::request::{MessageKind, RequestId};
-use crate::domain::roles::Role;
-use crate::service::{self, DemoData, ServiceConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SseBenchArgs {
@@ -37,18 +34,7 @@ pub fn run(args: SseBenchArgs) -> color_eyre::Result<()> {
     raise_open_files(2 * most as u64 + 1024);
     super::super::runtime()?.block_on(async move {
         let dir = super::dashboard_bandwidth::tempfile_dir()?;
-        let config = ServiceConfig::new(([127, 0, 0, 1], 0).into(), dir.join("service"))
-            .with_demo(true)
-            .with_demo_data(DemoData::Generated(DemoSize::small()));
-        let running = service::start(config).await?;
-        let credentials = running
-            .credentials()
-            .cloned()
-            .ok_or_else(|| eyre!("the demo service has no credentials"))?;
-        let token = credentials
-            .token(Role::Supervisor)
-            .ok_or_else(|| eyre!("no demo supervisor token"))?
-            .to_string();
+        let (running, token) = super::demo_service(&dir, None).await?;
         let base = running.base_url();
         let client = Client::new(&base, &token, ClientOptions::default())?;
         let id = client

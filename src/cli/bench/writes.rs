@@ -8,14 +8,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use color_eyre::eyre::{bail, eyre};
+use color_eyre::eyre::bail;
 
 use crate::api::NewMessage;
 use crate::client::{Client, ClientOptions, IdempotencyKey};
-use crate::demo::DemoSize;
 use crate::domain::request::{MessageKind, RequestId};
-use crate::domain::roles::Role;
-use crate::service::{self, DemoData, ServiceConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct WritesBenchArgs {
@@ -61,21 +58,10 @@ pub fn run(args: WritesBenchArgs) -> color_eyre::Result<()> {
     super::super::runtime()?.block_on(async move {
         let dir = super::dashboard_bandwidth::tempfile_dir()?;
         let baseline = Baseline::open(&dir, args.database.as_deref()).await?;
-        let config = ServiceConfig::new(([127, 0, 0, 1], 0).into(), dir.join("service"))
-            .with_demo(true)
-            .with_database(args.database.clone())
-            .with_demo_data(DemoData::Generated(DemoSize::small()));
-        let running = service::start(config).await?;
-        let credentials = running
-            .credentials()
-            .cloned()
-            .ok_or_else(|| eyre!("the demo service has no credentials"))?;
-        let token = credentials
-            .token(Role::Supervisor)
-            .ok_or_else(|| eyre!("no demo supervisor token"))?;
+        let (running, token) = super::demo_service(&dir, args.database.clone()).await?;
         let client = Arc::new(Client::new(
             &running.base_url(),
-            token,
+            &token,
             ClientOptions::default(),
         )?);
         // Notes spread over the office's requests, so no thread grows much during the run.

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use super::EventBatch;
 use super::access;
-use super::journal::TOKEN_REVOKED;
+use super::journal;
 use crate::domain::roles::Operator;
 use crate::service::store::{OutboxEvent, Storage, StoreError};
 
@@ -131,24 +131,7 @@ impl EventFeed {
                 }
             }
         }
-        let full = read.len() >= limit as usize;
-        let cursor = match (full, last_seen) {
-            (true, Some(seq)) => seq,
-            _ => buffer.end,
-        };
-        let reauthenticate = read.iter().any(|e| e.kind == TOKEN_REVOKED);
-        let events = read
-            .into_iter()
-            .filter(|e| e.kind != TOKEN_REVOKED)
-            .map(|event| access::event_for(who, event))
-            .collect();
-        Served::Batch(EventBatch {
-            events,
-            cursor,
-            resync: false,
-            more: full,
-            reauthenticate,
-        })
+        Served::Batch(journal::batch_for(who, read, limit, last_seen, buffer.end))
     }
 
     /// Drops the events with seq <= `up_to` (pruned from the store).

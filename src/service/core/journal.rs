@@ -304,10 +304,25 @@ pub fn events_after(
     }
     let read: Vec<EventEnvelope> =
         tx.events(&access::event_filter(who), after, bounds.highest, limit)?;
+    let last = read.last().map(|e| e.seq);
+    Ok(batch_for(who, read, limit, last, bounds.highest))
+}
+
+/// What a stream of `who` is sent of the events `read` (those its filter let through, at most
+/// `limit`; `last_read` the seq of the last one looked at), and where it resumes: after the
+/// last one when the batch is full (more may follow), else at `head`. A `token.revoked` event
+/// is not sent; it makes the stream re-check its caller.
+pub fn batch_for(
+    who: &Operator,
+    read: Vec<EventEnvelope>,
+    limit: u32,
+    last_read: Option<u64>,
+    head: u64,
+) -> EventBatch {
     let full = read.len() >= limit as usize;
-    let cursor = match (full, read.last()) {
-        (true, Some(last)) => last.seq,
-        _ => bounds.highest,
+    let cursor = match (full, last_read) {
+        (true, Some(last)) => last,
+        _ => head,
     };
     let reauthenticate = read.iter().any(|e| e.kind == TOKEN_REVOKED);
     let events = read
@@ -315,13 +330,13 @@ pub fn events_after(
         .filter(|e| e.kind != TOKEN_REVOKED)
         .map(|event| access::event_for(who, event))
         .collect();
-    Ok(EventBatch {
+    EventBatch {
         events,
         cursor,
         resync: false,
         more: full,
         reauthenticate,
-    })
+    }
 }
 
 /// Deletes idempotency records and events older than `retention` allows at `now`; returns what

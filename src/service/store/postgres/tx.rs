@@ -30,6 +30,22 @@ pub fn db_error(e: tokio_postgres::Error) -> StoreError {
 
 type Param = Box<dyn ToSql + Sync + Send>;
 
+/// An event from a row whose first columns are `seq, at, kind, request_id, office, data_json`.
+fn envelope_of(row: &Row) -> Result<EventEnvelope, StoreError> {
+    let at: String = get(row, 1)?;
+    let request: Option<String> = get(row, 3)?;
+    Ok(EventEnvelope {
+        seq: get::<i64>(row, 0)? as u64,
+        at: at
+            .parse()
+            .map_err(|_| StoreError::corrupt("event time", &at))?,
+        kind: get(row, 2)?,
+        request_id: request.and_then(|id| RequestId::parse(&id).ok()),
+        office: get(row, 4)?,
+        data: serde_json::from_str(&get::<String>(row, 5)?)?,
+    })
+}
+
 /// A statement under construction: text with `$n` placeholders and their values.
 #[derive(Default)]
 struct Sql {
@@ -546,20 +562,7 @@ impl ReadTx for PgTx<'_> {
         );
         self.query(&text, &sql.refs())?
             .iter()
-            .map(|row| {
-                let at: String = get(row, 1)?;
-                let request: Option<String> = get(row, 3)?;
-                Ok(EventEnvelope {
-                    seq: get::<i64>(row, 0)? as u64,
-                    at: at
-                        .parse()
-                        .map_err(|_| StoreError::corrupt("event time", &at))?,
-                    kind: get(row, 2)?,
-                    request_id: request.and_then(|id| RequestId::parse(&id).ok()),
-                    office: get(row, 4)?,
-                    data: serde_json::from_str(&get::<String>(row, 5)?)?,
-                })
-            })
+            .map(envelope_of)
             .collect()
     }
 
@@ -591,19 +594,8 @@ impl ReadTx for PgTx<'_> {
         )?
         .iter()
         .map(|row| {
-            let at: String = get(row, 1)?;
-            let request: Option<String> = get(row, 3)?;
             Ok(OutboxEvent {
-                envelope: EventEnvelope {
-                    seq: get::<i64>(row, 0)? as u64,
-                    at: at
-                        .parse()
-                        .map_err(|_| StoreError::corrupt("event time", &at))?,
-                    kind: get(row, 2)?,
-                    request_id: request.and_then(|id| RequestId::parse(&id).ok()),
-                    office: get(row, 4)?,
-                    data: serde_json::from_str(&get::<String>(row, 5)?)?,
-                },
+                envelope: envelope_of(row)?,
                 patronato: get(row, 6)?,
                 internal: get(row, 7)?,
                 region: get(row, 8)?,

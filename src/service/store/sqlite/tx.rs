@@ -185,6 +185,22 @@ fn operator_from_row(row: &Row<'_>) -> Result<Operator, StoreError> {
     })
 }
 
+/// An event from a row whose first columns are `seq, at, kind, request_id, office, data_json`.
+fn envelope_of(row: &Row<'_>) -> Result<EventEnvelope, StoreError> {
+    let at: String = row.get(1)?;
+    let request_id: Option<String> = row.get(3)?;
+    Ok(EventEnvelope {
+        seq: row.get::<_, i64>(0)? as u64,
+        at: at
+            .parse()
+            .map_err(|_| StoreError::corrupt("event time", &at))?,
+        kind: row.get(2)?,
+        request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
+        office: row.get(4)?,
+        data: serde_json::from_str(&row.get::<_, String>(5)?)?,
+    })
+}
+
 fn one<T>(
     tx: &Connection,
     sql: &str,
@@ -523,20 +539,7 @@ impl ReadTx for SqliteTx<'_> {
              AND ({scope} OR kind IN (SELECT value FROM json_each(?))){internal} \
              ORDER BY seq LIMIT ?"
         );
-        all(self.tx, &sql, params_from_iter(values), |row| {
-            let at: String = row.get(1)?;
-            let request_id: Option<String> = row.get(3)?;
-            Ok(EventEnvelope {
-                seq: row.get::<_, i64>(0)? as u64,
-                at: at
-                    .parse()
-                    .map_err(|_| StoreError::corrupt("event time", &at))?,
-                kind: row.get(2)?,
-                request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
-                office: row.get(4)?,
-                data: serde_json::from_str(&row.get::<_, String>(5)?)?,
-            })
-        })
+        all(self.tx, &sql, params_from_iter(values), envelope_of)
     }
 
     fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError> {
@@ -563,19 +566,8 @@ impl ReadTx for SqliteTx<'_> {
              WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT ?3",
             params![after as i64, up_to as i64, i64::from(limit)],
             |row| {
-                let at: String = row.get(1)?;
-                let request_id: Option<String> = row.get(3)?;
                 Ok(OutboxEvent {
-                    envelope: EventEnvelope {
-                        seq: row.get::<_, i64>(0)? as u64,
-                        at: at
-                            .parse()
-                            .map_err(|_| StoreError::corrupt("event time", &at))?,
-                        kind: row.get(2)?,
-                        request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
-                        office: row.get(4)?,
-                        data: serde_json::from_str(&row.get::<_, String>(5)?)?,
-                    },
+                    envelope: envelope_of(row)?,
                     patronato: row.get(6)?,
                     internal: row.get(7)?,
                     region: row.get(8)?,
