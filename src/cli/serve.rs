@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// Seed an empty data dir with demo data; tokens go to DIR/demo-credentials.toml.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: the full demo scaled to this many requests.
+    #[arg(long, value_name = "N", requires = "demo")]
+    pub requests: Option<usize>,
     /// Seed of the demo data.
     #[arg(long, default_value_t = service::DEFAULT_DEMO_SEED)]
     pub seed: u64,
@@ -91,6 +94,10 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
         ..ServiceConfig::new(args.listen, args.data_dir.clone())
             .with_database(database)
             .with_demo(args.demo)
+            .with_demo_data(service::DemoData::Generated(match args.requests {
+                Some(n) => crate::demo::DemoSize::with_requests(n.max(1)),
+                None => crate::demo::DemoSize::full(),
+            }))
             .with_alert_interval(alert_interval)
             .with_retention(retention_of(&config.server)?)
             .with_config(&config, args.policy.as_deref())?

@@ -58,7 +58,13 @@ struct Inner {
 struct SqliteBatch {
     conn: Connection,
     latest_seq: watch::Sender<u64>,
+    /// The WAL file, truncated after a commit leaves it larger than [`WAL_LIMIT`].
+    wal: PathBuf,
 }
+
+/// A WAL larger than this after a commit (a bulk import, a long burst) is checkpointed and
+/// truncated, so no gigabytes are left beside the database.
+const WAL_LIMIT: u64 = 64 * 1024 * 1024;
 
 impl Batch for SqliteBatch {
     fn begin(&mut self) -> Result<(), StoreError> {
@@ -90,6 +96,13 @@ impl Batch for SqliteBatch {
     }
 
     fn committed(&mut self) {
+        if std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT)
+            && let Err(e) = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "cannot checkpoint the WAL");
+        }
         match latest_event(&self.conn) {
             Ok(latest) => {
                 self.latest_seq.send_if_modified(|seq| {
@@ -183,6 +196,11 @@ impl SqliteStore {
             SqliteBatch {
                 conn: writer,
                 latest_seq: latest_seq.clone(),
+                wal: {
+                    let mut wal = path.as_os_str().to_owned();
+                    wal.push("-wal");
+                    PathBuf::from(wal)
+                },
             },
         )?;
         Ok(SqliteStore {
