@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod alerts;
+pub mod audit_checkpoint;
 pub mod audit_key;
 pub mod core;
 pub mod demo_credentials;
@@ -51,6 +52,9 @@ pub struct ServiceConfig {
     /// How often SLA alerts are scanned for; `None` turns the scan off (tests call
     /// [`alerts::scan`] with chosen instants).
     pub alert_interval: Option<Duration>,
+    /// How often the audit head is checkpointed while it moves (also at start and at clean
+    /// shutdown): [`audit_checkpoint`].
+    pub audit_checkpoint_interval: Duration,
 }
 
 /// The dataset `--demo` puts into an empty data dir.
@@ -73,6 +77,7 @@ impl ServiceConfig {
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
             sla: None,
             alert_interval: Some(alerts::DEFAULT_INTERVAL),
+            audit_checkpoint_interval: audit_checkpoint::DEFAULT_INTERVAL,
         }
     }
 
@@ -147,6 +152,7 @@ pub struct RunningService {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     alerts: Option<JoinHandle<()>>,
+    checkpoints: JoinHandle<()>,
 }
 
 impl RunningService {
@@ -182,7 +188,11 @@ impl RunningService {
             // the shutdown for.
             let _ = alerts.await;
         }
-        match self.server.await {
+        let served = self.server.await;
+        // The last checkpoint, after the last in-flight request wrote its entry.
+        let _ = self.checkpoints.await;
+        audit_checkpoint::write_one(self.store.as_ref()).await;
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
             Err(e) => Err(ServiceError::Server(e.to_string())),
@@ -221,7 +231,8 @@ pub async fn open_database(
         dir: data_dir.to_path_buf(),
         source,
     })?;
-    let key = audit_key::load_or_create(data_dir)?;
+    let ring = audit_key::load_ring(data_dir)?;
+    let checkpoints = audit_checkpoint::CheckpointLog::in_data_dir(data_dir);
     match database {
         store::Database::Sqlite(path) => {
             let opened = path.clone();
@@ -240,11 +251,19 @@ pub async fn open_database(
                     })?;
                 }
             }
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::new(store, sla)
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
+            ))
         }
         store::Database::Postgres(url) => {
             let store = store::postgres::PgStore::connect(&url).await?;
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::new(store, sla)
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
+            ))
         }
     }
 }
@@ -301,6 +320,12 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     let alerts = config
         .alert_interval
         .map(|interval| alerts::spawn(store.clone(), sla.clone(), interval, stopped.clone()));
+    // The first tick checkpoints the head as found at start.
+    let checkpoints = audit_checkpoint::spawn(
+        store.clone(),
+        config.audit_checkpoint_interval,
+        stopped.clone(),
+    );
     let mut until_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(
@@ -321,5 +346,6 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         stop,
         server,
         alerts,
+        checkpoints,
     })
 }
