@@ -227,6 +227,9 @@ pub trait App: Send + Sync + 'static {
 
     async fn create_operator(&self, operator: Operator) -> Result<(), StoreError>;
 
+    /// Changes a user's role, office, region, patronato or name; their open streams end.
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError>;
+
     async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError>;
 
     /// Revokes one token by id, or every token of a user; returns how many were revoked.
@@ -554,6 +557,13 @@ impl<S: Storage> App for Core<S> {
         let key = self.key();
         self.store
             .write(move |tx| admin::create_operator(tx, key.as_ref(), &operator, Timestamp::now()))
+            .await
+    }
+
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError> {
+        let key = self.key();
+        self.store
+            .write(move |tx| admin::update_operator(tx, key.as_ref(), &operator, Timestamp::now()))
             .await
     }
 
