@@ -160,6 +160,34 @@ async fn auditors_verify_the_chain_over_http() {
     t.service.shutdown().await.unwrap();
 }
 
+/// A test service shut down cleanly (so its last checkpoint is written), ready to restart.
+struct Stopped {
+    dir: tempfile::TempDir,
+    database: Option<String>,
+    credentials: combipat::service::DemoCredentials,
+}
+
+async fn stopped(t: TestService) -> Stopped {
+    t.service.shutdown().await.unwrap();
+    Stopped {
+        dir: t.dir,
+        database: t.database,
+        credentials: t.credentials,
+    }
+}
+
+async fn restarted(s: Stopped) -> TestService {
+    let config = ServiceConfig::new(loopback(), s.dir.path())
+        .with_database(s.database.clone())
+        .with_alert_interval(None);
+    TestService {
+        service: service::start(config).await.unwrap(),
+        dir: s.dir,
+        database: s.database,
+        credentials: s.credentials,
+    }
+}
+
 /// Runs SQL on the test service's store as its owner would, the append-only triggers disabled
 /// first.
 async fn tamper(t: &TestService, sql: &str) {
@@ -238,14 +266,8 @@ async fn verify_names_the_first_missing_entry_when_the_tail_is_truncated() {
     audited_reads(&url, &operator, 6).await;
     let head = audit_head(&url, &t.token(Role::Auditor)).await;
     // The clean shutdown checkpoints the head.
-    let TestService {
-        service,
-        dir,
-        database,
-        credentials,
-    } = t;
-    service.shutdown().await.unwrap();
-    let checkpoints = std::fs::read_to_string(dir.path().join("audit-checkpoints.log")).unwrap();
+    let s = stopped(t).await;
+    let checkpoints = std::fs::read_to_string(s.dir.path().join("audit-checkpoints.log")).unwrap();
     assert!(
         checkpoints
             .lines()
@@ -257,28 +279,17 @@ async fn verify_names_the_first_missing_entry_when_the_tail_is_truncated() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("audit-checkpoints.log"))
+        let mode = std::fs::metadata(s.dir.path().join("audit-checkpoints.log"))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let (ok, text) = audit_command("verify", dir.path(), database.as_deref());
+    let (ok, text) = audit_command("verify", s.dir.path(), s.database.as_deref());
     assert!(ok, "{text}");
 
     // The newest 4 entries deleted: what is left is a sound, shorter chain.
-    let t = TestService {
-        service: service::start(
-            ServiceConfig::new(loopback(), dir.path())
-                .with_database(database.clone())
-                .with_alert_interval(None),
-        )
-        .await
-        .unwrap(),
-        dir,
-        database,
-        credentials,
-    };
+    let t = restarted(s).await;
     tamper(&t, &format!("DELETE FROM audit WHERE seq > {}", head - 4)).await;
     let first_missing = head - 3;
     // Over HTTP, on the node holding the checkpoints.
@@ -319,21 +330,15 @@ async fn verify_names_the_first_missing_entry_when_the_tail_is_truncated() {
 async fn a_rotated_key_verifies_across_the_boundary_and_tampering_after_it_is_caught() {
     let t = TestService::demo().await;
     audited_reads(&t.service.base_url(), &t.token(Role::Operator), 2).await;
-    let TestService {
-        service,
-        dir,
-        database,
-        credentials,
-    } = t;
-    service.shutdown().await.unwrap();
-    let old_key = std::fs::read_to_string(dir.path().join("audit.key")).unwrap();
+    let s = stopped(t).await;
+    let old_key = std::fs::read_to_string(s.dir.path().join("audit.key")).unwrap();
 
-    let (ok, text) = audit_command("rotate-key", dir.path(), database.as_deref());
+    let (ok, text) = audit_command("rotate-key", s.dir.path(), s.database.as_deref());
     assert!(ok, "{text}");
     assert!(text.contains("retired"), "{text}");
-    let new_key = std::fs::read_to_string(dir.path().join("audit.key")).unwrap();
+    let new_key = std::fs::read_to_string(s.dir.path().join("audit.key")).unwrap();
     assert_ne!(old_key, new_key);
-    let retired: Vec<_> = std::fs::read_dir(dir.path().join("audit-keys"))
+    let retired: Vec<_> = std::fs::read_dir(s.dir.path().join("audit-keys"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -342,25 +347,14 @@ async fn a_rotated_key_verifies_across_the_boundary_and_tampering_after_it_is_ca
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for file in [&retired[0], &dir.path().join("audit.key")] {
+        for file in [&retired[0], &s.dir.path().join("audit.key")] {
             let mode = std::fs::metadata(file).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "{}", file.display());
         }
     }
 
     // New entries under the new key.
-    let t = TestService {
-        service: service::start(
-            ServiceConfig::new(loopback(), dir.path())
-                .with_database(database.clone())
-                .with_alert_interval(None),
-        )
-        .await
-        .unwrap(),
-        dir,
-        database,
-        credentials,
-    };
+    let t = restarted(s).await;
     audited_reads(&t.service.base_url(), &t.token(Role::Operator), 2).await;
     let entries = audit_entries(&t.service.base_url(), &t.token(Role::Auditor)).await;
     let key_id = |e: &serde_json::Value| {
