@@ -541,6 +541,12 @@ async fn the_workstation_list_export_is_audited_before_the_file_is_written() {
         };
         let mut state = State::new(combipat::i18n::Lang::It, operator, jiff::Timestamp::now());
         state.data_dir = Some(data_dir.to_path_buf());
+        // Every open request of the office.
+        state.queue_cursor = state
+            .queues
+            .iter()
+            .position(|q| matches!(q, combipat::tui::state::Queue::All))
+            .unwrap();
         let mut h = Headless::new(state, 160, 48, Theme::default());
         h.send(combipat::tui::update::Msg::Loaded(rows));
         h.press(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE));
@@ -559,17 +565,26 @@ async fn the_workstation_list_export_is_audited_before_the_file_is_written() {
     }
 
     let t = TestService::demo().await;
+    // A patronato's subject that a spreadsheet would run as a formula (issue 12 point 9).
+    let formula = "=HYPERLINK(\"http://evil.example\",\"apri\")";
+    let filed = http()
+        .post(t.url("/v1/requests"))
+        .bearer_auth(t.token(Role::Patronato))
+        .json(&serde_json::json!({
+            "office": "RM01", "topic": "pensioni", "citizen": "RSSMRA85T10A562S",
+            "subject": formula, "body": "Si chiede lo stato della pratica.",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), reqwest::StatusCode::CREATED);
     let client = Client::new(
         &t.service.base_url(),
         &t.token(Role::Operator),
         ClientOptions::default(),
     )
     .unwrap();
-    let rows = client
-        .list_requests(&Default::default())
-        .await
-        .unwrap()
-        .items;
+    let rows = client.list_all_requests(&Default::default()).await.unwrap();
     assert!(!rows.is_empty());
     let gateway = ClientGateway::new(client);
     let exports = tempfile::tempdir().unwrap();
@@ -579,6 +594,13 @@ async fn the_workstation_list_export_is_audited_before_the_file_is_written() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(written.len(), 1, "{written:?}");
+    let csv = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(csv.contains("'=HYPERLINK("), "{csv}");
+    assert!(
+        !csv.split(['\n', ';'])
+            .any(|cell| cell.trim_start_matches('"').starts_with('=')),
+        "{csv}"
+    );
     let entry = audit_entries(&t.service.base_url(), &t.token(Role::Auditor))
         .await
         .pop()
