@@ -253,18 +253,26 @@ async fn audit_entries(base_url: &str, token: &str) -> Vec<serde_json::Value> {
     page["items"].as_array().unwrap().clone()
 }
 
-/// The seq of the newest audit entry, as an auditor sees it.
-async fn audit_head(base_url: &str, token: &str) -> u64 {
-    let entries = audit_entries(base_url, token).await;
-    entries.last().unwrap()["seq"].as_u64().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_names_the_first_missing_entry_when_the_tail_is_truncated() {
     let t = TestService::demo().await;
     let (url, operator) = (t.service.base_url(), t.token(Role::Operator));
     audited_reads(&url, &operator, 6).await;
-    let head = audit_head(&url, &t.token(Role::Auditor)).await;
+    // Full reads are audited with actor and address (issue 12 point 4).
+    let entries = audit_entries(&url, &t.token(Role::Auditor)).await;
+    let last = entries.last().unwrap();
+    assert_eq!(last["action"], "request.read", "{last}");
+    assert_eq!(
+        last["actor"],
+        t.credentials.for_role(Role::Operator).unwrap().username
+    );
+    assert!(
+        last["remote_addr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    let head = last["seq"].as_u64().unwrap();
     // The clean shutdown checkpoints the head.
     let s = stopped(t).await;
     let checkpoints = std::fs::read_to_string(s.dir.path().join("audit-checkpoints.log")).unwrap();

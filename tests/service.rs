@@ -1418,3 +1418,62 @@ async fn changing_an_operators_office_or_role_ends_their_open_event_streams() {
     assert_eq!(updates, 2);
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layout_breaking_unicode_in_a_subject_or_message_is_a_422_naming_the_field() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let before = all_requests(&t, &t.token(Role::Admin), "", 100)
+        .await
+        .len();
+    for hostile in [
+        "riga\u{2028}nuova",
+        "para\u{2029}grafo",
+        "tag \u{E0041}\u{E0042} nascosti",
+        "riempitivo \u{3164} hangul",
+        "filler \u{115F}",
+        "inibito \u{206A}",
+        "annotazione \u{FFF9}x\u{FFFB}",
+        "mongolo \u{180E}",
+        "bidi \u{202E}exe.txt",
+        "privato \u{E000}",
+    ] {
+        let resp = http()
+            .post(t.url("/v1/requests"))
+            .bearer_auth(&patronato)
+            .json(&new_request(hostile))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{hostile:?}: {body}"
+        );
+        assert_eq!(body["field"], "subject", "{hostile:?}: {body}");
+        let mut message = new_request("ok");
+        message["body"] = json!(format!("testo {hostile}"));
+        let resp = http()
+            .post(t.url("/v1/requests"))
+            .bearer_auth(&patronato)
+            .json(&message)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{hostile:?}: {body}"
+        );
+        assert_eq!(body["field"], "body", "{hostile:?}: {body}");
+    }
+    assert_eq!(
+        all_requests(&t, &t.token(Role::Admin), "", 100)
+            .await
+            .len(),
+        before
+    );
+    t.service.shutdown().await.unwrap();
+}
