@@ -1423,9 +1423,7 @@ async fn changing_an_operators_office_or_role_ends_their_open_event_streams() {
 async fn layout_breaking_unicode_in_a_subject_or_message_is_a_422_naming_the_field() {
     let t = TestService::demo().await;
     let patronato = t.token(Role::Patronato);
-    let before = all_requests(&t, &t.token(Role::Admin), "", 100)
-        .await
-        .len();
+    let before = all_requests(&t, &t.token(Role::Admin), "", 100).await.len();
     for hostile in [
         "riga\u{2028}nuova",
         "para\u{2029}grafo",
@@ -1470,9 +1468,7 @@ async fn layout_breaking_unicode_in_a_subject_or_message_is_a_422_naming_the_fie
         assert_eq!(body["field"], "body", "{hostile:?}: {body}");
     }
     assert_eq!(
-        all_requests(&t, &t.token(Role::Admin), "", 100)
-            .await
-            .len(),
+        all_requests(&t, &t.token(Role::Admin), "", 100).await.len(),
         before
     );
     t.service.shutdown().await.unwrap();

@@ -92,6 +92,7 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
             .with_database(database)
             .with_demo(args.demo)
             .with_alert_interval(alert_interval)
+            .with_retention(retention_of(&config.server)?)
             .with_config(&config, args.policy.as_deref())?
     };
     super::runtime()?.block_on(async move {
@@ -164,4 +165,24 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `[server] idempotency_hours` and `event_retention_days`, checked.
+fn retention_of(
+    server: &crate::config::ServerConfig,
+) -> color_eyre::Result<crate::service::core::Retention> {
+    let mut retention = crate::service::core::Retention::default();
+    if let Some(hours) = server.idempotency_hours {
+        if hours == 0 {
+            color_eyre::eyre::bail!("[server] idempotency_hours must be at least 1");
+        }
+        retention.idempotency = jiff::SignedDuration::from_hours(i64::from(hours));
+    }
+    if let Some(days) = server.event_retention_days {
+        if days == 0 {
+            color_eyre::eyre::bail!("[server] event_retention_days must be at least 1");
+        }
+        retention.events = jiff::SignedDuration::from_hours(24 * i64::from(days));
+    }
+    Ok(retention)
 }

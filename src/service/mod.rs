@@ -55,7 +55,14 @@ pub struct ServiceConfig {
     /// How often the audit head is checkpointed while it moves (also at start and at clean
     /// shutdown): [`audit_checkpoint`].
     pub audit_checkpoint_interval: Duration,
+    /// Recent events kept in memory for this node's event streams (see [`core::fanout`]).
+    pub event_buffer: usize,
+    /// How long idempotency keys and events are kept (pruned every [`PRUNE_INTERVAL`]).
+    pub retention: core::Retention,
 }
+
+/// How often expired idempotency records and events are pruned.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// The dataset `--demo` puts into an empty data dir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +85,19 @@ impl ServiceConfig {
             sla: None,
             alert_interval: Some(alerts::DEFAULT_INTERVAL),
             audit_checkpoint_interval: audit_checkpoint::DEFAULT_INTERVAL,
+            event_buffer: core::fanout::DEFAULT_CAPACITY,
+            retention: core::Retention::default(),
         }
+    }
+
+    pub fn with_retention(mut self, retention: core::Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    pub fn with_event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events;
+        self
     }
 
     pub fn with_sla(mut self, sla: Arc<Sla>) -> Self {
@@ -226,6 +245,31 @@ pub async fn open_database(
     database: Option<&str>,
     sla: Arc<Sla>,
 ) -> Result<Arc<dyn App>, ServiceError> {
+    let options = CoreOptions {
+        event_buffer: core::fanout::DEFAULT_CAPACITY,
+        retention: core::Retention::default(),
+    };
+    open_database_with(data_dir, database, sla, options).await
+}
+
+/// What a service node's core keeps in memory and for how long it keeps what.
+#[derive(Debug, Clone, Copy)]
+pub struct CoreOptions {
+    pub event_buffer: usize,
+    pub retention: core::Retention,
+}
+
+/// As [`open_database`], with the node's buffer and retention.
+pub async fn open_database_with(
+    data_dir: &Path,
+    database: Option<&str>,
+    sla: Arc<Sla>,
+    options: CoreOptions,
+) -> Result<Arc<dyn App>, ServiceError> {
+    let CoreOptions {
+        event_buffer,
+        retention,
+    } = options;
     let database = store::Database::parse(database, data_dir)?;
     private_files::ensure_private_dir(data_dir).map_err(|source| ServiceError::DataDir {
         dir: data_dir.to_path_buf(),
@@ -252,7 +296,8 @@ pub async fn open_database(
                 }
             }
             Ok(Arc::new(
-                Core::new(store, sla)
+                Core::with_event_buffer(store, sla, event_buffer)
+                    .with_retention(retention)
                     .with_audit_ring(Some(ring))
                     .with_checkpoints(Some(checkpoints)),
             ))
@@ -260,7 +305,8 @@ pub async fn open_database(
         store::Database::Postgres(url) => {
             let store = store::postgres::PgStore::connect(&url).await?;
             Ok(Arc::new(
-                Core::new(store, sla)
+                Core::with_event_buffer(store, sla, event_buffer)
+                    .with_retention(retention)
                     .with_audit_ring(Some(ring))
                     .with_checkpoints(Some(checkpoints)),
             ))
@@ -282,7 +328,17 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         None => Sla::embedded()?,
     };
     // `open_database` parses the setting before it creates anything (the data dir included).
-    let store = open_database(&config.data_dir, config.database.as_deref(), sla.clone()).await?;
+    let options = CoreOptions {
+        event_buffer: config.event_buffer,
+        retention: config.retention,
+    };
+    let store = open_database_with(
+        &config.data_dir,
+        config.database.as_deref(),
+        sla.clone(),
+        options,
+    )
+    .await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
@@ -326,6 +382,7 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         config.audit_checkpoint_interval,
         stopped.clone(),
     );
+    tokio::spawn(prune_periodically(store.clone(), stopped.clone()));
     let mut until_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(
@@ -348,4 +405,24 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         alerts,
         checkpoints,
     })
+}
+
+/// Prunes expired idempotency records and events now and every [`PRUNE_INTERVAL`] until
+/// `stop`. Failures are logged and retried at the next round.
+async fn prune_periodically(store: Arc<dyn App>, mut stop: watch::Receiver<bool>) {
+    loop {
+        match store.prune_expired(jiff::Timestamp::now()).await {
+            Ok(pruned) if pruned != core::Pruned::default() => tracing::info!(
+                idempotency_records = pruned.idempotency_records,
+                events = pruned.events,
+                "pruned what the retention no longer keeps"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning failed; retrying later"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PRUNE_INTERVAL) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
 }

@@ -4,6 +4,7 @@ mod dashboard_bandwidth;
 mod dashboard_http;
 mod sla;
 mod tui;
+mod writes;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
@@ -15,6 +16,9 @@ pub enum BenchCommand {
     DashboardBandwidth(dashboard_bandwidth::BandwidthArgs),
     /// Time of `GET /v1/dashboard` and `/v1/dashboard/quality` over a generated dataset.
     DashboardHttp(dashboard_http::DashboardHttpArgs),
+    /// Durable writes/s through the service at 1/16/64 concurrent HTTP writers, against a
+    /// plain one-commit-per-row loop on the same storage.
+    Writes(writes::WritesBenchArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
@@ -23,5 +27,6 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::Tui(args) => tui::run(args),
         BenchCommand::DashboardBandwidth(args) => dashboard_bandwidth::run(args),
         BenchCommand::DashboardHttp(args) => dashboard_http::run(args),
+        BenchCommand::Writes(args) => writes::run(args),
     }
 }

@@ -319,6 +319,33 @@ pub fn events_after(
     })
 }
 
+/// Deletes idempotency records and events older than `retention` allows at `now`; returns what
+/// went and the highest event seq pruned. The audit log is not touched.
+pub fn prune_expired(
+    tx: &mut dyn WriteTx,
+    retention: super::Retention,
+    now: Timestamp,
+) -> Result<(super::Pruned, Option<u64>), StoreError> {
+    let before = |age: jiff::SignedDuration| -> Result<String, StoreError> {
+        now.checked_sub(age)
+            .map(|t| t.to_string())
+            .map_err(|e| StoreError::Task(format!("retention: {e}")))
+    };
+    let idempotency_records = tx.prune_idempotency(&before(retention.idempotency)?)?;
+    let up_to = tx.last_event_before(&before(retention.events)?)?;
+    let events = match up_to {
+        Some(up_to) => tx.prune_events(up_to)?,
+        None => 0,
+    };
+    Ok((
+        super::Pruned {
+            idempotency_records,
+            events,
+        },
+        up_to,
+    ))
+}
+
 /// Appends an event of the system (not about one request).
 pub fn system_event(
     tx: &mut dyn WriteTx,

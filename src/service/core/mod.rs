@@ -31,6 +31,7 @@ pub mod alerts;
 pub mod audit_ring;
 pub mod copy;
 pub mod exports;
+pub mod fanout;
 pub mod journal;
 pub mod reads;
 pub mod transition;
@@ -44,6 +45,32 @@ use crate::service::audit_checkpoint::CheckpointLog;
 
 /// The authenticated caller. Scope checks are made against it for every record.
 pub type Principal = Operator;
+
+/// How long the service remembers what it only keeps for retries and resumes. The audit log is
+/// not among them: it is never pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// An `Idempotency-Key` older than this is forgotten (a retry after it is a new write).
+    pub idempotency: jiff::SignedDuration,
+    /// Events older than this are pruned; a stream resuming from before gets `resync`.
+    pub events: jiff::SignedDuration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            idempotency: jiff::SignedDuration::from_hours(24),
+            events: jiff::SignedDuration::from_hours(7 * 24),
+        }
+    }
+}
+
+/// What one pruning pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub idempotency_records: u64,
+    pub events: u64,
+}
 
 /// `Idempotency-Key` of a write and the hash of what was asked (method, path, preconditions, body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,7 +212,17 @@ pub trait App: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Events after `after` (a stream opening, or resuming from a cursor of its own).
     async fn events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError>;
+
+    /// As [`App::events_after`] for a stream already running: one that fell further behind
+    /// than the node's event buffer gets `resync` rather than a catch-up read.
+    async fn live_events_after(
         &self,
         who: &Principal,
         after: u64,
@@ -250,6 +287,9 @@ pub trait App: Send + Sync + 'static {
     /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
 
+    /// Forgets idempotency records and events older than the retention allows at `now`.
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError>;
+
     /// What store this runs on, for logs.
     fn describe_store(&self) -> String;
 
@@ -284,17 +324,39 @@ pub struct Core<S> {
     checkpoints: Option<Arc<CheckpointLog>>,
     /// The head this core checkpointed last, so an idle service writes no new lines.
     last_checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
+    /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
+    feed: Option<Arc<fanout::EventFeed>>,
+    retention: Retention,
 }
 
 impl<S: Storage> Core<S> {
     pub fn new(store: S, sla: Arc<Sla>) -> Self {
+        Self::with_event_buffer(store, sla, fanout::DEFAULT_CAPACITY)
+    }
+
+    /// As [`Core::new`], keeping `capacity` recent events in memory for the node's streams.
+    pub fn with_event_buffer(store: S, sla: Arc<Sla>, capacity: usize) -> Self {
+        let store = Arc::new(store);
+        let feed = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let feed = fanout::EventFeed::new(*store.subscribe().borrow(), capacity);
+            // The pump holds the store weakly: dropping the core ends it.
+            runtime.spawn(fanout::pump(Arc::clone(&feed), Arc::downgrade(&store)));
+            feed
+        });
         Core {
-            store: Arc::new(store),
+            store,
             sla,
             audit_ring: None,
             checkpoints: None,
             last_checkpoint: Arc::default(),
+            feed,
+            retention: Retention::default(),
         }
+    }
+
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     /// Audit entries are HMACs under `key` from now on, and verified with it.
@@ -378,10 +440,17 @@ impl<S: Storage> App for Core<S> {
             .await
     }
 
-    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
+    async fn write(
+        &self,
+        mut ctx: WriteContext,
+        cmd: WriteCommand,
+    ) -> Result<WriteResult, StoreError> {
+        // The stores keep instants to the microsecond: so does every answer, first or replayed.
+        ctx.now = Timestamp::from_microsecond(ctx.now.as_microsecond()).unwrap_or(ctx.now);
         let (sla, key) = (self.sla.clone(), self.key());
+        let remembered = self.retention.idempotency;
         self.store
-            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), &ctx, cmd))
+            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), remembered, &ctx, cmd))
             .await
     }
 
@@ -421,14 +490,38 @@ impl<S: Storage> App for Core<S> {
         after: u64,
         limit: u32,
     ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed
+            && let fanout::Served::Batch(batch) = feed.events_after(who, after, limit)
+        {
+            return Ok(batch);
+        }
         let who = who.clone();
         self.store
             .read(move |tx| journal::events_after(tx, &who, after, limit))
             .await
     }
 
+    async fn live_events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed {
+            match feed.events_after(who, after, limit) {
+                fanout::Served::Batch(batch) => return Ok(batch),
+                fanout::Served::Behind => return Ok(feed.resync()),
+                fanout::Served::Ahead => {}
+            }
+        }
+        self.events_after(who, after, limit).await
+    }
+
     fn subscribe(&self) -> watch::Receiver<u64> {
-        self.store.subscribe()
+        match &self.feed {
+            Some(feed) => feed.subscribe(),
+            None => self.store.subscribe(),
+        }
     }
 
     async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -605,7 +698,24 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError> {
-        self.store.write(move |tx| tx.prune_events(up_to)).await
+        let pruned = self.store.write(move |tx| tx.prune_events(up_to)).await?;
+        if let Some(feed) = &self.feed {
+            // Pruned means gone for every reader, on every node alike.
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
+    }
+
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError> {
+        let retention = self.retention;
+        let (pruned, up_to) = self
+            .store
+            .write(move |tx| journal::prune_expired(tx, retention, now))
+            .await?;
+        if let (Some(feed), Some(up_to)) = (&self.feed, up_to) {
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
     }
 
     fn describe_store(&self) -> String {

@@ -38,6 +38,8 @@ struct Cursor {
     latest: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
     ready: VecDeque<Event>,
+    /// After the first read the stream is live: falling behind the node's buffer means resync.
+    live: bool,
 }
 
 impl Cursor {
@@ -52,7 +54,15 @@ impl Cursor {
             }
             // Mark the current value seen before reading, so no commit slips between.
             self.latest.borrow_and_update();
-            let batch = match self.store.events_after(&self.who, self.after, BATCH).await {
+            let read = if self.live {
+                self.store
+                    .live_events_after(&self.who, self.after, BATCH)
+                    .await
+            } else {
+                self.store.events_after(&self.who, self.after, BATCH).await
+            };
+            self.live = true;
+            let batch = match read {
                 Ok(batch) => batch,
                 Err(e) => {
                     tracing::warn!(error = %e, "event stream ended by a storage error");
@@ -140,6 +150,7 @@ pub async fn stream(
         latest,
         shutdown: state.shutdown.clone(),
         ready: VecDeque::new(),
+        live: false,
     };
     let events = futures::stream::unfold(cursor, |mut cursor| async move {
         cursor.next().await.map(|event| (Ok(event), cursor))

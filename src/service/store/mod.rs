@@ -25,6 +25,7 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic, Transi
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
+mod group_commit;
 pub mod postgres;
 pub mod sqlite;
 
@@ -197,6 +198,17 @@ pub struct EventFilter {
     pub broadcast_kinds: Vec<String>,
 }
 
+/// An outbox event with what decides who may read it, for filtering in memory (the node's
+/// shared fan-out reads each event once for all its subscribers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub envelope: EventEnvelope,
+    pub patronato: Option<String>,
+    /// Region of the event's office (`None` without an office, or for an unknown office).
+    pub region: Option<String>,
+    pub internal: bool,
+}
+
 /// The outbox's positions: what exists and what was pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventBounds {
@@ -340,6 +352,9 @@ pub trait ReadTx {
     fn applications(&mut self, codice_fiscale: &str) -> Result<Vec<Application>, StoreError>;
 
     fn event_bounds(&mut self) -> Result<EventBounds, StoreError>;
+    /// Highest event seq recorded before `before` (RFC 3339, compared as text, as
+    /// [`WriteTx::prune_idempotency`]).
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError>;
     /// Events with `after < seq <= up_to` that `filter` lets through, by seq, at most `limit`.
     fn events(
         &mut self,
@@ -348,6 +363,13 @@ pub trait ReadTx {
         up_to: u64,
         limit: u32,
     ) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Every event with `after < seq <= up_to`, by seq, at most `limit`, with its audience.
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
     /// `(seq, hash)` of the newest audit entry.
     fn audit_head(&mut self) -> Result<Option<(u64, String)>, StoreError>;
@@ -413,6 +435,9 @@ pub trait WriteTx: ReadTx {
     ) -> Result<bool, StoreError>;
     /// Deletes events with seq <= `up_to`.
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError>;
+    /// Deletes idempotency records created before `before` (RFC 3339, compared as text: exact
+    /// to the second, which is all a retention of hours needs).
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError>;
 
     /// Inserts copied rows as they are (ids, hashes and positions included).
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError>;
