@@ -160,6 +160,14 @@ async fn auditors_verify_the_chain_over_http() {
     t.service.shutdown().await.unwrap();
 }
 
+/// `entry` records `action` by `actor` from a loopback address.
+fn assert_audited(entry: &serde_json::Value, action: &str, actor: &str) {
+    assert_eq!(entry["action"], action, "{entry}");
+    assert_eq!(entry["actor"], actor, "{entry}");
+    let address = entry["remote_addr"].as_str().unwrap_or_default();
+    assert!(address.starts_with("127.0.0.1:"), "{entry}");
+}
+
 /// A test service shut down cleanly (so its last checkpoint is written), ready to restart.
 struct Stopped {
     dir: tempfile::TempDir,
@@ -261,16 +269,10 @@ async fn verify_names_the_first_missing_entry_when_the_tail_is_truncated() {
     // Full reads are audited with actor and address (issue 12 point 4).
     let entries = audit_entries(&url, &t.token(Role::Auditor)).await;
     let last = entries.last().unwrap();
-    assert_eq!(last["action"], "request.read", "{last}");
-    assert_eq!(
-        last["actor"],
-        t.credentials.for_role(Role::Operator).unwrap().username
-    );
-    assert!(
-        last["remote_addr"]
-            .as_str()
-            .unwrap()
-            .starts_with("127.0.0.1:")
+    assert_audited(
+        last,
+        "request.read",
+        &t.credentials.for_role(Role::Operator).unwrap().username,
     );
     let head = last["seq"].as_u64().unwrap();
     // The clean shutdown checkpoints the head.
@@ -442,16 +444,10 @@ async fn csv_exports_are_audited_with_actor_address_and_purpose() {
     assert_eq!(resp.status(), reqwest::StatusCode::NO_CONTENT);
     let entries = audit_entries(&url, &auditor).await;
     let export = entries.last().unwrap();
-    assert_eq!(export["action"], "export.csv", "{export}");
-    assert_eq!(
-        export["actor"],
-        t.credentials.for_role(Role::Operator).unwrap().username
-    );
-    assert!(
-        export["remote_addr"]
-            .as_str()
-            .unwrap()
-            .starts_with("127.0.0.1:")
+    assert_audited(
+        export,
+        "export.csv",
+        &t.credentials.for_role(Role::Operator).unwrap().username,
     );
     assert_eq!(
         export["target"],
@@ -516,11 +512,8 @@ async fn csv_exports_are_audited_with_actor_address_and_purpose() {
             String::from_utf8_lossy(&out.stderr)
         );
         let last = audit_entries(&url, &auditor).await.pop().unwrap();
-        assert_eq!(last["action"], "export.csv");
-        assert_eq!(
-            last["actor"],
-            t.credentials.for_role(Role::Supervisor).unwrap().username
-        );
+        let supervisor_name = &t.credentials.for_role(Role::Supervisor).unwrap().username;
+        assert_audited(&last, "export.csv", supervisor_name);
         assert!(last["target"].as_str().unwrap().contains(target), "{last}");
     }
     t.service.shutdown().await.unwrap();
@@ -613,16 +606,10 @@ async fn the_workstation_list_export_is_audited_before_the_file_is_written() {
         .await
         .pop()
         .unwrap();
-    assert_eq!(entry["action"], "export.csv", "{entry}");
-    assert_eq!(
-        entry["actor"],
-        t.credentials.for_role(Role::Operator).unwrap().username
-    );
-    assert!(
-        entry["remote_addr"]
-            .as_str()
-            .unwrap()
-            .starts_with("127.0.0.1:")
+    assert_audited(
+        &entry,
+        "export.csv",
+        &t.credentials.for_role(Role::Operator).unwrap().username,
     );
     let target = entry["target"].as_str().unwrap();
     let shown = h.state.visible.len();
