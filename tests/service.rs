@@ -1473,3 +1473,28 @@ async fn layout_breaking_unicode_in_a_subject_or_message_is_a_422_naming_the_fie
     );
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_pagination_cursor_is_a_422_not_an_empty_page() {
+    let t = TestService::demo().await;
+    for (path, token) in [
+        ("/v1/requests?cursor=Zm9yZ2Vk", t.token(Role::Operator)),
+        (
+            "/v1/requests?cursor=MTIzfENCUC0yMDI2LTk5",
+            t.token(Role::Operator),
+        ),
+        ("/v1/requests?cursor=%25%25", t.token(Role::Operator)),
+        ("/v1/audit?cursor=dopo-il-primo", t.token(Role::Auditor)),
+    ] {
+        let resp = http()
+            .get(t.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert_eq!(body["field"], "cursor", "{path}: {body}");
+    }
+    t.service.shutdown().await.unwrap();
+}
