@@ -2,6 +2,7 @@
 //!
 //! Breaking changes here break deployed workstations: add fields as `Option` or with defaults.
 
+pub mod audit_export;
 pub mod dashboard;
 
 use jiff::Timestamp;

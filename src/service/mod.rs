@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod alerts;
+pub mod audit_checkpoint;
 pub mod audit_key;
 pub mod core;
 pub mod demo_credentials;
@@ -51,6 +52,9 @@ pub struct ServiceConfig {
     /// How often SLA alerts are scanned for; `None` turns the scan off (tests call
     /// [`alerts::scan`] with chosen instants).
     pub alert_interval: Option<Duration>,
+    /// How often the audit head is checkpointed while it moves (also at start and at clean
+    /// shutdown): [`audit_checkpoint`].
+    pub audit_checkpoint_interval: Duration,
     /// Recent events kept in memory for this node's event streams (see [`core::fanout`]).
     pub event_buffer: usize,
     /// How long idempotency keys and events are kept (pruned every [`PRUNE_INTERVAL`]).
@@ -80,6 +84,7 @@ impl ServiceConfig {
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
             sla: None,
             alert_interval: Some(alerts::DEFAULT_INTERVAL),
+            audit_checkpoint_interval: audit_checkpoint::DEFAULT_INTERVAL,
             event_buffer: core::fanout::DEFAULT_CAPACITY,
             retention: core::Retention::default(),
         }
@@ -166,6 +171,7 @@ pub struct RunningService {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     alerts: Option<JoinHandle<()>>,
+    checkpoints: JoinHandle<()>,
 }
 
 impl RunningService {
@@ -201,7 +207,11 @@ impl RunningService {
             // the shutdown for.
             let _ = alerts.await;
         }
-        match self.server.await {
+        let served = self.server.await;
+        // The last checkpoint, after the last in-flight request wrote its entry.
+        let _ = self.checkpoints.await;
+        audit_checkpoint::write_one(self.store.as_ref()).await;
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
             Err(e) => Err(ServiceError::Server(e.to_string())),
@@ -265,7 +275,8 @@ pub async fn open_database_with(
         dir: data_dir.to_path_buf(),
         source,
     })?;
-    let key = audit_key::load_or_create(data_dir)?;
+    let ring = audit_key::load_ring(data_dir)?;
+    let checkpoints = audit_checkpoint::CheckpointLog::in_data_dir(data_dir);
     match database {
         store::Database::Sqlite(path) => {
             let opened = path.clone();
@@ -287,7 +298,8 @@ pub async fn open_database_with(
             Ok(Arc::new(
                 Core::with_event_buffer(store, sla, event_buffer)
                     .with_retention(retention)
-                    .with_audit_key(Some(key)),
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
             ))
         }
         store::Database::Postgres(url) => {
@@ -295,7 +307,8 @@ pub async fn open_database_with(
             Ok(Arc::new(
                 Core::with_event_buffer(store, sla, event_buffer)
                     .with_retention(retention)
-                    .with_audit_key(Some(key)),
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
             ))
         }
     }
@@ -363,6 +376,12 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     let alerts = config
         .alert_interval
         .map(|interval| alerts::spawn(store.clone(), sla.clone(), interval, stopped.clone()));
+    // The first tick checkpoints the head as found at start.
+    let checkpoints = audit_checkpoint::spawn(
+        store.clone(),
+        config.audit_checkpoint_interval,
+        stopped.clone(),
+    );
     tokio::spawn(prune_periodically(store.clone(), stopped.clone()));
     let mut until_stopped = stopped;
     let server = tokio::spawn(async move {
@@ -384,6 +403,7 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         stop,
         server,
         alerts,
+        checkpoints,
     })
 }
 

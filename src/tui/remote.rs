@@ -113,4 +113,17 @@ impl Gateway for ClientGateway {
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         self.client.dashboard().await.map_err(gateway_error)
     }
+
+    async fn record_export(
+        &self,
+        kind: crate::api::audit_export::ExportKind,
+        purpose: &str,
+        rows: u64,
+        ids: &[RequestId],
+    ) -> Result<(), GatewayError> {
+        self.client
+            .record_export(kind, purpose, rows, ids)
+            .await
+            .map_err(gateway_error)
+    }
 }

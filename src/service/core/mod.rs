@@ -28,14 +28,20 @@ use crate::service::store::{OutboxEvent, RowPage, Storage};
 pub mod access;
 pub mod admin;
 pub mod alerts;
+pub mod audit_ring;
 pub mod copy;
+pub mod exports;
 pub mod fanout;
 pub mod journal;
 pub mod reads;
 pub mod transition;
 pub mod writes;
 
+pub use audit_ring::{AuditKeyRing, AuditProblem, AuditVerification, Checkpoint};
 pub use journal::{AuditKey, chain_hash, keyed_chain_hash};
+
+use crate::api::audit_export::CsvExportAudit;
+use crate::service::audit_checkpoint::CheckpointLog;
 
 /// The authenticated caller. Scope checks are made against it for every record.
 pub type Principal = Operator;
@@ -121,14 +127,6 @@ pub struct EventBatch {
     pub more: bool,
     /// A token was revoked meanwhile: the stream must re-check its caller before going on.
     pub reauthenticate: bool,
-}
-
-/// Result of recomputing the audit hash chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditVerification {
-    pub entries: u64,
-    /// First seq whose hash does not match, if any.
-    pub first_broken: Option<u64>,
 }
 
 /// A token as issued: shown once, stored hashed.
@@ -242,7 +240,25 @@ pub trait App: Send + Sync + 'static {
 
     async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// Recomputes the chain with the key ring and checks it against the checkpoint file.
     async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError>;
+
+    /// Appends a checkpoint of the audit head to the checkpoint file, unless this core already
+    /// checkpointed that head (or has no key or no file). Returns what it wrote.
+    async fn checkpoint_audit(&self) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Audits a CSV export `who` is about to write ([`exports::record`]).
+    async fn record_export(
+        &self,
+        who: &Principal,
+        export: CsvExportAudit,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Audits that new entries are HMACs under the current key from now on (written by
+    /// `combipat audit rotate-key`, under the new key).
+    async fn record_key_rotation(&self, retired_key_id: &str) -> Result<(), StoreError>;
 
     /// True when nothing was ever imported or created (no offices, no operators).
     async fn is_empty(&self) -> Result<bool, StoreError>;
@@ -253,6 +269,9 @@ pub trait App: Send + Sync + 'static {
     async fn create_office(&self, office: Office) -> Result<(), StoreError>;
 
     async fn create_operator(&self, operator: Operator) -> Result<(), StoreError>;
+
+    /// Changes a user's role, office, region, patronato or name; their open streams end.
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError>;
 
     async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError>;
 
@@ -306,7 +325,11 @@ pub struct Core<S> {
     store: Arc<S>,
     sla: Arc<Sla>,
     /// Anchors the audit chain (`None`: plain SHA-256, for tests and legacy data).
-    audit_key: Option<AuditKey>,
+    audit_ring: Option<AuditKeyRing>,
+    /// Where the audit head is checkpointed outside the database.
+    checkpoints: Option<Arc<CheckpointLog>>,
+    /// The head this core checkpointed last, so an idle service writes no new lines.
+    last_checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
     /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
     feed: Option<Arc<fanout::EventFeed>>,
     retention: Retention,
@@ -330,7 +353,9 @@ impl<S: Storage> Core<S> {
         Core {
             store,
             sla,
-            audit_key: None,
+            audit_ring: None,
+            checkpoints: None,
+            last_checkpoint: Arc::default(),
             feed,
             retention: Retention::default(),
             presence: alerts::PresenceLimiter::default(),
@@ -343,8 +368,19 @@ impl<S: Storage> Core<S> {
     }
 
     /// Audit entries are HMACs under `key` from now on, and verified with it.
-    pub fn with_audit_key(mut self, key: Option<AuditKey>) -> Self {
-        self.audit_key = key;
+    pub fn with_audit_key(self, key: Option<AuditKey>) -> Self {
+        self.with_audit_ring(key.map(|key| AuditKeyRing::new(key, Vec::new())))
+    }
+
+    /// Entries are HMACs under the ring's current key; its retired keys verify older ones.
+    pub fn with_audit_ring(mut self, ring: Option<AuditKeyRing>) -> Self {
+        self.audit_ring = ring;
+        self
+    }
+
+    /// The audit head is checkpointed to, and verified against, this file.
+    pub fn with_checkpoints(mut self, log: Option<CheckpointLog>) -> Self {
+        self.checkpoints = log.map(Arc::new);
         self
     }
 
@@ -355,7 +391,7 @@ impl<S: Storage> Core<S> {
 
 impl<S> Core<S> {
     fn key(&self) -> Option<AuditKey> {
-        self.audit_key.clone()
+        self.audit_ring.as_ref().map(|ring| ring.current.clone())
     }
 }
 
@@ -522,9 +558,95 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
-        let key = self.key();
+        let (ring, log) = (self.audit_ring.clone(), self.checkpoints.clone());
         self.store
-            .read(move |tx| journal::verify_chain(tx, key.as_ref()))
+            .read(move |tx| {
+                let lines = match &log {
+                    Some(log) => log.lines().map_err(|e| checkpoint_error(log, e))?,
+                    None => Vec::new(),
+                };
+                let checkpoints = match &ring {
+                    Some(ring) => audit_ring::authenticate(&lines, ring),
+                    None => Ok(Vec::new()),
+                };
+                match checkpoints {
+                    Ok(checkpoints) => audit_ring::verify_chain(tx, ring.as_ref(), &checkpoints),
+                    // The chain's own problems first, as they name an entry.
+                    Err(line) => {
+                        let mut verified = audit_ring::verify_chain(tx, ring.as_ref(), &[])?;
+                        if verified.problem.is_none() {
+                            verified.problem = Some(AuditProblem::ForgedCheckpoint { line });
+                        }
+                        Ok(verified)
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn checkpoint_audit(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let (Some(key), Some(log)) = (self.key(), self.checkpoints.clone()) else {
+            return Ok(None);
+        };
+        let Some((seq, hash)) = self.store.read(|tx| tx.audit_head()).await? else {
+            return Ok(None);
+        };
+        let last = self.last_checkpoint.clone();
+        let head = (seq, hash.clone());
+        if last.lock().is_ok_and(|last| last.as_ref() == Some(&head)) {
+            return Ok(None);
+        }
+        let checkpoint = Checkpoint {
+            seq,
+            hash,
+            at: Timestamp::now(),
+        };
+        let line = checkpoint.to_line(&key);
+        tokio::task::spawn_blocking(move || {
+            log.append(&line).map_err(|e| checkpoint_error(&log, e))?;
+            if let Ok(mut last) = last.lock() {
+                *last = Some(head);
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Some(checkpoint))
+    }
+
+    async fn record_export(
+        &self,
+        who: &Principal,
+        export: CsvExportAudit,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (who, key) = (who.clone(), self.key());
+        self.store
+            .write(move |tx| {
+                exports::record(tx, key.as_ref(), &who, &export, remote_addr.as_deref(), now)
+            })
+            .await
+    }
+
+    async fn record_key_rotation(&self, retired_key_id: &str) -> Result<(), StoreError> {
+        let key = self.key();
+        let target = format!(
+            "retired {retired_key_id}, now {}",
+            key.as_ref().map(AuditKey::id).unwrap_or_default()
+        );
+        self.store
+            .write(move |tx| {
+                journal::audit(
+                    tx,
+                    key.as_ref(),
+                    &journal::system(),
+                    "audit.key_rotated",
+                    &target,
+                    None,
+                    Timestamp::now(),
+                )
+            })
             .await
     }
 
@@ -550,6 +672,13 @@ impl<S: Storage> App for Core<S> {
         let key = self.key();
         self.store
             .write(move |tx| admin::create_operator(tx, key.as_ref(), &operator, Timestamp::now()))
+            .await
+    }
+
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError> {
+        let key = self.key();
+        self.store
+            .write(move |tx| admin::update_operator(tx, key.as_ref(), &operator, Timestamp::now()))
             .await
     }
 
@@ -647,5 +776,12 @@ impl<S: Storage> App for Core<S> {
 
     async fn finish_copy(&self, event_head: u64) -> Result<(), StoreError> {
         self.store.write(move |tx| tx.finish_copy(event_head)).await
+    }
+}
+
+fn checkpoint_error(log: &CheckpointLog, error: std::io::Error) -> StoreError {
+    StoreError::Setting {
+        setting: log.path().display().to_string(),
+        reason: error.to_string(),
     }
 }

@@ -409,6 +409,9 @@ pub trait WriteTx: ReadTx {
     fn insert_office(&mut self, office: &Office) -> Result<(), StoreError>;
     /// [`StoreError::Duplicate`] when the username exists.
     fn insert_operator(&mut self, operator: &Operator) -> Result<(), StoreError>;
+    /// Replaces the full name, role, office, region and patronato of `operator.username`;
+    /// false when there is no such user.
+    fn update_operator(&mut self, operator: &Operator) -> Result<bool, StoreError>;
     fn insert_citizen(&mut self, citizen: &Citizen) -> Result<(), StoreError>;
     fn insert_mandate(&mut self, mandate: &Mandate) -> Result<(), StoreError>;
     fn insert_application(

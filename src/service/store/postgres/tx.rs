@@ -906,6 +906,22 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
+    fn update_operator(&mut self, op: &Operator) -> Result<bool, StoreError> {
+        let changed = self.execute(
+            "UPDATE operators SET full_name = $2, role = $3, office = $4, region = $5, \
+             patronato = $6 WHERE username = $1",
+            &[
+                &op.username,
+                &op.full_name,
+                &op.role.code(),
+                &op.office,
+                &op.region,
+                &op.patronato,
+            ],
+        )?;
+        Ok(changed > 0)
+    }
+
     fn insert_citizen(&mut self, c: &Citizen) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO citizens (codice_fiscale, surname, name, birth_date, birth_place, \

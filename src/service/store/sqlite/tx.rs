@@ -813,6 +813,24 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn update_operator(&mut self, op: &Operator) -> Result<bool, StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE operators SET full_name = ?2, role = ?3, office = ?4, region = ?5, \
+                 patronato = ?6 WHERE username = ?1",
+            )?
+            .execute(params![
+                op.username,
+                op.full_name,
+                op.role.code(),
+                op.office,
+                op.region,
+                op.patronato
+            ])?;
+        Ok(changed > 0)
+    }
+
     fn insert_citizen(&mut self, c: &Citizen) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
