@@ -1318,3 +1318,183 @@ async fn a_live_forward_moves_the_clocks_to_the_receiving_office() {
     }
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_an_operators_office_or_role_ends_their_open_event_streams() {
+    let t = TestService::demo().await;
+    let operator = t.credentials.for_role(Role::Operator).unwrap().clone();
+    let open = |token: String| {
+        http()
+            .get(t.url("/v1/events"))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(60))
+            .send()
+    };
+    let store = t.service.store();
+    let before = store.operator(&operator.username).await.unwrap().unwrap();
+    let other_office = if before.office.as_deref() == Some("MI01") {
+        "RM01"
+    } else {
+        "MI01"
+    };
+    let mut moved = combipat::domain::roles::Operator {
+        office: Some(other_office.to_string()),
+        ..before.clone()
+    };
+    for change in [
+        moved.clone(),
+        combipat::domain::roles::Operator {
+            role: Role::Supervisor,
+            ..moved.clone()
+        },
+    ] {
+        let mut stream = open(operator.token.clone())
+            .await
+            .unwrap()
+            .bytes_stream()
+            .eventsource();
+        let mut bystander = open(t.token(Role::Supervisor))
+            .await
+            .unwrap()
+            .bytes_stream()
+            .eventsource();
+        store.update_operator(change.clone()).await.unwrap();
+        // The stream ends (within a second here; 5 s is only a test bound).
+        let end = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("the stream ends");
+        assert!(end.is_none(), "no more events after the change: {end:?}");
+        // The token still works, with the new scope; other streams go on.
+        let me: Value = http()
+            .get(t.url("/v1/me"))
+            .bearer_auth(&operator.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["office"], other_office);
+        assert_eq!(me["role"], change.role.code());
+        let patronato = t.token(Role::Patronato);
+        post(
+            &t,
+            "/v1/requests",
+            &patronato,
+            &new_request("dopo il trasferimento"),
+            None,
+        )
+        .await;
+        let next = next_events(&mut bystander, 1).await;
+        assert_eq!(next[0].0, "request.created");
+        moved = change;
+    }
+    // Audited, and an unknown user is a 422-style error naming the field.
+    let unknown = store
+        .update_operator(combipat::domain::roles::Operator {
+            username: "nessuno".into(),
+            ..moved
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, combipat::service::core::StoreError::Invalid { ref field, .. } if field == "username"),
+        "{unknown:?}"
+    );
+    let audit: Page<AuditEntry> = http()
+        .get(t.url("/v1/audit?limit=1000"))
+        .bearer_auth(t.token(Role::Auditor))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let updates = audit
+        .items
+        .iter()
+        .filter(|e| e.action == "operator.update")
+        .count();
+    assert_eq!(updates, 2);
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn layout_breaking_unicode_in_a_subject_or_message_is_a_422_naming_the_field() {
+    let t = TestService::demo().await;
+    let patronato = t.token(Role::Patronato);
+    let before = all_requests(&t, &t.token(Role::Admin), "", 100).await.len();
+    for hostile in [
+        "riga\u{2028}nuova",
+        "para\u{2029}grafo",
+        "tag \u{E0041}\u{E0042} nascosti",
+        "riempitivo \u{3164} hangul",
+        "filler \u{115F}",
+        "inibito \u{206A}",
+        "annotazione \u{FFF9}x\u{FFFB}",
+        "mongolo \u{180E}",
+        "bidi \u{202E}exe.txt",
+        "privato \u{E000}",
+    ] {
+        let resp = http()
+            .post(t.url("/v1/requests"))
+            .bearer_auth(&patronato)
+            .json(&new_request(hostile))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{hostile:?}: {body}"
+        );
+        assert_eq!(body["field"], "subject", "{hostile:?}: {body}");
+        let mut message = new_request("ok");
+        message["body"] = json!(format!("testo {hostile}"));
+        let resp = http()
+            .post(t.url("/v1/requests"))
+            .bearer_auth(&patronato)
+            .json(&message)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{hostile:?}: {body}"
+        );
+        assert_eq!(body["field"], "body", "{hostile:?}: {body}");
+    }
+    assert_eq!(
+        all_requests(&t, &t.token(Role::Admin), "", 100).await.len(),
+        before
+    );
+    t.service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_pagination_cursor_is_a_422_not_an_empty_page() {
+    let t = TestService::demo().await;
+    for (path, token) in [
+        ("/v1/requests?cursor=Zm9yZ2Vk", t.token(Role::Operator)),
+        (
+            "/v1/requests?cursor=MTIzfENCUC0yMDI2LTk5",
+            t.token(Role::Operator),
+        ),
+        ("/v1/requests?cursor=%25%25", t.token(Role::Operator)),
+        ("/v1/audit?cursor=dopo-il-primo", t.token(Role::Auditor)),
+    ] {
+        let resp = http()
+            .get(t.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = error_of(resp).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert_eq!(body["field"], "cursor", "{path}: {body}");
+    }
+    t.service.shutdown().await.unwrap();
+}

@@ -3,6 +3,7 @@
 //! Breaking changes here break deployed workstations: add fields as `Option` or with defaults.
 
 pub mod agenda;
+pub mod audit_export;
 pub mod dashboard;
 
 pub use agenda::{

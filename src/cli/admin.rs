@@ -8,6 +8,53 @@ use crate::domain::office::Office;
 use crate::domain::roles::{Operator, Role};
 use crate::service::{self, core::TokenTarget};
 
+/// A user record, as `create-operator` and `update-operator` take it.
+#[derive(Debug, clap::Args)]
+pub struct OperatorArgs {
+    #[arg(long, env = "COMBIPAT_DATA_DIR")]
+    data_dir: PathBuf,
+    #[arg(long)]
+    username: String,
+    #[arg(long)]
+    full_name: String,
+    /// operator | supervisor | auditor | admin | patronato
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    #[arg(long)]
+    office: Option<String>,
+    #[arg(long)]
+    region: Option<String>,
+    /// Patronato code for patronato clients, e.g. INCA.
+    #[arg(long)]
+    patronato: Option<String>,
+}
+
+impl OperatorArgs {
+    /// The data dir and the operator, every name checked for characters a terminal would run.
+    fn checked(self) -> color_eyre::Result<(PathBuf, Operator)> {
+        check_name("username", &self.username)?;
+        check_name("full-name", &self.full_name)?;
+        for (field, value) in [
+            ("office", &self.office),
+            ("region", &self.region),
+            ("patronato", &self.patronato),
+        ] {
+            if let Some(value) = value {
+                check_name(field, value)?;
+            }
+        }
+        let operator = Operator {
+            username: self.username,
+            full_name: self.full_name,
+            role: self.role,
+            office: self.office,
+            region: self.region,
+            patronato: self.patronato,
+        };
+        Ok((self.data_dir, operator))
+    }
+}
+
 #[derive(Debug, clap::Subcommand)]
 pub enum AdminCommand {
     /// Create an office (sede).
@@ -28,24 +75,10 @@ pub enum AdminCommand {
         region: String,
     },
     /// Create a user: operator, supervisor, auditor, admin or patronato client.
-    CreateOperator {
-        #[arg(long, env = "COMBIPAT_DATA_DIR")]
-        data_dir: PathBuf,
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        full_name: String,
-        /// operator | supervisor | auditor | admin | patronato
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        #[arg(long)]
-        office: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        /// Patronato code for patronato clients, e.g. INCA.
-        #[arg(long)]
-        patronato: Option<String>,
-    },
+    CreateOperator(OperatorArgs),
+    /// Change a user's name, role, office, region or patronato (all given anew); their open
+    /// event streams end, on every node.
+    UpdateOperator(OperatorArgs),
     /// Issue a bearer token for a user; it is printed once and stored hashed.
     IssueToken {
         #[arg(long, env = "COMBIPAT_DATA_DIR")]
@@ -146,38 +179,19 @@ pub fn run(cmd: AdminCommand) -> color_eyre::Result<()> {
                     .await?;
                 println!("office {code} created");
             }
-            AdminCommand::CreateOperator {
-                data_dir,
-                username,
-                full_name,
-                role,
-                office,
-                region,
-                patronato,
-            } => {
-                check_name("username", &username)?;
-                check_name("full-name", &full_name)?;
-                for (field, value) in [
-                    ("office", &office),
-                    ("region", &region),
-                    ("patronato", &patronato),
-                ] {
-                    if let Some(value) = value {
-                        check_name(field, value)?;
-                    }
-                }
+            AdminCommand::CreateOperator(args) => {
+                let (data_dir, operator) = args.checked()?;
+                let (role, username) = (operator.role, operator.username.clone());
                 let store = service::open_store(&data_dir).await?;
-                store
-                    .create_operator(Operator {
-                        username: username.clone(),
-                        full_name,
-                        role,
-                        office,
-                        region,
-                        patronato,
-                    })
-                    .await?;
+                store.create_operator(operator).await?;
                 println!("{} {username} created", role.code());
+            }
+            AdminCommand::UpdateOperator(args) => {
+                let (data_dir, operator) = args.checked()?;
+                let (role, username) = (operator.role, operator.username.clone());
+                let store = service::open_store(&data_dir).await?;
+                store.update_operator(operator).await?;
+                println!("{username} is now {}", role.code());
             }
             AdminCommand::IssueToken {
                 data_dir,

@@ -139,35 +139,68 @@ pub async fn copy(from: &Path, to: &str) -> color_eyre::Result<()> {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the audit chain with the deployment's audit key (DATA_DIR/audit.key or
-    /// COMBIPAT_AUDIT_KEY); exits non-zero naming the first entry that does not verify.
+    /// Recompute the audit chain with the deployment's key ring (DATA_DIR/audit.key or
+    /// COMBIPAT_AUDIT_KEY, and the retired keys) and check it against the checkpoint file
+    /// (DATA_DIR/audit-checkpoints.log); exits non-zero naming the first entry that is bad or
+    /// missing.
     Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Retire the data dir's audit key (kept in DATA_DIR/audit-keys/ to verify the entries it
+    /// made) and start a new one; run with the service stopped. Records the rotation in the log.
+    RotateKey {
         #[command(flatten)]
         store: StoreArgs,
     },
 }
 
 pub async fn audit(cmd: AuditCommand) -> color_eyre::Result<()> {
-    let AuditCommand::Verify { store } = cmd;
+    match cmd {
+        AuditCommand::Verify { store } => verify(store).await,
+        AuditCommand::RotateKey { store } => rotate_key(store).await,
+    }
+}
+
+async fn open(store: &StoreArgs) -> color_eyre::Result<std::sync::Arc<dyn service::core::App>> {
     let data_dir = store.data_dir.clone().unwrap_or_default();
-    let app = service::open_database(&data_dir, store.database.as_deref(), Sla::embedded()?)
+    service::open_database(&data_dir, store.database.as_deref(), Sla::embedded()?)
         .await
-        .wrap_err("--data-dir / --database")?;
+        .wrap_err("--data-dir / --database")
+}
+
+async fn verify(store: StoreArgs) -> color_eyre::Result<()> {
+    let app = open(&store).await?;
     let verified = app.verify_audit_chain().await?;
-    match verified.first_broken {
+    match &verified.problem {
         None => {
             println!(
-                "audit chain of {}: {} entries verified",
+                "audit chain of {}: {} entries verified, {} checkpoints hold",
                 app.describe_store(),
-                verified.entries
+                verified.entries,
+                verified.checkpoints
             );
             Ok(())
         }
-        Some(seq) => Err(eyre!(
-            "audit chain of {}: entry {seq} does not verify ({} entries before it do); \
-             the log was altered at or before entry {seq}",
+        Some(problem) => Err(eyre!(
+            "audit chain of {}: {problem} ({} entries before it verify)",
             app.describe_store(),
             verified.entries
         )),
     }
+}
+
+async fn rotate_key(store: StoreArgs) -> color_eyre::Result<()> {
+    let data_dir = store.data_dir.clone().unwrap_or_default();
+    let rotation = service::audit_key::rotate(&data_dir).wrap_err("--data-dir")?;
+    let app = open(&store).await?;
+    app.record_key_rotation(&rotation.retired).await?;
+    app.checkpoint_audit().await?;
+    println!(
+        "audit key {} retired (kept in {} to verify its entries); new entries use key {}",
+        rotation.retired,
+        data_dir.join(service::audit_key::RETIRED_DIR).display(),
+        rotation.current
+    );
+    Ok(())
 }

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use color_eyre::eyre::{WrapErr, bail};
 
 use super::workstation::{WorkstationArgs, connect, init_file_log, settings};
+use crate::api::audit_export::ExportKind;
 use crate::client::{Client, ClientOptions};
 use crate::demo::dashboard::demo_dashboard;
-use crate::domain::dashboard::Dashboard;
 use crate::domain::dashboard::csv::dashboard_csv;
 use crate::domain::roles::Role;
 use crate::tui::dashboard::text::scope_label;
@@ -33,6 +33,9 @@ pub struct DashboardArgs {
     /// Seed of the demo dataset `--csv` computes over when no server is given.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Why the figures are exported, recorded in the service's audit log with `--csv --server`.
+    #[arg(long, default_value = "cruscotto in CSV (combipat dashboard --csv)")]
+    pub purpose: String,
 }
 
 pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
@@ -88,19 +91,26 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
 
 fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     let dashboard = match (ws.server, ws.token) {
-        (Some(server), Some(token)) => remote_dashboard(&server, &token)?,
+        (Some(server), Some(token)) => {
+            let client = Client::new(&server, &token, ClientOptions::default())
+                .wrap_err_with(|| format!("--server {server}"))?;
+            let runtime = super::runtime()?;
+            let dashboard = runtime
+                .block_on(client.dashboard())
+                .wrap_err_with(|| format!("GET {server}/v1/dashboard"))?
+                .dashboard;
+            let csv = dashboard_csv(&dashboard);
+            // Audited before anything is printed; no audit, no export.
+            let rows = csv.lines().count().saturating_sub(1) as u64;
+            runtime
+                .block_on(client.record_export(ExportKind::Dashboard, &args.purpose, rows, &[]))
+                .wrap_err_with(|| format!("POST {server}/v1/audit/exports (--purpose)"))?;
+            print!("{csv}");
+            return Ok(());
+        }
         (Some(_), None) => bail!("--token: required with --server"),
         (None, _) => demo_dashboard(args.seed, jiff::Timestamp::now())?,
     };
     print!("{}", dashboard_csv(&dashboard));
     Ok(())
-}
-
-fn remote_dashboard(server: &str, token: &str) -> color_eyre::Result<Dashboard> {
-    let client = Client::new(server, token, ClientOptions::default())
-        .wrap_err_with(|| format!("--server {server}"))?;
-    let response = super::runtime()?
-        .block_on(client.dashboard())
-        .wrap_err_with(|| format!("GET {server}/v1/dashboard"))?;
-    Ok(response.dashboard)
 }

@@ -28,8 +28,11 @@ pub struct SeedArgs {
     pub data_dir: PathBuf,
     /// About two offices' worth (~200 requests) instead of the full set (16 offices, 20,000
     /// requests over 90 days).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "requests")]
     pub small: bool,
+    /// The full demo scaled to this many requests (e.g. 1000000), citizens and staff with it.
+    #[arg(long, value_name = "N")]
+    pub requests: Option<usize>,
     /// End of the 90-day window, RFC 3339 (e.g. 2026-11-23T16:00:00Z); default: now.
     #[arg(long, value_name = "INSTANT")]
     pub now: Option<jiff::Timestamp>,
@@ -63,11 +66,13 @@ pub fn run(cmd: DemoCommand) -> color_eyre::Result<()> {
 }
 
 fn seed(args: SeedArgs) -> color_eyre::Result<()> {
-    let size = if args.small {
-        DemoSize::small()
-    } else {
-        DemoSize::full()
+    let size = match (args.small, args.requests) {
+        (_, Some(0)) => bail!("--requests must be positive"),
+        (_, Some(n)) => DemoSize::with_requests(n),
+        (true, None) => DemoSize::small(),
+        (false, None) => DemoSize::full(),
     };
+    let started = std::time::Instant::now();
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     crate::service::private_files::ensure_private_dir(&args.data_dir)
         .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
@@ -84,8 +89,9 @@ fn seed(args: SeedArgs) -> color_eyre::Result<()> {
         .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
     println!(
         "seeded {} with {offices} offices, {citizens} citizens, {requests} requests, \
-         {appointments} appointments; {} tokens in {}",
+         {appointments} appointments in {:.1} s; {} tokens in {}",
         args.data_dir.display(),
+        started.elapsed().as_secs_f64(),
         credentials.credential.len(),
         args.data_dir.join("demo-credentials.toml").display()
     );

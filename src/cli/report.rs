@@ -6,6 +6,7 @@
 
 use color_eyre::eyre::{WrapErr, bail};
 
+use crate::api::audit_export::ExportKind;
 use crate::api::dashboard::QualityQuery;
 use crate::client::{Client, ClientOptions};
 use crate::demo::dashboard::demo_facts;
@@ -36,6 +37,9 @@ pub struct QualityArgs {
     /// API token of a supervisor or auditor for `--server`.
     #[arg(long, hide_env_values = true)]
     pub token: Option<String>,
+    /// Why the report is taken, recorded in the service's audit log with `--server`.
+    #[arg(long, default_value = "rapporto qualità (combipat report quality)")]
+    pub purpose: String,
 }
 
 pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color_eyre::Result<()> {
@@ -44,7 +48,7 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         bail!("--year: {} is outside the supported years", args.year);
     }
     let figures = match (args.server.or(ws.server), args.token.or(ws.token)) {
-        (Some(server), Some(token)) => remote_quality(&server, &token, args.year)?,
+        (Some(server), Some(token)) => remote_quality(&server, &token, args.year, &args.purpose)?,
         (Some(_), None) => bail!("--token: required with --server"),
         (None, _) => {
             let config = crate::config::Config::load(ws.config.as_deref(), ws.profile.as_deref())?;
@@ -80,12 +84,19 @@ fn remote_quality(
     server: &str,
     token: &str,
     year: i16,
+    purpose: &str,
 ) -> color_eyre::Result<Vec<PatronatoFigures>> {
     let client = Client::new(server, token, ClientOptions::default())
         .wrap_err_with(|| format!("--server {server}"))?;
-    let report = super::runtime()?
+    let runtime = super::runtime()?;
+    let report = runtime
         .block_on(client.dashboard_quality(&QualityQuery { year }))
         .wrap_err_with(|| format!("GET {server}/v1/dashboard/quality?year={year}"))?;
+    // Audited before anything is printed; no audit, no report.
+    let rows = report.patronati.len() as u64;
+    runtime
+        .block_on(client.record_export(ExportKind::Quality, purpose, rows, &[]))
+        .wrap_err_with(|| format!("POST {server}/v1/audit/exports (--purpose)"))?;
     Ok(report.patronati)
 }
 

@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// Seed an empty data dir with demo data; tokens go to DIR/demo-credentials.toml.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: the full demo scaled to this many requests.
+    #[arg(long, value_name = "N", requires = "demo")]
+    pub requests: Option<usize>,
     /// Seed of the demo data.
     #[arg(long, default_value_t = service::DEFAULT_DEMO_SEED)]
     pub seed: u64,
@@ -91,7 +94,12 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
         ..ServiceConfig::new(args.listen, args.data_dir.clone())
             .with_database(database)
             .with_demo(args.demo)
+            .with_demo_data(service::DemoData::Generated(match args.requests {
+                Some(n) => crate::demo::DemoSize::with_requests(n.max(1)),
+                None => crate::demo::DemoSize::full(),
+            }))
             .with_alert_interval(alert_interval)
+            .with_retention(retention_of(&config.server)?)
             .with_config(&config, args.policy.as_deref())?
     };
     super::runtime()?.block_on(async move {
@@ -164,4 +172,24 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `[server] idempotency_hours` and `event_retention_days`, checked.
+fn retention_of(
+    server: &crate::config::ServerConfig,
+) -> color_eyre::Result<crate::service::core::Retention> {
+    let mut retention = crate::service::core::Retention::default();
+    if let Some(hours) = server.idempotency_hours {
+        if hours == 0 {
+            color_eyre::eyre::bail!("[server] idempotency_hours must be at least 1");
+        }
+        retention.idempotency = jiff::SignedDuration::from_hours(i64::from(hours));
+    }
+    if let Some(days) = server.event_retention_days {
+        if days == 0 {
+            color_eyre::eyre::bail!("[server] event_retention_days must be at least 1");
+        }
+        retention.events = jiff::SignedDuration::from_hours(24 * i64::from(days));
+    }
+    Ok(retention)
 }

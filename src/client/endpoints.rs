@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::transport::Call;
 use super::{Client, ClientError, IdempotencyKey};
+use crate::api::audit_export::{CsvExportAudit, ExportKind, MAX_IDS_PER_CALL};
 use crate::api::dashboard::{DashboardResponse, QualityQuery, QualityReport};
 use crate::api::{
     ActionBody, AuditEntry, Dossier, Me, NewMessage, NewRequest, Page, PresenceActivity,
@@ -185,6 +186,37 @@ impl Client {
         let mut url = self.url(&["v1", "dashboard", "quality"]);
         set_query(&mut url, query)?;
         self.execute(Call::get(url)).await?.json()
+    }
+
+    /// `POST /v1/audit/exports`: records a CSV export before its file is written, the ids in
+    /// calls of at most [`MAX_IDS_PER_CALL`]. An error means the export is not audited: do not
+    /// write the file.
+    pub async fn record_export(
+        &self,
+        kind: ExportKind,
+        purpose: &str,
+        rows: u64,
+        ids: &[RequestId],
+    ) -> Result<(), ClientError> {
+        let url = self.url(&["v1", "audit", "exports"]);
+        let mut parts: Vec<&[RequestId]> = ids.chunks(MAX_IDS_PER_CALL).collect();
+        if parts.is_empty() {
+            parts.push(&[]);
+        }
+        let mut offset = 0;
+        for part in parts {
+            let body = CsvExportAudit {
+                kind,
+                purpose: purpose.to_string(),
+                rows,
+                ids: part.to_vec(),
+                offset,
+            };
+            self.execute(Call::post(url.clone(), &body, &IdempotencyKey::new())?)
+                .await?;
+            offset += part.len() as u64;
+        }
+        Ok(())
     }
 
     /// `GET /v1/audit` (auditor role): one page of the audit log.

@@ -231,6 +231,7 @@ async fn pump(
                 *last_seq = Some(envelope.seq);
                 EventItem::Event(envelope)
             }
+            Classified::Ephemeral(envelope) => EventItem::Event(envelope),
             Classified::Resync(seq) => {
                 if seq.is_some() {
                     *last_seq = seq;
@@ -258,6 +259,8 @@ async fn pump(
 
 enum Classified {
     Deliver(EventEnvelope),
+    /// Never stored (presence): seq 0, delivered as it comes, not a position to resume from.
+    Ephemeral(EventEnvelope),
     Resync(Option<u64>),
     Duplicate(u64),
     Malformed(String),
@@ -275,6 +278,7 @@ fn classify(event: &eventsource_stream::Event, last_seq: Option<u64>) -> Classif
         return Classified::Resync(id.or(envelope.ok().map(|e| e.seq)));
     }
     match envelope {
+        Ok(envelope) if envelope.seq == 0 => Classified::Ephemeral(envelope),
         Ok(envelope) if last_seq.is_some_and(|last| envelope.seq <= last) => {
             Classified::Duplicate(envelope.seq)
         }

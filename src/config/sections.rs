@@ -20,6 +20,12 @@ pub struct ServerConfig {
     /// For `combipat serve`: the store, `postgres://USER@HOST/DB` or `sqlite:PATH` (default:
     /// the SQLite file in the data dir). `--database` and `COMBIPAT_DATABASE` win over it.
     pub database: Option<String>,
+    /// For `combipat serve`: hours an `Idempotency-Key` is remembered (default 24). A retry
+    /// after that is a new write.
+    pub idempotency_hours: Option<u32>,
+    /// For `combipat serve`: days of events kept for resuming streams (default 7); a client
+    /// resuming from before gets `resync`. The audit log is never pruned.
+    pub event_retention_days: Option<u32>,
 }
 
 /// `[sla]`: where the SLA policy lives. Keys other than `policy` belong to the SLA engine,

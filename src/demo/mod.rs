@@ -38,6 +38,20 @@ impl DemoSize {
         }
     }
 
+    /// The full demo scaled to `requests` (citizens and staff grow with it, as in an office
+    /// network that handles that many).
+    pub fn with_requests(requests: usize) -> Self {
+        let full = Self::full();
+        let scale = requests.div_ceil(full.requests).max(1);
+        DemoSize {
+            staff: full.staff * scale.min(50),
+            supervisors: full.supervisors * scale.min(50),
+            citizens: (requests / 4).max(full.citizens),
+            requests,
+            ..full
+        }
+    }
+
     /// About two offices' worth, for tests and snapshots.
     pub fn small() -> Self {
         DemoSize {

@@ -431,6 +431,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Export not available: no data directory",
     ),
     (
+        "export.not_audited",
+        "Esportazione rifiutata: il servizio non l'ha registrata nel registro di audit",
+        "Export refused: the service did not record it in the audit log",
+    ),
+    (
         "dashboard.exported",
         "Esportato in {path}",
         "Exported to {path}",

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod alerts;
+pub mod audit_checkpoint;
 pub mod audit_key;
 pub mod core;
 pub mod demo_credentials;
@@ -51,7 +52,17 @@ pub struct ServiceConfig {
     /// How often SLA alerts are scanned for; `None` turns the scan off (tests call
     /// [`alerts::scan`] with chosen instants).
     pub alert_interval: Option<Duration>,
+    /// How often the audit head is checkpointed while it moves (also at start and at clean
+    /// shutdown): [`audit_checkpoint`].
+    pub audit_checkpoint_interval: Duration,
+    /// Recent events kept in memory for this node's event streams (see [`core::fanout`]).
+    pub event_buffer: usize,
+    /// How long idempotency keys and events are kept (pruned every [`PRUNE_INTERVAL`]).
+    pub retention: core::Retention,
 }
+
+/// How often expired idempotency records and events are pruned.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
 /// The dataset `--demo` puts into an empty data dir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +84,20 @@ impl ServiceConfig {
             demo_data: DemoData::Generated(crate::demo::DemoSize::full()),
             sla: None,
             alert_interval: Some(alerts::DEFAULT_INTERVAL),
+            audit_checkpoint_interval: audit_checkpoint::DEFAULT_INTERVAL,
+            event_buffer: core::fanout::DEFAULT_CAPACITY,
+            retention: core::Retention::default(),
         }
+    }
+
+    pub fn with_retention(mut self, retention: core::Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    pub fn with_event_buffer(mut self, events: usize) -> Self {
+        self.event_buffer = events;
+        self
     }
 
     pub fn with_sla(mut self, sla: Arc<Sla>) -> Self {
@@ -147,6 +171,7 @@ pub struct RunningService {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     alerts: Option<JoinHandle<()>>,
+    checkpoints: JoinHandle<()>,
 }
 
 impl RunningService {
@@ -182,7 +207,11 @@ impl RunningService {
             // the shutdown for.
             let _ = alerts.await;
         }
-        match self.server.await {
+        let served = self.server.await;
+        // The last checkpoint, after the last in-flight request wrote its entry.
+        let _ = self.checkpoints.await;
+        audit_checkpoint::write_one(self.store.as_ref()).await;
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServiceError::Server(e.to_string())),
             Err(e) => Err(ServiceError::Server(e.to_string())),
@@ -216,12 +245,38 @@ pub async fn open_database(
     database: Option<&str>,
     sla: Arc<Sla>,
 ) -> Result<Arc<dyn App>, ServiceError> {
+    let options = CoreOptions {
+        event_buffer: core::fanout::DEFAULT_CAPACITY,
+        retention: core::Retention::default(),
+    };
+    open_database_with(data_dir, database, sla, options).await
+}
+
+/// What a service node's core keeps in memory and for how long it keeps what.
+#[derive(Debug, Clone, Copy)]
+pub struct CoreOptions {
+    pub event_buffer: usize,
+    pub retention: core::Retention,
+}
+
+/// As [`open_database`], with the node's buffer and retention.
+pub async fn open_database_with(
+    data_dir: &Path,
+    database: Option<&str>,
+    sla: Arc<Sla>,
+    options: CoreOptions,
+) -> Result<Arc<dyn App>, ServiceError> {
+    let CoreOptions {
+        event_buffer,
+        retention,
+    } = options;
     let database = store::Database::parse(database, data_dir)?;
     private_files::ensure_private_dir(data_dir).map_err(|source| ServiceError::DataDir {
         dir: data_dir.to_path_buf(),
         source,
     })?;
-    let key = audit_key::load_or_create(data_dir)?;
+    let ring = audit_key::load_ring(data_dir)?;
+    let checkpoints = audit_checkpoint::CheckpointLog::in_data_dir(data_dir);
     match database {
         store::Database::Sqlite(path) => {
             let opened = path.clone();
@@ -240,11 +295,21 @@ pub async fn open_database(
                     })?;
                 }
             }
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::with_event_buffer(store, sla, event_buffer)
+                    .with_retention(retention)
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
+            ))
         }
         store::Database::Postgres(url) => {
             let store = store::postgres::PgStore::connect(&url).await?;
-            Ok(Arc::new(Core::new(store, sla).with_audit_key(Some(key))))
+            Ok(Arc::new(
+                Core::with_event_buffer(store, sla, event_buffer)
+                    .with_retention(retention)
+                    .with_audit_ring(Some(ring))
+                    .with_checkpoints(Some(checkpoints)),
+            ))
         }
     }
 }
@@ -263,7 +328,17 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         None => Sla::embedded()?,
     };
     // `open_database` parses the setting before it creates anything (the data dir included).
-    let store = open_database(&config.data_dir, config.database.as_deref(), sla.clone()).await?;
+    let options = CoreOptions {
+        event_buffer: config.event_buffer,
+        retention: config.retention,
+    };
+    let store = open_database_with(
+        &config.data_dir,
+        config.database.as_deref(),
+        sla.clone(),
+        options,
+    )
+    .await?;
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
@@ -310,6 +385,13 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     let alerts = config
         .alert_interval
         .map(|interval| alerts::spawn(store.clone(), sla.clone(), interval, stopped.clone()));
+    // The first tick checkpoints the head as found at start.
+    let checkpoints = audit_checkpoint::spawn(
+        store.clone(),
+        config.audit_checkpoint_interval,
+        stopped.clone(),
+    );
+    tokio::spawn(prune_periodically(store.clone(), stopped.clone()));
     let mut until_stopped = stopped;
     let server = tokio::spawn(async move {
         axum::serve(
@@ -330,5 +412,26 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
         stop,
         server,
         alerts,
+        checkpoints,
     })
+}
+
+/// Prunes expired idempotency records and events now and every [`PRUNE_INTERVAL`] until
+/// `stop`. Failures are logged and retried at the next round.
+async fn prune_periodically(store: Arc<dyn App>, mut stop: watch::Receiver<bool>) {
+    loop {
+        match store.prune_expired(jiff::Timestamp::now()).await {
+            Ok(pruned) if pruned != core::Pruned::default() => tracing::info!(
+                idempotency_records = pruned.idempotency_records,
+                events = pruned.events,
+                "pruned what the retention no longer keeps"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning failed; retrying later"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PRUNE_INTERVAL) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+    }
 }

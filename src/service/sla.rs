@@ -254,15 +254,16 @@ impl Sla {
         if !status.is_open() {
             return (false, false);
         }
-        let (mut at_risk, mut breached) = (false, false);
+        let mut at_risk = false;
         for clock in clocks {
             match sla::state_at(clock, at) {
-                Ok(SlaState::Breached) => breached = true,
+                // Breached outranks at risk: no need to look further.
+                Ok(SlaState::Breached) => return (false, true),
                 Ok(SlaState::Warning | SlaState::Critical) => at_risk = true,
                 _ => {}
             }
         }
-        (at_risk && !breached, breached)
+        (at_risk, false)
     }
 }
 

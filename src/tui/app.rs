@@ -371,6 +371,17 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 stale: false,
             }],
         },
+        Effect::WriteAuditedExport {
+            path,
+            contents,
+            purpose,
+            ids,
+        } => {
+            Box::pin(crate::tui::export_audit::perform(
+                gateway, path, contents, purpose, ids,
+            ))
+            .await
+        }
         Effect::WriteDraft { path, text } => {
             match crate::tui::drafts::write(&path, text.as_deref()) {
                 Ok(()) => vec![],

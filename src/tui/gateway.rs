@@ -90,6 +90,19 @@ pub trait Gateway: Send + Sync {
     ) -> Result<RequestDetail, GatewayError> {
         Err(GatewayError::Rejected("agenda non disponibile".into()))
     }
+    /// Records a CSV export in the service's audit log (`POST /v1/audit/exports`) before the
+    /// file is written. Gateways without a service behind them cannot, so they refuse.
+    async fn record_export(
+        &self,
+        _kind: crate::api::audit_export::ExportKind,
+        _purpose: &str,
+        _rows: u64,
+        _ids: &[RequestId],
+    ) -> Result<(), GatewayError> {
+        Err(GatewayError::Rejected(
+            "esportazione non registrabile: nessun servizio".into(),
+        ))
+    }
 }
 /// In-memory gateway over a fixed request list, acting as `operator`.
 pub struct LocalGateway {

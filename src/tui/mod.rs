@@ -10,6 +10,7 @@ pub mod detail;
 pub mod drafts;
 pub mod editor;
 pub mod export;
+pub mod export_audit;
 pub mod filter;
 pub mod fixture;
 pub mod gateway;

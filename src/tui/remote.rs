@@ -152,4 +152,17 @@ impl Gateway for ClientGateway {
             _ => gateway_error(e),
         })
     }
+
+    async fn record_export(
+        &self,
+        kind: crate::api::audit_export::ExportKind,
+        purpose: &str,
+        rows: u64,
+        ids: &[RequestId],
+    ) -> Result<(), GatewayError> {
+        self.client
+            .record_export(kind, purpose, rows, ids)
+            .await
+            .map_err(gateway_error)
+    }
 }

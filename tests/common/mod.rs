@@ -25,12 +25,19 @@ pub struct TestService {
 
 impl TestService {
     pub async fn demo() -> TestService {
+        Self::demo_with(|config| config).await
+    }
+
+    /// [`TestService::demo`] with `adjust` applied to its configuration.
+    pub async fn demo_with(adjust: impl FnOnce(ServiceConfig) -> ServiceConfig) -> TestService {
         let dir = tempfile::tempdir().expect("tempdir");
         let database = test_database().await;
-        let config = ServiceConfig::new(loopback(), dir.path())
-            .with_database(database.clone())
-            .with_demo(true)
-            .with_demo_data(DemoData::Starter);
+        let config = adjust(
+            ServiceConfig::new(loopback(), dir.path())
+                .with_database(database.clone())
+                .with_demo(true)
+                .with_demo_data(DemoData::Starter),
+        );
         let service = service::start(config).await.expect("service starts");
         let credentials = service.credentials().cloned().expect("demo credentials");
         TestService {

@@ -180,6 +180,19 @@ pub fn state_at(clock: &Clock, at: &SlaInstant<'_>) -> Result<SlaState, Calendar
     let Some(position) = at.position(running.calendar as usize) else {
         return countdown(clock, at.now, at.calendars).map(|c| c.state);
     };
+    // The threshold instants hold until the clock's next change: comparing instants is the
+    // whole answer (the elapsed time below gives the same, property-tested).
+    if let Some(c) = running.crossings {
+        return Ok(if at.now >= c.breach {
+            SlaState::Breached
+        } else if at.now >= c.critical {
+            SlaState::Critical
+        } else if at.now >= c.warning {
+            SlaState::Warning
+        } else {
+            SlaState::Ok
+        });
+    }
     let elapsed = if at.now > running.from {
         running.closed + position.total(clock.measure) - running.base
     } else {

@@ -40,6 +40,28 @@ pub fn event_filter(who: &Operator) -> EventFilter {
     }
 }
 
+/// The store's event filter (`ReadTx::events`), in memory: in scope or of a kind everyone
+/// receives, and internal events only for INPS staff.
+pub fn admits(
+    filter: &crate::service::store::EventFilter,
+    event: &crate::service::store::OutboxEvent,
+) -> bool {
+    let office = event.envelope.office.as_deref();
+    let region = event.region.as_deref();
+    let in_scope = match &filter.scope {
+        Scope::Everything => true,
+        Scope::Office(code) => office == Some(code.as_str()),
+        Scope::Region(r) => region == Some(r.as_str()),
+        Scope::RegionOrOffice {
+            region: r,
+            office: code,
+        } => region == Some(r.as_str()) || office == Some(code.as_str()),
+        Scope::Patronato(p) => event.patronato.as_deref() == Some(p.as_str()),
+    };
+    (in_scope || filter.broadcast_kinds.contains(&event.envelope.kind))
+        && (filter.include_internal || !event.internal)
+}
+
 pub fn actor(who: &Operator) -> ActorRef {
     ActorRef {
         id: who.username.clone(),

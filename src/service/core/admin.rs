@@ -35,12 +35,9 @@ pub fn create_office(
     journal::audit(tx, key, &system(), "office.create", &office.code, None, now)
 }
 
-pub fn create_operator(
-    tx: &mut dyn WriteTx,
-    key: Option<&AuditKey>,
-    op: &Operator,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+/// What a user record must hold: a known office, an office for operators, a patronato code for
+/// patronato clients.
+fn check_operator(tx: &mut dyn WriteTx, op: &Operator) -> Result<(), StoreError> {
     if let Some(office) = &op.office
         && !tx.office_exists(office)?
     {
@@ -58,6 +55,16 @@ pub fn create_operator(
             "a patronato client needs a patronato code",
         ));
     }
+    Ok(())
+}
+
+pub fn create_operator(
+    tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
+    op: &Operator,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    check_operator(tx, op)?;
     tx.insert_operator(op)
         .map_err(|e| already_exists(e, format!("user {}", op.username)))?;
     journal::audit(
@@ -107,6 +114,34 @@ pub fn revoke_tokens(
     // Every open event stream, on every node, re-checks its token when it reads this.
     journal::system_event(tx, journal::TOKEN_REVOKED, serde_json::json!({}), now)?;
     Ok(n)
+}
+
+/// Changes a user's name, role, office, region or patronato. Their open event streams, on every
+/// node, re-check the caller and end, as for a revoked token: what they may see has changed.
+pub fn update_operator(
+    tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
+    op: &Operator,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    check_operator(tx, op)?;
+    if !tx.update_operator(op)? {
+        return Err(StoreError::invalid(
+            "username",
+            format!("no user {:?}", op.username),
+        ));
+    }
+    let what = format!(
+        "{} role={} office={} region={} patronato={}",
+        op.username,
+        op.role.code(),
+        op.office.as_deref().unwrap_or("-"),
+        op.region.as_deref().unwrap_or("-"),
+        op.patronato.as_deref().unwrap_or("-"),
+    );
+    journal::audit(tx, key, &system(), "operator.update", &what, None, now)?;
+    journal::system_event(tx, journal::TOKEN_REVOKED, serde_json::json!({}), now)?;
+    Ok(())
 }
 
 /// Imports a whole dataset in the caller's transaction; requests get their clocks replayed from

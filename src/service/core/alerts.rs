@@ -12,7 +12,7 @@ use crate::api::{PresenceActivity, PresenceEvent};
 use crate::domain::request::RequestId;
 use crate::domain::roles::Operator;
 use crate::domain::sla::Clock;
-use crate::service::store::{ClockKey, NewEvent, ReadTx, Scope, StoreError, WriteTx};
+use crate::service::store::{ClockKey, NewEvent, OutboxEvent, ReadTx, Scope, StoreError, WriteTx};
 
 /// Running clocks of open requests, each with the level last raised for it.
 pub fn watched_clocks(tx: &mut dyn ReadTx) -> Result<Vec<WatchedClock>, StoreError> {
@@ -79,15 +79,15 @@ pub fn raise(tx: &mut dyn WriteTx, alert: &SlaAlert, now: Timestamp) -> Result<b
     Ok(true)
 }
 
-/// Appends a `presence` event for INPS staff who can see the request; `NotFound` when it is
-/// outside the caller's read scope.
-pub fn announce_presence(
-    tx: &mut dyn WriteTx,
+/// The `presence` event `who` announces on a request: checked against what `who` may see, but
+/// never stored (presence is ephemeral: it reaches the streams open now, on every node).
+pub fn presence_event(
+    tx: &mut dyn ReadTx,
     who: &Operator,
     id: &RequestId,
     activity: PresenceActivity,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<OutboxEvent, StoreError> {
     let stored = tx
         .load_request(&scope_of(who), id)?
         .ok_or(StoreError::NotFound)?;
@@ -103,14 +103,53 @@ pub fn announce_presence(
         name: who.full_name.clone(),
         activity,
     })?;
-    tx.append_event(&NewEvent {
-        at: now,
-        kind: "presence".to_string(),
-        request_id: Some(stored.request.id.clone()),
-        office: Some(stored.request.office.clone()),
+    Ok(OutboxEvent {
+        envelope: crate::api::EventEnvelope {
+            // Not a position in the outbox: clients do not resume from it.
+            seq: 0,
+            at: now,
+            kind: "presence".to_string(),
+            request_id: Some(stored.request.id.clone()),
+            office: Some(stored.request.office.clone()),
+            data,
+        },
         patronato: Some(stored.request.patronato.clone()),
+        region: None,
         internal: true,
-        data,
-    })?;
-    Ok(())
+    })
+}
+
+/// At most one announcement of the same activity per user and request in this window; a
+/// change of activity always goes through.
+pub const PRESENCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Per-node memory of recent announcements, for [`PRESENCE_INTERVAL`].
+#[derive(Default)]
+pub struct PresenceLimiter {
+    last: std::sync::Mutex<HashMap<(String, RequestId), (PresenceActivity, std::time::Instant)>>,
+}
+
+impl PresenceLimiter {
+    /// True when this announcement should be sent.
+    pub fn admit(&self, who: &str, id: &RequestId, activity: PresenceActivity) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        if last.len() > 10_000 {
+            last.retain(|_, (_, at)| now.duration_since(*at) < PRESENCE_INTERVAL);
+        }
+        let key = (who.to_string(), id.clone());
+        match last.get(&key) {
+            Some((previous, at))
+                if *previous == activity && now.duration_since(*at) < PRESENCE_INTERVAL =>
+            {
+                false
+            }
+            _ => {
+                last.insert(key, (activity, now));
+                true
+            }
+        }
+    }
 }

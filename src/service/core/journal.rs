@@ -5,8 +5,8 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
+use super::EventBatch;
 use super::access;
-use super::{AuditVerification, EventBatch};
 use crate::api::{AuditEntry, EventEnvelope};
 use crate::domain::roles::{Operator, Role};
 use crate::service::store::{AuditRecord, NewEvent, ReadTx, StoreError, WriteTx};
@@ -73,7 +73,9 @@ pub fn chain_hash(
     hex::encode(hasher.finalize())
 }
 
-/// Prefix of an entry hash that is an HMAC under the deployment's audit key.
+/// Prefix of an entry hash that is an HMAC under the deployment's audit key. Entries written
+/// since key rotation exists carry the key's id after it (`hmac-sha256:<key id>:<hex>`); older
+/// ones only the HMAC (`hmac-sha256:<hex>`), verified against every key of the ring.
 pub const KEYED_PREFIX: &str = "hmac-sha256:";
 
 /// The secret that anchors the audit chain: kept outside the database (a 0600 file beside it
@@ -108,10 +110,38 @@ impl AuditKey {
         rand::rng().fill_bytes(&mut bytes);
         AuditKey(bytes)
     }
+
+    /// The key's public id (16 hex digits), named in the hashes and checkpoints it makes so the
+    /// verifier knows which key of the ring to use. It reveals nothing about the key.
+    pub fn id(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"combipat audit key id\n");
+        hasher.update(&self.0);
+        hex::encode(&hasher.finalize()[..8])
+    }
+
+    /// HMAC-SHA256 under this key of `parts`, each followed by `\n`, as hex.
+    pub fn mac(&self, parts: &[&str]) -> String {
+        self.mac_with(|update| {
+            for part in parts {
+                update(part.as_bytes());
+                update(b"\n");
+            }
+        })
+    }
+
+    fn mac_with(&self, feed: impl FnOnce(&mut dyn FnMut(&[u8]))) -> String {
+        // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return String::new();
+        };
+        feed(&mut |bytes| mac.update(bytes));
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 #[allow(clippy::too_many_arguments)] // the chained fields, in order
-/// [`chain_hash`]'s fields under HMAC-SHA256 with `key`, as `hmac-sha256:<hex>`.
+/// [`chain_hash`]'s fields under HMAC-SHA256 with `key`, as `hmac-sha256:<key id>:<hex>`.
 pub fn keyed_chain_hash(
     key: &AuditKey,
     prev_hash: &str,
@@ -123,12 +153,8 @@ pub fn keyed_chain_hash(
     target: &str,
     remote_addr: Option<&str>,
 ) -> String {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
-        return String::new();
-    };
-    chained(
-        |bytes| mac.update(bytes),
+    let mac = keyed_chain_mac(
+        key,
         prev_hash,
         seq,
         at,
@@ -138,7 +164,35 @@ pub fn keyed_chain_hash(
         target,
         remote_addr,
     );
-    format!("{KEYED_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+    format!("{KEYED_PREFIX}{}:{mac}", key.id())
+}
+
+#[allow(clippy::too_many_arguments)] // the chained fields, in order
+/// The bare HMAC of an entry's chained fields (hex), whatever prefix it is stored under.
+pub fn keyed_chain_mac(
+    key: &AuditKey,
+    prev_hash: &str,
+    seq: u64,
+    at: &str,
+    actor: &str,
+    role: &str,
+    action: &str,
+    target: &str,
+    remote_addr: Option<&str>,
+) -> String {
+    key.mac_with(|update| {
+        chained(
+            update,
+            prev_hash,
+            seq,
+            at,
+            actor,
+            role,
+            action,
+            target,
+            remote_addr,
+        )
+    })
 }
 
 /// The system actor of audit entries written by admin commands and imports.
@@ -220,65 +274,6 @@ pub fn entry(record: AuditRecord) -> Result<AuditEntry, StoreError> {
     })
 }
 
-/// Recomputes every hash from the genesis and reports the first entry that does not match.
-///
-/// With a key every entry must be an HMAC under it (`hmac-sha256:`): a plain SHA-256 entry is
-/// what someone who rewrote the log without the key would produce. Without a key (tests, and
-/// stores opened without a data dir) only plain entries verify.
-pub fn verify_chain(
-    tx: &mut dyn ReadTx,
-    key: Option<&AuditKey>,
-) -> Result<AuditVerification, StoreError> {
-    let mut expected_prev = GENESIS_HASH.to_string();
-    let mut after = 0;
-    let mut entries = 0;
-    loop {
-        let batch = tx.audit_after(after, 1000)?;
-        if batch.is_empty() {
-            return Ok(AuditVerification {
-                entries,
-                first_broken: None,
-            });
-        }
-        for record in batch {
-            let keyed = record.hash.starts_with(KEYED_PREFIX);
-            let recomputed = match (keyed, key) {
-                (true, Some(key)) => keyed_chain_hash(
-                    key,
-                    &expected_prev,
-                    record.seq,
-                    &record.at,
-                    &record.actor,
-                    record.role.code(),
-                    &record.action,
-                    &record.target,
-                    record.remote_addr.as_deref(),
-                ),
-                (true, None) | (false, Some(_)) => String::new(),
-                (false, None) => chain_hash(
-                    &expected_prev,
-                    record.seq,
-                    &record.at,
-                    &record.actor,
-                    record.role.code(),
-                    &record.action,
-                    &record.target,
-                    record.remote_addr.as_deref(),
-                ),
-            };
-            if record.prev_hash != expected_prev || recomputed != record.hash {
-                return Ok(AuditVerification {
-                    entries,
-                    first_broken: Some(record.seq),
-                });
-            }
-            entries += 1;
-            after = record.seq;
-            expected_prev = record.hash;
-        }
-    }
-}
-
 /// Events after `after` that `who` may see, at most `limit`; a cursor before the oldest kept
 /// event (or past the newest ever assigned) asks for a resync.
 pub fn events_after(
@@ -304,10 +299,25 @@ pub fn events_after(
     }
     let read: Vec<EventEnvelope> =
         tx.events(&access::event_filter(who), after, bounds.highest, limit)?;
+    let last = read.last().map(|e| e.seq);
+    Ok(batch_for(who, read, limit, last, bounds.highest))
+}
+
+/// What a stream of `who` is sent of the events `read` (those its filter let through, at most
+/// `limit`; `last_read` the seq of the last one looked at), and where it resumes: after the
+/// last one when the batch is full (more may follow), else at `head`. A `token.revoked` event
+/// is not sent; it makes the stream re-check its caller.
+pub fn batch_for(
+    who: &Operator,
+    read: Vec<EventEnvelope>,
+    limit: u32,
+    last_read: Option<u64>,
+    head: u64,
+) -> EventBatch {
     let full = read.len() >= limit as usize;
-    let cursor = match (full, read.last()) {
-        (true, Some(last)) => last.seq,
-        _ => bounds.highest,
+    let cursor = match (full, last_read) {
+        (true, Some(last)) => last,
+        _ => head,
     };
     let reauthenticate = read.iter().any(|e| e.kind == TOKEN_REVOKED);
     let events = read
@@ -315,13 +325,40 @@ pub fn events_after(
         .filter(|e| e.kind != TOKEN_REVOKED)
         .map(|event| access::event_for(who, event))
         .collect();
-    Ok(EventBatch {
+    EventBatch {
         events,
         cursor,
         resync: false,
         more: full,
         reauthenticate,
-    })
+    }
+}
+
+/// Deletes idempotency records and events older than `retention` allows at `now`; returns what
+/// went and the highest event seq pruned. The audit log is not touched.
+pub fn prune_expired(
+    tx: &mut dyn WriteTx,
+    retention: super::Retention,
+    now: Timestamp,
+) -> Result<(super::Pruned, Option<u64>), StoreError> {
+    let before = |age: jiff::SignedDuration| -> Result<String, StoreError> {
+        now.checked_sub(age)
+            .map(|t| t.to_string())
+            .map_err(|e| StoreError::Task(format!("retention: {e}")))
+    };
+    let idempotency_records = tx.prune_idempotency(&before(retention.idempotency)?)?;
+    let up_to = tx.last_event_before(&before(retention.events)?)?;
+    let events = match up_to {
+        Some(up_to) => tx.prune_events(up_to)?,
+        None => 0,
+    };
+    Ok((
+        super::Pruned {
+            idempotency_records,
+            events,
+        },
+        up_to,
+    ))
 }
 
 /// Appends an event of the system (not about one request).

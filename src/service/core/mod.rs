@@ -23,22 +23,55 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
-use crate::service::store::{RowPage, Storage};
+use crate::service::store::{OutboxEvent, RowPage, Storage};
 
 pub mod access;
 pub mod admin;
 pub mod agenda;
 pub mod alerts;
+pub mod audit_ring;
 pub mod copy;
+pub mod exports;
+pub mod fanout;
 pub mod journal;
 pub mod reads;
 pub mod transition;
 pub mod writes;
 
+pub use audit_ring::{AuditKeyRing, AuditProblem, AuditVerification, Checkpoint};
 pub use journal::{AuditKey, chain_hash, keyed_chain_hash};
+
+use crate::api::audit_export::CsvExportAudit;
+use crate::service::audit_checkpoint::CheckpointLog;
 
 /// The authenticated caller. Scope checks are made against it for every record.
 pub type Principal = Operator;
+
+/// How long the service remembers what it only keeps for retries and resumes. The audit log is
+/// not among them: it is never pruned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// An `Idempotency-Key` older than this is forgotten (a retry after it is a new write).
+    pub idempotency: jiff::SignedDuration,
+    /// Events older than this are pruned; a stream resuming from before gets `resync`.
+    pub events: jiff::SignedDuration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            idempotency: jiff::SignedDuration::from_hours(24),
+            events: jiff::SignedDuration::from_hours(7 * 24),
+        }
+    }
+}
+
+/// What one pruning pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub idempotency_records: u64,
+    pub events: u64,
+}
 
 /// `Idempotency-Key` of a write and the hash of what was asked (method, path, preconditions, body).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,14 +130,6 @@ pub struct EventBatch {
     pub more: bool,
     /// A token was revoked meanwhile: the stream must re-check its caller before going on.
     pub reauthenticate: bool,
-}
-
-/// Result of recomputing the audit hash chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditVerification {
-    pub entries: u64,
-    /// First seq whose hash does not match, if any.
-    pub first_broken: Option<u64>,
 }
 
 /// A token as issued: shown once, stored hashed.
@@ -190,7 +215,23 @@ pub trait App: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Events never stored (presence) as they happen on any node; see [`App::ephemeral_for`].
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent>;
+
+    /// `event` as `who` may receive it, or `None` if it is not for them.
+    fn ephemeral_for(&self, who: &Principal, event: &OutboxEvent) -> Option<EventEnvelope>;
+
+    /// Events after `after` (a stream opening, or resuming from a cursor of its own).
     async fn events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError>;
+
+    /// As [`App::events_after`] for a stream already running: one that fell further behind
+    /// than the node's event buffer gets `resync` rather than a catch-up read.
+    async fn live_events_after(
         &self,
         who: &Principal,
         after: u64,
@@ -202,7 +243,25 @@ pub trait App: Send + Sync + 'static {
 
     async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// Recomputes the chain with the key ring and checks it against the checkpoint file.
     async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError>;
+
+    /// Appends a checkpoint of the audit head to the checkpoint file, unless this core already
+    /// checkpointed that head (or has no key or no file). Returns what it wrote.
+    async fn checkpoint_audit(&self) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Audits a CSV export `who` is about to write ([`exports::record`]).
+    async fn record_export(
+        &self,
+        who: &Principal,
+        export: CsvExportAudit,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Audits that new entries are HMACs under the current key from now on (written by
+    /// `combipat audit rotate-key`, under the new key).
+    async fn record_key_rotation(&self, retired_key_id: &str) -> Result<(), StoreError>;
 
     /// True when nothing was ever imported or created (no offices, no operators).
     async fn is_empty(&self) -> Result<bool, StoreError>;
@@ -213,6 +272,9 @@ pub trait App: Send + Sync + 'static {
     async fn create_office(&self, office: Office) -> Result<(), StoreError>;
 
     async fn create_operator(&self, operator: Operator) -> Result<(), StoreError>;
+
+    /// Changes a user's role, office, region, patronato or name; their open streams end.
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError>;
 
     async fn issue_token(&self, username: &str, label: &str) -> Result<IssuedToken, StoreError>;
 
@@ -233,6 +295,9 @@ pub trait App: Send + Sync + 'static {
 
     /// Deletes events with seq <= `up_to` (clients behind it get a `resync`).
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError>;
+
+    /// Forgets idempotency records and events older than the retention allows at `now`.
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError>;
 
     /// What store this runs on, for logs.
     fn describe_store(&self) -> String;
@@ -278,21 +343,62 @@ pub struct Core<S> {
     store: Arc<S>,
     sla: Arc<Sla>,
     /// Anchors the audit chain (`None`: plain SHA-256, for tests and legacy data).
-    audit_key: Option<AuditKey>,
+    audit_ring: Option<AuditKeyRing>,
+    /// Where the audit head is checkpointed outside the database.
+    checkpoints: Option<Arc<CheckpointLog>>,
+    /// The head this core checkpointed last, so an idle service writes no new lines.
+    last_checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
+    /// The node's shared event fan-out (`None` outside a runtime: every read goes to the store).
+    feed: Option<Arc<fanout::EventFeed>>,
+    retention: Retention,
+    presence: alerts::PresenceLimiter,
 }
 
 impl<S: Storage> Core<S> {
     pub fn new(store: S, sla: Arc<Sla>) -> Self {
+        Self::with_event_buffer(store, sla, fanout::DEFAULT_CAPACITY)
+    }
+
+    /// As [`Core::new`], keeping `capacity` recent events in memory for the node's streams.
+    pub fn with_event_buffer(store: S, sla: Arc<Sla>, capacity: usize) -> Self {
+        let store = Arc::new(store);
+        let feed = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let feed = fanout::EventFeed::new(*store.subscribe().borrow(), capacity);
+            // The pump holds the store weakly: dropping the core ends it.
+            runtime.spawn(fanout::pump(Arc::clone(&feed), Arc::downgrade(&store)));
+            feed
+        });
         Core {
-            store: Arc::new(store),
+            store,
             sla,
-            audit_key: None,
+            audit_ring: None,
+            checkpoints: None,
+            last_checkpoint: Arc::default(),
+            feed,
+            retention: Retention::default(),
+            presence: alerts::PresenceLimiter::default(),
         }
     }
 
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
     /// Audit entries are HMACs under `key` from now on, and verified with it.
-    pub fn with_audit_key(mut self, key: Option<AuditKey>) -> Self {
-        self.audit_key = key;
+    pub fn with_audit_key(self, key: Option<AuditKey>) -> Self {
+        self.with_audit_ring(key.map(|key| AuditKeyRing::new(key, Vec::new())))
+    }
+
+    /// Entries are HMACs under the ring's current key; its retired keys verify older ones.
+    pub fn with_audit_ring(mut self, ring: Option<AuditKeyRing>) -> Self {
+        self.audit_ring = ring;
+        self
+    }
+
+    /// The audit head is checkpointed to, and verified against, this file.
+    pub fn with_checkpoints(mut self, log: Option<CheckpointLog>) -> Self {
+        self.checkpoints = log.map(Arc::new);
         self
     }
 
@@ -303,7 +409,7 @@ impl<S: Storage> Core<S> {
 
 impl<S> Core<S> {
     fn key(&self) -> Option<AuditKey> {
-        self.audit_key.clone()
+        self.audit_ring.as_ref().map(|ring| ring.current.clone())
     }
 }
 
@@ -360,10 +466,17 @@ impl<S: Storage> App for Core<S> {
             .await
     }
 
-    async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError> {
+    async fn write(
+        &self,
+        mut ctx: WriteContext,
+        cmd: WriteCommand,
+    ) -> Result<WriteResult, StoreError> {
+        // The stores keep instants to the microsecond: so does every answer, first or replayed.
+        ctx.now = Timestamp::from_microsecond(ctx.now.as_microsecond()).unwrap_or(ctx.now);
         let (sla, key) = (self.sla.clone(), self.key());
+        let remembered = self.retention.idempotency;
         self.store
-            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), &ctx, cmd))
+            .write(move |tx| writes::execute(tx, &sla, key.as_ref(), remembered, &ctx, cmd))
             .await
     }
 
@@ -391,10 +504,24 @@ impl<S: Storage> App for Core<S> {
         activity: PresenceActivity,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let (who, id) = (who.clone(), id.clone());
-        self.store
-            .write(move |tx| alerts::announce_presence(tx, &who, &id, activity, now))
-            .await
+        let (reader, request) = (who.clone(), id.clone());
+        let event = self
+            .store
+            .read(move |tx| alerts::presence_event(tx, &reader, &request, activity, now))
+            .await?;
+        if self.presence.admit(&who.username, id, activity) {
+            self.store.broadcast_ephemeral(event).await?;
+        }
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent> {
+        self.store.ephemeral()
+    }
+
+    fn ephemeral_for(&self, who: &Principal, event: &OutboxEvent) -> Option<EventEnvelope> {
+        access::admits(&access::event_filter(who), event)
+            .then(|| access::event_for(who, event.envelope.clone()))
     }
 
     async fn events_after(
@@ -403,14 +530,38 @@ impl<S: Storage> App for Core<S> {
         after: u64,
         limit: u32,
     ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed
+            && let fanout::Served::Batch(batch) = feed.events_after(who, after, limit)
+        {
+            return Ok(batch);
+        }
         let who = who.clone();
         self.store
             .read(move |tx| journal::events_after(tx, &who, after, limit))
             .await
     }
 
+    async fn live_events_after(
+        &self,
+        who: &Principal,
+        after: u64,
+        limit: u32,
+    ) -> Result<EventBatch, StoreError> {
+        if let Some(feed) = &self.feed {
+            match feed.events_after(who, after, limit) {
+                fanout::Served::Batch(batch) => return Ok(batch),
+                fanout::Served::Behind => return Ok(feed.resync()),
+                fanout::Served::Ahead => {}
+            }
+        }
+        self.events_after(who, after, limit).await
+    }
+
     fn subscribe(&self) -> watch::Receiver<u64> {
-        self.store.subscribe()
+        match &self.feed {
+            Some(feed) => feed.subscribe(),
+            None => self.store.subscribe(),
+        }
     }
 
     async fn audit_log(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
@@ -425,9 +576,95 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
-        let key = self.key();
+        let (ring, log) = (self.audit_ring.clone(), self.checkpoints.clone());
         self.store
-            .read(move |tx| journal::verify_chain(tx, key.as_ref()))
+            .read(move |tx| {
+                let lines = match &log {
+                    Some(log) => log.lines().map_err(|e| checkpoint_error(log, e))?,
+                    None => Vec::new(),
+                };
+                let checkpoints = match &ring {
+                    Some(ring) => audit_ring::authenticate(&lines, ring),
+                    None => Ok(Vec::new()),
+                };
+                match checkpoints {
+                    Ok(checkpoints) => audit_ring::verify_chain(tx, ring.as_ref(), &checkpoints),
+                    // The chain's own problems first, as they name an entry.
+                    Err(line) => {
+                        let mut verified = audit_ring::verify_chain(tx, ring.as_ref(), &[])?;
+                        if verified.problem.is_none() {
+                            verified.problem = Some(AuditProblem::ForgedCheckpoint { line });
+                        }
+                        Ok(verified)
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn checkpoint_audit(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let (Some(key), Some(log)) = (self.key(), self.checkpoints.clone()) else {
+            return Ok(None);
+        };
+        let Some((seq, hash)) = self.store.read(|tx| tx.audit_head()).await? else {
+            return Ok(None);
+        };
+        let last = self.last_checkpoint.clone();
+        let head = (seq, hash.clone());
+        if last.lock().is_ok_and(|last| last.as_ref() == Some(&head)) {
+            return Ok(None);
+        }
+        let checkpoint = Checkpoint {
+            seq,
+            hash,
+            at: Timestamp::now(),
+        };
+        let line = checkpoint.to_line(&key);
+        tokio::task::spawn_blocking(move || {
+            log.append(&line).map_err(|e| checkpoint_error(&log, e))?;
+            if let Ok(mut last) = last.lock() {
+                *last = Some(head);
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Some(checkpoint))
+    }
+
+    async fn record_export(
+        &self,
+        who: &Principal,
+        export: CsvExportAudit,
+        remote_addr: Option<String>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (who, key) = (who.clone(), self.key());
+        self.store
+            .write(move |tx| {
+                exports::record(tx, key.as_ref(), &who, &export, remote_addr.as_deref(), now)
+            })
+            .await
+    }
+
+    async fn record_key_rotation(&self, retired_key_id: &str) -> Result<(), StoreError> {
+        let key = self.key();
+        let target = format!(
+            "retired {retired_key_id}, now {}",
+            key.as_ref().map(AuditKey::id).unwrap_or_default()
+        );
+        self.store
+            .write(move |tx| {
+                journal::audit(
+                    tx,
+                    key.as_ref(),
+                    &journal::system(),
+                    "audit.key_rotated",
+                    &target,
+                    None,
+                    Timestamp::now(),
+                )
+            })
             .await
     }
 
@@ -453,6 +690,13 @@ impl<S: Storage> App for Core<S> {
         let key = self.key();
         self.store
             .write(move |tx| admin::create_operator(tx, key.as_ref(), &operator, Timestamp::now()))
+            .await
+    }
+
+    async fn update_operator(&self, operator: Operator) -> Result<(), StoreError> {
+        let key = self.key();
+        self.store
+            .write(move |tx| admin::update_operator(tx, key.as_ref(), &operator, Timestamp::now()))
             .await
     }
 
@@ -494,7 +738,24 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn prune_events(&self, up_to: u64) -> Result<u64, StoreError> {
-        self.store.write(move |tx| tx.prune_events(up_to)).await
+        let pruned = self.store.write(move |tx| tx.prune_events(up_to)).await?;
+        if let Some(feed) = &self.feed {
+            // Pruned means gone for every reader, on every node alike.
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
+    }
+
+    async fn prune_expired(&self, now: Timestamp) -> Result<Pruned, StoreError> {
+        let retention = self.retention;
+        let (pruned, up_to) = self
+            .store
+            .write(move |tx| journal::prune_expired(tx, retention, now))
+            .await?;
+        if let (Some(feed), Some(up_to)) = (&self.feed, up_to) {
+            feed.forget_up_to(up_to);
+        }
+        Ok(pruned)
     }
 
     fn describe_store(&self) -> String {
@@ -556,5 +817,12 @@ impl<S: Storage> App for Core<S> {
         self.store
             .read(move |tx| agenda::list(tx, &sla, &who, &query))
             .await
+    }
+}
+
+fn checkpoint_error(log: &CheckpointLog, error: std::io::Error) -> StoreError {
+    StoreError::Setting {
+        setting: log.path().display().to_string(),
+        reason: error.to_string(),
     }
 }

@@ -445,24 +445,12 @@ pub fn request_detail(
     )
 }
 
-/// Longest stated purpose of a dossier read.
+/// Longest stated purpose of a dossier read or an export.
 const MAX_PURPOSE_CHARS: usize = 200;
 
-/// Reads a dossier; the read, granted or refused, is audited with its purpose (runs in a write
-/// transaction).
-#[allow(clippy::too_many_arguments)] // who, what, why, from where, when, on which policy
-pub fn dossier(
-    tx: &mut dyn WriteTx,
-    key: Option<&AuditKey>,
-    who: &Operator,
-    cf_text: &str,
-    purpose: Option<String>,
-    remote_addr: Option<String>,
-    now: Timestamp,
-    sla: &Sla,
-) -> Audited<Dossier> {
-    let cf = CodiceFiscale::parse(cf_text)
-        .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
+/// A stated purpose, trimmed (`None` when blank); 422 on `purpose` when too long or holding
+/// characters the terminal sanitiser would have to change (it is shown to auditors).
+pub(super) fn checked_purpose(purpose: Option<String>) -> Result<Option<String>, StoreError> {
     let purpose = purpose
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty());
@@ -482,6 +470,25 @@ pub fn dossier(
             ));
         }
     }
+    Ok(purpose)
+}
+
+/// Reads a dossier; the read, granted or refused, is audited with its purpose (runs in a write
+/// transaction).
+#[allow(clippy::too_many_arguments)] // who, what, why, from where, when, on which policy
+pub fn dossier(
+    tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
+    who: &Operator,
+    cf_text: &str,
+    purpose: Option<String>,
+    remote_addr: Option<String>,
+    now: Timestamp,
+    sla: &Sla,
+) -> Audited<Dossier> {
+    let cf = CodiceFiscale::parse(cf_text)
+        .map_err(|e| StoreError::invalid("codice_fiscale", e.to_string()))?;
+    let purpose = checked_purpose(purpose)?;
     let cf_str = cf.as_str().to_string();
     // The purpose goes into the audited target, so auditors see why.
     let target = match &purpose {

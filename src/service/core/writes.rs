@@ -24,11 +24,12 @@ pub fn execute(
     tx: &mut dyn WriteTx,
     sla: &Sla,
     key: Option<&AuditKey>,
+    remembered: jiff::SignedDuration,
     ctx: &WriteContext,
     cmd: WriteCommand,
 ) -> Result<WriteResult, StoreError> {
     if let Some(idem) = &ctx.idempotency
-        && let Some(previous) = replay(tx, &ctx.principal.username, idem)?
+        && let Some(previous) = replay(tx, sla, ctx, idem, remembered)?
     {
         return Ok(previous);
     }
@@ -47,13 +48,18 @@ pub fn execute(
         WriteCommand::Agenda(cmd) => super::agenda::execute(tx, sla, key, ctx, cmd)?,
     };
     if let Some(idem) = &ctx.idempotency {
+        // Compact: what was written (id, version) and how it was answered, not the answer
+        // itself, so the record's size does not grow with the request's thread.
         tx.put_idempotency(
             &ctx.principal.username,
             &IdempotencyRecord {
                 key: idem.key.clone(),
                 request_hash: idem.request_hash.clone(),
                 status: result.status,
-                body: result.body.clone(),
+                body: serde_json::json!({
+                    "id": result.body.get("id"),
+                    "version": result.version,
+                }),
                 created_at: ctx.now,
             },
         )?;
@@ -61,25 +67,59 @@ pub fn execute(
     Ok(result)
 }
 
+/// The answer to a write already made under this key: the request as the caller may see it
+/// now (the record keeps only its id), with the original status. A record older than
+/// `remembered` is forgotten, and the write is made anew.
 fn replay(
     tx: &mut dyn WriteTx,
-    username: &str,
+    sla: &Sla,
+    ctx: &WriteContext,
     idem: &Idempotency,
+    remembered: jiff::SignedDuration,
 ) -> Result<Option<WriteResult>, StoreError> {
+    let username = &ctx.principal.username;
     let Some(stored) = tx.idempotency(username, &idem.key)? else {
         return Ok(None);
     };
+    let expired = ctx
+        .now
+        .checked_sub(remembered)
+        .is_ok_and(|cutoff| stored.created_at < cutoff);
+    if expired {
+        if let Ok(cutoff) = ctx.now.checked_sub(remembered) {
+            tx.prune_idempotency(&cutoff.to_string())?;
+        }
+        return Ok(None);
+    }
     if stored.request_hash != idem.request_hash {
         return Err(StoreError::IdempotencyMismatch);
     }
-    let (status, body) = (stored.status, stored.body);
-    let version = body.get("version").and_then(serde_json::Value::as_u64);
-    Ok(Some(WriteResult {
-        status,
-        body,
-        version,
-        replayed: true,
-    }))
+    // Records written before compaction hold the whole answer, whose `id` is the same field.
+    let id = stored
+        .body
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|id| RequestId::parse(id).ok());
+    let current = match id {
+        Some(id) => tx.load_request(&access::scope_of(&ctx.principal), &id)?,
+        None => None,
+    };
+    let Some(current) = current else {
+        // Out of the caller's sight since (forwarded elsewhere): the bare record.
+        let version = stored
+            .body
+            .get("version")
+            .and_then(serde_json::Value::as_u64);
+        return Ok(Some(WriteResult {
+            status: stored.status,
+            body: stored.body,
+            version,
+            replayed: true,
+        }));
+    };
+    let mut answer = written(tx, sla, ctx, &current, stored.status)?;
+    answer.replayed = true;
+    Ok(Some(answer))
 }
 
 fn has_control_chars(text: &str) -> bool {

@@ -2,11 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::AppState;
 use super::errors::ApiError;
-use super::extract::{Caller, StrictQuery};
+use super::extract::{Caller, JsonBody, RemoteAddr, StrictQuery};
+use crate::api::audit_export::CsvExportAudit;
 use crate::api::{AuditEntry, ErrorBody, Page};
 use crate::domain::roles::Role;
 
@@ -64,12 +66,18 @@ pub async fn list(
 pub struct AuditVerifyBody {
     /// Entries that verified, from the first.
     pub entries: u64,
-    /// First entry that does not verify, if any.
+    /// First entry that does not verify or is missing, if any.
     pub first_broken: Option<u64>,
     pub valid: bool,
+    /// What is wrong, for people (e.g. the tail was truncated after a checkpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// Authentic checkpoints of this node checked.
+    pub checkpoints: u64,
 }
 
-/// Recomputes the whole audit chain with the deployment's audit key (auditors and admins).
+/// Recomputes the whole audit chain with the deployment's key ring and checks it against this
+/// node's checkpoints (auditors and admins).
 #[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses(
         (status = 200, body = AuditVerifyBody),
@@ -86,7 +94,31 @@ pub async fn verify(
     let verified = state.store.verify_audit_chain().await?;
     Ok(Json(AuditVerifyBody {
         entries: verified.entries,
-        valid: verified.first_broken.is_none(),
+        valid: verified.is_valid(),
         first_broken: verified.first_broken,
+        problem: verified.problem.as_ref().map(ToString::to_string),
+        checkpoints: verified.checkpoints,
     }))
+}
+
+/// Records a CSV export the caller is about to write (any role): what, how many rows, which
+/// requests, and why. Clients write the file only after a 204.
+#[utoipa::path(post, path = "/v1/audit/exports", tag = "audit", security(("bearer" = [])),
+    request_body = CsvExportAudit,
+    responses(
+        (status = 204, description = "Export audited"),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Missing purpose, too many ids, …", body = ErrorBody),
+    ))]
+pub async fn record_export(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RemoteAddr(remote): RemoteAddr,
+    body: JsonBody<CsvExportAudit>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .record_export(&who, body.value, remote, jiff::Timestamp::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

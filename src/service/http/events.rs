@@ -38,6 +38,10 @@ struct Cursor {
     latest: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
     ready: VecDeque<Event>,
+    /// After the first read the stream is live: falling behind the node's buffer means resync.
+    live: bool,
+    /// Presence and other events that are never stored, from every node.
+    ephemeral: tokio::sync::broadcast::Receiver<crate::service::store::OutboxEvent>,
 }
 
 impl Cursor {
@@ -52,7 +56,15 @@ impl Cursor {
             }
             // Mark the current value seen before reading, so no commit slips between.
             self.latest.borrow_and_update();
-            let batch = match self.store.events_after(&self.who, self.after, BATCH).await {
+            let read = if self.live {
+                self.store
+                    .live_events_after(&self.who, self.after, BATCH)
+                    .await
+            } else {
+                self.store.events_after(&self.who, self.after, BATCH).await
+            };
+            self.live = true;
+            let batch = match read {
                 Ok(batch) => batch,
                 Err(e) => {
                     tracing::warn!(error = %e, "event stream ended by a storage error");
@@ -93,6 +105,18 @@ impl Cursor {
             }
             tokio::select! {
                 changed = self.latest.changed() => if changed.is_err() { return None },
+                heard = self.ephemeral.recv() => match heard {
+                    Ok(event) => {
+                        if let Some(envelope) = self.store.ephemeral_for(&self.who, &event) {
+                            // No `id:`: not a position a client resumes from.
+                            let data = serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into());
+                            self.ready.push_back(Event::default().event(envelope.kind.clone()).data(data));
+                        }
+                    }
+                    // Missed presence is stale presence: skip it.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                },
                 _ = self.shutdown.changed() => return None,
             }
         }
@@ -128,6 +152,7 @@ pub async fn stream(
     StrictQuery(query): StrictQuery<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let latest = state.store.subscribe();
+    let ephemeral = state.store.ephemeral();
     let after = match last_event_id(&headers)?.or(query.after) {
         Some(after) => after,
         None => *latest.borrow(),
@@ -140,6 +165,8 @@ pub async fn stream(
         latest,
         shutdown: state.shutdown.clone(),
         ready: VecDeque::new(),
+        live: false,
+        ephemeral,
     };
     let events = futures::stream::unfold(cursor, |mut cursor| async move {
         cursor.next().await.map(|event| (Ok(event), cursor))

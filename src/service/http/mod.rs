@@ -53,6 +53,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::stream))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .routes(routes!(audit::record_export))
         .routes(routes!(calendar::closing_days))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::quality))

@@ -26,8 +26,12 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 
 pub mod agenda;
+mod group_commit;
 pub mod postgres;
 pub mod sqlite;
+
+/// Ephemeral events a lagging receiver may fall behind by before it skips some.
+const EPHEMERAL_BACKLOG: usize = 1024;
 
 pub use agenda::{AppointmentFilter, AppointmentRecord};
 
@@ -203,6 +207,17 @@ pub struct EventFilter {
     pub broadcast_kinds: Vec<String>,
 }
 
+/// An outbox event with what decides who may read it, for filtering in memory (the node's
+/// shared fan-out reads each event once for all its subscribers).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutboxEvent {
+    pub envelope: EventEnvelope,
+    pub patronato: Option<String>,
+    /// Region of the event's office (`None` without an office, or for an unknown office).
+    pub region: Option<String>,
+    pub internal: bool,
+}
+
 /// The outbox's positions: what exists and what was pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventBounds {
@@ -348,6 +363,9 @@ pub trait ReadTx {
     fn applications(&mut self, codice_fiscale: &str) -> Result<Vec<Application>, StoreError>;
 
     fn event_bounds(&mut self) -> Result<EventBounds, StoreError>;
+    /// Highest event seq recorded before `before` (RFC 3339, compared as text, as
+    /// [`WriteTx::prune_idempotency`]).
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError>;
     /// Events with `after < seq <= up_to` that `filter` lets through, by seq, at most `limit`.
     fn events(
         &mut self,
@@ -356,6 +374,13 @@ pub trait ReadTx {
         up_to: u64,
         limit: u32,
     ) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Every event with `after < seq <= up_to`, by seq, at most `limit`, with its audience.
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
     /// `(seq, hash)` of the newest audit entry.
     fn audit_head(&mut self) -> Result<Option<(u64, String)>, StoreError>;
@@ -400,6 +425,9 @@ pub trait WriteTx: ReadTx {
     fn insert_office(&mut self, office: &Office) -> Result<(), StoreError>;
     /// [`StoreError::Duplicate`] when the username exists.
     fn insert_operator(&mut self, operator: &Operator) -> Result<(), StoreError>;
+    /// Replaces the full name, role, office, region and patronato of `operator.username`;
+    /// false when there is no such user.
+    fn update_operator(&mut self, operator: &Operator) -> Result<bool, StoreError>;
     fn insert_citizen(&mut self, citizen: &Citizen) -> Result<(), StoreError>;
     fn insert_mandate(&mut self, mandate: &Mandate) -> Result<(), StoreError>;
     fn insert_application(
@@ -426,6 +454,9 @@ pub trait WriteTx: ReadTx {
     ) -> Result<bool, StoreError>;
     /// Deletes events with seq <= `up_to`.
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError>;
+    /// Deletes idempotency records created before `before` (RFC 3339, compared as text: exact
+    /// to the second, which is all a retention of hours needs).
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError>;
 
     /// Inserts copied rows as they are (ids, hashes and positions included).
     fn insert_rows(&mut self, table: &str, page: &RowPage) -> Result<(), StoreError>;
@@ -453,6 +484,16 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The highest committed event seq; changes whenever an event is committed (on any node).
     fn subscribe(&self) -> watch::Receiver<u64>;
+
+    /// Sends an event that is never stored (presence) to every node's
+    /// [`Storage::ephemeral`] receivers, this one's included. Best effort: it may be lost.
+    fn broadcast_ephemeral(
+        &self,
+        event: OutboxEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Ephemeral events from every node (a receiver that lags skips what it missed).
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent>;
 
     /// What this store is, for logs (`sqlite:/path`, `postgres://user@host/db`; no password).
     fn describe(&self) -> String;

@@ -115,6 +115,14 @@ pub enum Effect {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// Records a list export with the service (`tui::export_audit`), then writes it; nothing
+    /// is written when the service does not record it.
+    WriteAuditedExport {
+        path: std::path::PathBuf,
+        contents: String,
+        purpose: String,
+        ids: Vec<RequestId>,
+    },
     /// Writes (or, with `None`, deletes) a draft file; run in order, before the next key.
     WriteDraft {
         path: std::path::PathBuf,
@@ -446,10 +454,8 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                     )
                     .strftime("%Y%m%d-%H%M%S")
                     .to_string();
-                vec![Effect::WriteFile {
-                    path: dir.join("exports").join(format!("elenco-{stamp}.csv")),
-                    contents: crate::tui::export::list_csv(state),
-                }]
+                let path = dir.join("exports").join(format!("elenco-{stamp}.csv"));
+                vec![crate::tui::export_audit::list_export(state, path)]
             }
             None => {
                 notice(state, "dashboard.no_data_dir", true);

@@ -21,8 +21,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
-use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls};
+use tokio_postgres::{AsyncMessage, NoTls};
 
+use super::group_commit::{self, Batch, Job};
 use super::{ReadTx, Storage, StoreError, WriteTx};
 
 mod tx;
@@ -35,6 +36,8 @@ const WRITE_LOCK: i64 = 0x4342_5057;
 /// do not race.
 const MIGRATION_LOCK: i64 = 0x4342_504D;
 const NOTIFY_CHANNEL: &str = "combipat_events";
+/// Ephemeral events (presence) cross nodes on this channel, as JSON, and are never stored.
+const EPHEMERAL_CHANNEL: &str = "combipat_ephemeral";
 /// Connections per node (readers and writers; writes take the lock one at a time anyway).
 const POOL_SIZE: usize = 16;
 /// The head is re-read this often even without notifications.
@@ -82,8 +85,134 @@ pub struct PgStore {
 struct Inner {
     pool: Pool,
     config: tokio_postgres::Config,
+    writes: group_commit::Queue,
+    latest_seq: watch::Sender<u64>,
+    ephemeral: tokio::sync::broadcast::Sender<super::OutboxEvent>,
+    describe: String,
+}
+
+/// The writer thread's side: one pooled connection it keeps (and replaces when it breaks).
+struct PgBatch {
+    pool: Pool,
+    rt: Handle,
+    client: Option<deadpool_postgres::Object>,
+    /// Highest event seq the kept jobs of the open batch appended.
+    appended: Option<u64>,
     latest_seq: watch::Sender<u64>,
     describe: String,
+}
+
+impl PgBatch {
+    fn client(&mut self) -> Result<&deadpool_postgres::Object, StoreError> {
+        if self.client.is_none() {
+            let client = self
+                .rt
+                .block_on(self.pool.get())
+                .map_err(|e| StoreError::Database(format!("{}: {e}", self.describe)))?;
+            self.client = Some(client);
+        }
+        self.client
+            .as_ref()
+            .ok_or_else(|| StoreError::Task("no writer connection".into()))
+    }
+
+    /// Runs `sql`; a failure drops the connection (its state is unknown).
+    fn batch_execute(&mut self, sql: &str) -> Result<(), StoreError> {
+        let rt = self.rt.clone();
+        let client = self.client()?;
+        let result = rt.block_on(client.batch_execute(sql)).map_err(db_error);
+        if result.is_err() {
+            self.discard();
+        }
+        result
+    }
+
+    /// Forgets the connection so a broken one is not reused (nor handed back mid-transaction).
+    fn discard(&mut self) {
+        if let Some(client) = self.client.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
+impl Batch for PgBatch {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        self.appended = None;
+        let rt = self.rt.clone();
+        let begun = self.batch_execute("BEGIN");
+        begun?;
+        let client = self.client()?;
+        let locked = rt
+            .block_on(client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))
+            .map_err(db_error);
+        if locked.is_err() {
+            self.discard();
+        }
+        locked.map(|_| ())
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.batch_execute(sql)
+    }
+
+    fn run(&mut self, job: &mut Job) -> bool {
+        let rt = self.rt.clone();
+        let Some(client) = self.client.as_ref() else {
+            return false;
+        };
+        let mut handle = PgTx {
+            tx: client,
+            rt: &rt,
+            appended: None,
+        };
+        let kept = job.run(&mut handle);
+        if kept && let Some(seq) = handle.appended {
+            self.appended = Some(self.appended.map_or(seq, |a| a.max(seq)));
+        }
+        kept
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if let Some(seq) = self.appended {
+            // Delivered to every node's LISTEN at commit.
+            let rt = self.rt.clone();
+            let client = self.client()?;
+            let notified = rt
+                .block_on(client.execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&NOTIFY_CHANNEL, &seq.to_string()],
+                ))
+                .map_err(db_error);
+            if let Err(e) = notified {
+                self.rollback();
+                return Err(e);
+            }
+        }
+        self.batch_execute("COMMIT")
+    }
+
+    fn rollback(&mut self) {
+        if self.client.is_some() && self.batch_execute("ROLLBACK").is_err() {
+            tracing::warn!(database = %self.describe, "rollback of a write batch failed");
+        }
+    }
+
+    fn committed(&mut self) {
+        if let Some(seq) = self.appended.take() {
+            publish(&self.latest_seq, seq);
+        }
+    }
+}
+
+/// Announces `seq` to this node's subscribers if it is newer than what they know.
+fn publish(latest_seq: &watch::Sender<u64>, seq: u64) {
+    latest_seq.send_if_modified(|latest| {
+        let newer = seq > *latest;
+        if newer {
+            *latest = seq;
+        }
+        newer
+    });
 }
 
 impl Drop for Inner {
@@ -131,11 +260,24 @@ impl PgStore {
             .get(0);
         drop(client);
         let (latest_seq, _) = watch::channel(head as u64);
+        let writes = group_commit::start(
+            "combipat-postgres-writer",
+            PgBatch {
+                pool: pool.clone(),
+                rt: Handle::current(),
+                client: None,
+                appended: None,
+                latest_seq: latest_seq.clone(),
+                describe: describe.clone(),
+            },
+        )?;
         let store = PgStore {
             inner: Arc::new(Inner {
                 pool,
                 config,
+                writes,
                 latest_seq,
+                ephemeral: tokio::sync::broadcast::channel(super::EPHEMERAL_BACKLOG).0,
                 describe,
             }),
         };
@@ -164,13 +306,7 @@ impl PgStore {
     }
 
     fn publish(&self, seq: u64) {
-        self.inner.latest_seq.send_if_modified(|latest| {
-            let newer = seq > *latest;
-            if newer {
-                *latest = seq;
-            }
-            newer
-        });
+        publish(&self.inner.latest_seq, seq);
     }
 }
 
@@ -252,11 +388,27 @@ async fn listen(inner: std::sync::Weak<Inner>) {
             Ok((client, mut connection)) => {
                 backoff = Duration::from_millis(100);
                 let (notes_tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+                let ephemeral_target = inner.clone();
                 let driver = tokio::spawn(async move {
                     let mut messages =
                         futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(message) = messages.next().await {
                         match message {
+                            Ok(AsyncMessage::Notification(n))
+                                if n.channel() == EPHEMERAL_CHANNEL =>
+                            {
+                                let Some(strong) = ephemeral_target.upgrade() else {
+                                    return;
+                                };
+                                match serde_json::from_str(n.payload()) {
+                                    Ok(event) => {
+                                        let _ = strong.ephemeral.send(event);
+                                    }
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "malformed ephemeral event")
+                                    }
+                                }
+                            }
                             Ok(AsyncMessage::Notification(n)) => {
                                 if notes_tx.send(n.payload().parse::<u64>().ok()).is_err() {
                                     return;
@@ -268,7 +420,9 @@ async fn listen(inner: std::sync::Weak<Inner>) {
                     }
                 });
                 if client
-                    .batch_execute(&format!("LISTEN {NOTIFY_CHANNEL}"))
+                    .batch_execute(&format!(
+                        "LISTEN {NOTIFY_CHANNEL}; LISTEN {EPHEMERAL_CHANNEL}"
+                    ))
                     .await
                     .is_err()
                 {
@@ -316,24 +470,23 @@ impl Storage for PgStore {
         T: Send + 'static,
         F: FnOnce(&mut dyn ReadTx) -> Result<T, StoreError> + Send + 'static,
     {
-        let mut client = self.client().await?;
+        let client = self.client().await?;
         let rt = Handle::current();
         tokio::task::spawn_blocking(move || {
-            let tx = rt
-                .block_on(
-                    client
-                        .build_transaction()
-                        .isolation_level(IsolationLevel::RepeatableRead)
-                        .read_only(true)
-                        .start(),
-                )
+            rt.block_on(client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
                 .map_err(db_error)?;
-            let out = f(&mut PgTx {
-                tx: &tx,
-                rt: &rt,
-                appended: None,
-            });
-            rt.block_on(tx.rollback()).map_err(db_error)?;
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                f(&mut PgTx {
+                    tx: &client,
+                    rt: &rt,
+                    appended: None,
+                })
+            }))
+            .unwrap_or_else(|_| Err(StoreError::Task("read transaction panicked".into())));
+            if rt.block_on(client.batch_execute("ROLLBACK")).is_err() {
+                // Never hand a connection back to the pool inside a transaction.
+                drop(deadpool_postgres::Object::take(client));
+            }
             out
         })
         .await
@@ -345,43 +498,66 @@ impl Storage for PgStore {
         T: Send + 'static,
         F: FnOnce(&mut dyn WriteTx) -> Result<T, StoreError> + Send + 'static,
     {
-        let mut client = self.client().await?;
-        let rt = Handle::current();
-        let (out, appended) = tokio::task::spawn_blocking(move || {
-            let tx = rt.block_on(client.transaction()).map_err(db_error)?;
-            rt.block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]))
-                .map_err(db_error)?;
-            let mut handle = PgTx {
-                tx: &tx,
-                rt: &rt,
-                appended: None,
-            };
-            // On error the transaction is dropped, which rolls it back.
-            let out = f(&mut handle)?;
-            let appended = handle.appended;
-            if let Some(seq) = appended {
-                rt.block_on(tx.execute(
-                    "SELECT pg_notify($1, $2)",
-                    &[&NOTIFY_CHANNEL, &seq.to_string()],
-                ))
-                .map_err(db_error)?;
-            }
-            rt.block_on(tx.commit()).map_err(db_error)?;
-            Ok::<_, StoreError>((out, appended))
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))??;
-        if let Some(seq) = appended {
-            self.publish(seq);
-        }
-        Ok(out)
+        self.inner.writes.write(f).await
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.latest_seq.subscribe()
     }
 
+    async fn broadcast_ephemeral(&self, event: super::OutboxEvent) -> Result<(), StoreError> {
+        // Through PostgreSQL so every node hears it; this node hears it on its own LISTEN.
+        let payload = serde_json::to_string(&event)?;
+        let client = self.client().await?;
+        client
+            .execute("SELECT pg_notify($1, $2)", &[&EPHEMERAL_CHANNEL, &payload])
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<super::OutboxEvent> {
+        self.inner.ephemeral.subscribe()
+    }
+
     fn describe(&self) -> String {
         self.inner.describe.clone()
     }
+}
+
+/// The baseline `combipat bench writes` compares the service with: one autocommitted INSERT
+/// per row on a plain tokio-postgres connection, for `duration`, into a scratch table it drops
+/// afterwards. Returns each commit's latency.
+pub async fn plain_commit_loop(url: &str, duration: Duration) -> Result<Vec<Duration>, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| setting_error("database", format!("cannot connect: {e}")))?;
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS combipat_bench_rows \
+             (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
+        )
+        .await
+        .map_err(db_error)?;
+    let insert = client
+        .prepare("INSERT INTO combipat_bench_rows (body) VALUES ($1)")
+        .await
+        .map_err(db_error)?;
+    let start = std::time::Instant::now();
+    let mut latencies = Vec::new();
+    while start.elapsed() < duration {
+        let began = std::time::Instant::now();
+        client
+            .execute(&insert, &[&"a row of about the size of a short note"])
+            .await
+            .map_err(db_error)?;
+        latencies.push(began.elapsed());
+    }
+    client
+        .batch_execute("DROP TABLE IF EXISTS combipat_bench_rows")
+        .await
+        .map_err(db_error)?;
+    driver.abort();
+    Ok(latencies)
 }

@@ -16,8 +16,8 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::store::{
     AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
-    TokenTarget, WriteTx,
+    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
+    SummaryRow, TokenTarget, WriteTx,
 };
 
 mod agenda;
@@ -31,6 +31,22 @@ pub fn db_error(e: tokio_postgres::Error) -> StoreError {
 }
 
 type Param = Box<dyn ToSql + Sync + Send>;
+
+/// An event from a row whose first columns are `seq, at, kind, request_id, office, data_json`.
+fn envelope_of(row: &Row) -> Result<EventEnvelope, StoreError> {
+    let at: String = get(row, 1)?;
+    let request: Option<String> = get(row, 3)?;
+    Ok(EventEnvelope {
+        seq: get::<i64>(row, 0)? as u64,
+        at: at
+            .parse()
+            .map_err(|_| StoreError::corrupt("event time", &at))?,
+        kind: get(row, 2)?,
+        request_id: request.and_then(|id| RequestId::parse(&id).ok()),
+        office: get(row, 4)?,
+        data: serde_json::from_str(&get::<String>(row, 5)?)?,
+    })
+}
 
 /// A statement under construction: text with `$n` placeholders and their values.
 #[derive(Default)]
@@ -55,8 +71,9 @@ impl Sql {
 
 /// One PostgreSQL transaction lent to the core.
 pub struct PgTx<'a> {
-    /// deadpool's transaction: its statements are prepared once per connection and cached.
-    pub tx: &'a deadpool_postgres::Transaction<'a>,
+    /// A pooled connection inside an open transaction (a read snapshot, or a write batch's
+    /// savepoint): its statements are prepared once per connection and cached.
+    pub tx: &'a deadpool_postgres::ClientWrapper,
     pub rt: &'a Handle,
     /// Highest event seq appended in this transaction (announced with NOTIFY at commit).
     pub appended: Option<u64>,
@@ -547,21 +564,46 @@ impl ReadTx for PgTx<'_> {
         );
         self.query(&text, &sql.refs())?
             .iter()
-            .map(|row| {
-                let at: String = get(row, 1)?;
-                let request: Option<String> = get(row, 3)?;
-                Ok(EventEnvelope {
-                    seq: get::<i64>(row, 0)? as u64,
-                    at: at
-                        .parse()
-                        .map_err(|_| StoreError::corrupt("event time", &at))?,
-                    kind: get(row, 2)?,
-                    request_id: request.and_then(|id| RequestId::parse(&id).ok()),
-                    office: get(row, 4)?,
-                    data: serde_json::from_str(&get::<String>(row, 5)?)?,
-                })
-            })
+            .map(envelope_of)
             .collect()
+    }
+
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError> {
+        // Seq and time grow together: walk from the oldest event to the first one kept.
+        let row = self.query_opt(
+            "SELECT COALESCE((SELECT seq - 1 FROM events WHERE at >= $1 ORDER BY seq LIMIT 1), \
+             (SELECT MAX(seq) FROM events))",
+            &[&before],
+        )?;
+        let seq: Option<i64> = match row {
+            Some(r) => get(&r, 0)?,
+            None => None,
+        };
+        Ok(seq.map(|s| s as u64))
+    }
+
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        self.query(
+            "SELECT e.seq, e.at, e.kind, e.request_id, e.office, e.data_json, e.patronato, \
+             e.internal, o.region FROM events e LEFT JOIN offices o ON o.code = e.office \
+             WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3",
+            &[&(after as i64), &(up_to as i64), &i64::from(limit)],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(OutboxEvent {
+                envelope: envelope_of(row)?,
+                patronato: get(row, 6)?,
+                internal: get(row, 7)?,
+                region: get(row, 8)?,
+            })
+        })
+        .collect()
     }
 
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
@@ -877,6 +919,22 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
+    fn update_operator(&mut self, op: &Operator) -> Result<bool, StoreError> {
+        let changed = self.execute(
+            "UPDATE operators SET full_name = $2, role = $3, office = $4, region = $5, \
+             patronato = $6 WHERE username = $1",
+            &[
+                &op.username,
+                &op.full_name,
+                &op.role.code(),
+                &op.office,
+                &op.region,
+                &op.patronato,
+            ],
+        )?;
+        Ok(changed > 0)
+    }
+
     fn insert_citizen(&mut self, c: &Citizen) -> Result<(), StoreError> {
         self.execute(
             "INSERT INTO citizens (codice_fiscale, surname, name, birth_date, birth_place, \
@@ -978,6 +1036,10 @@ impl WriteTx for PgTx<'_> {
             ],
         )?;
         Ok(changed > 0)
+    }
+
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError> {
+        self.execute("DELETE FROM idempotency WHERE created_at < $1", &[&before])
     }
 
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError> {

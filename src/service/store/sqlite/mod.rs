@@ -1,7 +1,8 @@
-//! SQLite adapter of the storage port: one writer connection (writes are serialised, which is
-//! also what makes concurrent `take` and the audit chain safe) and a small pool of reader
-//! connections (WAL lets them read while the writer writes). Blocking work runs on
-//! `spawn_blocking`. SQL only: every rule is in the core.
+//! SQLite adapter of the storage port: one writer connection owned by a writer thread (writes
+//! are serialised, which is also what makes concurrent `take` and the audit chain safe; writes
+//! waiting together share one commit, see [`super::group_commit`]) and a pool of reader
+//! connections (WAL lets them read while the writer writes). Reads run on `spawn_blocking`.
+//! SQL only: every rule is in the core.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -10,6 +11,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use tokio::sync::watch;
 
+use super::group_commit::{self, Batch, Job};
 use super::{ReadTx, Storage, StoreError, WriteTx};
 
 mod tx;
@@ -31,7 +33,10 @@ fn known_versions() -> usize {
     SCHEMA.len()
 }
 
-const MAX_IDLE_READERS: usize = 8;
+/// Reader connections kept open between reads: as many as reads can run at once (tokio's
+/// blocking pool is far larger, but the HTTP layer rarely runs more), so a burst of concurrent
+/// reads does not close and reopen connections.
+const MAX_IDLE_READERS: usize = 64;
 
 /// File name of the database inside a data dir.
 pub const DATABASE_FILE: &str = "combipat.sqlite3";
@@ -43,9 +48,82 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writes: group_commit::Queue,
     readers: Mutex<Vec<Connection>>,
     latest_seq: watch::Sender<u64>,
+    /// One node: ephemeral events never leave the process.
+    ephemeral: tokio::sync::broadcast::Sender<super::OutboxEvent>,
+}
+
+/// The writer thread's side: the one write connection.
+struct SqliteBatch {
+    conn: Connection,
+    latest_seq: watch::Sender<u64>,
+    /// The WAL file, truncated after a commit leaves it larger than [`WAL_LIMIT`].
+    wal: PathBuf,
+}
+
+/// A WAL larger than this after a commit (a bulk import, a long burst) is checkpointed and
+/// truncated, so no gigabytes are left beside the database.
+const WAL_LIMIT: u64 = 64 * 1024 * 1024;
+
+impl Batch for SqliteBatch {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
+    fn run(&mut self, job: &mut Job) -> bool {
+        job.run(&mut SqliteTx { tx: &self.conn })
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let committed = self.conn.execute_batch("COMMIT");
+        if committed.is_err() {
+            self.rollback();
+        }
+        Ok(committed?)
+    }
+
+    fn rollback(&mut self) {
+        if !self.conn.is_autocommit()
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rollback of a write batch failed");
+        }
+    }
+
+    fn committed(&mut self) {
+        if std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_LIMIT)
+            && let Err(e) = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "cannot checkpoint the WAL");
+        }
+        match latest_event(&self.conn) {
+            Ok(latest) => {
+                self.latest_seq.send_if_modified(|seq| {
+                    let changed = *seq != latest;
+                    *seq = latest;
+                    changed
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the newest event seq"),
+        }
+    }
+}
+
+fn latest_event(conn: &Connection) -> Result<u64, StoreError> {
+    let latest: i64 = conn.query_row(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(latest as u64)
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -113,30 +191,33 @@ impl SqliteStore {
         }
         configure(&writer)?;
         migrate(&mut writer, path)?;
-        let latest: i64 = writer.query_row(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-            [],
-            |r| r.get(0),
+        let (latest_seq, _) = watch::channel(latest_event(&writer)?);
+        let writes = group_commit::start(
+            "combipat-sqlite-writer",
+            SqliteBatch {
+                conn: writer,
+                latest_seq: latest_seq.clone(),
+                wal: {
+                    let mut wal = path.as_os_str().to_owned();
+                    wal.push("-wal");
+                    PathBuf::from(wal)
+                },
+            },
         )?;
-        let (latest_seq, _) = watch::channel(latest as u64);
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(writer),
+                writes,
                 readers: Mutex::new(Vec::new()),
                 latest_seq,
+                ephemeral: tokio::sync::broadcast::channel(super::EPHEMERAL_BACKLOG).0,
             }),
         })
     }
 
     /// The schema version after opening.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        let conn = self
-            .inner
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Task("writer poisoned".into()))?;
-        schema_version(&conn)
+        schema_version(&self.reader()?)
     }
 
     fn reader(&self) -> Result<Connection, StoreError> {
@@ -195,37 +276,50 @@ impl Storage for SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut dyn WriteTx) -> Result<T, StoreError> + Send + 'static,
     {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = this
-                .inner
-                .writer
-                .lock()
-                .map_err(|_| StoreError::Task("writer poisoned".into()))?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&mut SqliteTx { tx: &tx })?;
-            tx.commit()?;
-            let latest: i64 = conn.query_row(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-                [],
-                |r| r.get(0),
-            )?;
-            this.inner.latest_seq.send_if_modified(|seq| {
-                let changed = *seq != latest as u64;
-                *seq = latest as u64;
-                changed
-            });
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        self.inner.writes.write(f).await
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.latest_seq.subscribe()
     }
 
+    async fn broadcast_ephemeral(&self, event: super::OutboxEvent) -> Result<(), StoreError> {
+        // No receiver is not an error: nobody is listening right now.
+        let _ = self.inner.ephemeral.send(event);
+        Ok(())
+    }
+
+    fn ephemeral(&self) -> tokio::sync::broadcast::Receiver<super::OutboxEvent> {
+        self.inner.ephemeral.subscribe()
+    }
+
     fn describe(&self) -> String {
         format!("sqlite:{}", self.inner.path.display())
     }
+}
+
+/// The baseline `combipat bench writes` compares the service with: one row per transaction,
+/// each committed durably (WAL, `synchronous=FULL`, as the store runs), for `duration`, in the
+/// file at `path`. Returns each commit's latency.
+pub fn plain_commit_loop(
+    path: &Path,
+    duration: std::time::Duration,
+) -> Result<Vec<std::time::Duration>, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    )?;
+    let mut insert = conn.prepare("INSERT INTO rows (body) VALUES (?1)")?;
+    let start = std::time::Instant::now();
+    let mut latencies = Vec::new();
+    while start.elapsed() < duration {
+        let began = std::time::Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        insert.execute(["a row of about the size of a short note"])?;
+        conn.execute_batch("COMMIT")?;
+        latencies.push(began.elapsed());
+    }
+    Ok(latencies)
 }

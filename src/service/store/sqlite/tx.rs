@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use rusqlite::types::Value;
-use rusqlite::{Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, Row, params, params_from_iter};
 
 use crate::api::EventEnvelope;
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -13,8 +13,8 @@ use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, ClockKind};
 use crate::service::store::{
     AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest, SummaryRow,
-    TokenTarget, WriteTx,
+    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
+    SummaryRow, TokenTarget, WriteTx,
 };
 
 mod agenda;
@@ -39,7 +39,8 @@ impl From<rusqlite::Error> for StoreError {
 
 /// One SQLite transaction lent to the core.
 pub struct SqliteTx<'a> {
-    pub tx: &'a Transaction<'a>,
+    /// A connection inside an open transaction (a read snapshot, or a write batch's savepoint).
+    pub tx: &'a Connection,
 }
 
 /// SQL condition (with its parameters) for a [`Scope`], given the columns holding the office
@@ -186,8 +187,24 @@ fn operator_from_row(row: &Row<'_>) -> Result<Operator, StoreError> {
     })
 }
 
+/// An event from a row whose first columns are `seq, at, kind, request_id, office, data_json`.
+fn envelope_of(row: &Row<'_>) -> Result<EventEnvelope, StoreError> {
+    let at: String = row.get(1)?;
+    let request_id: Option<String> = row.get(3)?;
+    Ok(EventEnvelope {
+        seq: row.get::<_, i64>(0)? as u64,
+        at: at
+            .parse()
+            .map_err(|_| StoreError::corrupt("event time", &at))?,
+        kind: row.get(2)?,
+        request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
+        office: row.get(4)?,
+        data: serde_json::from_str(&row.get::<_, String>(5)?)?,
+    })
+}
+
 fn one<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     values: impl rusqlite::Params,
     map: impl FnOnce(&Row<'_>) -> Result<T, StoreError>,
@@ -201,7 +218,7 @@ fn one<T>(
 }
 
 fn all<T>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     sql: &str,
     values: impl rusqlite::Params,
     mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError>,
@@ -524,20 +541,41 @@ impl ReadTx for SqliteTx<'_> {
              AND ({scope} OR kind IN (SELECT value FROM json_each(?))){internal} \
              ORDER BY seq LIMIT ?"
         );
-        all(self.tx, &sql, params_from_iter(values), |row| {
-            let at: String = row.get(1)?;
-            let request_id: Option<String> = row.get(3)?;
-            Ok(EventEnvelope {
-                seq: row.get::<_, i64>(0)? as u64,
-                at: at
-                    .parse()
-                    .map_err(|_| StoreError::corrupt("event time", &at))?,
-                kind: row.get(2)?,
-                request_id: request_id.and_then(|id| RequestId::parse(&id).ok()),
-                office: row.get(4)?,
-                data: serde_json::from_str(&row.get::<_, String>(5)?)?,
-            })
-        })
+        all(self.tx, &sql, params_from_iter(values), envelope_of)
+    }
+
+    fn last_event_before(&mut self, before: &str) -> Result<Option<u64>, StoreError> {
+        let seq: Option<i64> = self.tx.query_row(
+            // Seq and time grow together: walk from the oldest event to the first one kept.
+            "SELECT COALESCE((SELECT seq - 1 FROM events WHERE at >= ?1 ORDER BY seq LIMIT 1), \
+             (SELECT MAX(seq) FROM events))",
+            [before],
+            |r| r.get(0),
+        )?;
+        Ok(seq.map(|s| s as u64))
+    }
+
+    fn outbox(
+        &mut self,
+        after: u64,
+        up_to: u64,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        all(
+            self.tx,
+            "SELECT e.seq, e.at, e.kind, e.request_id, e.office, e.data_json, e.patronato, \
+             e.internal, o.region FROM events e LEFT JOIN offices o ON o.code = e.office \
+             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT ?3",
+            params![after as i64, up_to as i64, i64::from(limit)],
+            |row| {
+                Ok(OutboxEvent {
+                    envelope: envelope_of(row)?,
+                    patronato: row.get(6)?,
+                    internal: row.get(7)?,
+                    region: row.get(8)?,
+                })
+            },
+        )
     }
 
     fn audit_after(&mut self, after: u64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
@@ -788,6 +826,24 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn update_operator(&mut self, op: &Operator) -> Result<bool, StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE operators SET full_name = ?2, role = ?3, office = ?4, region = ?5, \
+                 patronato = ?6 WHERE username = ?1",
+            )?
+            .execute(params![
+                op.username,
+                op.full_name,
+                op.role.code(),
+                op.office,
+                op.region,
+                op.patronato
+            ])?;
+        Ok(changed > 0)
+    }
+
     fn insert_citizen(&mut self, c: &Citizen) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
@@ -888,6 +944,12 @@ impl WriteTx for SqliteTx<'_> {
             ],
         )?;
         Ok(changed > 0)
+    }
+
+    fn prune_idempotency(&mut self, before: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM idempotency WHERE created_at < ?1", [before])? as u64)
     }
 
     fn prune_events(&mut self, up_to: u64) -> Result<u64, StoreError> {
