@@ -571,8 +571,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("palette.queue", "Coda", "Queue"),
     (
         "error.unreachable",
-        "Servizio non raggiungibile: nulla è stato inviato (il testo scritto resta nell'editor)",
-        "Service unreachable: nothing was sent (any text written stays in the editor)",
+        "Servizio non raggiungibile",
+        "Service unreachable",
     ),
     (
         "error.conflict",
@@ -583,6 +583,82 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "error.forbidden",
         "Azione non consentita al tuo ruolo",
         "Not allowed for your role",
+    ),
+    (
+        "error.rejected",
+        "Il servizio ha rifiutato la modifica",
+        "The service refused the change",
+    ),
+    // the offline outbox
+    (
+        "outbox.queued",
+        "Servizio non raggiungibile: {what} in attesa di invio ({n})",
+        "Service unreachable: {what} waiting to be sent ({n})",
+    ),
+    (
+        "outbox.pending",
+        "in attesa di invio ({n})",
+        "waiting to be sent ({n})",
+    ),
+    (
+        "outbox.refused_count",
+        "non inviate ({n})",
+        "not sent ({n})",
+    ),
+    (
+        "outbox.all_sent",
+        "Azioni in attesa inviate al servizio",
+        "Waiting actions sent to the service",
+    ),
+    (
+        "outbox.refused",
+        "Non inviata: {what} su {id}. {reason}",
+        "Not sent: {what} on {id}. {reason}",
+    ),
+    (
+        "outbox.refused_line",
+        "Non inviata: {what} ({reason})",
+        "Not sent: {what} ({reason})",
+    ),
+    (
+        "outbox.text_in_draft",
+        "il testo è nella bozza della richiesta",
+        "the text is in the request's draft",
+    ),
+    (
+        "outbox.not_saved",
+        "Azioni in attesa non salvate su disco: non chiudere finché il servizio non risponde",
+        "Waiting actions not saved to disk: do not quit until the service answers",
+    ),
+    (
+        "outbox.unreadable",
+        "Il file delle azioni in attesa non è leggibile: lasciato com'è (vedi il registro)",
+        "The file of waiting actions cannot be read: left as it is (see the log)",
+    ),
+    (
+        "outbox.bad_key",
+        "Chiave di idempotenza non valida",
+        "Invalid idempotency key",
+    ),
+    ("outbox.what.take", "presa in carico", "take"),
+    ("outbox.what.release", "rilascio", "release"),
+    ("outbox.what.assign", "assegnazione", "assignment"),
+    ("outbox.what.forward", "trasferimento", "forward"),
+    ("outbox.what.close", "chiusura", "close"),
+    ("outbox.what.reopen", "riapertura", "reopen"),
+    ("outbox.what.tag", "etichetta", "tag"),
+    (
+        "outbox.what.untag",
+        "rimozione dell'etichetta",
+        "tag removal",
+    ),
+    ("outbox.what.appointment", "appuntamento", "appointment"),
+    ("outbox.what.reply", "risposta", "reply"),
+    ("outbox.what.note", "nota interna", "internal note"),
+    (
+        "outbox.what.integration",
+        "richiesta di integrazione",
+        "integration request",
     ),
     ("dialog.confirm", "Conferma", "Confirm"),
     (

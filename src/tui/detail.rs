@@ -40,6 +40,7 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
             lines.push(Line::styled(presence_text(lang, v), theme.presence));
         }
     }
+    unsent(&mut lines, state, r, theme);
     citizen(&mut lines, r, dossier, lang, theme);
     if let Some(dossier) = dossier {
         mandate(&mut lines, r, dossier, lang, theme);
@@ -66,6 +67,46 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
     thread(&mut lines, detail, lang, theme);
     history(&mut lines, detail, lang, theme);
     lines
+}
+
+/// Writes of the outbox the service refused on this request, each with its reason (a refused
+/// message's text is back in the request's draft), and those still waiting.
+fn unsent(lines: &mut Vec<Line<'static>>, state: &State, r: &RequestSummary, theme: &Theme) {
+    let lang = state.lang;
+    for refused in state.outbox.refused_on(&r.id) {
+        let mut text = tf(
+            lang,
+            "outbox.refused_line",
+            &[
+                ("what", t(lang, refused.action.write.what_key())),
+                ("reason", t(lang, &refused.reason)),
+            ],
+        );
+        if matches!(
+            refused.action.write,
+            crate::tui::outbox::Write::Message { .. }
+        ) {
+            text = format!("{text}: {}", t(lang, "outbox.text_in_draft"));
+        }
+        lines.push(Line::styled(text, theme.error));
+    }
+    let waiting: Vec<&str> = state
+        .outbox
+        .pending
+        .iter()
+        .filter(|q| q.id == r.id)
+        .map(|q| t(lang, q.write.what_key()))
+        .collect();
+    if !waiting.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "{}: {}",
+                tf(lang, "outbox.pending", &[("n", &waiting.len().to_string())]),
+                waiting.join(", ")
+            ),
+            theme.banner,
+        ));
+    }
 }
 
 /// "G. Bianchi sta rispondendo".

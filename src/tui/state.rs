@@ -384,6 +384,8 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
+    /// Writes waiting for the service, and those it refused on replay (`<data dir>/outbox.json`).
+    pub outbox: crate::tui::outbox::Outbox,
     /// Drafts by request and kind (loaded from `<data dir>/drafts` at start).
     pub drafts: HashMap<crate::tui::drafts::DraftKey, String>,
     /// Drafts changed since last written to disk (written on the next tick).

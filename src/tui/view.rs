@@ -508,6 +508,20 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(selected) = selection_label(state) {
         spans.push(Span::styled(format!("· {selected} "), theme.key_hint_key));
     }
+    let waiting = state.outbox.pending.len();
+    if waiting > 0 {
+        let text = tf(state.lang, "outbox.pending", &[("n", &waiting.to_string())]);
+        spans.push(Span::styled(format!(" {text} "), theme.banner));
+    }
+    let refused = state.outbox.refused.len();
+    if refused > 0 {
+        let text = tf(
+            state.lang,
+            "outbox.refused_count",
+            &[("n", &refused.to_string())],
+        );
+        spans.push(Span::styled(format!(" {text} "), theme.error));
+    }
     let pending = state.keymap.pending();
     if !pending.is_empty() {
         spans.push(Span::styled(

@@ -19,12 +19,14 @@ use crate::tui::state::{
 mod bulk;
 mod dialogs;
 mod editor;
+mod outbox;
 
 pub use bulk::outcome_code;
 use bulk::*;
 pub use dialogs::fill_template;
 use dialogs::*;
 use editor::*;
+pub use outbox::Replay;
 
 /// How long a close or forward can be undone.
 pub const UNDO_SECONDS: i64 = 5;
@@ -83,6 +85,13 @@ pub enum Msg {
     DashboardRefused(String),
     /// An export was written to this file.
     Exported(std::path::PathBuf),
+    /// A write found the service unreachable: it waits in the outbox, with its key.
+    Unsent(Box<crate::tui::outbox::Queued>),
+    /// The answer to the outbox write with this idempotency key.
+    Replayed {
+        key: String,
+        outcome: Replay,
+    },
 }
 
 /// Work for the runner; results come back as `Msg`s.
@@ -118,6 +127,13 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: Option<String>,
     },
+    /// Sends the oldest outbox write again, with its idempotency key.
+    Replay(Box<crate::tui::outbox::Queued>),
+    /// Writes (or, with `None`, deletes) the outbox file; run in order, like drafts.
+    SaveOutbox {
+        path: std::path::PathBuf,
+        contents: Option<String>,
+    },
     Suspend,
     Quit,
 }
@@ -128,6 +144,11 @@ pub fn wants_raw_keys(state: &State) -> bool {
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = step(state, msg);
+    outbox::hold_back(state, effects)
+}
+
+fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Command(name) => command_action(state, &name),
         Msg::DialogKey(key) => dialog_key(state, key),
@@ -136,6 +157,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = commit_due(state);
             effects.extend(flush_drafts(state));
             effects.extend(dashboard::embed::tick(state));
+            effects.extend(outbox::kick(state));
             effects
         }
         Msg::Resize { list_height } => {
@@ -144,12 +166,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Loaded(requests) => {
+            let requests = requests
+                .into_iter()
+                .map(|r| outbox::overlaid(state, r))
+                .collect();
             state.set_requests(requests);
-            load_current(state)
+            let mut effects = load_current(state);
+            effects.extend(outbox::reachable(state));
+            effects
         }
         Msg::Upserted(r) => {
             let before = state.current().map(|c| c.id.clone());
-            state.upsert(*r);
+            let r = outbox::overlaid(state, *r);
+            state.upsert(r);
             // The open request left the queue (taken or forwarded by someone): show the next.
             if state.current().map(|c| &c.id) != before.as_ref() {
                 return load_current(state);
@@ -162,8 +191,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Written(detail) => {
+            let id = detail.summary.id.clone();
             written(state, *detail);
-            vec![]
+            outbox::acted_again(state, &id)
         }
         Msg::DossierLoaded(dossier) => {
             state.dossier = Some(*dossier);
@@ -213,7 +243,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Offline(offline) => {
             state.offline = offline;
-            vec![]
+            if offline {
+                vec![]
+            } else {
+                outbox::reachable(state)
+            }
         }
         Msg::EditorText { kind, text } => {
             let id = state.current().map(|r| r.id.clone());
@@ -236,6 +270,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             dashboard::embed::exported(state, &path);
             vec![]
         }
+        Msg::Unsent(queued) => outbox::unsent(state, *queued),
+        Msg::Replayed { key, outcome } => outbox::replayed(state, &key, outcome),
     }
 }
 
@@ -248,7 +284,8 @@ fn written(state: &mut State, detail: RequestDetail) {
         .as_ref()
         .is_some_and(|k| k.version > detail.summary.version);
     if !newer_known {
-        state.upsert(list_row(detail.summary.clone(), known.as_ref()));
+        let row = outbox::overlaid(state, list_row(detail.summary.clone(), known.as_ref()));
+        state.upsert(row);
     }
     if state.detail.as_ref().is_some_and(|d| d.summary.id == id) {
         state.detail = Some(detail);
