@@ -65,7 +65,8 @@ impl Tmux {
             .status()
             .unwrap();
         assert!(status.success());
-        let screen = self.wait_for(|s| s.contains("? help"));
+        // Rows listed, not just the frame drawn: a loaded machine may paint before the list arrives.
+        let screen = self.wait_for(|s| s.contains("? help") && s.contains("CBP-"));
         assert!(screen.contains("Requests"), "{screen}");
     }
 

@@ -15,7 +15,7 @@ use crate::i18n::{Lang, t, tf};
 use crate::tui::action::Context;
 use crate::tui::state::{Pane, State, Viewer, sla_of};
 use crate::tui::theme::Theme;
-use crate::tui::view::{due_text, masked, sla_style, sla_symbol};
+use crate::tui::view::{business_time, due_text, masked, sla_style, sla_symbol};
 
 /// Display width kept of one message (the pane wraps and scrolls).
 const THREAD_BODY_WIDTH: usize = 4000;
@@ -322,19 +322,6 @@ pub fn rome(at: jiff::Timestamp) -> jiff::Zoned {
     at.to_zoned(jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
-/// Business time as "2g 03h" / "3h 05m" (negative when overdue); days of 24 business hours.
-pub fn business_time(lang: Lang, secs: i64) -> String {
-    let sign = if secs < 0 { "-" } else { "" };
-    let s = secs.unsigned_abs();
-    let (h, m) = (s / 3600, (s % 3600) / 60);
-    let day = if lang == Lang::En { "d" } else { "g" };
-    if h >= 24 {
-        format!("{sign}{}{day} {:02}h", h / 24, h % 24)
-    } else {
-        format!("{sign}{h}h {m:02}m")
-    }
-}
-
 fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, theme: &Theme) {
     if clocks.is_empty() {
         return;
@@ -351,14 +338,20 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
                 tf(
                     lang,
                     "clock.overdue",
-                    &[("time", &business_time(lang, -c.remaining_secs))],
+                    &[(
+                        "time",
+                        &business_time(lang, -c.remaining_secs, c.basis.measure),
+                    )],
                 ) + " · "
             }
             _ => {
                 tf(
                     lang,
                     "clock.remaining",
-                    &[("time", &business_time(lang, c.remaining_secs))],
+                    &[(
+                        "time",
+                        &business_time(lang, c.remaining_secs, c.basis.measure),
+                    )],
                 ) + " · "
             }
         };
@@ -538,11 +531,18 @@ mod tests {
     }
 
     #[test]
-    fn business_time_in_days_hours_minutes() {
-        assert_eq!(business_time(Lang::It, 3 * 3600 + 5 * 60), "3h 05m");
-        assert_eq!(business_time(Lang::It, 50 * 3600), "2g 02h");
-        assert_eq!(business_time(Lang::En, 50 * 3600), "2d 02h");
-        assert_eq!(business_time(Lang::En, -90 * 60), "-1h 30m");
+    fn business_time_in_business_days_or_hours_never_24_hour_days() {
+        use crate::domain::calendar::Measure;
+        let hours = Measure::Seconds;
+        let days = Measure::Days { units: 10 * 3600 };
+        assert_eq!(business_time(Lang::It, 3 * 3600 + 5 * 60, hours), "3h05");
+        // 53 business hours are 53h, or 5,3 business days of a 10-hour office day.
+        assert_eq!(business_time(Lang::It, -53 * 3600, hours), "-53h");
+        assert_eq!(business_time(Lang::It, -53 * 3600, days), "-5,3gg");
+        assert_eq!(business_time(Lang::En, -53 * 3600, days), "-5.3bd");
+        assert_eq!(business_time(Lang::It, 127 * 3600, days), "13gg");
+        // Under one business day, hours even on a clock counted in days.
+        assert_eq!(business_time(Lang::En, -90 * 60, days), "-1h30");
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl Queue {
                 )
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
-            Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
+            Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
             Queue::All => open,
             Queue::Cell { office, topic } => {
                 open && r.office == *office && topic.is_none_or(|t| f.topic == t)
@@ -128,6 +128,28 @@ impl Queue {
             Queue::Saved(filter) => open && filter.accepts(r),
         }
     }
+}
+
+/// [`crate::domain::calendar::rome_day_start`] in UTC seconds, as the service counts "closed
+/// today" (since local midnight, not the last 24 hours); the day is kept, so checking every row
+/// costs a comparison.
+fn rome_day_start(now: i64) -> i64 {
+    thread_local! {
+        static DAY: std::cell::Cell<(i64, i64)> = const { std::cell::Cell::new((1, 0)) };
+    }
+    DAY.with(|day| {
+        let (start, end) = day.get();
+        if (start..end).contains(&now) {
+            return start;
+        }
+        let at = Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        let start = crate::domain::calendar::rome_day_start(at);
+        // A Rome day lasts 23 to 25 hours: 30 hours on is inside the next one.
+        let next =
+            crate::domain::calendar::rome_day_start(start + jiff::SignedDuration::from_hours(30));
+        day.set((start.as_second(), next.as_second()));
+        start.as_second()
+    })
 }
 
 /// Who is logged in.
@@ -170,6 +192,14 @@ pub type SlaLevel = Option<crate::domain::sla::SlaState>;
 /// The soonest due instant among the request's running clocks (the service computes them).
 pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
     r.clocks.iter().filter_map(|c| c.due_at).min()
+}
+
+/// The running clock that falls due first: the one the list's SLA cell shows.
+pub fn leading_clock(r: &RequestSummary) -> Option<&crate::api::ClockView> {
+    r.clocks
+        .iter()
+        .filter(|c| c.due_at.is_some())
+        .min_by_key(|c| c.due_at)
 }
 
 pub fn sla_of(r: &RequestSummary, now: Timestamp) -> SlaLevel {
@@ -350,6 +380,9 @@ pub struct State {
     pub offices: Vec<(String, String)>,
     pub canned: Vec<(String, String)>,
     pub requests: Vec<RequestSummary>,
+    /// When the list was last loaded whole (its business-time figures are the service's as of
+    /// then).
+    pub loaded_at: Option<Timestamp>,
     /// Precomputed facts, sort orders, lookups and filter levels over `requests`.
     index: ListIndex,
     /// `now` (UTC seconds), `me` and the queues the counts were computed for.
@@ -788,6 +821,30 @@ impl State {
 mod colour_tests {
     use super::*;
     use jiff::SignedDuration;
+
+    #[test]
+    fn closed_today_is_since_midnight_in_rome_as_the_service_counts_it() {
+        // 00:30 in Rome on 17 March (UTC+1).
+        let now: Timestamp = "2026-03-16T23:30:00Z".parse().unwrap();
+        let me = Operator {
+            username: "me".into(),
+            office: "RM01".into(),
+        };
+        let mut r = crate::tui::fixture::requests(1, now, "RM01", "me").remove(0);
+        r.status = Status::Chiusa;
+        // 23:50 the day before, Rome time: 40 minutes ago, yet not today.
+        r.updated_at = "2026-03-16T22:50:00Z".parse().unwrap();
+        assert!(!Queue::ClosedToday.contains(&r, &me, now));
+        // 00:10 today.
+        r.updated_at = "2026-03-16T23:10:00Z".parse().unwrap();
+        assert!(Queue::ClosedToday.contains(&r, &me, now));
+        // Across the DST change (29 March, a 23-hour day) the day is still Rome's.
+        let after: Timestamp = "2026-03-29T22:30:00Z".parse().unwrap();
+        r.updated_at = "2026-03-29T21:50:00Z".parse().unwrap();
+        assert!(!Queue::ClosedToday.contains(&r, &me, after));
+        r.updated_at = "2026-03-29T22:10:00Z".parse().unwrap();
+        assert!(Queue::ClosedToday.contains(&r, &me, after));
+    }
 
     #[test]
     fn a_passed_due_instant_or_a_breached_clock_is_never_shown_on_time() {

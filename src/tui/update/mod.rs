@@ -28,6 +28,9 @@ use dialogs::*;
 use editor::*;
 pub use outbox::Replay;
 
+/// How often the list's figures are reloaded from the service.
+pub const FIGURES_SECONDS: i64 = 300;
+
 /// How long a close or forward can be undone.
 pub const UNDO_SECONDS: i64 = 5;
 
@@ -158,6 +161,7 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects.extend(flush_drafts(state));
             effects.extend(dashboard::embed::tick(state));
             effects.extend(outbox::kick(state));
+            effects.extend(refresh_figures(state));
             effects
         }
         Msg::Resize { list_height } => {
@@ -171,6 +175,7 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
                 .map(|r| outbox::overlaid(state, r))
                 .collect();
             state.set_requests(requests);
+            state.loaded_at = Some(state.now);
             let mut effects = load_current(state);
             effects.extend(outbox::reachable(state));
             effects
@@ -273,6 +278,20 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Unsent(queued) => outbox::unsent(state, *queued),
         Msg::Replayed { key, outcome } => outbox::replayed(state, &key, outcome),
     }
+}
+
+/// The business time left on a clock is the service's figure as of the last load (the client
+/// has no office calendars): reloaded every [`FIGURES_SECONDS`], so list and detail follow the
+/// service's figures while nobody touches a request.
+fn refresh_figures(state: &mut State) -> Vec<Effect> {
+    let due = state
+        .loaded_at
+        .is_some_and(|at| state.now.as_second() - at.as_second() >= FIGURES_SECONDS);
+    if !due || state.offline {
+        return vec![];
+    }
+    state.loaded_at = Some(state.now);
+    vec![Effect::Refresh]
 }
 
 /// Applies our own successful write: the row moves on, and so does the open detail, without
@@ -790,26 +809,45 @@ mod tests {
     }
 
     #[test]
-    fn overdue_countdown_fits_the_sla_cell() {
+    fn the_sla_cell_shows_the_business_time_the_detail_shows() {
+        use crate::domain::calendar::Measure;
         let state = state();
-        let mut r = state.requests[0].clone();
-        assert!(!r.clocks.is_empty());
-        let due = |secs: i64| Some(state.now - SignedDuration::from_secs(secs));
-        for c in &mut r.clocks {
-            c.due_at = due(12 * 3600 + 5 * 60);
+        let mut r = state
+            .requests
+            .iter()
+            .find(|r| r.status.is_open() && !r.clocks.is_empty())
+            .unwrap()
+            .clone();
+        for (i, c) in r.clocks.iter_mut().enumerate() {
+            c.state = crate::domain::sla::SlaState::Breached;
+            // Due a week ago on the calendar: 53 business hours on a 10-hour office day.
+            c.due_at = Some(state.now - SignedDuration::from_hours(7 * 24 + i as i64));
+            c.remaining_secs = -53 * 3600;
+            c.basis.measure = Measure::Days { units: 10 * 3600 };
         }
-        assert_eq!(crate::tui::view::due_text(&state, &r), "-12h");
+        assert_eq!(crate::tui::view::due_text(&state, &r), "-5,3gg");
+        let mut english = state.clone();
+        english.lang = Lang::En;
+        assert_eq!(crate::tui::view::due_text(&english, &r), "-5.3bd");
         for c in &mut r.clocks {
-            c.due_at = due(9 * 3600 + 5 * 60);
+            c.remaining_secs = -(9 * 3600 + 5 * 60);
+            c.basis.measure = Measure::Seconds;
         }
         assert_eq!(crate::tui::view::due_text(&state, &r), "-9h05");
-        for c in &mut r.clocks {
-            c.due_at = due(3 * 86_400);
-        }
-        assert_eq!(crate::tui::view::due_text(&state, &r), "-3g");
-        let mut english = state;
-        english.lang = Lang::En;
-        assert_eq!(crate::tui::view::due_text(&english, &r), "-3d");
+        // The detail says the same figure, with the same notation.
+        let mut shown = state.clone();
+        let at = shown.requests.iter().position(|x| x.id == r.id).unwrap();
+        shown.requests[at] = r.clone();
+        shown.queue_cursor = shown.queues.iter().position(|q| *q == Queue::All).unwrap();
+        shown.recompute();
+        assert!(shown.select_id(&r.id));
+        let lines =
+            crate::tui::detail::detail_lines(&shown, 80, &crate::tui::theme::Theme::default());
+        let text: String = lines
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(text.contains("scaduto da 9h05 lav."), "{text}");
     }
 
     #[test]
