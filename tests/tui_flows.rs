@@ -1192,6 +1192,12 @@ fn the_small_daily_ones_export_tags_and_canned_signatures() {
     );
     assert_eq!(csv.lines().count(), f.h.state.visible.len() + 1);
     assert!(csv.contains(id.as_str()));
+    // `--csv-dialect plain`: RFC 4180 with the column codes, no BOM (same instant, same file).
+    f.h.state.csv_dialect = combipat::domain::csv::Dialect::Plain;
+    f.text("e");
+    let plain = std::fs::read_to_string(exports[0].path()).unwrap();
+    assert!(plain.starts_with("id,status,office,patronato,"), "{plain}");
+    assert_eq!(plain.lines().count(), csv.lines().count());
     // Tags go on and come off.
     f.text("t");
     f.text("#");
@@ -1411,6 +1417,14 @@ fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front
         panic!("{:?}", f.h.state.mode)
     };
     assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    // The office's staff as the service lists them (GET /v1/offices/RM01/operators), those
+    // holding no request included, by full name.
+    assert!(
+        items
+            .iter()
+            .any(|i| i.value == "s.ferri" && i.label.contains("Silvia Ferri")),
+        "{items:?}"
+    );
     f.text("rossi");
     f.keys(&[key(KeyCode::Enter)]);
     assert_eq!(

@@ -74,6 +74,7 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
         lang,
     );
     state.now = jiff::Timestamp::now();
+    state.csv_dialect = ws.csv_dialect;
     tracing::info!(dir = %dir.display(), read_only, "cruscotto starting");
     let outcome = runtime.block_on(crate::tui::dashboard::terminal::run(
         state,
@@ -92,7 +93,7 @@ fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()>
         (Some(_), None) => bail!("--token: required with --server"),
         (None, _) => demo_dashboard(args.seed, jiff::Timestamp::now())?,
     };
-    print!("{}", dashboard_csv(&dashboard));
+    print!("{}", dashboard_csv(&dashboard, ws.csv_dialect));
     Ok(())
 }
 

@@ -55,6 +55,15 @@ pub struct WorkstationArgs {
     /// Refuse every action that changes data (on if the config says so, too).
     #[arg(long)]
     pub read_only: bool,
+    /// CSV written by exports, `dashboard --csv` and `report --csv`: `italian` (default: `;`,
+    /// decimal comma, Italian headers, UTF-8 with BOM) or `plain` (RFC 4180: `,`, `.`, codes).
+    #[arg(long, global = true, value_name = "italian|plain", default_value = "italian",
+          value_parser = parse_csv_dialect)]
+    pub csv_dialect: crate::domain::csv::Dialect,
+}
+
+fn parse_csv_dialect(text: &str) -> Result<crate::domain::csv::Dialect, String> {
+    text.parse()
 }
 
 /// What the workstation runs with: the config file (after `--profile`) overridden by flags.
@@ -239,6 +248,7 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     state.read_only = settings.read_only || session.me.role == Role::Auditor;
     state.role = Some(session.me.role);
     state.take_before_reply = settings.take_before_reply;
+    state.csv_dialect = args.csv_dialect;
     state.operator_name = session.me.full_name.clone();
     state.data_dir = Some(dir.clone());
     state.keymap = keymap;

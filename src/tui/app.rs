@@ -395,6 +395,16 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
             }
         }
         Effect::Replay(queued) => replay(*queued, gateway).await,
+        Effect::LoadOperators(office) => {
+            let staff = match gateway.office_operators(&office).await {
+                Ok(staff) => Some(staff),
+                Err(e) => {
+                    tracing::info!(error = %e, office, "office staff not listed");
+                    None
+                }
+            };
+            vec![Msg::OperatorsLoaded { office, staff }]
+        }
         Effect::LoadDashboard => match gateway.dashboard().await {
             Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
             Err(GatewayError::Forbidden(reason)) => vec![Msg::DashboardRefused(reason)],

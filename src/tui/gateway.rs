@@ -70,6 +70,14 @@ pub trait Gateway: Send + Sync {
     fn events(&self) -> Option<EventStream> {
         None
     }
+    /// The operators and supervisors of `office` (`GET /v1/offices/{code}/operators`), for the
+    /// assign picker. Gateways without a service behind them know none.
+    async fn office_operators(
+        &self,
+        _office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, GatewayError> {
+        Ok(vec![])
+    }
     /// Cruscotto figures for the caller's scope (`GET /v1/dashboard`). Gateways without a
     /// service behind them have none.
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {

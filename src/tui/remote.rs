@@ -111,6 +111,16 @@ impl Gateway for ClientGateway {
         Some(self.client.events(None))
     }
 
+    async fn office_operators(
+        &self,
+        office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, GatewayError> {
+        self.client
+            .office_operators(office)
+            .await
+            .map_err(gateway_error)
+    }
+
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {
         self.client.dashboard().await.map_err(gateway_error)
     }

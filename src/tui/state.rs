@@ -430,6 +430,10 @@ pub struct State {
     /// The active keymap and any half-typed key sequence; the dispatcher, the `?` help and the
     /// key-hint line all read this one table.
     pub keymap: crate::tui::keymap::Keymap,
+    /// Each office's staff as the service listed them (the assign picker), asked once.
+    pub office_operators: HashMap<String, Vec<crate::api::OfficeOperator>>,
+    /// How exports are written (`--csv-dialect`).
+    pub csv_dialect: crate::domain::csv::Dialect,
     /// Where exports are written (`<data dir>/exports`); none: exports are refused.
     pub data_dir: Option<std::path::PathBuf>,
     pub quit: bool,

@@ -19,6 +19,7 @@ pub mod errors;
 pub mod events;
 pub mod extract;
 pub mod meta;
+pub mod offices;
 pub mod openapi;
 pub mod presence;
 pub mod requests;
@@ -53,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(calendar::closing_days))
+        .routes(routes!(offices::operators))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::quality))
 }

@@ -88,6 +88,11 @@ pub enum Msg {
     DashboardRefused(String),
     /// An export was written to this file.
     Exported(std::path::PathBuf),
+    /// The staff of an office for the assign picker (`None`: the service could not list them).
+    OperatorsLoaded {
+        office: String,
+        staff: Option<Vec<crate::api::OfficeOperator>>,
+    },
     /// A write found the service unreachable: it waits in the outbox, with its key.
     Unsent(Box<crate::tui::outbox::Queued>),
     /// The answer to the outbox write with this idempotency key.
@@ -130,6 +135,8 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: Option<String>,
     },
+    /// `GET /v1/offices/{code}/operators` for the assign picker.
+    LoadOperators(String),
     /// Sends the oldest outbox write again, with its idempotency key.
     Replay(Box<crate::tui::outbox::Queued>),
     /// Writes (or, with `None`, deletes) the outbox file; run in order, like drafts.
@@ -276,6 +283,7 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Unsent(queued) => outbox::unsent(state, *queued),
+        Msg::OperatorsLoaded { office, staff } => operators_loaded(state, office, staff),
         Msg::Replayed { key, outcome } => outbox::replayed(state, &key, outcome),
     }
 }
@@ -502,9 +510,18 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         C::Release => act_on_current(state, ActionBody::Release),
         C::Reopen => act_on_current(state, ActionBody::Reopen { note: None }),
         C::Assign => {
-            let items = assignees(state);
-            open_picker(state, PickerKind::Assignee, items, false);
-            vec![]
+            let Some(office) = state.current().map(|r| r.office.clone()) else {
+                return no_request(state);
+            };
+            // The office's staff as the service lists them, asked for once per office.
+            match state.office_operators.get(&office) {
+                Some(staff) => {
+                    let items = staff_items(staff);
+                    open_picker(state, PickerKind::Assignee, items, false);
+                    vec![]
+                }
+                None => vec![Effect::LoadOperators(office)],
+            }
         }
         C::Reply => with_take(state, take_first, |s| open_input(s, InputKind::Reply)),
         C::Note => open_input(state, InputKind::Note),
@@ -615,8 +632,46 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     }
 }
 
+/// The assign picker's entries: full name and username of each of the office's staff.
+fn staff_items(staff: &[crate::api::OfficeOperator]) -> Vec<PickItem> {
+    staff
+        .iter()
+        .map(|u| PickItem {
+            label: format!(
+                "{}  ({})",
+                crate::domain::sanitize::inline(&u.full_name, 40),
+                crate::domain::sanitize::inline(&u.username, 24)
+            ),
+            value: u.username.clone(),
+        })
+        .collect()
+}
+
+/// The office's staff arrived (`staff` is `None` when the service could not list them): the
+/// picker opens if the operator is still on a request of that office.
+fn operators_loaded(
+    state: &mut State,
+    office: String,
+    staff: Option<Vec<crate::api::OfficeOperator>>,
+) -> Vec<Effect> {
+    let here = state.mode == Mode::Normal && state.current().is_some_and(|r| r.office == office);
+    let items = match staff {
+        Some(staff) => {
+            let items = staff_items(&staff);
+            state.office_operators.insert(office, staff);
+            items
+        }
+        // Without the service's list: those holding a request of the office, as loaded.
+        None => assignees(state),
+    };
+    if here {
+        open_picker(state, PickerKind::Assignee, items, false);
+    }
+    vec![]
+}
+
 /// The operators of the cursor request's office, as the loaded requests know them (those
-/// holding a request there), for the assign picker; the service checks the choice.
+/// holding a request there): the assign picker's fallback when the service cannot list them.
 fn assignees(state: &State) -> Vec<PickItem> {
     let Some(office) = state.current().map(|r| r.office.clone()) else {
         return vec![];
