@@ -321,24 +321,34 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "calendar {offices}",
     ),
     (
-        "clock.basis_days",
+        "clock.basis_days.one",
+        "{n} giorno lavorativo",
+        "{n} business day",
+    ),
+    (
+        "clock.basis_days.many",
         "{n} giorni lavorativi",
         "{n} business days",
     ),
     (
-        "clock.basis_hours",
+        "clock.basis_hours.one",
+        "{n} ora lavorativa",
+        "{n} business hour",
+    ),
+    (
+        "clock.basis_hours.many",
         "{n} ore lavorative",
         "{n} business hours",
     ),
     (
         "clock.basis_paused",
-        "in pausa: attesa integrazione",
-        "paused: awaiting integration",
+        "orologio fermo: in attesa di integrazione",
+        "clock stopped: awaiting integration",
     ),
     ("sla.ok", "in tempo", "on time"),
     ("sla.warning", "attenzione", "warning"),
     ("sla.critical", "critico", "critical"),
-    ("sla.breached", "superato", "breached"),
+    ("sla.breached", "scaduto", "breached"),
     // One name for the paused state everywhere: the reason it is paused.
     (
         "sla.paused",
@@ -455,7 +465,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("dash.open", "Aperte", "Open"),
     ("dash.at_risk", "A rischio", "At risk"),
     ("dash.breached", "Scadute", "Breached"),
-    ("dash.paused", "Sospese", "Paused"),
+    ("dash.paused", "In attesa", "Awaiting"),
     ("dash.sla_today", "SLA oggi", "SLA today"),
     ("dash.sla_7d", "SLA 7g", "SLA 7d"),
     ("dash.sla_30d", "SLA 30g", "SLA 30d"),

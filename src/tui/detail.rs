@@ -391,15 +391,15 @@ fn basis(c: &ClockView, lang: Lang) -> Option<String> {
         &[("offices", &offices.join(" → "))],
     )];
     let target = match b.measure {
-        Measure::Days { units } if units > 0 => tf(
+        Measure::Days { units } if units > 0 => crate::i18n::plural(
             lang,
             "clock.basis_days",
-            &[("n", &(b.target / units).to_string())],
+            usize::try_from(b.target / units).unwrap_or(0),
         ),
-        _ => tf(
+        _ => crate::i18n::plural(
             lang,
             "clock.basis_hours",
-            &[("n", &(b.target / 3600).to_string())],
+            usize::try_from(b.target / 3600).unwrap_or(0),
         ),
     };
     parts.push(target);
