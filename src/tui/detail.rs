@@ -595,7 +595,9 @@ mod basis_tests {
         });
         assert_eq!(
             basis(&days, Lang::It).as_deref(),
-            Some("calendario RM01 → MI01 · 7 giorni lavorativi · in pausa: attesa integrazione")
+            Some(
+                "calendario RM01 → MI01 · 7 giorni lavorativi · orologio fermo: in attesa di integrazione"
+            )
         );
         let hours = clock(ClockBasis {
             measure: Measure::Seconds,
@@ -606,6 +608,16 @@ mod basis_tests {
         assert_eq!(
             basis(&hours, Lang::En).as_deref(),
             Some("calendar RM01 · 8 business hours")
+        );
+        let one_day = clock(ClockBasis {
+            measure: Measure::Days { units: 36_000 },
+            target: 36_000,
+            offices: vec!["RM01".into()],
+            paused: false,
+        });
+        assert_eq!(
+            basis(&one_day, Lang::It).as_deref(),
+            Some("calendario RM01 · 1 giorno lavorativo")
         );
         assert_eq!(basis(&clock(ClockBasis::default()), Lang::It), None);
     }
