@@ -63,7 +63,8 @@ fn enter_drills_down_into_the_selected_queue_and_e_exports_csv() {
     }
     match state.update(DashboardAction::ExportCsv) {
         DashboardOutcome::ExportCsv(csv) => {
-            assert!(csv.starts_with("office,topic,open,"));
+            // The Italian dialect unless `--csv-dialect plain`.
+            assert!(csv.starts_with("\u{feff}Sede;Materia;Aperte;"), "{csv}");
             assert_eq!(
                 csv.lines().count(),
                 1 + state.figures.cells.len() + state.figures.office_totals.len()
@@ -182,7 +183,25 @@ async fn dashboard_csv_fetches_the_server_figures_with_server_and_token() {
         .await
         .unwrap();
     let (url, token) = (t.service.base_url(), t.token(Role::Supervisor));
-    let csv = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
+    // Italian spreadsheets by default: BOM, `;`, Italian headers.
+    let italian = combipat(&["--server", &url, "--token", &token, "dashboard", "--csv"]).await;
+    assert!(
+        italian.starts_with("\u{feff}Sede;Materia;Aperte;"),
+        "{italian}"
+    );
+    let csv = combipat(&[
+        "--server",
+        &url,
+        "--token",
+        &token,
+        "dashboard",
+        "--csv",
+        "--csv-dialect",
+        "plain",
+    ])
+    .await;
+    assert!(csv.starts_with("office,topic,open,"), "{csv}");
+    assert_eq!(csv.lines().count(), italian.lines().count());
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(
         rows.len(),
@@ -680,7 +699,33 @@ async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
     .await;
     assert_eq!(
         printed,
-        combipat::domain::dashboard::csv::quality_csv(year, &report.patronati)
+        combipat::domain::dashboard::csv::quality_csv(
+            year,
+            &report.patronati,
+            combipat::domain::csv::Dialect::Italian
+        )
+    );
+    let plain = combipat(&[
+        "report",
+        "quality",
+        "--year",
+        &year_arg,
+        "--csv",
+        "--csv-dialect",
+        "plain",
+        "--server",
+        &url,
+        "--token",
+        &token,
+    ])
+    .await;
+    assert_eq!(
+        plain,
+        combipat::domain::dashboard::csv::quality_csv(
+            year,
+            &report.patronati,
+            combipat::domain::csv::Dialect::Plain
+        )
     );
     t.service.shutdown().await.unwrap();
 }
@@ -806,7 +851,10 @@ async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_audi
     assert_eq!(exports.len(), 1, "{exports:?}");
     assert_eq!(
         std::fs::read_to_string(&exports[0]).unwrap(),
-        combipat::domain::dashboard::csv::dashboard_csv(&server.dashboard)
+        combipat::domain::dashboard::csv::dashboard_csv(
+            &server.dashboard,
+            combipat::domain::csv::Dialect::Italian
+        )
     );
 
     // `q` leaves cleanly.

@@ -1498,3 +1498,69 @@ async fn a_forged_pagination_cursor_is_a_422_not_an_empty_page() {
     }
     t.service.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offices_operators_are_listed_to_its_staff_and_nobody_else() {
+    let t = TestService::demo().await;
+    let get = |role: Role, office: &str| {
+        let request = http()
+            .get(t.url(&format!("/v1/offices/{office}/operators")))
+            .bearer_auth(t.token(role));
+        async move { request.send().await.unwrap() }
+    };
+    // An operator of RM01 sees the office's operators and supervisor, with full names.
+    let answer = get(Role::Operator, "RM01").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let staff: Vec<combipat::api::OfficeOperator> = answer.json().await.unwrap();
+    let names: Vec<(&str, &str)> = staff
+        .iter()
+        .map(|u| (u.username.as_str(), u.full_name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("g.bianchi", "Giada Bianchi"),
+            ("m.rossi", "Marco Rossi"),
+            ("s.ferri", "Silvia Ferri")
+        ]
+    );
+    // Another office is outside an operator's scope; admins see any office.
+    assert_eq!(
+        get(Role::Operator, "MI01").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let milan: Vec<combipat::api::OfficeOperator> =
+        get(Role::Admin, "MI01").await.json().await.unwrap();
+    assert_eq!(
+        milan
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["l.verdi"]
+    );
+    assert_eq!(
+        get(Role::Admin, "XX99").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Patronati and auditors never list INPS staff.
+    for role in [Role::Patronato, Role::Auditor] {
+        assert_eq!(
+            get(role, "RM01").await.status(),
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+    }
+    let anonymous = http()
+        .get(t.url("/v1/offices/RM01/operators"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let doc = t.openapi().await;
+    assert!(
+        doc["paths"]["/v1/offices/{code}/operators"]["get"].is_object(),
+        "{}",
+        doc["paths"]
+    );
+    t.service.shutdown().await.unwrap();
+}

@@ -1192,6 +1192,12 @@ fn the_small_daily_ones_export_tags_and_canned_signatures() {
     );
     assert_eq!(csv.lines().count(), f.h.state.visible.len() + 1);
     assert!(csv.contains(id.as_str()));
+    // `--csv-dialect plain`: RFC 4180 with the column codes, no BOM (same instant, same file).
+    f.h.state.csv_dialect = combipat::domain::csv::Dialect::Plain;
+    f.text("e");
+    let plain = std::fs::read_to_string(exports[0].path()).unwrap();
+    assert!(plain.starts_with("id,status,office,patronato,"), "{plain}");
+    assert_eq!(plain.lines().count(), csv.lines().count());
     // Tags go on and come off.
     f.text("t");
     f.text("#");
@@ -1232,24 +1238,165 @@ fn the_small_daily_ones_export_tags_and_canned_signatures() {
 }
 
 #[test]
-fn with_the_service_gone_a_reply_is_refused_in_the_users_language_and_kept() {
+fn with_the_service_gone_take_and_reply_wait_in_the_outbox_and_land_once_in_order() {
+    use combipat::domain::request::Transition;
+    use combipat::tui::outbox;
     let mut f = Flow::new();
+    let station = f.dir.path().join("station");
+    f.h.state.data_dir = Some(station.clone());
     let id = f.current().id;
-    f.text("t");
-    f.text("r");
-    f.text("Risposta scritta mentre la rete cade");
     let service = f.service.take().unwrap();
+    let addr = service.addr();
     f.rt.block_on(service.shutdown()).unwrap();
-    f.keys(&[ctrl('s')]);
-    let notice = f.h.state.notice.clone().expect("a notice");
-    assert!(notice.error);
-    assert_eq!(notice.text, t(Lang::En, "error.unreachable"));
+    // Taken while the service is gone: kept, shown as taken, counted in the status bar.
+    f.text("t");
+    assert_eq!(f.h.state.outbox.pending.len(), 1);
+    let shown = f.h.state.request(&id).unwrap().clone();
+    assert_eq!(shown.status, Status::InLavorazione);
+    assert_eq!(shown.assignee.as_deref(), Some("m.rossi"));
+    let screen = f.screen();
     assert!(
-        matches!(&f.h.state.mode, Mode::Input { editor, id: Some(on), .. }
-            if editor.text() == "Risposta scritta mentre la rete cade" && *on == id),
-        "{:?}",
-        f.h.state.mode
+        screen.contains(&combipat::i18n::tf(
+            Lang::En,
+            "outbox.pending",
+            &[("n", "1")]
+        )),
+        "{screen}"
     );
+    // The reply goes after it, without trying the network first.
+    f.text("r");
+    f.text("Risposta scritta senza rete");
+    f.keys(&[ctrl('s')]);
+    assert_eq!(f.h.state.mode, Mode::Normal);
+    assert_eq!(f.h.state.outbox.pending.len(), 2);
+    // On disk, private, with the keys a restarted workstation would send again.
+    let on_disk = outbox::load(&station).unwrap();
+    assert_eq!(on_disk.pending, f.h.state.outbox.pending);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(outbox::path(&station))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let keys: Vec<String> = on_disk.pending.iter().map(|q| q.key.clone()).collect();
+    assert_ne!(keys[0], keys[1]);
+    // The service comes back: both are sent, in order, and the outbox is empty.
+    let restarted =
+        f.rt.block_on(service::start(
+            ServiceConfig::new(addr, f.dir.path())
+                .with_database(f.database.clone())
+                .with_demo(true),
+        ))
+        .unwrap();
+    f.service = Some(restarted);
+    f.h.send(Msg::Offline(false));
+    f.settle();
+    assert!(
+        f.h.state.outbox.pending.is_empty(),
+        "{:?}",
+        f.h.state.outbox
+    );
+    assert!(!outbox::path(&station).exists());
+    let server = f.server(&id);
+    let mine: Vec<Transition> = server
+        .history
+        .iter()
+        .filter(|h| h.actor.id == "m.rossi")
+        .map(|h| h.transition)
+        .collect();
+    assert_eq!(mine, vec![Transition::Take, Transition::Reply]);
+    let replies = server
+        .thread
+        .iter()
+        .filter(|m| m.body == "Risposta scritta senza rete")
+        .count();
+    assert_eq!(replies, 1);
+    assert_eq!(server.summary.status, Status::RispostaInviata);
+    // The same writes again, keys and all (a replay whose answer was lost): answered from the
+    // service's idempotency records, nothing applied twice.
+    for queued in on_disk.pending {
+        let msgs = f.rt.block_on(perform(
+            combipat::tui::update::Effect::Replay(Box::new(queued)),
+            f.gateway.as_ref(),
+        ));
+        assert!(
+            matches!(
+                &msgs[..],
+                [Msg::Replayed {
+                    outcome: combipat::tui::update::Replay::Sent(_),
+                    ..
+                }]
+            ),
+            "{msgs:?}"
+        );
+    }
+    assert_eq!(f.server(&id).history.len(), server.history.len());
+    assert_eq!(f.server(&id).thread.len(), server.thread.len());
+}
+
+#[test]
+fn a_queued_write_someone_else_overtook_is_shown_refused_with_its_text_kept() {
+    use combipat::tui::outbox;
+    let mut f = Flow::new();
+    let station = f.dir.path().join("station");
+    f.h.state.data_dir = Some(station.clone());
+    // A request already mine, so the reply needs no take.
+    f.text("t");
+    let id = f.current().id;
+    let version = f.server(&id).summary.version;
+    let service = f.service.take().unwrap();
+    let addr = service.addr();
+    f.rt.block_on(service.shutdown()).unwrap();
+    f.text("n");
+    f.text("Nota scritta senza rete");
+    f.keys(&[ctrl('s')]);
+    assert_eq!(f.h.state.outbox.pending.len(), 1);
+    // Meanwhile a colleague moves the request on.
+    let restarted =
+        f.rt.block_on(service::start(
+            ServiceConfig::new(addr, f.dir.path())
+                .with_database(f.database.clone())
+                .with_demo(true),
+        ))
+        .unwrap();
+    f.service = Some(restarted);
+    let colleague = f.colleague();
+    f.rt.block_on(colleague.act(
+        &id,
+        version,
+        &ActionBody::Tag {
+            tag: "urgente".into(),
+        },
+        &IdempotencyKey::new(),
+    ))
+    .unwrap();
+    f.h.send(Msg::Offline(false));
+    f.settle();
+    let ob = &f.h.state.outbox;
+    assert!(ob.pending.is_empty());
+    assert_eq!(ob.refused.len(), 1);
+    assert_eq!(ob.refused[0].reason, "error.stale");
+    // Said on the request, and the text is back in its draft; nothing reached the server.
+    f.h.state.select_id(&id);
+    let screen = f.screen();
+    assert!(screen.contains("Not sent: internal note"), "{screen}");
+    assert_eq!(
+        f.h.state
+            .drafts
+            .get(&(id.clone(), combipat::tui::state::InputKind::Note))
+            .map(String::as_str),
+        Some("Nota scritta senza rete")
+    );
+    assert!(
+        !f.server(&id)
+            .thread
+            .iter()
+            .any(|m| m.body == "Nota scritta senza rete")
+    );
+    assert_eq!(outbox::load(&station).unwrap().refused.len(), 1);
 }
 
 #[test]
@@ -1270,6 +1417,14 @@ fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front
         panic!("{:?}", f.h.state.mode)
     };
     assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    // The office's staff as the service lists them (GET /v1/offices/RM01/operators), those
+    // holding no request included, by full name.
+    assert!(
+        items
+            .iter()
+            .any(|i| i.value == "s.ferri" && i.label.contains("Silvia Ferri")),
+        "{items:?}"
+    );
     f.text("rossi");
     f.keys(&[key(KeyCode::Enter)]);
     assert_eq!(

@@ -65,7 +65,8 @@ impl Tmux {
             .status()
             .unwrap();
         assert!(status.success());
-        let screen = self.wait_for(|s| s.contains("? help"));
+        // Rows listed, not just the frame drawn: a loaded machine may paint before the list arrives.
+        let screen = self.wait_for(|s| s.contains("? help") && s.contains("CBP-"));
         assert!(screen.contains("Requests"), "{screen}");
     }
 
@@ -335,4 +336,84 @@ async fn slash_naspi_rossi_lists_rossis_naspi_requests_first() {
     assert!(first_row.contains("Rossi"), "{first_row}");
     tokio::task::block_in_place(|| tmux.keys(&["q"]));
     assert_eq!(tokio::task::block_in_place(|| tmux.wait_exit()), "0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_killed_while_taking_and_replying_gets_each_action_once_in_order() {
+    use combipat::domain::request::Transition;
+    if !tmux_available() {
+        return;
+    }
+    // A separate `combipat serve` process on a seeded data dir, killed and started again on
+    // the same address.
+    let served = tempfile::tempdir().unwrap();
+    let credentials = combipat::service::seed_demo(
+        served.path(),
+        combipat::service::starter_dataset(7, jiff::Timestamp::now()),
+    )
+    .await
+    .unwrap();
+    let token = |role| credentials.token(role).unwrap().to_string();
+    let (mut serve, url) = common::spawn_serve_at(served.path(), false, None, "127.0.0.1:0");
+    let admin = Client::new(&url, &token(Role::Admin), ClientOptions::default()).unwrap();
+    let me = Client::new(&url, &token(Role::Operator), ClientOptions::default())
+        .unwrap()
+        .me()
+        .await
+        .unwrap()
+        .username;
+    let tmux = tokio::task::block_in_place(|| Tmux::start("outbox", &url, &token(Role::Operator)));
+    // "Unassigned" is the second queue: new requests, to take and then answer.
+    let id = tokio::task::block_in_place(|| {
+        tmux.keys(&["]"]);
+        tmux.wait_for(|s| s.contains("Unassigned (office) ("));
+        tmux.listed()
+    })
+    .into_iter()
+    .next()
+    .expect("an unassigned request");
+    let before = admin.get_request(&id).await.unwrap().value;
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    let text = "Risposta scritta mentre il servizio era fermo";
+    let screen = tokio::task::block_in_place(|| {
+        tmux.keys(&["t"]);
+        tmux.wait_for(|s| s.contains("waiting to be sent (1)"));
+        tmux.keys(&["r"]);
+        tmux.wait_for(|s| s.contains("Ctrl-s sends"));
+        tmux.type_text(text);
+        tmux.keys(&["C-s"]);
+        tmux.wait_for(|s| s.contains("waiting to be sent (2)"))
+    });
+    assert!(screen.contains("waiting to be sent (2)"), "{screen}");
+    let outbox = tmux.home.path().join("data").join("outbox.json");
+    let kept = std::fs::read_to_string(&outbox).unwrap();
+    assert!(kept.contains(text), "{kept}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&outbox).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let listen = url.trim_start_matches("http://").trim_end_matches('/');
+    let (mut serve, _) = common::spawn_serve_at(served.path(), false, None, listen);
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_for(|s| !s.contains("waiting to be sent") && !s.contains("Lost connection"))
+    });
+    assert!(!screen.contains("waiting to be sent"), "{screen}");
+    assert!(!outbox.exists(), "the outbox is empty: {screen}");
+    let after = admin.get_request(&id).await.unwrap().value;
+    let mine: Vec<Transition> = after.history[before.history.len()..]
+        .iter()
+        .filter(|h| h.actor.id == me)
+        .map(|h| h.transition)
+        .collect();
+    assert_eq!(mine, vec![Transition::Take, Transition::Reply], "{screen}");
+    let replies = after.thread.iter().filter(|m| m.body == text).count();
+    assert_eq!(replies, 1);
+    assert_eq!(after.summary.assignee.as_deref(), Some(me.as_str()));
+    tokio::task::block_in_place(|| tmux.keys(&["q"]));
+    assert_eq!(tokio::task::block_in_place(|| tmux.wait_exit()), "0");
+    let _ = serve.kill();
+    let _ = serve.wait();
 }

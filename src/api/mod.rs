@@ -315,3 +315,11 @@ pub struct PresenceEvent {
     pub name: String,
     pub activity: PresenceActivity,
 }
+
+/// `GET /v1/offices/{code}/operators`: an INPS user of the office, for assigning requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OfficeOperator {
+    pub username: String,
+    pub full_name: String,
+    pub role: crate::domain::roles::Role,
+}

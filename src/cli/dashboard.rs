@@ -77,6 +77,7 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
         lang,
     );
     state.now = jiff::Timestamp::now();
+    state.csv_dialect = ws.csv_dialect;
     tracing::info!(dir = %dir.display(), read_only, "cruscotto starting");
     let outcome = runtime.block_on(crate::tui::dashboard::terminal::run(
         state,
@@ -99,7 +100,7 @@ fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()>
                 .block_on(client.dashboard())
                 .wrap_err_with(|| format!("GET {server}/v1/dashboard"))?
                 .dashboard;
-            let csv = dashboard_csv(&dashboard);
+            let csv = dashboard_csv(&dashboard, ws.csv_dialect);
             // Audited before anything is printed; no audit, no export.
             let rows = csv.lines().count().saturating_sub(1) as u64;
             runtime
@@ -111,6 +112,6 @@ fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()>
         (Some(_), None) => bail!("--token: required with --server"),
         (None, _) => demo_dashboard(args.seed, jiff::Timestamp::now())?,
     };
-    print!("{}", dashboard_csv(&dashboard));
+    print!("{}", dashboard_csv(&dashboard, ws.csv_dialect));
     Ok(())
 }

@@ -55,11 +55,12 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
             demo_quality(&config.calendar, args.seed, args.year)?
         }
     };
-    let csv = quality_csv(args.year, &figures);
     if args.csv {
-        print!("{csv}");
+        print!("{}", quality_csv(args.year, &figures, ws.csv_dialect));
         return Ok(());
     }
+    // The aligned table is read on screen: plain cells, split on the plain separator.
+    let csv = quality_csv(args.year, &figures, crate::domain::csv::Dialect::Plain);
     // Each column as wide as its widest cell, header included, so names line up with figures.
     let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
     let mut widths: Vec<usize> = Vec::new();

@@ -55,6 +55,15 @@ pub struct WorkstationArgs {
     /// Refuse every action that changes data (on if the config says so, too).
     #[arg(long)]
     pub read_only: bool,
+    /// CSV written by exports, `dashboard --csv` and `report --csv`: `italian` (default: `;`,
+    /// decimal comma, Italian headers, UTF-8 with BOM) or `plain` (RFC 4180: `,`, `.`, codes).
+    #[arg(long, global = true, value_name = "italian|plain", default_value = "italian",
+          value_parser = parse_csv_dialect)]
+    pub csv_dialect: crate::domain::csv::Dialect,
+}
+
+fn parse_csv_dialect(text: &str) -> Result<crate::domain::csv::Dialect, String> {
+    text.parse()
 }
 
 /// What the workstation runs with: the config file (after `--profile`) overridden by flags.
@@ -63,6 +72,8 @@ pub(super) struct Settings {
     pub(super) theme: String,
     pub(super) keymap: String,
     pub(super) read_only: bool,
+    /// `take_before_reply` of the config.
+    pub(super) take_before_reply: bool,
     pub(super) data_dir: PathBuf,
     /// Remote service URL and token; `None` runs the embedded service.
     pub(super) server: Option<(String, String)>,
@@ -143,6 +154,7 @@ pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
             .clone()
             .unwrap_or_else(|| config.keymap.as_str().to_owned()),
         read_only: args.read_only || config.read_only,
+        take_before_reply: config.take_before_reply,
         data_dir,
         config_dir: config.config_dir(),
         canned,
@@ -235,6 +247,8 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
     // Auditors only ever read, whatever the flags and the config say.
     state.read_only = settings.read_only || session.me.role == Role::Auditor;
     state.role = Some(session.me.role);
+    state.take_before_reply = settings.take_before_reply;
+    state.csv_dialect = args.csv_dialect;
     state.operator_name = session.me.full_name.clone();
     state.data_dir = Some(dir.clone());
     state.keymap = keymap;

@@ -178,6 +178,16 @@ impl Client {
             .json()
     }
 
+    /// `GET /v1/offices/{code}/operators`: the operators and supervisors of an office.
+    pub async fn office_operators(
+        &self,
+        office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, ClientError> {
+        self.execute(Call::get(self.url(&["v1", "offices", office, "operators"])))
+            .await?
+            .json()
+    }
+
     /// `GET /v1/dashboard/quality?year=Y`: yearly indicators per patronato.
     pub async fn dashboard_quality(
         &self,

@@ -57,6 +57,9 @@ pub struct Config {
     pub keymap: KeymapPreset,
     /// No key or command can change anything.
     pub read_only: bool,
+    /// Replying (or asking for integration) on an unassigned request of one's own office takes
+    /// it first (default on).
+    pub take_before_reply: bool,
     /// Where the embedded service keeps its SQLite file (default: the platform data dir).
     pub data_dir: Option<PathBuf>,
     pub server: ServerConfig,
@@ -92,6 +95,7 @@ impl Default for Config {
             theme: "dark".to_owned(),
             keymap: KeymapPreset::Default,
             read_only: false,
+            take_before_reply: true,
             data_dir: None,
             server: ServerConfig::default(),
             sla: SlaConfig::default(),

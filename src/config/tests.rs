@@ -47,3 +47,12 @@ fn saved_filters_parse_and_unknown_fields_name_the_line() {
     assert!(err.contains("c.toml:3"), "{err}");
     assert!(err.contains("patronat"), "{err}");
 }
+
+#[test]
+fn take_before_reply_is_on_unless_a_file_or_profile_turns_it_off() {
+    assert!(parse("", None).unwrap().take_before_reply);
+    let text = "[profiles.prudente]\ntake_before_reply = false\n";
+    assert!(parse(text, None).unwrap().take_before_reply);
+    assert!(!parse(text, Some("prudente")).unwrap().take_before_reply);
+    assert!(parse("take_before_reply = \"sì\"\n", None).is_err());
+}

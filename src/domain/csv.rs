@@ -14,7 +14,8 @@ const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 fn is_plain_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let mut parts = digits.splitn(2, '.');
+    // `.` or, in the Italian dialect, `,` before the decimals.
+    let mut parts = digits.splitn(2, ['.', ',']);
     let whole = parts.next().unwrap_or("");
     let fraction = parts.next();
     !whole.is_empty()
@@ -33,23 +34,86 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
 
 /// One cell: neutralised, then quoted when it holds a comma, a quote or a line break.
 pub fn field(text: &str) -> String {
-    let text = neutralise(text);
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.into_owned()
-    }
+    Dialect::Plain.field(text)
 }
 
 /// One record, CRLF-terminated.
 pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut out = fields
-        .iter()
-        .map(|f| field(f.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push_str("\r\n");
-    out
+    Dialect::Plain.line(fields)
+}
+
+/// How a CSV is written. Italian spreadsheet software splits `;`-separated UTF-8 files with a
+/// BOM and reads `,` as the decimal mark without an import wizard; the plain dialect (RFC 4180:
+/// `,`, `.`, no BOM, header codes) is for scripts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    #[default]
+    Italian,
+    Plain,
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "italian" | "italiano" | "it" => Ok(Dialect::Italian),
+            "plain" | "rfc4180" => Ok(Dialect::Plain),
+            other => Err(format!("{other:?}: expected italian or plain")),
+        }
+    }
+}
+
+impl Dialect {
+    pub fn separator(self) -> char {
+        match self {
+            Dialect::Italian => ';',
+            Dialect::Plain => ',',
+        }
+    }
+
+    /// What the file starts with: the UTF-8 byte order mark in the Italian dialect.
+    pub fn start(self) -> &'static str {
+        match self {
+            Dialect::Italian => "\u{feff}",
+            Dialect::Plain => "",
+        }
+    }
+
+    /// A number written with `.` before its decimals, in this dialect's decimal mark.
+    pub fn decimal(self, number: &str) -> String {
+        match self {
+            Dialect::Italian => number.replace('.', ","),
+            Dialect::Plain => number.to_string(),
+        }
+    }
+
+    /// Whether header cells are the Italian labels (else the stable column codes).
+    pub fn italian_headers(self) -> bool {
+        self == Dialect::Italian
+    }
+
+    /// One cell: neutralised, then quoted when it holds the separator, a quote or a line break.
+    pub fn field(self, text: &str) -> String {
+        let text = neutralise(text);
+        if text.contains([self.separator(), '"', '\r', '\n']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.into_owned()
+        }
+    }
+
+    /// One record, CRLF-terminated.
+    pub fn line<S: AsRef<str>>(self, fields: &[S]) -> String {
+        let separator = self.separator().to_string();
+        let mut out = fields
+            .iter()
+            .map(|f| self.field(f.as_ref()))
+            .collect::<Vec<_>>()
+            .join(&separator);
+        out.push_str("\r\n");
+        out
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +136,20 @@ mod tests {
         ] {
             assert_eq!(field(cell), written, "{cell:?}");
         }
+    }
+
+    #[test]
+    fn the_italian_dialect_splits_on_semicolons_and_keeps_decimal_commas_as_numbers() {
+        let it = Dialect::Italian;
+        assert_eq!(
+            it.line(&["50&PIÙ, ENASCO", "a;b", &it.decimal("-12.5"), "=1"]),
+            "50&PIÙ, ENASCO;\"a;b\";-12,5;'=1\r\n"
+        );
+        assert_eq!(it.start(), "\u{feff}");
+        assert_eq!(Dialect::Plain.line(&["a,b", "1.5"]), "\"a,b\",1.5\r\n");
+        assert_eq!("plain".parse::<Dialect>(), Ok(Dialect::Plain));
+        assert_eq!("Italiano".parse::<Dialect>(), Ok(Dialect::Italian));
+        assert!("excel".parse::<Dialect>().is_err());
     }
 
     #[test]

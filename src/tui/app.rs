@@ -13,13 +13,16 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
+use crate::client::IdempotencyKey;
+use crate::domain::request::RequestId;
 use crate::i18n::tf;
 use crate::tui::gateway::{Gateway, GatewayError};
 use crate::tui::headless::{dispatch_key, list_height};
 use crate::tui::live;
+use crate::tui::outbox::{Queued, Write as OutboxWrite};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
-use crate::tui::update::{Effect, Msg, update};
+use crate::tui::update::{Effect, Msg, Replay, update};
 use crate::tui::view::view;
 
 /// At most one frame per this interval; further changes only mark the screen dirty.
@@ -53,6 +56,21 @@ pub fn enter_terminal() -> io::Result<()> {
 pub async fn run(mut state: State, theme: Theme, gateway: Arc<dyn Gateway>) -> io::Result<()> {
     if let Some(dir) = &state.data_dir {
         state.drafts = crate::tui::drafts::load(dir);
+        match crate::tui::outbox::load(dir) {
+            Ok(outbox) => state.outbox = outbox,
+            // Never overwritten: the file stays for the operator (or support) to look at, and
+            // this session keeps its own writes in memory.
+            Err(e) => {
+                tracing::error!(error = %e, "outbox not readable");
+                state.data_dir = None;
+                update(
+                    &mut state,
+                    Msg::Refused {
+                        key: "outbox.unreadable",
+                    },
+                );
+            }
+        }
     }
     in_terminal(event_loop(&mut state, &theme, gateway)).await
 }
@@ -145,16 +163,8 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
                 Effect::CopyToClipboard(text) => copy_osc52(&text)?,
                 // Drafts are written here, in order, not spawned: a later delete must never
                 // be overtaken by an earlier write.
-                Effect::WriteDraft { path, text } => {
-                    if let Err(e) = crate::tui::drafts::write(&path, text.as_deref()) {
-                        tracing::warn!(path = %path.display(), error = %e, "draft not saved");
-                        update(
-                            state,
-                            Msg::Refused {
-                                key: "editor.draft_not_saved",
-                            },
-                        );
-                    }
+                Effect::WriteDraft { .. } | Effect::SaveOutbox { .. } => {
+                    write_private(state, effect);
                 }
                 Effect::OpenEditor { kind, initial } => {
                     let replying = presence.hold_while_editing(state, kind, &gateway);
@@ -210,8 +220,34 @@ async fn event_loop(state: &mut State, theme: &Theme, gateway: Arc<dyn Gateway>)
     for handle in in_flight {
         let _ = handle.await;
     }
+    // What those writes answered: one the service could not be reached for joins the outbox
+    // on disk, to be sent at the next start.
+    while let Ok(msg) = rx.try_recv() {
+        for effect in update(state, msg) {
+            if matches!(
+                effect,
+                Effect::WriteDraft { .. } | Effect::SaveOutbox { .. }
+            ) {
+                write_private(state, effect);
+            }
+        }
+    }
     presence.leave(gateway.as_ref()).await;
     Ok(())
+}
+
+/// Writes a draft or the outbox file, in order (a later delete must never be overtaken by an
+/// earlier write); a failure is said in the status bar.
+fn write_private(state: &mut State, effect: Effect) {
+    let (path, text, failure) = match effect {
+        Effect::WriteDraft { path, text } => (path, text, "editor.draft_not_saved"),
+        Effect::SaveOutbox { path, contents } => (path, contents, "outbox.not_saved"),
+        _ => return,
+    };
+    if let Err(e) = crate::tui::drafts::write(&path, text.as_deref()) {
+        tracing::warn!(path = %path.display(), error = %e, "private file not saved");
+        update(state, Msg::Refused { key: failure });
+    }
 }
 
 /// OSC 52: the terminal (even over SSH) puts `text` on the clipboard. Our own id, not untrusted.
@@ -318,8 +354,13 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
         Effect::LoadDetail(id) => live::load_detail(gateway, &id).await,
         Effect::Act { id, version, body } => {
             let done = done_key(&body);
-            match gateway.act(&id, version, body).await {
+            let key = IdempotencyKey::new();
+            match gateway.act(&id, version, body.clone(), &key).await {
                 Ok(r) => vec![Msg::Written(Box::new(r)), Msg::Done { key: done }],
+                Err(GatewayError::Unreachable(e)) => {
+                    tracing::info!(error = %e, request = id.as_str(), "kept in the outbox");
+                    vec![unsent(key, id, version, OutboxWrite::Act { body })]
+                }
                 Err(e) => live::refused(gateway, &id, e, None).await,
             }
         }
@@ -335,8 +376,21 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 _ => "done.reply",
             };
             let kept = (live::input_kind(kind), body.clone());
-            match gateway.message(&id, version, kind, body).await {
+            let key = IdempotencyKey::new();
+            match gateway
+                .message(&id, version, kind, body.clone(), &key)
+                .await
+            {
                 Ok(r) => vec![Msg::Written(Box::new(r)), Msg::Done { key: done }],
+                Err(GatewayError::Unreachable(e)) => {
+                    tracing::info!(error = %e, request = id.as_str(), "kept in the outbox");
+                    vec![unsent(
+                        key,
+                        id,
+                        version,
+                        OutboxWrite::Message { kind, text: body },
+                    )]
+                }
                 Err(e) => live::refused(gateway, &id, e, Some(kept)).await,
             }
         }
@@ -358,6 +412,17 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 }
                 Err(e) => live::refused(gateway, &id, e, None).await,
             }
+        }
+        Effect::Replay(queued) => replay(*queued, gateway).await,
+        Effect::LoadOperators(office) => {
+            let staff = match gateway.office_operators(&office).await {
+                Ok(staff) => Some(staff),
+                Err(e) => {
+                    tracing::info!(error = %e, office, "office staff not listed");
+                    None
+                }
+            };
+            vec![Msg::OperatorsLoaded { office, staff }]
         }
         Effect::LoadDashboard => match gateway.dashboard().await {
             Ok(response) => vec![Msg::DashboardLoaded(Box::new(response))],
@@ -390,10 +455,73 @@ pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
                 }],
             }
         }
+        Effect::SaveOutbox { path, contents } => {
+            match crate::tui::drafts::write(&path, contents.as_deref()) {
+                Ok(()) => vec![],
+                Err(_) => vec![Msg::Refused {
+                    key: "outbox.not_saved",
+                }],
+            }
+        }
         Effect::Quit | Effect::Suspend | Effect::CopyToClipboard(_) | Effect::OpenEditor { .. } => {
             vec![]
         }
     }
+}
+
+fn unsent(key: IdempotencyKey, id: RequestId, version: u64, write: OutboxWrite) -> Msg {
+    Msg::Unsent(Box::new(Queued {
+        key: key.to_string(),
+        id,
+        based_on: version,
+        send_version: None,
+        write,
+        queued_at: jiff::Timestamp::now(),
+    }))
+}
+
+/// Sends one outbox write again with the key of its first attempt. A refusal brings the
+/// request as the service now holds it, so the row stops showing the write as made.
+async fn replay(queued: Queued, gateway: &dyn Gateway) -> Vec<Msg> {
+    let Ok(key) = IdempotencyKey::from_string(queued.key.clone()) else {
+        return vec![Msg::Replayed {
+            key: queued.key,
+            outcome: Replay::Refused("outbox.bad_key"),
+        }];
+    };
+    let (id, version) = (queued.id.clone(), queued.version());
+    let answer = match queued.write {
+        OutboxWrite::Act { body } => gateway.act(&id, version, body, &key).await,
+        OutboxWrite::Message { kind, text } => {
+            gateway.message(&id, version, kind, text, &key).await
+        }
+    };
+    let outcome = match answer {
+        Ok(detail) => {
+            return vec![Msg::Replayed {
+                key: queued.key,
+                outcome: Replay::Sent(Box::new(detail)),
+            }];
+        }
+        Err(GatewayError::Unreachable(_)) => Replay::Unreachable,
+        Err(e) => {
+            tracing::info!(error = %e, request = id.as_str(), "outbox write refused");
+            Replay::Refused(live::refusal_key(&e))
+        }
+    };
+    let mut msgs = vec![Msg::Replayed {
+        key: queued.key,
+        outcome: outcome.clone(),
+    }];
+    if matches!(outcome, Replay::Refused(_))
+        && let Ok(current) = gateway.detail(&id).await
+    {
+        msgs.push(Msg::Upserted(Box::new(live::list_row(
+            current.summary,
+            None,
+        ))));
+    }
+    msgs
 }
 
 /// Writes `contents` to a temporary sibling, then renames it: the file is whole or absent.

@@ -15,7 +15,7 @@ use crate::i18n::{Lang, t, tf};
 use crate::tui::action::Context;
 use crate::tui::state::{Pane, State, Viewer, sla_of};
 use crate::tui::theme::Theme;
-use crate::tui::view::{due_text, masked, sla_style, sla_symbol};
+use crate::tui::view::{business_time, due_text, masked, sla_style, sla_symbol};
 
 /// Display width kept of one message (the pane wraps and scrolls).
 const THREAD_BODY_WIDTH: usize = 4000;
@@ -40,6 +40,7 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
             lines.push(Line::styled(presence_text(lang, v), theme.presence));
         }
     }
+    unsent(&mut lines, state, r, theme);
     citizen(&mut lines, r, dossier, lang, theme);
     if let Some(dossier) = dossier {
         mandate(&mut lines, r, dossier, lang, theme);
@@ -77,6 +78,46 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
     thread(&mut lines, detail, lang, theme);
     history(&mut lines, detail, lang, theme);
     lines
+}
+
+/// Writes of the outbox the service refused on this request, each with its reason (a refused
+/// message's text is back in the request's draft), and those still waiting.
+fn unsent(lines: &mut Vec<Line<'static>>, state: &State, r: &RequestSummary, theme: &Theme) {
+    let lang = state.lang;
+    for refused in state.outbox.refused_on(&r.id) {
+        let mut text = tf(
+            lang,
+            "outbox.refused_line",
+            &[
+                ("what", t(lang, refused.action.write.what_key())),
+                ("reason", t(lang, &refused.reason)),
+            ],
+        );
+        if matches!(
+            refused.action.write,
+            crate::tui::outbox::Write::Message { .. }
+        ) {
+            text = format!("{text}: {}", t(lang, "outbox.text_in_draft"));
+        }
+        lines.push(Line::styled(text, theme.error));
+    }
+    let waiting: Vec<&str> = state
+        .outbox
+        .pending
+        .iter()
+        .filter(|q| q.id == r.id)
+        .map(|q| t(lang, q.write.what_key()))
+        .collect();
+    if !waiting.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "{}: {}",
+                tf(lang, "outbox.pending", &[("n", &waiting.len().to_string())]),
+                waiting.join(", ")
+            ),
+            theme.banner,
+        ));
+    }
 }
 
 /// "G. Bianchi sta rispondendo".
@@ -301,19 +342,6 @@ pub fn rome(at: jiff::Timestamp) -> jiff::Zoned {
     at.to_zoned(jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
-/// Business time as "2g 03h" / "3h 05m" (negative when overdue); days of 24 business hours.
-pub fn business_time(lang: Lang, secs: i64) -> String {
-    let sign = if secs < 0 { "-" } else { "" };
-    let s = secs.unsigned_abs();
-    let (h, m) = (s / 3600, (s % 3600) / 60);
-    let day = if lang == Lang::En { "d" } else { "g" };
-    if h >= 24 {
-        format!("{sign}{}{day} {:02}h", h / 24, h % 24)
-    } else {
-        format!("{sign}{h}h {m:02}m")
-    }
-}
-
 fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, theme: &Theme) {
     if clocks.is_empty() {
         return;
@@ -330,14 +358,20 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
                 tf(
                     lang,
                     "clock.overdue",
-                    &[("time", &business_time(lang, -c.remaining_secs))],
+                    &[(
+                        "time",
+                        &business_time(lang, -c.remaining_secs, c.basis.measure),
+                    )],
                 ) + " · "
             }
             _ => {
                 tf(
                     lang,
                     "clock.remaining",
-                    &[("time", &business_time(lang, c.remaining_secs))],
+                    &[(
+                        "time",
+                        &business_time(lang, c.remaining_secs, c.basis.measure),
+                    )],
                 ) + " · "
             }
         };
@@ -377,15 +411,15 @@ fn basis(c: &ClockView, lang: Lang) -> Option<String> {
         &[("offices", &offices.join(" → "))],
     )];
     let target = match b.measure {
-        Measure::Days { units } if units > 0 => tf(
+        Measure::Days { units } if units > 0 => crate::i18n::plural(
             lang,
             "clock.basis_days",
-            &[("n", &(b.target / units).to_string())],
+            usize::try_from(b.target / units).unwrap_or(0),
         ),
-        _ => tf(
+        _ => crate::i18n::plural(
             lang,
             "clock.basis_hours",
-            &[("n", &(b.target / 3600).to_string())],
+            usize::try_from(b.target / 3600).unwrap_or(0),
         ),
     };
     parts.push(target);
@@ -517,11 +551,18 @@ mod tests {
     }
 
     #[test]
-    fn business_time_in_days_hours_minutes() {
-        assert_eq!(business_time(Lang::It, 3 * 3600 + 5 * 60), "3h 05m");
-        assert_eq!(business_time(Lang::It, 50 * 3600), "2g 02h");
-        assert_eq!(business_time(Lang::En, 50 * 3600), "2d 02h");
-        assert_eq!(business_time(Lang::En, -90 * 60), "-1h 30m");
+    fn business_time_in_business_days_or_hours_never_24_hour_days() {
+        use crate::domain::calendar::Measure;
+        let hours = Measure::Seconds;
+        let days = Measure::Days { units: 10 * 3600 };
+        assert_eq!(business_time(Lang::It, 3 * 3600 + 5 * 60, hours), "3h05");
+        // 53 business hours are 53h, or 5,3 business days of a 10-hour office day.
+        assert_eq!(business_time(Lang::It, -53 * 3600, hours), "-53h");
+        assert_eq!(business_time(Lang::It, -53 * 3600, days), "-5,3gg");
+        assert_eq!(business_time(Lang::En, -53 * 3600, days), "-5.3bd");
+        assert_eq!(business_time(Lang::It, 127 * 3600, days), "13gg");
+        // Under one business day, hours even on a clock counted in days.
+        assert_eq!(business_time(Lang::En, -90 * 60, days), "-1h30");
     }
 
     #[test]
@@ -574,7 +615,9 @@ mod basis_tests {
         });
         assert_eq!(
             basis(&days, Lang::It).as_deref(),
-            Some("calendario RM01 → MI01 · 7 giorni lavorativi · in pausa: attesa integrazione")
+            Some(
+                "calendario RM01 → MI01 · 7 giorni lavorativi · orologio fermo: in attesa di integrazione"
+            )
         );
         let hours = clock(ClockBasis {
             measure: Measure::Seconds,
@@ -585,6 +628,16 @@ mod basis_tests {
         assert_eq!(
             basis(&hours, Lang::En).as_deref(),
             Some("calendar RM01 · 8 business hours")
+        );
+        let one_day = clock(ClockBasis {
+            measure: Measure::Days { units: 36_000 },
+            target: 36_000,
+            offices: vec!["RM01".into()],
+            paused: false,
+        });
+        assert_eq!(
+            basis(&one_day, Lang::It).as_deref(),
+            Some("calendario RM01 · 1 giorno lavorativo")
         );
         assert_eq!(basis(&clock(ClockBasis::default()), Lang::It), None);
     }

@@ -1,6 +1,8 @@
 //! `e` in the list: the rows on screen (queue, filter and sort as shown) to a CSV file in the
 //! data dir. The Italian dialect by default, as Italian spreadsheet software reads it without
-//! an import wizard: UTF-8 with BOM, `;` between fields, Italian headers, times in Rome time.
+//! an import wizard: UTF-8 with BOM, `;` between fields, Italian headers, times in Rome time;
+//! `--csv-dialect plain` for RFC 4180 with the column codes. Cells go through
+//! [`crate::domain::csv`], the one place formula injection is neutralised.
 
 use jiff::tz::TimeZone;
 
@@ -17,7 +19,8 @@ pub fn list_csv(state: &State) -> String {
             .to_string()
     };
     let lang = state.lang;
-    let mut out = String::from("\u{feff}");
+    let dialect = state.csv_dialect;
+    let mut out = dialect.start().to_string();
     let header = [
         "csv.id",
         "csv.status",
@@ -32,9 +35,20 @@ pub fn list_csv(state: &State) -> String {
         "csv.created",
         "csv.due",
     ];
-    push_row(&mut out, header.iter().map(|k| t(lang, k).to_string()));
+    let header: Vec<String> = header
+        .iter()
+        .map(|k| {
+            if dialect.italian_headers() {
+                t(lang, k).to_string()
+            } else {
+                k.trim_start_matches("csv.").to_string()
+            }
+        })
+        .collect();
+    out.push_str(&dialect.line(&header));
     for r in state.visible.iter().filter_map(|&i| state.requests.get(i)) {
-        push_row(&mut out, row(lang, r, &time));
+        let cells: Vec<String> = row(lang, r, &time).iter().map(|c| printable(c)).collect();
+        out.push_str(&dialect.line(&cells));
     }
     out
 }
@@ -56,35 +70,13 @@ fn row(lang: Lang, r: &RequestSummary, time: &dyn Fn(jiff::Timestamp) -> String)
     ]
 }
 
-fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
-    let mut first = true;
-    for field in fields {
-        if !first {
-            out.push(';');
-        }
-        first = false;
-        out.push_str(&field_text(&field));
-    }
-    out.push_str("\r\n");
-}
-
-/// One field: quoted when it holds a separator, quote or line break; a leading `= + - @`
-/// gets a `'` so a spreadsheet never runs text from a patronato as a formula.
-fn field_text(field: &str) -> String {
-    let clean: String = field
+/// Text from patronati without control characters (line breaks kept): a CSV opened in a
+/// terminal or an editor shows it inert.
+fn printable(field: &str) -> String {
+    field
         .chars()
         .filter(|c| !c.is_control() || *c == '\n')
-        .collect();
-    let clean = if clean.starts_with(['=', '+', '-', '@']) {
-        format!("'{clean}")
-    } else {
-        clean
-    };
-    if clean.contains([';', '"', '\n']) {
-        format!("\"{}\"", clean.replace('"', "\"\""))
-    } else {
-        clean
-    }
+        .collect()
 }
 
 #[cfg(test)]
@@ -93,9 +85,10 @@ mod tests {
 
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
-        assert_eq!(field_text("a;b"), "\"a;b\"");
-        assert_eq!(field_text("di \"x\""), "\"di \"\"x\"\"\"");
-        assert_eq!(field_text("=SOMMA(A1)"), "'=SOMMA(A1)");
-        assert_eq!(field_text("ok\u{1b}[2J"), "ok[2J");
+        let field = |text: &str| crate::domain::csv::Dialect::Italian.field(&printable(text));
+        assert_eq!(field("a;b"), "\"a;b\"");
+        assert_eq!(field("di \"x\""), "\"di \"\"x\"\"\"");
+        assert_eq!(field("=SOMMA(A1)"), "'=SOMMA(A1)");
+        assert_eq!(field("ok\u{1b}[2J"), "ok[2J");
     }
 }

@@ -31,6 +31,9 @@ const SUBJECTS: &[&str] = &[
     "Richiesta appuntamento in sede",
 ];
 
+/// Business seconds in one office day of the fixture (08–18).
+const BUSINESS_DAY: i64 = 10 * 3600;
+
 /// `count` requests filed over the days before `now`, for `office` and its operator `me`.
 pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<RequestSummary> {
     let patronati = registry::patronati();
@@ -59,6 +62,10 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 offices[(n as usize / 5) % offices.len()].code.to_string()
             };
             let due = created_at + SignedDuration::from_secs(5 * 86_400);
+            // A target of 5 business days of 10 hours, spent evenly over the 5 calendar days.
+            let target = 5 * BUSINESS_DAY;
+            let spent = (now.as_second() - created_at.as_second()) as f64 / (5.0 * 86_400.0);
+            let remaining = target - (target as f64 * spent) as i64;
             let topic = Topic::ALL[(n % 5) as usize];
             let surname = SURNAMES[(n % 8) as usize];
             let name = NAMES[((n / 8) % 8) as usize];
@@ -99,14 +106,26 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 clocks: vec![crate::api::ClockView {
                     kind: crate::domain::sla::ClockKind::Resolution,
                     office: office_code.clone(),
-                    state: crate::domain::sla::SlaState::Ok,
+                    state: match spent {
+                        s if s >= 1.0 => crate::domain::sla::SlaState::Breached,
+                        s if s >= 0.9 => crate::domain::sla::SlaState::Critical,
+                        s if s >= 0.75 => crate::domain::sla::SlaState::Warning,
+                        _ => crate::domain::sla::SlaState::Ok,
+                    },
                     due_at: Some(due),
-                    remaining_secs: 5 * 86_400,
-                    percent_used: 0,
+                    remaining_secs: remaining,
+                    percent_used: (spent * 100.0).clamp(0.0, 999.0) as u32,
                     warning_at: Some(due - SignedDuration::from_hours(24)),
                     critical_at: Some(due - SignedDuration::from_hours(4)),
                     breach_at: Some(due),
-                    basis: Default::default(),
+                    basis: crate::api::ClockBasis {
+                        measure: crate::domain::calendar::Measure::Days {
+                            units: BUSINESS_DAY,
+                        },
+                        target,
+                        offices: vec![office_code.clone()],
+                        paused: false,
+                    },
                 }],
             }
         })

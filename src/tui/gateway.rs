@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use crate::api::dashboard::DashboardResponse;
 use crate::api::{ActionBody, Dossier, PresenceActivity, RequestDetail, RequestSummary};
-use crate::client::EventStream;
+use crate::client::{EventStream, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId, Transition};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,12 +41,14 @@ pub enum GatewayError {
 pub trait Gateway: Send + Sync {
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError>;
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError>;
-    /// A write with `If-Match: version`; answers the request as written.
+    /// A write with `If-Match: version`; answers the request as written. `key` is the
+    /// action's idempotency key: the same for every attempt, replays from the outbox included.
     async fn act(
         &self,
         id: &RequestId,
         version: u64,
         body: ActionBody,
+        key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError>;
     async fn message(
         &self,
@@ -54,6 +56,7 @@ pub trait Gateway: Send + Sync {
         version: u64,
         kind: MessageKind,
         body: String,
+        key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError>;
     /// The citizen's dossier (`GET /v1/dossiers/{cf}`, audited by the service).
     async fn dossier(&self, codice_fiscale: &str) -> Result<Dossier, GatewayError>;
@@ -66,6 +69,14 @@ pub trait Gateway: Send + Sync {
     /// Server events (self-reconnecting), when there is a service to listen to.
     fn events(&self) -> Option<EventStream> {
         None
+    }
+    /// The operators and supervisors of `office` (`GET /v1/offices/{code}/operators`), for the
+    /// assign picker. Gateways without a service behind them know none.
+    async fn office_operators(
+        &self,
+        _office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, GatewayError> {
+        Ok(vec![])
     }
     /// Cruscotto figures for the caller's scope (`GET /v1/dashboard`). Gateways without a
     /// service behind them have none.
@@ -151,6 +162,44 @@ fn transition(r: &mut RequestSummary, t: Transition) -> Result<(), GatewayError>
     Ok(())
 }
 
+/// Applies `body` to `r` as the service does (status machine, assignee, office, tags), acting
+/// as `me`; the version is left to the caller.
+pub fn apply_action(
+    r: &mut RequestSummary,
+    me: &str,
+    body: &ActionBody,
+) -> Result<(), GatewayError> {
+    match body {
+        ActionBody::Take => {
+            transition(r, Transition::Take)?;
+            r.assignee = Some(me.to_string());
+        }
+        ActionBody::Release => {
+            transition(r, Transition::Release)?;
+            r.assignee = None;
+        }
+        ActionBody::Assign { assignee } => {
+            transition(r, Transition::Assign)?;
+            r.assignee = Some(assignee.clone());
+        }
+        ActionBody::Forward { office, .. } => {
+            transition(r, Transition::Forward)?;
+            r.office = office.clone();
+            r.assignee = None;
+        }
+        ActionBody::Close { .. } => transition(r, Transition::Close)?,
+        ActionBody::Reopen { .. } => transition(r, Transition::Reopen)?,
+        ActionBody::Tag { tag } => {
+            if !r.tags.contains(tag) {
+                r.tags.push(tag.clone());
+            }
+        }
+        ActionBody::Untag { tag } => r.tags.retain(|t| t != tag),
+        ActionBody::BookAppointment { .. } => {}
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Gateway for LocalGateway {
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError> {
@@ -174,40 +223,11 @@ impl Gateway for LocalGateway {
         id: &RequestId,
         version: u64,
         body: ActionBody,
+        _key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError> {
         let me = self.operator.clone();
-        self.with(id, version, |r| {
-            match &body {
-                ActionBody::Take => {
-                    transition(r, Transition::Take)?;
-                    r.assignee = Some(me);
-                }
-                ActionBody::Release => {
-                    transition(r, Transition::Release)?;
-                    r.assignee = None;
-                }
-                ActionBody::Assign { assignee } => {
-                    transition(r, Transition::Assign)?;
-                    r.assignee = Some(assignee.clone());
-                }
-                ActionBody::Forward { office, .. } => {
-                    transition(r, Transition::Forward)?;
-                    r.office = office.clone();
-                    r.assignee = None;
-                }
-                ActionBody::Close { .. } => transition(r, Transition::Close)?,
-                ActionBody::Reopen { .. } => transition(r, Transition::Reopen)?,
-                ActionBody::Tag { tag } => {
-                    if !r.tags.contains(tag) {
-                        r.tags.push(tag.clone());
-                    }
-                }
-                ActionBody::Untag { tag } => r.tags.retain(|t| t != tag),
-                ActionBody::BookAppointment { .. } => {}
-            }
-            Ok(())
-        })
-        .map(bare_detail)
+        self.with(id, version, |r| apply_action(r, &me, &body))
+            .map(bare_detail)
     }
 
     async fn message(
@@ -216,6 +236,7 @@ impl Gateway for LocalGateway {
         version: u64,
         kind: MessageKind,
         _body: String,
+        _key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError> {
         self.with(id, version, |r| {
             transition(r, kind.transition())?;

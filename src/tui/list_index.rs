@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::state::{Operator, SlaMarks, SortKey, due_at};
+use super::state::{Operator, SlaMarks, SortKey};
 
 /// What queue membership and sorting need to know about a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,8 @@ pub struct Facts {
     pub mine: bool,
     /// Unassigned and in the operator's office.
     pub unassigned_here: bool,
-    /// The soonest due instant among the request's clocks, in UTC seconds.
+    /// Business seconds left on the leading clock (the figure of the SLA cell): the SLA order
+    /// lists what the column shows, least time left first.
     pub due: Option<i64>,
     /// When the request reaches each SLA threshold (the list's colour and symbol).
     pub marks: SlaMarks,
@@ -50,7 +51,7 @@ impl Facts {
             topic: r.topic,
             mine: r.assignee.as_deref() == Some(me.username.as_str()),
             unassigned_here: r.assignee.is_none() && r.office == me.office,
-            due: due_at(r).map(|d| d.as_second()),
+            due: crate::tui::state::leading_clock(r).map(|c| c.remaining_secs),
             marks: SlaMarks::of(r),
             urgent: r.priority == Priority::Urgente,
             created: r.created_at,
@@ -398,8 +399,8 @@ mod tests {
             })
             .collect();
         let due = |i: usize| {
-            crate::tui::state::due_at(&state.requests[i])
-                .map(|d| d.as_second())
+            crate::tui::state::leading_clock(&state.requests[i])
+                .map(|c| c.remaining_secs)
                 .unwrap_or(i64::MAX)
         };
         let r = |i: usize| &state.requests[i];

@@ -216,10 +216,10 @@ pub fn failed(error: GatewayError) -> Msg {
     // The service's and the network's wording is for logs; the operator reads the catalog's,
     // in their language.
     let key = match &error {
-        GatewayError::IllegalTransition(_) => Some("error.illegal_transition"),
-        GatewayError::Unreachable(_) => Some("error.unreachable"),
-        GatewayError::Conflict(_) => Some("error.conflict"),
-        GatewayError::Forbidden(_) => Some("error.forbidden"),
+        GatewayError::IllegalTransition(_)
+        | GatewayError::Unreachable(_)
+        | GatewayError::Conflict(_)
+        | GatewayError::Forbidden(_) => Some(refusal_key(&error)),
         GatewayError::Stale | GatewayError::NotFound(_) | GatewayError::Rejected(_) => None,
     };
     if let Some(key) = key {
@@ -229,6 +229,19 @@ pub fn failed(error: GatewayError) -> Msg {
     Msg::Failed {
         stale: matches!(error, GatewayError::Stale),
         message: error.to_string(),
+    }
+}
+
+/// The catalog key explaining a refused write to the operator.
+pub fn refusal_key(error: &GatewayError) -> &'static str {
+    match error {
+        GatewayError::IllegalTransition(_) => "error.illegal_transition",
+        GatewayError::Unreachable(_) => "error.unreachable",
+        GatewayError::Conflict(_) => "error.conflict",
+        GatewayError::Forbidden(_) => "error.forbidden",
+        GatewayError::Stale => "error.stale",
+        GatewayError::NotFound(_) => "error.not_found",
+        GatewayError::Rejected(_) => "error.rejected",
     }
 }
 

@@ -19,6 +19,7 @@ pub mod input;
 pub mod keymap;
 mod list_index;
 pub mod live;
+pub mod outbox;
 pub mod remote;
 pub mod state;
 pub mod theme;

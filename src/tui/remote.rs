@@ -10,8 +10,9 @@ use crate::client::{Client, ClientError, EventStream, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId};
 use crate::tui::gateway::{Gateway, GatewayError};
 
-/// Every call goes through `client::Client`; each user action gets one idempotency key, reused by
-/// the client's retries, so a retried write never lands twice.
+/// Every call goes through `client::Client`; each user action comes with one idempotency key
+/// (made when the operator acts, kept in the outbox if the service is unreachable), reused by
+/// the client's retries and the outbox's replays, so a retried write never lands twice.
 pub struct ClientGateway {
     client: Client,
 }
@@ -29,9 +30,12 @@ fn gateway_error(error: ClientError) -> GatewayError {
         ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
         ClientError::IllegalTransition(body) => GatewayError::IllegalTransition(body.message),
         ClientError::Conflict(body) => GatewayError::Conflict(body.message),
-        ClientError::Network(_) | ClientError::Timeout(_) => {
-            GatewayError::Unreachable(error.to_string())
-        }
+        // A proxy in front of a stopped service answers 502–504: just as unreachable.
+        ClientError::Network(_)
+        | ClientError::Timeout(_)
+        | ClientError::Server {
+            status: 502..=504, ..
+        } => GatewayError::Unreachable(error.to_string()),
         other => GatewayError::Rejected(other.to_string()),
     }
 }
@@ -61,9 +65,10 @@ impl Gateway for ClientGateway {
         id: &RequestId,
         version: u64,
         body: ActionBody,
+        key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError> {
         self.client
-            .act(id, version, &body, &IdempotencyKey::new())
+            .act(id, version, &body, key)
             .await
             .map(|answer| answer.value)
             .map_err(gateway_error)
@@ -75,14 +80,10 @@ impl Gateway for ClientGateway {
         version: u64,
         kind: MessageKind,
         body: String,
+        key: &IdempotencyKey,
     ) -> Result<RequestDetail, GatewayError> {
         self.client
-            .add_message(
-                id,
-                &NewMessage { kind, body },
-                Some(version),
-                &IdempotencyKey::new(),
-            )
+            .add_message(id, &NewMessage { kind, body }, Some(version), key)
             .await
             .map(|answer| answer.value)
             .map_err(gateway_error)
@@ -108,6 +109,16 @@ impl Gateway for ClientGateway {
 
     fn events(&self) -> Option<EventStream> {
         Some(self.client.events(None))
+    }
+
+    async fn office_operators(
+        &self,
+        office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, GatewayError> {
+        self.client
+            .office_operators(office)
+            .await
+            .map_err(gateway_error)
     }
 
     async fn dashboard(&self) -> Result<DashboardResponse, GatewayError> {

@@ -127,7 +127,7 @@ impl Queue {
                 )
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
-            Queue::ClosedToday => f.status == Status::Chiusa && now - f.updated < 86_400,
+            Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
             Queue::AppointmentsToday => f.appointment.is_some_and(|at| same_rome_day(at, now)),
             Queue::All => open,
             Queue::Cell { office, topic } => {
@@ -146,6 +146,28 @@ fn same_rome_day(a: i64, b: i64) -> bool {
             .and_then(|t| crate::domain::agenda::rome_date(t).ok())
     };
     day(a).is_some() && day(a) == day(b)
+}
+
+/// [`crate::domain::calendar::rome_day_start`] in UTC seconds, as the service counts "closed
+/// today" (since local midnight, not the last 24 hours); the day is kept, so checking every row
+/// costs a comparison.
+fn rome_day_start(now: i64) -> i64 {
+    thread_local! {
+        static DAY: std::cell::Cell<(i64, i64)> = const { std::cell::Cell::new((1, 0)) };
+    }
+    DAY.with(|day| {
+        let (start, end) = day.get();
+        if (start..end).contains(&now) {
+            return start;
+        }
+        let at = Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        let start = crate::domain::calendar::rome_day_start(at);
+        // A Rome day lasts 23 to 25 hours: 30 hours on is inside the next one.
+        let next =
+            crate::domain::calendar::rome_day_start(start + jiff::SignedDuration::from_hours(30));
+        day.set((start.as_second(), next.as_second()));
+        start.as_second()
+    })
 }
 
 /// Who is logged in.
@@ -188,6 +210,14 @@ pub type SlaLevel = Option<crate::domain::sla::SlaState>;
 /// The soonest due instant among the request's running clocks (the service computes them).
 pub fn due_at(r: &RequestSummary) -> Option<Timestamp> {
     r.clocks.iter().filter_map(|c| c.due_at).min()
+}
+
+/// The running clock that falls due first: the one the list's SLA cell shows.
+pub fn leading_clock(r: &RequestSummary) -> Option<&crate::api::ClockView> {
+    r.clocks
+        .iter()
+        .filter(|c| c.due_at.is_some())
+        .min_by_key(|c| c.due_at)
 }
 
 pub fn sla_of(r: &RequestSummary, now: Timestamp) -> SlaLevel {
@@ -369,6 +399,9 @@ pub struct State {
     pub offices: Vec<(String, String)>,
     pub canned: Vec<(String, String)>,
     pub requests: Vec<RequestSummary>,
+    /// When the list was last loaded whole (its business-time figures are the service's as of
+    /// then).
+    pub loaded_at: Option<Timestamp>,
     /// Precomputed facts, sort orders, lookups and filter levels over `requests`.
     index: ListIndex,
     /// `now` (UTC seconds), `me` and the queues the counts were computed for.
@@ -403,6 +436,8 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub pending: Option<PendingCommit>,
+    /// Writes waiting for the service, and those it refused on replay (`<data dir>/outbox.json`).
+    pub outbox: crate::tui::outbox::Outbox,
     /// Drafts by request and kind (loaded from `<data dir>/drafts` at start).
     pub drafts: HashMap<crate::tui::drafts::DraftKey, String>,
     /// Drafts changed since last written to disk (written on the next tick).
@@ -414,6 +449,10 @@ pub struct State {
     /// The active keymap and any half-typed key sequence; the dispatcher, the `?` help and the
     /// key-hint line all read this one table.
     pub keymap: crate::tui::keymap::Keymap,
+    /// Each office's staff as the service listed them (the assign picker), asked once.
+    pub office_operators: HashMap<String, Vec<crate::api::OfficeOperator>>,
+    /// How exports are written (`--csv-dialect`).
+    pub csv_dialect: crate::domain::csv::Dialect,
     /// Where exports are written (`<data dir>/exports`); none: exports are refused.
     pub data_dir: Option<std::path::PathBuf>,
     pub quit: bool,
@@ -810,6 +849,30 @@ impl State {
 mod colour_tests {
     use super::*;
     use jiff::SignedDuration;
+
+    #[test]
+    fn closed_today_is_since_midnight_in_rome_as_the_service_counts_it() {
+        // 00:30 in Rome on 17 March (UTC+1).
+        let now: Timestamp = "2026-03-16T23:30:00Z".parse().unwrap();
+        let me = Operator {
+            username: "me".into(),
+            office: "RM01".into(),
+        };
+        let mut r = crate::tui::fixture::requests(1, now, "RM01", "me").remove(0);
+        r.status = Status::Chiusa;
+        // 23:50 the day before, Rome time: 40 minutes ago, yet not today.
+        r.updated_at = "2026-03-16T22:50:00Z".parse().unwrap();
+        assert!(!Queue::ClosedToday.contains(&r, &me, now));
+        // 00:10 today.
+        r.updated_at = "2026-03-16T23:10:00Z".parse().unwrap();
+        assert!(Queue::ClosedToday.contains(&r, &me, now));
+        // Across the DST change (29 March, a 23-hour day) the day is still Rome's.
+        let after: Timestamp = "2026-03-29T22:30:00Z".parse().unwrap();
+        r.updated_at = "2026-03-29T21:50:00Z".parse().unwrap();
+        assert!(!Queue::ClosedToday.contains(&r, &me, after));
+        r.updated_at = "2026-03-29T22:10:00Z".parse().unwrap();
+        assert!(Queue::ClosedToday.contains(&r, &me, after));
+    }
 
     #[test]
     fn a_passed_due_instant_or_a_breached_clock_is_never_shown_on_time() {

@@ -17,9 +17,7 @@ use crate::tui::action::command;
 use crate::tui::detail;
 use crate::tui::input;
 use crate::tui::keymap::{Binding, Context, display_sequence};
-use crate::tui::state::{
-    BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, due_at, sla_of,
-};
+use crate::tui::state::{BulkOp, InputKind, Mode, Pane, PickerKind, SlaLevel, State, sla_of};
 use crate::tui::theme::Theme;
 
 pub(crate) fn sla_style(theme: &Theme, level: SlaLevel) -> Style {
@@ -187,22 +185,44 @@ fn day_unit(state: &State) -> &'static str {
     }
 }
 
+/// The SLA cell of the list (and the detail header): the business time left on the request's
+/// leading clock, in the one notation of [`business_time`], as the detail's clocks show it.
 pub(crate) fn due_text(state: &State, r: &RequestSummary) -> String {
-    match due_at(r) {
-        Some(due) => {
-            let left = due.as_second() - state.now.as_second();
-            let sign = if left < 0 { "-" } else { "" };
-            let left = left.abs();
-            if left >= 86_400 {
-                format!("{sign}{}{}", left / 86_400, day_unit(state))
-            } else if sign == "-" && left >= 10 * 3600 {
-                // "-12h00" would not fit the 8-column SLA cell: whole hours are enough here.
-                format!("-{}h", left / 3600)
-            } else {
-                format!("{sign}{}h{:02}", left / 3600, (left % 3600) / 60)
-            }
-        }
+    match crate::tui::state::leading_clock(r) {
+        Some(c) => business_time(state.lang, c.remaining_secs, c.basis.measure),
         None => "—".into(),
+    }
+}
+
+/// Business time, the one notation of list, detail and help: `5,3gg` business days of the
+/// office calendar (clocks counted in days), `53h` or `3h05` business hours (negative: overdue
+/// by). Never 24-hour days: a business day is as long as the office is open.
+pub fn business_time(lang: Lang, secs: i64, measure: crate::domain::calendar::Measure) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    if let crate::domain::calendar::Measure::Days { units } = measure
+        && units > 0
+        && s >= units.unsigned_abs()
+    {
+        let days = s as f64 / units as f64;
+        let unit = if lang == Lang::En { "bd" } else { "gg" };
+        let number = if days < 10.0 {
+            let one = format!("{days:.1}");
+            if lang == Lang::En {
+                one
+            } else {
+                one.replace('.', ",")
+            }
+        } else {
+            format!("{days:.0}")
+        };
+        return format!("{sign}{number}{unit}");
+    }
+    let (h, m) = (s / 3600, (s % 3600) / 60);
+    if h >= 10 {
+        format!("{sign}{h}h")
+    } else {
+        format!("{sign}{h}h{m:02}")
     }
 }
 
@@ -298,7 +318,7 @@ fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         t(state.lang, "col.patronato"),
     ];
     let mut widths = vec![
-        Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Length(1),
         Constraint::Length(16),
         Constraint::Length(9),
@@ -382,7 +402,10 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
     let focused = input::context(state);
     let order = std::iter::once(focused).chain(Context::ALL.into_iter().filter(|c| *c != focused));
     let desc_width = usize::from(width).saturating_sub(2 + 12 + 1 + 20).max(10);
-    let mut lines = vec![Line::styled(t(lang, "help.hint"), theme.muted)];
+    let mut lines = vec![
+        Line::styled(t(lang, "help.hint"), theme.muted),
+        Line::styled(t(lang, "help.business_time"), theme.muted),
+    ];
     for context in order {
         let matching: Vec<(String, &str, String)> = state
             .keymap
@@ -434,7 +457,7 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
             }
         }
     }
-    if lines.len() == 1 {
+    if lines.len() == 2 {
         lines.push(Line::styled(t(lang, "help.no_match"), theme.muted));
     }
     lines
@@ -507,6 +530,20 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     )));
     if let Some(selected) = selection_label(state) {
         spans.push(Span::styled(format!("· {selected} "), theme.key_hint_key));
+    }
+    let waiting = state.outbox.pending.len();
+    if waiting > 0 {
+        let text = tf(state.lang, "outbox.pending", &[("n", &waiting.to_string())]);
+        spans.push(Span::styled(format!(" {text} "), theme.banner));
+    }
+    let refused = state.outbox.refused.len();
+    if refused > 0 {
+        let text = tf(
+            state.lang,
+            "outbox.refused_count",
+            &[("n", &refused.to_string())],
+        );
+        spans.push(Span::styled(format!(" {text} "), theme.error));
     }
     let pending = state.keymap.pending();
     if !pending.is_empty() {

@@ -156,6 +156,16 @@ pub fn spawn_serve(data_dir: &Path, demo: bool) -> (Child, String) {
 
 /// [`spawn_serve`] on a chosen store (`--database`).
 pub fn spawn_serve_on(data_dir: &Path, demo: bool, database: Option<&str>) -> (Child, String) {
+    spawn_serve_at(data_dir, demo, database, "127.0.0.1:0")
+}
+
+/// [`spawn_serve_on`] listening on `listen` (a restart on the address clients already use).
+pub fn spawn_serve_at(
+    data_dir: &Path,
+    demo: bool,
+    database: Option<&str>,
+    listen: &str,
+) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_combipat"));
     if let Some(url) = database {
         cmd.arg("serve").arg("--database").arg(url);
@@ -163,7 +173,7 @@ pub fn spawn_serve_on(data_dir: &Path, demo: bool, database: Option<&str>) -> (C
         cmd.arg("serve");
     }
     cmd.arg("--listen")
-        .arg("127.0.0.1:0")
+        .arg(listen)
         .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())

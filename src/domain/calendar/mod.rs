@@ -326,6 +326,16 @@ fn rome() -> Result<TimeZone, CalendarError> {
     TimeZone::get("Europe/Rome").map_err(|e| CalendarError::TimeZone(e.to_string()))
 }
 
+/// Local midnight in Europe/Rome of the day holding `at`: where "today" starts for every
+/// figure of the service and the workstation ("closed today" means since then).
+pub fn rome_day_start(at: Timestamp) -> Timestamp {
+    let tz = TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC);
+    at.to_zoned(tz)
+        .start_of_day()
+        .map(|z| z.timestamp())
+        .unwrap_or(at)
+}
+
 fn local_instant(tz: &TimeZone, day: Date, minute: u16) -> Result<i64, CalendarError> {
     let (day, minute) = if minute >= 24 * 60 {
         (

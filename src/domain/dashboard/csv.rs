@@ -1,22 +1,43 @@
-//! CSV exports of the cruscotto (RFC 4180: comma separated, CRLF, quoted when needed).
-//! Durations are business hours with one decimal; shares are percentages with one decimal;
-//! an empty field means "nothing to measure" (e.g. no replies in the window).
+//! CSV exports of the cruscotto, in a [`Dialect`]: Italian by default (`;`, decimal comma,
+//! Italian headers, UTF-8 with BOM) or plain (RFC 4180: `,`, `.`, header codes). CRLF, quoted
+//! when needed. Durations are business hours with one decimal; shares are percentages with one
+//! decimal; an empty field means "nothing to measure" (e.g. no replies in the window).
 //! Cells go through [`crate::domain::csv`], which neutralises formula injection.
 
 use super::{AGE_BUCKETS, CellFigures, Dashboard, PatronatoFigures, Share};
-use crate::domain::csv::line;
+use crate::domain::csv::Dialect;
 
-fn percent(share: Share) -> String {
+fn percent(share: Share, dialect: Dialect) -> String {
     share
         .percent()
-        .map(|p| format!("{p:.1}"))
+        .map(|p| dialect.decimal(&format!("{p:.1}")))
         .unwrap_or_default()
 }
 
-fn hours(secs: Option<i64>) -> String {
-    secs.map(|s| format!("{:.1}", s as f64 / 3600.0))
+fn hours(secs: Option<i64>, dialect: Dialect) -> String {
+    secs.map(|s| dialect.decimal(&format!("{:.1}", s as f64 / 3600.0)))
         .unwrap_or_default()
 }
+
+/// The Italian labels of [`CELL_HEADER`], column for column.
+const CELL_HEADER_IT: [&str; 16] = [
+    "Sede",
+    "Materia",
+    "Aperte",
+    "A rischio",
+    "Scadute",
+    "In attesa di integrazione",
+    "Nei tempi oggi %",
+    "Nei tempi 7 giorni %",
+    "Nei tempi 30 giorni %",
+    "Prima risposta mediana (ore lav.)",
+    "Prima risposta 90° percentile (ore lav.)",
+    "Chiusura mediana (ore lav.)",
+    "Chiusura 90° percentile (ore lav.)",
+    "Riaperte %",
+    "Trasferite %",
+    "Trasferimenti",
+];
 
 const CELL_HEADER: [&str; 16] = [
     "office",
@@ -37,7 +58,8 @@ const CELL_HEADER: [&str; 16] = [
     "forward_hops",
 ];
 
-fn cell_row(cell: &CellFigures) -> Vec<String> {
+fn cell_row(cell: &CellFigures, dialect: Dialect) -> Vec<String> {
+    let d = dialect;
     let mut row = vec![
         cell.office.clone(),
         cell.topic.map(|t| t.code().to_string()).unwrap_or_default(),
@@ -45,15 +67,15 @@ fn cell_row(cell: &CellFigures) -> Vec<String> {
         cell.at_risk.to_string(),
         cell.breached.to_string(),
         cell.paused.to_string(),
-        percent(cell.within_sla_today),
-        percent(cell.within_sla_7d),
-        percent(cell.within_sla_30d),
-        hours(cell.first_reply.median_secs),
-        hours(cell.first_reply.p90_secs),
-        hours(cell.resolution.median_secs),
-        hours(cell.resolution.p90_secs),
-        percent(cell.reopen),
-        percent(cell.forwarded),
+        percent(cell.within_sla_today, d),
+        percent(cell.within_sla_7d, d),
+        percent(cell.within_sla_30d, d),
+        hours(cell.first_reply.median_secs, d),
+        hours(cell.first_reply.p90_secs, d),
+        hours(cell.resolution.median_secs, d),
+        hours(cell.resolution.p90_secs, d),
+        percent(cell.reopen, d),
+        percent(cell.forwarded, d),
         cell.forward_hops.to_string(),
     ];
     row.extend(cell.backlog_by_age.iter().map(u32::to_string));
@@ -62,18 +84,38 @@ fn cell_row(cell: &CellFigures) -> Vec<String> {
 
 /// The office × topic table as shown in the view: one row per cell, then one total per office
 /// (empty topic).
-pub fn dashboard_csv(dashboard: &Dashboard) -> String {
-    let mut header: Vec<String> = CELL_HEADER.iter().map(|h| h.to_string()).collect();
-    header.extend(AGE_BUCKETS.iter().map(|b| format!("backlog_age_{b}")));
-    let mut out = line(&header);
+pub fn dashboard_csv(dashboard: &Dashboard, dialect: Dialect) -> String {
+    let mut header: Vec<String> = if dialect.italian_headers() {
+        let mut header: Vec<String> = CELL_HEADER_IT.iter().map(|h| h.to_string()).collect();
+        header.extend(AGE_BUCKETS.iter().map(|b| format!("Arretrato {b} giorni")));
+        header
+    } else {
+        CELL_HEADER.iter().map(|h| h.to_string()).collect()
+    };
+    if !dialect.italian_headers() {
+        header.extend(AGE_BUCKETS.iter().map(|b| format!("backlog_age_{b}")));
+    }
+    let mut out = dialect.start().to_string();
+    out.push_str(&dialect.line(&header));
     for cell in dashboard.cells.iter().chain(&dashboard.office_totals) {
-        out.push_str(&line(&cell_row(cell)));
+        out.push_str(&dialect.line(&cell_row(cell, dialect)));
     }
     out
 }
 
 /// Yearly quality indicators per patronato (protocol §5).
-pub fn quality_csv(year: i16, figures: &[PatronatoFigures]) -> String {
+pub fn quality_csv(year: i16, figures: &[PatronatoFigures], dialect: Dialect) -> String {
+    let header_it = [
+        "Anno",
+        "Patronato",
+        "Richieste",
+        "Richieste di integrazione",
+        "Con integrazione %",
+        "Riaperte %",
+        "Prima risposta nei tempi %",
+        "Prima risposta mediana (ore lav.)",
+        "Prima risposta 90° percentile (ore lav.)",
+    ];
     let header = [
         "year",
         "patronato",
@@ -85,18 +127,24 @@ pub fn quality_csv(year: i16, figures: &[PatronatoFigures]) -> String {
         "first_reply_median_h",
         "first_reply_p90_h",
     ];
-    let mut out = line(&header.map(String::from));
+    let d = dialect;
+    let mut out = d.start().to_string();
+    out.push_str(&d.line(if d.italian_headers() {
+        &header_it
+    } else {
+        &header
+    }));
     for f in figures {
-        out.push_str(&line(&[
+        out.push_str(&d.line(&[
             year.to_string(),
             f.patronato.clone(),
             f.volume.to_string(),
             f.integration_requests.to_string(),
-            percent(f.defect),
-            percent(f.reopen),
-            percent(f.within_sla),
-            hours(f.first_reply.median_secs),
-            hours(f.first_reply.p90_secs),
+            percent(f.defect, d),
+            percent(f.reopen, d),
+            percent(f.within_sla, d),
+            hours(f.first_reply.median_secs, d),
+            hours(f.first_reply.p90_secs, d),
         ]));
     }
     out
@@ -122,12 +170,21 @@ mod tests {
                 p90_secs: Some(36_000),
             },
         }];
-        let csv = quality_csv(2026, &figures);
+        let csv = quality_csv(2026, &figures, Dialect::Plain);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("year,patronato,volume"));
         assert_eq!(lines[1], "2026,\"50&PIÙ, ENASCO\",4,3,25.0,,66.7,1.5,10.0");
         assert_eq!(lines[2], "");
+        // The default: what an Italian spreadsheet opens as columns and numbers.
+        let csv = quality_csv(2026, &figures, Dialect::default());
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(
+            lines[0].starts_with("\u{feff}Anno;Patronato;Richieste;"),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], "2026;50&PIÙ, ENASCO;4;3;25,0;;66,7;1,5;10,0");
     }
 
     #[test]
@@ -145,8 +202,11 @@ mod tests {
                 p90_secs: None,
             },
         }];
-        let csv = quality_csv(2026, &figures);
+        let csv = quality_csv(2026, &figures, Dialect::Plain);
         let row = csv.split("\r\n").nth(1).unwrap();
         assert!(row.starts_with("2026,\"'=HYPERLINK("), "{row}");
+        let csv = quality_csv(2026, &figures, Dialect::Italian);
+        let row = csv.split("\r\n").nth(1).unwrap();
+        assert!(row.starts_with("2026;\"'=HYPERLINK("), "{row}");
     }
 }

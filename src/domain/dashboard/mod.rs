@@ -990,7 +990,7 @@ mod tests {
     #[test]
     fn dashboard_csv_row_matches_the_figures() {
         let dash = compute(&dataset(), &calendar(), now(), &DashboardOptions::default());
-        let text = csv::dashboard_csv(&dash);
+        let text = csv::dashboard_csv(&dash, crate::domain::csv::Dialect::Plain);
         let rows: Vec<&str> = text.split("\r\n").collect();
         assert!(rows[0].starts_with("office,topic,open,at_risk,breached,paused,"));
         assert!(rows[0].ends_with(",backlog_age_>10"));

@@ -8,7 +8,7 @@ use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::{ActorRef, HistoryEntry, MessageKind, Transition};
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
-use crate::service::store::{EventFilter, Scope, StoredRequest, SummaryRow};
+use crate::service::store::{EventFilter, Scope, StoreError, StoredRequest, SummaryRow};
 
 /// The records `who` may see: operators their office, supervisors their office (plus their
 /// region when regional), auditors their region or everything, admins everything, patronati
@@ -207,4 +207,29 @@ pub fn detail(
         hide_internal(&mut detail.summary);
     }
     detail
+}
+
+/// Who may list an office's users: INPS staff (operators and supervisors, for their own office
+/// or region) and admins. Auditors only read figures, patronati never see INPS staff.
+pub fn may_list_office_operators(who: &Operator) -> Result<(), StoreError> {
+    match who.role {
+        Role::Operator | Role::Supervisor | Role::Admin => Ok(()),
+        Role::Auditor | Role::Patronato => Err(StoreError::Forbidden(
+            "only INPS staff list an office's operators".into(),
+        )),
+    }
+}
+
+/// The users a request of the office can be assigned to: its operators and supervisors (an
+/// office outside the caller's scope yields none, so the handler answers 404 before this).
+pub fn office_operators(users: Vec<Operator>) -> Vec<crate::api::OfficeOperator> {
+    users
+        .into_iter()
+        .filter(|u| matches!(u.role, Role::Operator | Role::Supervisor))
+        .map(|u| crate::api::OfficeOperator {
+            username: u.username,
+            full_name: u.full_name,
+            role: u.role,
+        })
+        .collect()
 }

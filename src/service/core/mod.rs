@@ -23,7 +23,7 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
-use crate::service::store::{OutboxEvent, RowPage, Storage};
+use crate::service::store::{OutboxEvent, RowPage, Scope, Storage};
 
 pub mod access;
 pub mod admin;
@@ -190,6 +190,14 @@ pub trait App: Send + Sync + 'static {
     ) -> Result<Vec<DashboardRow>, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
+
+    /// The INPS staff (operators and supervisors) of `office`, for the assign picker
+    /// (`access::office_operators`: INPS staff and admins, within their scope).
+    async fn office_operators(
+        &self,
+        who: &Principal,
+        office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, StoreError>;
 
     /// Applies one command atomically (with outbox event, audit entry and idempotency record).
     async fn write(&self, ctx: WriteContext, cmd: WriteCommand) -> Result<WriteResult, StoreError>;
@@ -457,6 +465,32 @@ impl<S: Storage> App for Core<S> {
     ) -> Result<Vec<DashboardRow>, StoreError> {
         let scope = access::scope_of(who);
         self.store.read(move |tx| tx.dashboard_rows(&scope)).await
+    }
+
+    async fn office_operators(
+        &self,
+        who: &Principal,
+        office: &str,
+    ) -> Result<Vec<crate::api::OfficeOperator>, StoreError> {
+        access::may_list_office_operators(who)?;
+        let scope = access::scope_of(who);
+        let office = office.to_string();
+        let users = self
+            .store
+            .read(move |tx| {
+                if !tx.office_exists(&office)? {
+                    return Err(StoreError::NotFound);
+                }
+                let users = tx.operators_of_office(&scope, &office)?;
+                // An office outside the caller's scope is as absent as another office's
+                // request (an office in scope has at least its own staff).
+                if users.is_empty() && scope != Scope::Everything {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(users)
+            })
+            .await?;
+        Ok(access::office_operators(users))
     }
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError> {

@@ -49,10 +49,7 @@ fn rome() -> TimeZone {
 
 /// Start of today in Europe/Rome: "closed today" means since local midnight, everywhere.
 fn start_of_today(now: Timestamp) -> Timestamp {
-    now.to_zoned(rome())
-        .start_of_day()
-        .map(|z| z.timestamp())
-        .unwrap_or(now)
+    crate::domain::calendar::rome_day_start(now)
 }
 
 /// What a queue id selects, or `Risk` for the queues computed from the clocks.

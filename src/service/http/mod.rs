@@ -20,6 +20,7 @@ pub mod errors;
 pub mod events;
 pub mod extract;
 pub mod meta;
+pub mod offices;
 pub mod openapi;
 pub mod presence;
 pub mod requests;
@@ -55,6 +56,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::verify))
         .routes(routes!(audit::record_export))
         .routes(routes!(calendar::closing_days))
+        .routes(routes!(offices::operators))
         .routes(routes!(dashboard::show))
         .routes(routes!(dashboard::quality))
         .routes(routes!(agenda::slots))

@@ -327,6 +327,12 @@ pub trait ReadTx {
     /// The operator owning a token with this hash, unless the token is revoked.
     fn operator_by_token_hash(&mut self, hash: &str) -> Result<Option<Operator>, StoreError>;
     fn operator(&mut self, username: &str) -> Result<Option<Operator>, StoreError>;
+    /// The users of office `office` when `scope` covers it (else none), by username.
+    fn operators_of_office(
+        &mut self,
+        scope: &Scope,
+        office: &str,
+    ) -> Result<Vec<Operator>, StoreError>;
     fn office_exists(&mut self, code: &str) -> Result<bool, StoreError>;
     /// True when nothing was ever imported or created (no offices, no operators).
     fn is_empty(&mut self) -> Result<bool, StoreError>;

@@ -51,6 +51,7 @@ pub fn loaded(state: &mut State, response: DashboardResponse) {
             );
             dashboard.now = state.now;
             dashboard.in_workstation = true;
+            dashboard.csv_dialect = state.csv_dialect;
             state.dashboard = Some(dashboard);
         }
     }
@@ -266,7 +267,7 @@ mod tests {
                         "/srv/combipat/exports/cruscotto-20261123-110000.csv"
                     )
                 );
-                assert!(contents.starts_with("office,topic,"));
+                assert!(contents.starts_with("\u{feff}Sede;Materia;"), "{contents}");
             }
             other => panic!("{other:?}"),
         }

@@ -58,6 +58,8 @@ pub struct DashboardState {
     pub refresh_requested_at: Option<Timestamp>,
     /// Open inside the workstation (its keys: Esc goes back, Ctrl-R refreshes).
     pub in_workstation: bool,
+    /// How `e` writes the CSV (`--csv-dialect`).
+    pub csv_dialect: crate::domain::csv::Dialect,
 }
 
 impl DashboardState {
@@ -73,6 +75,7 @@ impl DashboardState {
             page_rows: std::cell::Cell::new(10),
             refresh_requested_at: None,
             in_workstation: false,
+            csv_dialect: crate::domain::csv::Dialect::default(),
         }
     }
 
@@ -117,7 +120,10 @@ impl DashboardState {
             DashboardAction::Refresh => return DashboardOutcome::Refresh,
             DashboardAction::Quit => return DashboardOutcome::Quit,
             DashboardAction::ExportCsv => {
-                return DashboardOutcome::ExportCsv(csv::dashboard_csv(&self.figures));
+                return DashboardOutcome::ExportCsv(csv::dashboard_csv(
+                    &self.figures,
+                    self.csv_dialect,
+                ));
             }
             DashboardAction::Open => {
                 if let Some(row) = self.rows().get(self.selected) {

@@ -72,7 +72,7 @@ fn columns(text: &Text) -> Vec<Column> {
         },
         Column {
             title: text.paused.into(),
-            width: 7,
+            width: 9,
             value: |_, s, c| counted(c.paused, s.symbols()[2], s.paused, s),
         },
         Column {

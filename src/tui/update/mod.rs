@@ -19,12 +19,17 @@ use crate::tui::state::{
 mod bulk;
 mod dialogs;
 mod editor;
+mod outbox;
 
 pub use bulk::outcome_code;
 use bulk::*;
 pub use dialogs::fill_template;
 use dialogs::*;
 use editor::*;
+pub use outbox::Replay;
+
+/// How often the list's figures are reloaded from the service.
+pub const FIGURES_SECONDS: i64 = 300;
 
 /// How long a close or forward can be undone.
 pub const UNDO_SECONDS: i64 = 5;
@@ -85,6 +90,18 @@ pub enum Msg {
     Exported(std::path::PathBuf),
     /// The slot picker's slots.
     SlotsLoaded(Box<crate::api::Slots>),
+    /// The staff of an office for the assign picker (`None`: the service could not list them).
+    OperatorsLoaded {
+        office: String,
+        staff: Option<Vec<crate::api::OfficeOperator>>,
+    },
+    /// A write found the service unreachable: it waits in the outbox, with its key.
+    Unsent(Box<crate::tui::outbox::Queued>),
+    /// The answer to the outbox write with this idempotency key.
+    Replayed {
+        key: String,
+        outcome: Replay,
+    },
 }
 
 /// Work for the runner; results come back as `Msg`s.
@@ -140,6 +157,15 @@ pub enum Effect {
         version: u64,
         op: crate::tui::agenda::AgendaOp,
     },
+    /// `GET /v1/offices/{code}/operators` for the assign picker.
+    LoadOperators(String),
+    /// Sends the oldest outbox write again, with its idempotency key.
+    Replay(Box<crate::tui::outbox::Queued>),
+    /// Writes (or, with `None`, deletes) the outbox file; run in order, like drafts.
+    SaveOutbox {
+        path: std::path::PathBuf,
+        contents: Option<String>,
+    },
     Suspend,
     Quit,
 }
@@ -150,6 +176,11 @@ pub fn wants_raw_keys(state: &State) -> bool {
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = step(state, msg);
+    outbox::hold_back(state, effects)
+}
+
+fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Command(name) => command_action(state, &name),
         Msg::DialogKey(key) => dialog_key(state, key),
@@ -158,6 +189,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = commit_due(state);
             effects.extend(flush_drafts(state));
             effects.extend(dashboard::embed::tick(state));
+            effects.extend(outbox::kick(state));
+            effects.extend(refresh_figures(state));
             effects
         }
         Msg::Resize { list_height } => {
@@ -166,12 +199,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Loaded(requests) => {
+            let requests = requests
+                .into_iter()
+                .map(|r| outbox::overlaid(state, r))
+                .collect();
             state.set_requests(requests);
-            load_current(state)
+            state.loaded_at = Some(state.now);
+            let mut effects = load_current(state);
+            effects.extend(outbox::reachable(state));
+            effects
         }
         Msg::Upserted(r) => {
             let before = state.current().map(|c| c.id.clone());
-            state.upsert(*r);
+            let r = outbox::overlaid(state, *r);
+            state.upsert(r);
             // The open request left the queue (taken or forwarded by someone): show the next.
             if state.current().map(|c| &c.id) != before.as_ref() {
                 return load_current(state);
@@ -192,8 +233,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Written(detail) => {
+            let id = detail.summary.id.clone();
             written(state, *detail);
-            vec![]
+            outbox::acted_again(state, &id)
         }
         Msg::DossierLoaded(dossier) => {
             state.dossier = Some(*dossier);
@@ -243,7 +285,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Offline(offline) => {
             state.offline = offline;
-            vec![]
+            if offline {
+                vec![]
+            } else {
+                outbox::reachable(state)
+            }
         }
         Msg::EditorText { kind, text } => {
             let id = state.current().map(|r| r.id.clone());
@@ -266,7 +312,24 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             dashboard::embed::exported(state, &path);
             vec![]
         }
+        Msg::Unsent(queued) => outbox::unsent(state, *queued),
+        Msg::OperatorsLoaded { office, staff } => operators_loaded(state, office, staff),
+        Msg::Replayed { key, outcome } => outbox::replayed(state, &key, outcome),
     }
+}
+
+/// The business time left on a clock is the service's figure as of the last load (the client
+/// has no office calendars): reloaded every [`FIGURES_SECONDS`], so list and detail follow the
+/// service's figures while nobody touches a request.
+fn refresh_figures(state: &mut State) -> Vec<Effect> {
+    let due = state
+        .loaded_at
+        .is_some_and(|at| state.now.as_second() - at.as_second() >= FIGURES_SECONDS);
+    if !due || state.offline {
+        return vec![];
+    }
+    state.loaded_at = Some(state.now);
+    vec![Effect::Refresh]
 }
 
 /// Applies our own successful write: the row moves on, and so does the open detail, without
@@ -278,7 +341,8 @@ fn written(state: &mut State, detail: RequestDetail) {
         .as_ref()
         .is_some_and(|k| k.version > detail.summary.version);
     if !newer_known {
-        state.upsert(list_row(detail.summary.clone(), known.as_ref()));
+        let row = outbox::overlaid(state, list_row(detail.summary.clone(), known.as_ref()));
+        state.upsert(row);
     }
     if state.detail.as_ref().is_some_and(|d| d.summary.id == id) {
         state.detail = Some(detail);
@@ -474,9 +538,18 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         C::Release => act_on_current(state, ActionBody::Release),
         C::Reopen => act_on_current(state, ActionBody::Reopen { note: None }),
         C::Assign => {
-            let items = assignees(state);
-            open_picker(state, PickerKind::Assignee, items, false);
-            vec![]
+            let Some(office) = state.current().map(|r| r.office.clone()) else {
+                return no_request(state);
+            };
+            // The office's staff as the service lists them, asked for once per office.
+            match state.office_operators.get(&office) {
+                Some(staff) => {
+                    let items = staff_items(staff);
+                    open_picker(state, PickerKind::Assignee, items, false);
+                    vec![]
+                }
+                None => vec![Effect::LoadOperators(office)],
+            }
         }
         C::Reply => with_take(state, take_first, |s| open_input(s, InputKind::Reply)),
         C::Note => open_input(state, InputKind::Note),
@@ -592,8 +665,46 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     }
 }
 
+/// The assign picker's entries: full name and username of each of the office's staff.
+fn staff_items(staff: &[crate::api::OfficeOperator]) -> Vec<PickItem> {
+    staff
+        .iter()
+        .map(|u| PickItem {
+            label: format!(
+                "{}  ({})",
+                crate::domain::sanitize::inline(&u.full_name, 40),
+                crate::domain::sanitize::inline(&u.username, 24)
+            ),
+            value: u.username.clone(),
+        })
+        .collect()
+}
+
+/// The office's staff arrived (`staff` is `None` when the service could not list them): the
+/// picker opens if the operator is still on a request of that office.
+fn operators_loaded(
+    state: &mut State,
+    office: String,
+    staff: Option<Vec<crate::api::OfficeOperator>>,
+) -> Vec<Effect> {
+    let here = state.mode == Mode::Normal && state.current().is_some_and(|r| r.office == office);
+    let items = match staff {
+        Some(staff) => {
+            let items = staff_items(&staff);
+            state.office_operators.insert(office, staff);
+            items
+        }
+        // Without the service's list: those holding a request of the office, as loaded.
+        None => assignees(state),
+    };
+    if here {
+        open_picker(state, PickerKind::Assignee, items, false);
+    }
+    vec![]
+}
+
 /// The operators of the cursor request's office, as the loaded requests know them (those
-/// holding a request there), for the assign picker; the service checks the choice.
+/// holding a request there): the assign picker's fallback when the service cannot list them.
 fn assignees(state: &State) -> Vec<PickItem> {
     let Some(office) = state.current().map(|r| r.office.clone()) else {
         return vec![];
@@ -786,26 +897,45 @@ mod tests {
     }
 
     #[test]
-    fn overdue_countdown_fits_the_sla_cell() {
+    fn the_sla_cell_shows_the_business_time_the_detail_shows() {
+        use crate::domain::calendar::Measure;
         let state = state();
-        let mut r = state.requests[0].clone();
-        assert!(!r.clocks.is_empty());
-        let due = |secs: i64| Some(state.now - SignedDuration::from_secs(secs));
-        for c in &mut r.clocks {
-            c.due_at = due(12 * 3600 + 5 * 60);
+        let mut r = state
+            .requests
+            .iter()
+            .find(|r| r.status.is_open() && !r.clocks.is_empty())
+            .unwrap()
+            .clone();
+        for (i, c) in r.clocks.iter_mut().enumerate() {
+            c.state = crate::domain::sla::SlaState::Breached;
+            // Due a week ago on the calendar: 53 business hours on a 10-hour office day.
+            c.due_at = Some(state.now - SignedDuration::from_hours(7 * 24 + i as i64));
+            c.remaining_secs = -53 * 3600;
+            c.basis.measure = Measure::Days { units: 10 * 3600 };
         }
-        assert_eq!(crate::tui::view::due_text(&state, &r), "-12h");
+        assert_eq!(crate::tui::view::due_text(&state, &r), "-5,3gg");
+        let mut english = state.clone();
+        english.lang = Lang::En;
+        assert_eq!(crate::tui::view::due_text(&english, &r), "-5.3bd");
         for c in &mut r.clocks {
-            c.due_at = due(9 * 3600 + 5 * 60);
+            c.remaining_secs = -(9 * 3600 + 5 * 60);
+            c.basis.measure = Measure::Seconds;
         }
         assert_eq!(crate::tui::view::due_text(&state, &r), "-9h05");
-        for c in &mut r.clocks {
-            c.due_at = due(3 * 86_400);
-        }
-        assert_eq!(crate::tui::view::due_text(&state, &r), "-3g");
-        let mut english = state;
-        english.lang = Lang::En;
-        assert_eq!(crate::tui::view::due_text(&english, &r), "-3d");
+        // The detail says the same figure, with the same notation.
+        let mut shown = state.clone();
+        let at = shown.requests.iter().position(|x| x.id == r.id).unwrap();
+        shown.requests[at] = r.clone();
+        shown.queue_cursor = shown.queues.iter().position(|q| *q == Queue::All).unwrap();
+        shown.recompute();
+        assert!(shown.select_id(&r.id));
+        let lines =
+            crate::tui::detail::detail_lines(&shown, 80, &crate::tui::theme::Theme::default());
+        let text: String = lines
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(text.contains("scaduto da 9h05 lav."), "{text}");
     }
 
     #[test]

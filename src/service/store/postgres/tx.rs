@@ -295,6 +295,24 @@ impl ReadTx for PgTx<'_> {
         .transpose()
     }
 
+    fn operators_of_office(
+        &mut self,
+        scope: &Scope,
+        office: &str,
+    ) -> Result<Vec<Operator>, StoreError> {
+        let mut sql = Sql::default();
+        let office = sql.bind(office.to_string());
+        let scope = scope_sql(&mut sql, scope, "office", "patronato");
+        let text = format!(
+            "SELECT username, full_name, role, office, region, patronato FROM operators \
+             WHERE office = {office} AND {scope} ORDER BY username"
+        );
+        self.query(&text, &sql.refs())?
+            .iter()
+            .map(operator_from_row)
+            .collect()
+    }
+
     fn office_exists(&mut self, code: &str) -> Result<bool, StoreError> {
         Ok(self
             .query_opt("SELECT 1 FROM offices WHERE code = $1", &[&code])?

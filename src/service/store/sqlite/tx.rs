@@ -261,6 +261,26 @@ impl ReadTx for SqliteTx<'_> {
         )
     }
 
+    fn operators_of_office(
+        &mut self,
+        scope: &Scope,
+        office: &str,
+    ) -> Result<Vec<Operator>, StoreError> {
+        let (scope, mut values) = scope_sql(scope, "office", "patronato");
+        values.insert(0, Value::Text(office.to_string()));
+        let sql = format!(
+            "SELECT username, full_name, role, office, region, patronato FROM operators \
+             WHERE office = ? AND {scope} ORDER BY username"
+        );
+        let mut statement = self.tx.prepare_cached(&sql)?;
+        let mut rows = statement.query(params_from_iter(values))?;
+        let mut operators = Vec::new();
+        while let Some(row) = rows.next()? {
+            operators.push(operator_from_row(row)?);
+        }
+        Ok(operators)
+    }
+
     fn office_exists(&mut self, code: &str) -> Result<bool, StoreError> {
         Ok(one(
             self.tx,
