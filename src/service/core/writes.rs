@@ -81,14 +81,10 @@ fn replay(
     let Some(stored) = tx.idempotency(username, &idem.key)? else {
         return Ok(None);
     };
-    let expired = ctx
-        .now
-        .checked_sub(remembered)
-        .is_ok_and(|cutoff| stored.created_at < cutoff);
-    if expired {
-        if let Ok(cutoff) = ctx.now.checked_sub(remembered) {
-            tx.prune_idempotency(&cutoff.to_string())?;
-        }
+    if let Ok(cutoff) = ctx.now.checked_sub(remembered)
+        && stored.created_at < cutoff
+    {
+        tx.prune_idempotency(&cutoff.to_string())?;
         return Ok(None);
     }
     if stored.request_hash != idem.request_hash {

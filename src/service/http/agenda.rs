@@ -73,15 +73,24 @@ pub async fn book(
     body: JsonBody<NewAppointment>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let precondition = if_match(&headers)?;
     let path = format!("POST /v1/requests/{id}/appointments");
-    let idem = idempotency(&headers, &path, precondition, &body.canonical)?;
-    let cmd = AgendaCommand::Book {
-        id,
-        if_match: precondition,
-        body: body.value,
-    };
-    run_write(&state, who, remote, idem, WriteCommand::Agenda(cmd)).await
+    let JsonBody {
+        value, canonical, ..
+    } = body;
+    agenda_write(
+        &state,
+        who,
+        remote,
+        &headers,
+        &path,
+        &canonical,
+        |if_match| AgendaCommand::Book {
+            id,
+            if_match,
+            body: value,
+        },
+    )
+    .await
 }
 
 /// Moves an appointment to another free slot (and channel).
@@ -103,16 +112,25 @@ pub async fn reschedule(
     body: JsonBody<RescheduleAppointment>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let precondition = if_match(&headers)?;
     let path = format!("POST /v1/requests/{id}/appointments/{appointment}/reschedule");
-    let idem = idempotency(&headers, &path, precondition, &body.canonical)?;
-    let cmd = AgendaCommand::Reschedule {
-        id,
-        appointment,
-        if_match: precondition,
-        body: body.value,
-    };
-    run_write(&state, who, remote, idem, WriteCommand::Agenda(cmd)).await
+    let JsonBody {
+        value, canonical, ..
+    } = body;
+    agenda_write(
+        &state,
+        who,
+        remote,
+        &headers,
+        &path,
+        &canonical,
+        |if_match| AgendaCommand::Reschedule {
+            id,
+            appointment,
+            if_match,
+            body: value,
+        },
+    )
+    .await
 }
 
 /// Cancels an appointment: its place is free again.
@@ -134,16 +152,25 @@ pub async fn cancel(
     body: JsonBody<CancelAppointment>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let precondition = if_match(&headers)?;
     let path = format!("POST /v1/requests/{id}/appointments/{appointment}/cancel");
-    let idem = idempotency(&headers, &path, precondition, &body.canonical)?;
-    let cmd = AgendaCommand::Cancel {
-        id,
-        appointment,
-        if_match: precondition,
-        body: body.value,
-    };
-    run_write(&state, who, remote, idem, WriteCommand::Agenda(cmd)).await
+    let JsonBody {
+        value, canonical, ..
+    } = body;
+    agenda_write(
+        &state,
+        who,
+        remote,
+        &headers,
+        &path,
+        &canonical,
+        |if_match| AgendaCommand::Cancel {
+            id,
+            appointment,
+            if_match,
+            body: value,
+        },
+    )
+    .await
 }
 
 /// The patronato asks the office to move an appointment, with a message.
@@ -165,14 +192,46 @@ pub async fn ask_to_move(
     body: JsonBody<MoveRequest>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let precondition = if_match(&headers)?;
     let path = format!("POST /v1/requests/{id}/appointments/{appointment}/move-request");
-    let idem = idempotency(&headers, &path, precondition, &body.canonical)?;
-    let cmd = AgendaCommand::AskToMove {
-        id,
-        appointment,
-        if_match: precondition,
-        body: body.value,
-    };
-    run_write(&state, who, remote, idem, WriteCommand::Agenda(cmd)).await
+    let JsonBody {
+        value, canonical, ..
+    } = body;
+    agenda_write(
+        &state,
+        who,
+        remote,
+        &headers,
+        &path,
+        &canonical,
+        |if_match| AgendaCommand::AskToMove {
+            id,
+            appointment,
+            if_match,
+            body: value,
+        },
+    )
+    .await
+}
+
+/// The steps every agenda write shares: `If-Match`, the idempotency key over `path` and the
+/// body, then the command through the core.
+async fn agenda_write(
+    state: &AppState,
+    who: crate::service::core::Principal,
+    remote: Option<String>,
+    headers: &HeaderMap,
+    path: &str,
+    canonical: &[u8],
+    command: impl FnOnce(Option<u64>) -> AgendaCommand,
+) -> Result<Response, ApiError> {
+    let precondition = if_match(headers)?;
+    let idem = idempotency(headers, path, precondition, canonical)?;
+    run_write(
+        state,
+        who,
+        remote,
+        idem,
+        WriteCommand::Agenda(command(precondition)),
+    )
+    .await
 }

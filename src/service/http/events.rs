@@ -92,13 +92,8 @@ impl Cursor {
                 continue;
             }
             for envelope in batch.events {
-                let data = serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into());
-                self.ready.push_back(
-                    Event::default()
-                        .id(envelope.seq.to_string())
-                        .event(envelope.kind.clone())
-                        .data(data),
-                );
+                self.ready
+                    .push_back(sse_event(&envelope).id(envelope.seq.to_string()));
             }
             if !self.ready.is_empty() || batch.more {
                 continue;
@@ -109,8 +104,7 @@ impl Cursor {
                     Ok(event) => {
                         if let Some(envelope) = self.store.ephemeral_for(&self.who, &event) {
                             // No `id:`: not a position a client resumes from.
-                            let data = serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into());
-                            self.ready.push_back(Event::default().event(envelope.kind.clone()).data(data));
+                            self.ready.push_back(sse_event(&envelope));
                         }
                     }
                     // Missed presence is stale presence: skip it.
@@ -121,6 +115,12 @@ impl Cursor {
             }
         }
     }
+}
+
+/// An envelope as an SSE event: `event:` its kind, `data:` the envelope (no `id:`).
+fn sse_event(envelope: &crate::api::EventEnvelope) -> Event {
+    let data = serde_json::to_string(envelope).unwrap_or_else(|_| "{}".into());
+    Event::default().event(envelope.kind.clone()).data(data)
 }
 
 fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
