@@ -448,6 +448,17 @@ impl BusinessCalendar {
         Ok(self.position(at)?.secs)
     }
 
+    /// Whether `at` lies within the years this calendar covers ([`BusinessCalendar::position`]
+    /// answers for it).
+    pub fn covers(&self, at: Timestamp) -> bool {
+        (self.origin..=self.horizon).contains(&at.as_second())
+    }
+
+    /// The first instant after the years this calendar covers.
+    pub fn coverage_end(&self) -> Timestamp {
+        Timestamp::from_second(self.horizon.saturating_add(1)).unwrap_or(Timestamp::MAX)
+    }
+
     /// Where `at` lies on this calendar.
     pub fn position(&self, at: Timestamp) -> Result<Position, CalendarError> {
         let t = at.as_second();

@@ -25,7 +25,8 @@ use crate::domain::request::{Priority, Status, Topic, Transition};
 pub use alert::{AlertLevel, PendingAlert, pending_alert};
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
 pub use prepared::{
-    Prepared, SlaInstant, prepare, replay_standing, standing, standing_at, state_at,
+    Prepared, SlaInstant, StateChange, next_state_change, prepare, replay_standing, standing,
+    standing_at, state_at,
 };
 
 /// What a clock measures.

@@ -177,12 +177,15 @@ pub fn state_at(clock: &Clock, at: &SlaInstant<'_>) -> Result<SlaState, Calendar
         },
         _ => return countdown(clock, at.now, at.calendars).map(|c| c.state),
     };
-    let Some(position) = at.position(running.calendar as usize) else {
-        return countdown(clock, at.now, at.calendars).map(|c| c.state);
-    };
     // The threshold instants hold until the clock's next change: comparing instants is the
-    // whole answer (the elapsed time below gives the same, property-tested).
-    if let Some(c) = running.crossings {
+    // whole answer (the elapsed time below gives the same, property-tested). It needs no
+    // calendar position, only that `now` lies in the calendar's years (outside them the segment
+    // walk answers, as it does for every path).
+    let covered = at
+        .calendars
+        .by_index(running.calendar as usize)
+        .is_some_and(|calendar| calendar.covers(at.now));
+    if let Some(c) = running.crossings.filter(|_| covered) {
         return Ok(if at.now >= c.breach {
             SlaState::Breached
         } else if at.now >= c.critical {
@@ -193,6 +196,9 @@ pub fn state_at(clock: &Clock, at: &SlaInstant<'_>) -> Result<SlaState, Calendar
             SlaState::Ok
         });
     }
+    let Some(position) = at.position(running.calendar as usize) else {
+        return countdown(clock, at.now, at.calendars).map(|c| c.state);
+    };
     let elapsed = if at.now > running.from {
         running.closed + position.total(clock.measure) - running.base
     } else {
@@ -203,6 +209,43 @@ pub fn state_at(clock: &Clock, at: &SlaInstant<'_>) -> Result<SlaState, Calendar
         clock.target_secs,
         clock.thresholds,
     ))
+}
+
+/// When the state [`state_at`] gives for a clock next changes with time alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    /// Not before the clock's next transition (stopped, paused, or past its last threshold).
+    Never,
+    /// At this instant, unless a transition comes first.
+    At(Timestamp),
+    /// The fast path cannot tell: ask [`state_at`] at every instant.
+    Unknown,
+}
+
+/// The next instant after `at.now()` at which [`state_at`] of `clock` may answer otherwise,
+/// with nothing happening to the request: a running clock's thresholds, or the end of the
+/// calendars' years (after which the segment walk answers). Lets counters keep SLA levels up
+/// to date from a time-ordered index of these instants instead of re-evaluating every clock.
+pub fn next_state_change(clock: &Clock, at: &SlaInstant<'_>) -> StateChange {
+    let running = match clock.prepared {
+        Some(p) if p.set == at.calendars.id() && at.now >= p.settled => match p.form {
+            Form::Settled { .. } => return StateChange::Never,
+            Form::Running(r) => r,
+        },
+        _ => return StateChange::Unknown,
+    };
+    let Some(calendar) = at.calendars.by_index(running.calendar as usize) else {
+        return StateChange::Unknown;
+    };
+    match running.crossings {
+        Some(c) if calendar.covers(at.now) => [c.warning, c.critical, c.breach]
+            .into_iter()
+            .filter(|&t| t > at.now)
+            .chain([calendar.coverage_end()])
+            .min()
+            .map_or(StateChange::Never, StateChange::At),
+        _ => StateChange::Unknown,
+    }
 }
 
 /// As [`standing_at`] for one clock, looking up only its own office.
@@ -397,10 +440,33 @@ mod tests {
                     let expected = replay_standing(&clock, now, set);
                     prop_assert_eq!(&standing(&clock, now, set), &expected);
                     prop_assert_eq!(&standing_at(&clock, &SlaInstant::new(set, now)), &expected);
+                    let at = SlaInstant::new(set, now);
                     prop_assert_eq!(
-                        state_at(&clock, &SlaInstant::new(set, now)),
+                        state_at(&clock, &at),
                         expected.as_ref().map(|(c, _)| c.state).map_err(Clone::clone)
                     );
+                    // Until the announced change the state holds; at it, it may move.
+                    match next_state_change(&clock, &at) {
+                        StateChange::At(next) => {
+                            prop_assert!(next > now);
+                            let just_before = next - SignedDuration::from_secs(1);
+                            let midway = now + SignedDuration::from_secs(next.duration_since(now).as_secs() / 2);
+                            for probe in [midway, just_before] {
+                                prop_assert_eq!(
+                                    state_at(&clock, &SlaInstant::new(set, probe)),
+                                    state_at(&clock, &at)
+                                );
+                            }
+                        }
+                        StateChange::Never => {
+                            let later = now + SignedDuration::from_secs(30 * 86_400);
+                            prop_assert_eq!(
+                                state_at(&clock, &SlaInstant::new(set, later)),
+                                state_at(&clock, &at)
+                            );
+                        }
+                        StateChange::Unknown => {}
+                    }
                 }
             }
         }
