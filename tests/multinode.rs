@@ -350,3 +350,66 @@ async fn take_races_have_one_winner_and_a_killed_node_loses_no_acknowledged_writ
     cluster.verify_audit().await;
     cluster.stop();
 }
+
+/// The queue counters of each node follow writes made through the other: a count read on B
+/// right after a write acknowledged by A already includes it, and both nodes agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_counters_of_every_node_include_writes_made_through_the_other() {
+    let Some(admin_url) = require_postgres("multinode queue counters") else {
+        return;
+    };
+    let cluster = Cluster::start(&admin_url).await;
+    let patronato = cluster.token(Role::Patronato);
+    let operator = cluster.token(Role::Operator);
+    let queues = |base: String, token: String| async move {
+        let counts: Vec<combipat::api::QueueCount> = http()
+            .get(format!("{base}/v1/queues"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        counts
+            .into_iter()
+            .map(|q| (q.id, q.open))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    // Both nodes build their counters before the writes.
+    let before_a = queues(cluster.a.1.clone(), operator.clone()).await;
+    let before_b = queues(cluster.b.1.clone(), operator.clone()).await;
+    assert_eq!(before_a, before_b, "both nodes count the same");
+
+    let filed = file(&cluster.a.1, &patronato, "counted on B")
+        .await
+        .unwrap();
+    let after_filing = queues(cluster.b.1.clone(), operator.clone()).await;
+    assert_eq!(
+        after_filing["unassigned"],
+        before_b["unassigned"] + 1,
+        "B counts the request filed through A"
+    );
+    let taken = http()
+        .post(format!(
+            "{}/v1/requests/{}/actions",
+            cluster.b.1, filed.summary.id
+        ))
+        .bearer_auth(&operator)
+        .json(&json!({"action": "take"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(taken.status().is_success(), "take through B");
+    let on_a = queues(cluster.a.1.clone(), operator.clone()).await;
+    assert_eq!(
+        on_a["mine"],
+        before_a["mine"] + 1,
+        "A counts the take made on B"
+    );
+    assert_eq!(on_a["unassigned"], before_a["unassigned"]);
+    assert_eq!(on_a, queues(cluster.b.1.clone(), operator.clone()).await);
+    cluster.stop();
+}

@@ -566,3 +566,157 @@ async fn presence_reaches_open_streams_once_per_interval_and_is_never_stored() {
     );
     t.service.shutdown().await.unwrap();
 }
+
+/// Every id `who` finds in `queue` at `at`, paging through the core's list.
+async fn listed(
+    app: &dyn combipat::service::core::App,
+    who: &combipat::service::core::Principal,
+    queue: &str,
+    at: jiff::Timestamp,
+) -> std::collections::HashSet<String> {
+    let mut ids = std::collections::HashSet::new();
+    let mut cursor = None;
+    loop {
+        let filter = combipat::api::RequestFilter {
+            queue: Some(queue.to_string()),
+            limit: Some(200),
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
+        let page = app.list_requests(who, filter, at).await.unwrap();
+        ids.extend(page.items.iter().map(|item| item.id.to_string()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return ids,
+        }
+    }
+}
+
+/// The maintained counters against the lists (which scan rows and evaluate every clock): for
+/// each caller, each queue's open, at-risk and breached counts equal what its list holds.
+/// Returns the national `(at_risk, breached)` as seen by the admin.
+async fn counters_equal_lists(
+    app: &dyn combipat::service::core::App,
+    callers: &[combipat::service::core::Principal],
+    at: jiff::Timestamp,
+) -> (u64, u64) {
+    let mut national = (0, 0);
+    for who in callers {
+        let at_risk = listed(app, who, "at_risk", at).await;
+        let breached = listed(app, who, "breached", at).await;
+        for queue in app.queues(who, at).await.unwrap() {
+            let ids = listed(app, who, &queue.id, at).await;
+            let context = format!("queue {} for {} at {at}", queue.id, who.username);
+            assert_eq!(queue.open, ids.len() as u64, "open, {context}");
+            assert_eq!(
+                queue.at_risk,
+                ids.intersection(&at_risk).count() as u64,
+                "at risk, {context}"
+            );
+            assert_eq!(
+                queue.breached,
+                ids.intersection(&breached).count() as u64,
+                "breached, {context}"
+            );
+        }
+        if who.role == Role::Admin {
+            national = (at_risk.len() as u64, breached.len() as u64);
+        }
+    }
+    national
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_counters_follow_writes_and_time_and_equal_what_each_queue_lists() {
+    let t = TestService::demo().await;
+    let app = t.service.store();
+    let roles = [
+        Role::Operator,
+        Role::Supervisor,
+        Role::Auditor,
+        Role::Admin,
+        Role::Patronato,
+    ];
+    let mut callers = Vec::new();
+    for role in roles {
+        let who = app.authenticate(&t.token(role)).await.unwrap();
+        callers.push(who.expect("demo token authenticates"));
+    }
+    let now = jiff::Timestamp::now();
+    counters_equal_lists(app.as_ref(), &callers, now).await;
+
+    // Writes of every kind that moves a count, over HTTP; the counters must include them at
+    // once (the caller's own acknowledged writes).
+    let operator = t.token(Role::Operator);
+    let patronato = t.token(Role::Patronato);
+    let ids = request_ids(&t.service.base_url(), &operator).await;
+    assert!(ids.len() >= 6, "the demo office has requests");
+    let post = |path: String, body: Value| {
+        let (url, token) = (t.url(&path), operator.clone());
+        async move {
+            http()
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let act = |id: &str, body: Value| post(format!("/v1/requests/{id}/actions"), body);
+    let message = |id: &str, kind: &str| {
+        let body = json!({"kind": kind, "body": "Contatori: verifica."});
+        post(format!("/v1/requests/{id}/messages"), body)
+    };
+    let mut applied = 0;
+    for (n, id) in ids.iter().take(6).enumerate() {
+        // Some of these are closed or already taken: refusals are part of the mix.
+        let mut statuses = vec![act(id, json!({"action": "take"})).await];
+        statuses.push(match n {
+            0 => message(id, "integration_request").await,
+            1 => act(id, json!({"action": "close", "outcome": "evasa"})).await,
+            2 => act(id, json!({"action": "forward", "office": "MI01"})).await,
+            3 => message(id, "reply").await,
+            4 => act(id, json!({"action": "release"})).await,
+            _ => act(id, json!({"action": "tag", "tag": "contatori"})).await,
+        });
+        applied += statuses.iter().filter(|s| s.is_success()).count();
+    }
+    let created = http()
+        .post(t.url("/v1/requests"))
+        .bearer_auth(&patronato)
+        .json(&json!({
+            "office": "RM01",
+            "topic": "pensioni",
+            "citizen": "RSSMRA85T10A562S",
+            "subject": "Contatori",
+            "body": "Nuova richiesta.",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(applied >= 4, "most writes apply ({applied})");
+    assert!(
+        created.is_success(),
+        "the patronato files a request: {created}"
+    );
+    let (risk_now, breached_now) = counters_equal_lists(app.as_ref(), &callers, now).await;
+
+    // Time alone moves SLA levels: the counters follow them without any write.
+    let mut breached_later = breached_now;
+    for days in [1, 3, 8, 30] {
+        let later = now + jiff::SignedDuration::from_hours(24 * days);
+        breached_later = counters_equal_lists(app.as_ref(), &callers, later).await.1;
+    }
+    assert!(
+        breached_later > breached_now,
+        "a month on, more requests are breached ({breached_now} → {breached_later})"
+    );
+    // And asked about an earlier instant again, they answer for it.
+    assert_eq!(
+        counters_equal_lists(app.as_ref(), &callers, now).await,
+        (risk_now, breached_now)
+    );
+}

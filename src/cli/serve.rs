@@ -122,7 +122,7 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
                     lang: Lang::It,
                     no_color: std::env::var_os("NO_COLOR").is_some(),
                 };
-                let source = Arc::new(StoreDashboardSource::new(running.store(), running.sla()));
+                let source = Arc::new(StoreDashboardSource::new(running.store()));
                 let server = crate::ssh::start(config, source).await?;
                 println!("combipat ssh dashboard listening on {}", server.addr());
                 Some(server)

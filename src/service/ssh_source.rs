@@ -5,18 +5,16 @@ use std::sync::Arc;
 
 use crate::service::core::App;
 use crate::service::http::dashboard::dashboard_for;
-use crate::service::sla::Sla;
 use crate::ssh::{DashboardSource, SourceView};
 use crate::tui::dashboard::text::{Lang, scope_label};
 
 pub struct StoreDashboardSource {
     store: Arc<dyn App>,
-    sla: Arc<Sla>,
 }
 
 impl StoreDashboardSource {
-    pub fn new(store: Arc<dyn App>, sla: Arc<Sla>) -> Self {
-        StoreDashboardSource { store, sla }
+    pub fn new(store: Arc<dyn App>) -> Self {
+        StoreDashboardSource { store }
     }
 }
 
@@ -29,7 +27,7 @@ impl DashboardSource for StoreDashboardSource {
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("operatore sconosciuto: {operator}"))?;
-        let response = dashboard_for(self.store.as_ref(), &self.sla, &who, jiff::Timestamp::now())
+        let response = dashboard_for(self.store.as_ref(), &who, jiff::Timestamp::now())
             .await
             .map_err(|e| e.body.message)?;
         Ok(SourceView {

@@ -10,9 +10,7 @@ use color_eyre::eyre::eyre;
 
 use crate::api::dashboard::QualityQuery;
 use crate::client::{Client, ClientOptions};
-use crate::demo::DemoSize;
 use crate::domain::roles::Role;
-use crate::service::{self, DemoData, ServiceConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct DashboardHttpArgs {
@@ -26,21 +24,7 @@ pub struct DashboardHttpArgs {
 
 pub fn run(args: DashboardHttpArgs) -> color_eyre::Result<()> {
     super::super::runtime()?.block_on(async move {
-        let dir = super::dashboard_bandwidth::tempfile_dir()?;
-        let size = DemoSize {
-            requests: args.requests,
-            ..DemoSize::full()
-        };
-        let seeding = Instant::now();
-        let config = ServiceConfig::new(([127, 0, 0, 1], 0).into(), dir.clone())
-            .with_demo(true)
-            .with_demo_data(DemoData::Generated(size));
-        let running = service::start(config).await?;
-        println!(
-            "seeded {} requests in {} ms",
-            args.requests,
-            seeding.elapsed().as_millis()
-        );
+        let (running, dir) = super::seeded_service(args.requests).await?;
         let credentials = running
             .credentials()
             .cloned()

@@ -2,6 +2,7 @@
 
 mod dashboard_bandwidth;
 mod dashboard_http;
+mod service;
 mod sla;
 mod sse;
 mod tui;
@@ -23,6 +24,9 @@ pub enum BenchCommand {
     /// One write to every open event stream: delivery p50/p99 and the writer's latency, at
     /// 1,000 and 5,000 streams, against the same writes with none open.
     Sse(sse::SseBenchArgs),
+    /// `/v1/queues` and `/v1/dashboard` national and per office, and list latency at 1/8/64
+    /// clients, over a generated dataset, each against its baseline in the same run.
+    Service(service::ServiceBenchArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
@@ -33,6 +37,7 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::DashboardHttp(args) => dashboard_http::run(args),
         BenchCommand::Writes(args) => writes::run(args),
         BenchCommand::Sse(args) => sse::run(args),
+        BenchCommand::Service(args) => service::run(args),
     }
 }
 
@@ -54,4 +59,38 @@ async fn demo_service(
         .map(str::to_string)
         .ok_or_else(|| color_eyre::eyre::eyre!("the demo service has no supervisor token"))?;
     Ok((running, token))
+}
+
+/// The `pct` percentile of `samples` (nearest rank on the sorted samples).
+fn percentile(samples: &[std::time::Duration], pct: f64) -> std::time::Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    match sorted.len() {
+        0 => std::time::Duration::ZERO,
+        n => sorted[((n - 1) as f64 * pct / 100.0).round() as usize],
+    }
+}
+
+/// A fresh service in a temporary dir seeded with `requests` generated requests, that dir, and
+/// the seeding time printed.
+async fn seeded_service(
+    requests: usize,
+) -> color_eyre::Result<(crate::service::RunningService, std::path::PathBuf)> {
+    use crate::service::{DemoData, ServiceConfig};
+    let dir = dashboard_bandwidth::tempfile_dir()?;
+    let size = crate::demo::DemoSize {
+        requests,
+        ..crate::demo::DemoSize::full()
+    };
+    let seeding = std::time::Instant::now();
+    let config = ServiceConfig::new(([127, 0, 0, 1], 0).into(), dir.clone())
+        .with_demo(true)
+        .with_demo_data(DemoData::Generated(size));
+    let running = crate::service::start(config).await?;
+    println!(
+        "seeded {requests} requests in {:.1} s ({})",
+        seeding.elapsed().as_secs_f64(),
+        running.store().describe_store()
+    );
+    Ok((running, dir))
 }

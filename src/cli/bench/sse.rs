@@ -79,17 +79,10 @@ pub fn run(args: SseBenchArgs) -> color_eyre::Result<()> {
     })
 }
 
+use super::percentile;
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn percentile(samples: &[Duration], pct: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    match sorted.len() {
-        0 => Duration::ZERO,
-        n => sorted[((n - 1) as f64 * pct / 100.0).round() as usize],
-    }
 }
 
 /// Opens `count` raw event streams; each reports `(body marker, instant)` for every note it

@@ -41,12 +41,7 @@ impl Run {
     }
 
     fn percentile(&self, pct: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort_unstable();
-        match sorted.len() {
-            0 => Duration::ZERO,
-            n => sorted[((n - 1) as f64 * pct / 100.0).round() as usize],
-        }
+        super::percentile(&self.latencies, pct)
     }
 }
 

@@ -46,9 +46,25 @@ pub fn admits(
     filter: &crate::service::store::EventFilter,
     event: &crate::service::store::OutboxEvent,
 ) -> bool {
-    let office = event.envelope.office.as_deref();
-    let region = event.region.as_deref();
-    let in_scope = match &filter.scope {
+    let in_scope = in_scope(
+        &filter.scope,
+        event.envelope.office.as_deref(),
+        event.region.as_deref(),
+        event.patronato.as_deref(),
+    );
+    (in_scope || filter.broadcast_kinds.contains(&event.envelope.kind))
+        && (filter.include_internal || !event.internal)
+}
+
+/// Whether a record at `office` (in `region`) of `patronato` lies in `scope`: the rule the
+/// stores' SQL scope filter applies, for records the core holds in memory (events, counters).
+pub fn in_scope(
+    scope: &Scope,
+    office: Option<&str>,
+    region: Option<&str>,
+    patronato: Option<&str>,
+) -> bool {
+    match scope {
         Scope::Everything => true,
         Scope::Office(code) => office == Some(code.as_str()),
         Scope::Region(r) => region == Some(r.as_str()),
@@ -56,10 +72,8 @@ pub fn admits(
             region: r,
             office: code,
         } => region == Some(r.as_str()) || office == Some(code.as_str()),
-        Scope::Patronato(p) => event.patronato.as_deref() == Some(p.as_str()),
-    };
-    (in_scope || filter.broadcast_kinds.contains(&event.envelope.kind))
-        && (filter.include_internal || !event.internal)
+        Scope::Patronato(p) => patronato == Some(p.as_str()),
+    }
 }
 
 pub fn actor(who: &Operator) -> ActorRef {

@@ -16,6 +16,7 @@ use crate::api::{
     ActionBody, AuditEntry, Dossier, EventEnvelope, NewMessage, NewRequest, Page, PresenceActivity,
     QueueCount, RequestDetail, RequestFilter, RequestSummary,
 };
+use crate::domain::dashboard::Dashboard;
 use crate::domain::dataset::Dataset;
 use crate::domain::office::Office;
 use crate::domain::request::RequestId;
@@ -28,6 +29,7 @@ use crate::service::store::{OutboxEvent, RowPage, Scope, Storage};
 pub mod access;
 pub mod admin;
 pub mod agenda;
+pub mod aggregates;
 pub mod alerts;
 pub mod audit_ring;
 pub mod copy;
@@ -190,6 +192,13 @@ pub trait App: Send + Sync + 'static {
     ) -> Result<Vec<DashboardRow>, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
+    /// The cruscotto's figures over `who`'s scope at `now`, from the maintained counters and
+    /// shared by the sessions of one scope (see [`aggregates::DashboardMemo`]).
+    async fn dashboard(
+        &self,
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<Arc<Dashboard>, StoreError>;
 
     /// The INPS staff (operators and supervisors) of `office`, for the assign picker
     /// (`access::office_operators`: INPS staff and admins, within their scope).
@@ -360,6 +369,9 @@ pub struct Core<S> {
     feed: Option<Arc<fanout::EventFeed>>,
     retention: Retention,
     presence: alerts::PresenceLimiter,
+    /// Counters behind `/v1/queues` and the dashboard, kept up to date from the outbox.
+    aggregates: Arc<aggregates::Aggregates>,
+    dashboards: Arc<aggregates::DashboardMemo>,
 }
 
 impl<S: Storage> Core<S> {
@@ -385,6 +397,8 @@ impl<S: Storage> Core<S> {
             feed,
             retention: Retention::default(),
             presence: alerts::PresenceLimiter::default(),
+            aggregates: Arc::default(),
+            dashboards: Arc::default(),
         }
     }
 
@@ -494,10 +508,45 @@ impl<S: Storage> App for Core<S> {
     }
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError> {
-        let (who, sla) = (who.clone(), self.sla.clone());
+        let (who, sla, aggregates) = (who.clone(), self.sla.clone(), self.aggregates.clone());
         self.store
-            .read(move |tx| reads::queues(tx, &who, now, &sla))
+            .read(move |tx| reads::queues(tx, &aggregates, &who, now, &sla))
             .await
+    }
+
+    async fn dashboard(
+        &self,
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<Arc<Dashboard>, StoreError> {
+        let scope = access::scope_of(who);
+        let slot = self.dashboards.slot(&scope);
+        // One computation per scope at a time: the sessions that wait get its result.
+        let mut memo = slot.lock().await;
+        if let Some(dashboard) = memo.as_ref().and_then(|m| m.fresh(now)) {
+            return Ok(dashboard);
+        }
+        let unchanged_since = memo.as_ref().and_then(|m| m.reusable_while_at(now));
+        let (sla, aggregates) = (self.sla.clone(), self.aggregates.clone());
+        let facts = self
+            .store
+            .read(move |tx| aggregates.facts(tx, &sla, &scope, now, unchanged_since))
+            .await?;
+        let Some((applied, facts)) = facts else {
+            // Nothing committed since: the figures stand.
+            if let Some(m) = memo.as_ref() {
+                return Ok(m.dashboard());
+            }
+            return Err(StoreError::Task("dashboard memo vanished".into()));
+        };
+        let sla = self.sla.clone();
+        let dashboard =
+            tokio::task::spawn_blocking(move || aggregates::dashboard_of(&facts, &sla, now))
+                .await
+                .map_err(|e| StoreError::Task(format!("dashboard computation failed: {e}")))?;
+        let dashboard = Arc::new(dashboard);
+        *memo = Some(aggregates::Memo::new(applied, now, Arc::clone(&dashboard)));
+        Ok(dashboard)
     }
 
     async fn write(

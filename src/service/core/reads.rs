@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::access::{self, scope_of};
+use super::aggregates::{Aggregates, Tally};
 use super::journal::{self, AuditKey};
 use crate::api::{Dossier, MandateView, Page, QueueCount, RequestFilter, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -200,71 +201,66 @@ pub fn list_requests(
     Ok(Page { items, next_cursor })
 }
 
-/// Every queue `who` is offered, with its counts at `now`.
+/// Every queue `who` is offered, with its counts at `now`, from the node's maintained
+/// counters (brought up to `tx`'s snapshot first): the cost depends on offices × topics ×
+/// operators, not on requests.
 pub fn queues(
     tx: &mut dyn ReadTx,
+    aggregates: &Aggregates,
     who: &Operator,
     now: Timestamp,
     sla: &Sla,
 ) -> Result<Vec<QueueCount>, StoreError> {
     let scope = scope_of(who);
-    let mut ids: Vec<String> = Vec::new();
+    let tallies = aggregates.queue_tallies(tx, sla, &scope, &who.username, now)?;
+    let count = |id: String, tally: Tally| QueueCount {
+        id,
+        open: tally.open,
+        at_risk: tally.at_risk,
+        breached: tally.breached,
+    };
+    let mut out = Vec::new();
     if who.role != Role::Patronato {
-        ids.extend([QUEUE_MINE.to_string(), QUEUE_UNASSIGNED.to_string()]);
+        out.push(count(QUEUE_MINE.to_string(), tallies.mine));
+        out.push(count(QUEUE_UNASSIGNED.to_string(), tallies.unassigned));
     }
-    ids.extend(Topic::ALL.iter().map(|t| format!("topic:{}", t.code())));
-    ids.extend(
-        [
-            QUEUE_AWAITING,
-            QUEUE_AT_RISK,
-            QUEUE_BREACHED,
-            QUEUE_CLOSED_TODAY,
-            QUEUE_APPOINTMENTS_TODAY,
-        ]
-        .map(String::from),
-    );
-    // Each request's countdowns once; queues then count the risky ones they hold.
-    let risky = RiskySets::of(tx, &scope, now, sla)?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (open, at_risk, breached) = match queue_def(&id, who, now)? {
-            QueueDef::Rows(query) => {
-                let mut risky_in = |among: &Vec<RequestId>| -> Result<u64, StoreError> {
-                    if among.is_empty() {
-                        return Ok(0);
-                    }
-                    tx.count_requests(
-                        &scope,
-                        &RequestQuery {
-                            among: Some(among.clone()),
-                            ..(*query).clone()
-                        },
-                    )
-                };
-                let at_risk = risky_in(&risky.at_risk)?;
-                let breached = risky_in(&risky.breached)?;
-                (tx.count_requests(&scope, &query)?, at_risk, breached)
-            }
-            QueueDef::AtRisk => {
-                let n = risky.at_risk.len() as u64;
-                (n, n, 0)
-            }
-            QueueDef::Breached => {
-                let n = risky.breached.len() as u64;
-                (n, 0, n)
-            }
-            QueueDef::AppointmentsToday => {
-                let n = super::agenda::requests_booked_today(tx, &scope, now)?.len() as u64;
-                (n, 0, 0)
-            }
-        };
-        out.push(QueueCount {
-            id,
-            open,
-            at_risk,
-            breached,
-        });
+    for topic in Topic::ALL {
+        let tally = tallies.by_topic.get(&topic).copied().unwrap_or_default();
+        out.push(count(format!("topic:{}", topic.code()), tally));
     }
+    let all = tallies.all_open;
+    out.push(count(QUEUE_AWAITING.to_string(), tallies.awaiting));
+    out.push(count(
+        QUEUE_AT_RISK.to_string(),
+        Tally {
+            open: all.at_risk,
+            at_risk: all.at_risk,
+            breached: 0,
+        },
+    ));
+    out.push(count(
+        QUEUE_BREACHED.to_string(),
+        Tally {
+            open: all.breached,
+            at_risk: 0,
+            breached: all.breached,
+        },
+    ));
+    out.push(count(
+        QUEUE_CLOSED_TODAY.to_string(),
+        Tally {
+            open: tallies.closed_today,
+            ..Tally::default()
+        },
+    ));
+    let booked = super::agenda::requests_booked_today(tx, &scope, now)?.len() as u64;
+    out.push(count(
+        QUEUE_APPOINTMENTS_TODAY.to_string(),
+        Tally {
+            open: booked,
+            ..Tally::default()
+        },
+    ));
     Ok(out)
 }
 

@@ -1,7 +1,5 @@
 //! `GET /v1/dashboard`: the cruscotto figures over the requests in the caller's scope.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,10 +11,10 @@ use super::extract::{Caller, StrictQuery};
 use crate::api::ErrorBody;
 use crate::api::dashboard::{DashboardResponse, DashboardScope, QualityQuery, QualityReport};
 use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
-use crate::domain::dashboard::{RequestFacts, SlaCalendars, Targets, compute_on, yearly_quality};
+use crate::domain::dashboard::{Dashboard, RequestFacts, SlaCalendars, yearly_quality};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
-use crate::service::core::{App, DashboardRow, Principal};
+use crate::service::core::{App, Principal, aggregates};
 use crate::service::sla::Sla;
 
 /// Cruscotto figures (per office × topic, per patronato, trends) over the caller's office or
@@ -32,27 +30,22 @@ pub async fn show(
     Caller(who): Caller,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let now = Timestamp::now();
-    Ok(Json(
-        dashboard_for(state.store.as_ref(), &state.sla, &who, now).await?,
-    ))
+    Ok(Json(dashboard_for(state.store.as_ref(), &who, now).await?))
 }
 
-/// The dashboard `who` may see at `now`, computed from the store (also used by the SSH endpoint).
+/// The dashboard `who` may see at `now`, from the core's maintained figures (also used by the
+/// SSH endpoint).
 pub async fn dashboard_for(
     store: &dyn App,
-    sla: &Arc<Sla>,
     who: &Principal,
     now: Timestamp,
 ) -> Result<DashboardResponse, ApiError> {
     let scope = scope_of(who)?;
-    let facts = facts_in_scope(store, who, sla.policy()).await?;
-    // The service's own policy and calendars: configured targets and closures count here too.
-    let sla = Arc::clone(sla);
-    let dashboard =
-        tokio::task::spawn_blocking(move || compute_on(&facts, sla.policy(), sla.calendars(), now))
-            .await
-            .map_err(internal)?;
-    Ok(DashboardResponse { scope, dashboard })
+    let dashboard = store.dashboard(who, now).await?;
+    Ok(DashboardResponse {
+        scope,
+        dashboard: Dashboard::clone(&dashboard),
+    })
 }
 
 /// The scope of the figures, or 403 for roles that do not watch the dashboard.
@@ -79,28 +72,10 @@ async fn facts_in_scope(
     policy: &Policy,
 ) -> Result<Vec<RequestFacts>, ApiError> {
     let rows = store.requests_for_dashboard(who).await?;
-    Ok(rows.iter().map(|row| facts_of(row, policy)).collect())
-}
-
-fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
-    RequestFacts {
-        id: row.id.to_string(),
-        office: row.office.clone(),
-        topic: row.topic,
-        priority: row.priority,
-        patronato: row.patronato.clone(),
-        status: row.status,
-        assignee: row.assignee.clone(),
-        created_at: row.created_at,
-        first_reply_at: None,
-        closed_at: None,
-        pauses: Vec::new(),
-        integration_requests: 0,
-        reopens: 0,
-        forwards: 0,
-        targets: Targets::from_policy(policy, row.topic, row.priority),
-    }
-    .with_history(&row.history)
+    Ok(rows
+        .iter()
+        .map(|row| aggregates::facts_of(row, policy))
+        .collect())
 }
 
 /// Yearly quality indicators per patronato (INPS–Patronati protocol §5) over the requests

@@ -185,6 +185,18 @@ pub struct DashboardRow {
     pub history: Vec<crate::domain::request::HistoryEntry>,
 }
 
+/// A request as the service's maintained counters keep it: the dashboard's facts plus what the
+/// queue counts need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateRow {
+    pub row: DashboardRow,
+    /// Region of the request's office (`None` for an office the registry does not know).
+    pub region: Option<String>,
+    pub updated_at: Timestamp,
+    /// SLA clocks of an open request (none for a closed one: they no longer change its level).
+    pub clocks: Vec<Clock>,
+}
+
 /// An outbox event as the core built it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
@@ -354,6 +366,11 @@ pub trait ReadTx {
         scope: &Scope,
     ) -> Result<Vec<(RequestId, Status, Vec<Clock>)>, StoreError>;
     fn dashboard_rows(&mut self, scope: &Scope) -> Result<Vec<DashboardRow>, StoreError>;
+    /// Every request (`among: None`) or those listed, for the core's maintained counters.
+    fn aggregate_rows(
+        &mut self,
+        among: Option<&[RequestId]>,
+    ) -> Result<Vec<AggregateRow>, StoreError>;
     /// Highest request number filed in `year`.
     fn last_request_number(&mut self, year: i16) -> Result<Option<u32>, StoreError>;
 

@@ -15,9 +15,9 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic};
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::store::{
-    AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
-    SummaryRow, TokenTarget, WriteTx,
+    AggregateRow, AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter,
+    IdempotencyRecord, NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError,
+    StoredRequest, SummaryRow, TokenTarget, WriteTx,
 };
 
 mod agenda;
@@ -437,17 +437,36 @@ impl ReadTx for PgTx<'_> {
         );
         self.query(&text, &sql.refs())?
             .iter()
+            .map(dashboard_row)
+            .collect()
+    }
+
+    fn aggregate_rows(
+        &mut self,
+        among: Option<&[RequestId]>,
+    ) -> Result<Vec<AggregateRow>, StoreError> {
+        let mut sql = Sql::default();
+        let condition = match among {
+            None => "TRUE".to_string(),
+            Some(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
+                format!("r.id = ANY({})", sql.bind(ids))
+            }
+        };
+        let text = format!(
+            "SELECT r.id, r.office, r.topic, r.priority, r.patronato, r.status, r.assignee, \
+             r.created_us, r.history_json, r.updated_us, o.region, \
+             CASE WHEN r.is_open THEN r.clocks_json ELSE '[]' END \
+             FROM requests r LEFT JOIN offices o ON o.code = r.office WHERE {condition}"
+        );
+        self.query(&text, &sql.refs())?
+            .iter()
             .map(|row| {
-                Ok(DashboardRow {
-                    id: request_id(&get::<String>(row, 0)?)?,
-                    office: get(row, 1)?,
-                    topic: topic(&get::<String>(row, 2)?)?,
-                    priority: priority(&get::<String>(row, 3)?)?,
-                    patronato: get(row, 4)?,
-                    status: status(&get::<String>(row, 5)?)?,
-                    assignee: get(row, 6)?,
-                    created_at: from_micros(get(row, 7)?)?,
-                    history: serde_json::from_str(&get::<String>(row, 8)?)?,
+                Ok(AggregateRow {
+                    row: dashboard_row(row)?,
+                    updated_at: from_micros(get(row, 9)?)?,
+                    region: get(row, 10)?,
+                    clocks: serde_json::from_str(&get::<String>(row, 11)?)?,
                 })
             })
             .collect()
@@ -1112,4 +1131,20 @@ impl WriteTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         agenda::save_appointment(self, record)
     }
+}
+
+/// The first nine columns `id, office, topic, priority, patronato, status, assignee,
+/// created_us, history_json` of a request row.
+fn dashboard_row(row: &Row) -> Result<DashboardRow, StoreError> {
+    Ok(DashboardRow {
+        id: request_id(&get::<String>(row, 0)?)?,
+        office: get(row, 1)?,
+        topic: topic(&get::<String>(row, 2)?)?,
+        priority: priority(&get::<String>(row, 3)?)?,
+        patronato: get(row, 4)?,
+        status: status(&get::<String>(row, 5)?)?,
+        assignee: get(row, 6)?,
+        created_at: from_micros(get(row, 7)?)?,
+        history: serde_json::from_str(&get::<String>(row, 8)?)?,
+    })
 }

@@ -12,9 +12,9 @@ use crate::domain::request::{Priority, Request, RequestId, Status, Topic};
 use crate::domain::roles::{Operator, Role};
 use crate::domain::sla::{AlertLevel, ClockKind};
 use crate::service::store::{
-    AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter, IdempotencyRecord,
-    NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError, StoredRequest,
-    SummaryRow, TokenTarget, WriteTx,
+    AggregateRow, AuditRecord, Cell, ClockKey, DashboardRow, EventBounds, EventFilter,
+    IdempotencyRecord, NewEvent, OutboxEvent, ReadTx, RequestQuery, RowPage, Scope, StoreError,
+    StoredRequest, SummaryRow, TokenTarget, WriteTx,
 };
 
 mod agenda;
@@ -217,6 +217,27 @@ fn one<T>(
     }
 }
 
+/// The first nine columns `id, office, topic, priority, patronato, status, assignee,
+/// created_us, history_json` of a request row.
+fn dashboard_row(row: &Row<'_>) -> Result<DashboardRow, StoreError> {
+    let id: String = row.get(0)?;
+    let topic: String = row.get(2)?;
+    let priority: String = row.get(3)?;
+    let status: String = row.get(5)?;
+    Ok(DashboardRow {
+        id: RequestId::parse(&id).map_err(|_| StoreError::corrupt("id", &id))?,
+        office: row.get(1)?,
+        topic: Topic::from_code(&topic).ok_or_else(|| StoreError::corrupt("topic", &topic))?,
+        priority: Priority::from_code(&priority)
+            .ok_or_else(|| StoreError::corrupt("priority", &priority))?,
+        patronato: row.get(4)?,
+        status: Status::from_code(&status).ok_or_else(|| StoreError::corrupt("status", &status))?,
+        assignee: row.get(6)?,
+        created_at: from_micros(row.get(7)?)?,
+        history: serde_json::from_str(&row.get::<_, String>(8)?)?,
+    })
+}
+
 fn all<T>(
     tx: &Connection,
     sql: &str,
@@ -410,24 +431,35 @@ impl ReadTx for SqliteTx<'_> {
             "SELECT id, office, topic, priority, patronato, status, assignee, created_us, \
              history_json FROM requests WHERE {scope}"
         );
+        all(self.tx, &sql, params_from_iter(values), dashboard_row)
+    }
+
+    fn aggregate_rows(
+        &mut self,
+        among: Option<&[RequestId]>,
+    ) -> Result<Vec<AggregateRow>, StoreError> {
+        let (condition, values) = match among {
+            None => ("1 = 1", vec![]),
+            Some(ids) => {
+                let ids: Vec<&str> = ids.iter().map(RequestId::as_str).collect();
+                (
+                    "r.id IN (SELECT value FROM json_each(?))",
+                    vec![Value::Text(serde_json::to_string(&ids)?)],
+                )
+            }
+        };
+        let sql = format!(
+            "SELECT r.id, r.office, r.topic, r.priority, r.patronato, r.status, r.assignee, \
+             r.created_us, r.history_json, r.updated_us, o.region, \
+             CASE WHEN r.is_open = 1 THEN r.clocks_json ELSE '[]' END \
+             FROM requests r LEFT JOIN offices o ON o.code = r.office WHERE {condition}"
+        );
         all(self.tx, &sql, params_from_iter(values), |row| {
-            let id: String = row.get(0)?;
-            let topic: String = row.get(2)?;
-            let priority: String = row.get(3)?;
-            let status: String = row.get(5)?;
-            Ok(DashboardRow {
-                id: RequestId::parse(&id).map_err(|_| StoreError::corrupt("id", &id))?,
-                office: row.get(1)?,
-                topic: Topic::from_code(&topic)
-                    .ok_or_else(|| StoreError::corrupt("topic", &topic))?,
-                priority: Priority::from_code(&priority)
-                    .ok_or_else(|| StoreError::corrupt("priority", &priority))?,
-                patronato: row.get(4)?,
-                status: Status::from_code(&status)
-                    .ok_or_else(|| StoreError::corrupt("status", &status))?,
-                assignee: row.get(6)?,
-                created_at: from_micros(row.get(7)?)?,
-                history: serde_json::from_str(&row.get::<_, String>(8)?)?,
+            Ok(AggregateRow {
+                row: dashboard_row(row)?,
+                updated_at: from_micros(row.get(9)?)?,
+                region: row.get(10)?,
+                clocks: serde_json::from_str(&row.get::<_, String>(11)?)?,
             })
         })
     }

@@ -1,0 +1,592 @@
+//! The figures of `/v1/queues` and `/v1/dashboard`, kept up to date instead of recounted.
+//!
+//! Each node keeps, in memory, one compact entry per request and counters of open requests by
+//! office × topic × status × assignee × SLA level, and of closed ones by office and day. The
+//! counters follow the durable outbox: before answering, the node reads the events committed
+//! since the last position it applied (one small read when nothing changed) and reloads only
+//! the requests they name, in the same read snapshot, so an answer always includes the
+//! caller's own acknowledged writes, on every node of a PostgreSQL deployment alike.
+//!
+//! SLA levels also change with time alone. Each open request sits in a time-ordered index at
+//! the next instant one of its clocks crosses a threshold ([`sla::next_state_change`]); an
+//! answer first re-evaluates the requests whose instant has passed, so queue counts cost
+//! offices × topics × operators, not requests. Levels are the ones [`Sla::risk_at`] gives, the
+//! same function that decides which requests the at-risk and breached queues list.
+//!
+//! The dashboard's figures are computed from the entries' facts (no database scan, no history
+//! parsed per call) and shared by every session of one scope: see [`DashboardMemo`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::domain::calendar::rome_day_start;
+use crate::domain::dashboard::{Dashboard, RequestFacts, Targets, compute_on};
+use crate::domain::request::{RequestId, Status, Topic};
+use crate::domain::sla::{self, Clock, Policy, SlaInstant, StateChange};
+use crate::service::sla::Sla;
+use crate::service::store::{AggregateRow, DashboardRow, ReadTx, Scope, StoreError};
+
+/// Events read per outbox page while catching up.
+const CATCH_UP_PAGE: u32 = 2_000;
+/// Requests reloaded per query while catching up.
+const RELOAD_CHUNK: usize = 500;
+/// A system event after which every request may have changed.
+const DATASET_IMPORTED: &str = "dataset.imported";
+
+/// The node's maintained counters (`None` until the first answer needs them).
+#[derive(Default)]
+pub struct Aggregates {
+    state: Mutex<Option<State>>,
+}
+
+/// SLA level of an open request, as [`Sla::risk_at`] ranks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Level {
+    Ok = 0,
+    AtRisk = 1,
+    Breached = 2,
+}
+
+/// Where a request is counted: its office (and the office's region) and patronato, the parts
+/// every scope is made of. Strings are interned: a million requests share a few hundred.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Place {
+    office: Arc<str>,
+    region: Option<Arc<str>>,
+    patronato: Arc<str>,
+}
+
+impl Place {
+    fn in_scope(&self, scope: &Scope) -> bool {
+        super::access::in_scope(
+            scope,
+            Some(&self.office),
+            self.region.as_deref(),
+            Some(&self.patronato),
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct OpenKey {
+    place: Place,
+    topic: Topic,
+    status: Status,
+    assignee: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClosedKey {
+    place: Place,
+    /// Local midnight (Europe/Rome) of the day of the request's last change.
+    day: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+enum Counted {
+    Open { key: OpenKey, level: Level },
+    Closed(ClosedKey),
+}
+
+struct Entry {
+    counted: Counted,
+    status: Status,
+    /// Clocks of an open request, to re-evaluate its level.
+    clocks: Vec<Clock>,
+    /// Its instant in [`State::schedule`], if any.
+    next: Option<Timestamp>,
+    facts: RequestFacts,
+}
+
+struct State {
+    /// Outbox position applied last.
+    applied: u64,
+    /// The instant levels were last evaluated for.
+    levels_at: Timestamp,
+    entries: HashMap<RequestId, Entry>,
+    /// Open requests by key, per [`Level`].
+    open: HashMap<OpenKey, [u64; 3]>,
+    closed: HashMap<ClosedKey, u64>,
+    /// Next instant each open request's level may change by itself.
+    schedule: BTreeSet<(Timestamp, RequestId)>,
+    /// Open requests whose clocks the fast path cannot schedule: evaluated at every answer.
+    volatile: HashSet<RequestId>,
+    strings: HashSet<Arc<str>>,
+}
+
+/// Counts of one queue: open requests, and those at risk and breached among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub open: u64,
+    pub at_risk: u64,
+    pub breached: u64,
+}
+
+impl Tally {
+    fn add(&mut self, counts: &[u64; 3]) {
+        self.open += counts.iter().sum::<u64>();
+        self.at_risk += counts[Level::AtRisk as usize];
+        self.breached += counts[Level::Breached as usize];
+    }
+}
+
+/// The counters of every queue but the agenda's, for one caller's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueTallies {
+    /// Assigned to the caller.
+    pub mine: Tally,
+    pub unassigned: Tally,
+    pub by_topic: HashMap<Topic, Tally>,
+    pub awaiting: Tally,
+    /// Every open request, split by level (the at-risk and breached queues).
+    pub all_open: Tally,
+    pub closed_today: u64,
+}
+
+impl Aggregates {
+    /// The tallies `username`'s queues show in `scope` at `now`, after catching up with `tx`.
+    pub fn queue_tallies(
+        &self,
+        tx: &mut dyn ReadTx,
+        sla: &Sla,
+        scope: &Scope,
+        username: &str,
+        now: Timestamp,
+    ) -> Result<QueueTallies, StoreError> {
+        let mut guard = self.current(tx, sla, now)?;
+        let Some(state) = guard.as_mut() else {
+            return Ok(QueueTallies::default());
+        };
+        let mut out = QueueTallies::default();
+        for (key, counts) in &state.open {
+            if !key.place.in_scope(scope) {
+                continue;
+            }
+            out.all_open.add(counts);
+            out.by_topic.entry(key.topic).or_default().add(counts);
+            match &key.assignee {
+                Some(who) if who.as_ref() == username => out.mine.add(counts),
+                Some(_) => {}
+                None => out.unassigned.add(counts),
+            }
+            if key.status == Status::InAttesaIntegrazione {
+                out.awaiting.add(counts);
+            }
+        }
+        let today = rome_day_start(now);
+        out.closed_today = state
+            .closed
+            .iter()
+            .filter(|(key, _)| key.day >= today && key.place.in_scope(scope))
+            .map(|(_, n)| n)
+            .sum();
+        Ok(out)
+    }
+
+    /// The facts of every request in `scope` after catching up with `tx`, with the outbox
+    /// position they reflect; `Ok(None)` when that position is still `unchanged_since`.
+    pub fn facts(
+        &self,
+        tx: &mut dyn ReadTx,
+        sla: &Sla,
+        scope: &Scope,
+        now: Timestamp,
+        unchanged_since: Option<u64>,
+    ) -> Result<Option<(u64, Vec<RequestFacts>)>, StoreError> {
+        let guard = self.current(tx, sla, now)?;
+        let Some(state) = guard.as_ref() else {
+            return Ok(Some((0, Vec::new())));
+        };
+        if unchanged_since == Some(state.applied) {
+            return Ok(None);
+        }
+        let facts = state
+            .entries
+            .values()
+            .filter(|entry| entry.place().in_scope(scope))
+            .map(|entry| entry.facts.clone())
+            .collect();
+        Ok(Some((state.applied, facts)))
+    }
+
+    /// The outbox position applied last (0 before the first answer).
+    pub fn applied(&self) -> u64 {
+        self.lock().as_ref().map_or(0, |state| state.applied)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<State>> {
+        // A panic while updating leaves counters that may be half-applied: start over.
+        self.state.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            guard
+        })
+    }
+
+    /// The state brought up to `tx`'s snapshot and to `now`.
+    fn current(
+        &self,
+        tx: &mut dyn ReadTx,
+        sla: &Sla,
+        now: Timestamp,
+    ) -> Result<MutexGuard<'_, Option<State>>, StoreError> {
+        let mut guard = self.lock();
+        let rebuild = match guard.as_mut() {
+            None => true,
+            Some(state) => !state.catch_up(tx, sla)?,
+        };
+        if rebuild {
+            // Built off the lock's state so a failed read leaves the old one out, not half.
+            *guard = None;
+            *guard = Some(State::build(tx, sla, now)?);
+        }
+        if let Some(state) = guard.as_mut() {
+            state.advance(sla, now);
+        }
+        Ok(guard)
+    }
+}
+
+impl Entry {
+    fn place(&self) -> &Place {
+        match &self.counted {
+            Counted::Open { key, .. } => &key.place,
+            Counted::Closed(key) => &key.place,
+        }
+    }
+}
+
+impl State {
+    fn build(tx: &mut dyn ReadTx, sla: &Sla, now: Timestamp) -> Result<State, StoreError> {
+        // The position first: in one snapshot the rows are exactly those it covers.
+        let applied = tx.event_bounds()?.highest;
+        let mut state = State {
+            applied,
+            levels_at: now,
+            entries: HashMap::new(),
+            open: HashMap::new(),
+            closed: HashMap::new(),
+            schedule: BTreeSet::new(),
+            volatile: HashSet::new(),
+            strings: HashSet::new(),
+        };
+        let instant = sla.instant(now);
+        for row in tx.aggregate_rows(None)? {
+            state.upsert(row, sla, &instant);
+        }
+        Ok(state)
+    }
+
+    /// Applies the events committed since [`State::applied`]; `false` when the state must be
+    /// rebuilt instead (events pruned before this node saw them, a store replaced by a copy, a
+    /// dataset imported).
+    fn catch_up(&mut self, tx: &mut dyn ReadTx, sla: &Sla) -> Result<bool, StoreError> {
+        let bounds = tx.event_bounds()?;
+        if bounds.highest == self.applied {
+            return Ok(true);
+        }
+        if bounds.highest < self.applied
+            || bounds
+                .lowest_kept
+                .is_some_and(|lowest| lowest > self.applied + 1)
+        {
+            return Ok(false);
+        }
+        let mut changed: Vec<RequestId> = Vec::new();
+        let mut seen: HashSet<RequestId> = HashSet::new();
+        let mut after = self.applied;
+        while after < bounds.highest {
+            let page = tx.outbox(after, bounds.highest, CATCH_UP_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.envelope.seq;
+            for event in &page {
+                if event.envelope.kind == DATASET_IMPORTED {
+                    return Ok(false);
+                }
+                if let Some(id) = &event.envelope.request_id
+                    && seen.insert(id.clone())
+                {
+                    changed.push(id.clone());
+                }
+            }
+        }
+        let instant = sla.instant(self.levels_at);
+        for chunk in changed.chunks(RELOAD_CHUNK) {
+            let rows = tx.aggregate_rows(Some(chunk))?;
+            let found: HashSet<RequestId> = rows.iter().map(|r| r.row.id.clone()).collect();
+            for row in rows {
+                self.upsert(row, sla, &instant);
+            }
+            for id in chunk.iter().filter(|id| !found.contains(*id)) {
+                self.remove(id);
+            }
+        }
+        self.applied = bounds.highest;
+        Ok(true)
+    }
+
+    /// Re-evaluates the levels that may have changed by `now`.
+    fn advance(&mut self, sla: &Sla, now: Timestamp) {
+        let instant = sla.instant(now);
+        let due: Vec<RequestId> = if now < self.levels_at {
+            // Asked about an earlier instant (tests, clock skew between nodes): every open
+            // request, since levels only ever move forward in the index.
+            self.entries
+                .iter()
+                .filter(|(_, e)| matches!(e.counted, Counted::Open { .. }))
+                .map(|(id, _)| id.clone())
+                .collect()
+        } else {
+            let mut due: Vec<RequestId> = self
+                .schedule
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .map(|(_, id)| id.clone())
+                .collect();
+            due.extend(self.volatile.iter().cloned());
+            due
+        };
+        for id in due {
+            self.reevaluate(&id, sla, &instant);
+        }
+        self.levels_at = now;
+    }
+
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(found) = self.strings.get(text) {
+            return Arc::clone(found);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn upsert(&mut self, row: AggregateRow, sla: &Sla, instant: &SlaInstant<'_>) {
+        self.remove(&row.row.id);
+        let place = Place {
+            office: self.intern(&row.row.office),
+            region: row.region.as_deref().map(|r| self.intern(r)),
+            patronato: self.intern(&row.row.patronato),
+        };
+        let status = row.row.status;
+        let counted = if status.is_open() {
+            Counted::Open {
+                key: OpenKey {
+                    place,
+                    topic: row.row.topic,
+                    status,
+                    assignee: row.row.assignee.as_deref().map(|a| self.intern(a)),
+                },
+                level: Level::Ok,
+            }
+        } else {
+            Counted::Closed(ClosedKey {
+                place,
+                day: rome_day_start(row.updated_at),
+            })
+        };
+        let id = row.row.id.clone();
+        let entry = Entry {
+            counted,
+            status,
+            clocks: if status.is_open() {
+                row.clocks
+            } else {
+                Vec::new()
+            },
+            next: None,
+            facts: facts_of(&row.row, sla.policy()),
+        };
+        self.count(&entry.counted, 1);
+        self.entries.insert(id.clone(), entry);
+        self.reevaluate(&id, sla, instant);
+    }
+
+    fn remove(&mut self, id: &RequestId) {
+        if let Some(entry) = self.entries.remove(id) {
+            self.count(&entry.counted, -1);
+            if let Some(next) = entry.next {
+                self.schedule.remove(&(next, id.clone()));
+            }
+            self.volatile.remove(id);
+        }
+    }
+
+    fn count(&mut self, counted: &Counted, delta: i64) {
+        let apply = |n: &mut u64| *n = n.saturating_add_signed(delta);
+        match counted {
+            Counted::Open { key, level } => {
+                let counts = self.open.entry(key.clone()).or_default();
+                apply(&mut counts[*level as usize]);
+                if counts.iter().all(|&n| n == 0) {
+                    self.open.remove(key);
+                }
+            }
+            Counted::Closed(key) => {
+                let n = self.closed.entry(key.clone()).or_default();
+                apply(n);
+                if *n == 0 {
+                    self.closed.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Recomputes one open request's level at `instant` and its place in the schedule.
+    fn reevaluate(&mut self, id: &RequestId, sla: &Sla, instant: &SlaInstant<'_>) {
+        let Some(entry) = self.entries.get(id) else {
+            return;
+        };
+        let Counted::Open { key, level } = &entry.counted else {
+            return;
+        };
+        let (at_risk, breached) = sla.risk_at(entry.status, &entry.clocks, instant);
+        let new_level = match (at_risk, breached) {
+            (_, true) => Level::Breached,
+            (true, false) => Level::AtRisk,
+            (false, false) => Level::Ok,
+        };
+        let mut next = Some(Timestamp::MAX);
+        for clock in &entry.clocks {
+            match sla::next_state_change(clock, instant) {
+                StateChange::Never => {}
+                StateChange::At(t) => next = next.map(|n| n.min(t)),
+                StateChange::Unknown => next = None,
+            }
+        }
+        let (old_level, old_next, key) = (*level, entry.next, key.clone());
+        let volatile = next.is_none();
+        let next = next.filter(|&t| t < Timestamp::MAX);
+        if old_level != new_level {
+            self.count(
+                &Counted::Open {
+                    key: key.clone(),
+                    level: old_level,
+                },
+                -1,
+            );
+            self.count(
+                &Counted::Open {
+                    key: key.clone(),
+                    level: new_level,
+                },
+                1,
+            );
+        }
+        if let Some(t) = old_next {
+            self.schedule.remove(&(t, id.clone()));
+        }
+        if let Some(t) = next {
+            self.schedule.insert((t, id.clone()));
+        }
+        if volatile {
+            self.volatile.insert(id.clone());
+        } else {
+            self.volatile.remove(id);
+        }
+        if let Some(entry) = self.entries.get_mut(id) {
+            entry.next = next;
+            entry.counted = Counted::Open {
+                key,
+                level: new_level,
+            };
+        }
+    }
+}
+
+/// The dashboard's facts of one request.
+pub fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
+    RequestFacts {
+        id: row.id.to_string(),
+        office: row.office.clone(),
+        topic: row.topic,
+        priority: row.priority,
+        patronato: row.patronato.clone(),
+        status: row.status,
+        assignee: row.assignee.clone(),
+        created_at: row.created_at,
+        first_reply_at: None,
+        closed_at: None,
+        pauses: Vec::new(),
+        integration_requests: 0,
+        reopens: 0,
+        forwards: 0,
+        targets: Targets::from_policy(policy, row.topic, row.priority),
+    }
+    .with_history(&row.history)
+}
+
+/// Computed dashboards shared by every session of one scope.
+///
+/// A figure is recomputed at most once per [`DashboardMemo::FRESH`] whatever the number of
+/// sessions asking, and otherwise only when something in the outbox moved since, up to
+/// [`DashboardMemo::STALE`] (SLA levels move with time alone). Callers of one scope wait for one
+/// computation instead of running their own.
+#[derive(Default)]
+pub struct DashboardMemo {
+    scopes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Memo>>>>>,
+}
+
+pub struct Memo {
+    applied: u64,
+    at: Timestamp,
+    dashboard: Arc<Dashboard>,
+}
+
+impl DashboardMemo {
+    /// Younger than this, a computed dashboard is served as it is.
+    pub const FRESH: SignedDuration = SignedDuration::from_secs(5);
+    /// Younger than this, it is served while nothing new was committed.
+    pub const STALE: SignedDuration = SignedDuration::from_secs(30);
+
+    /// The slot of `scope`, shared by its sessions.
+    pub fn slot(&self, scope: &Scope) -> Arc<tokio::sync::Mutex<Option<Memo>>> {
+        let key = format!("{scope:?}");
+        let mut scopes = self
+            .scopes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(scopes.entry(key).or_default())
+    }
+}
+
+impl Memo {
+    pub fn new(applied: u64, at: Timestamp, dashboard: Arc<Dashboard>) -> Memo {
+        Memo {
+            applied,
+            at,
+            dashboard,
+        }
+    }
+
+    fn age(&self, now: Timestamp) -> Option<SignedDuration> {
+        let age = now.duration_since(self.at);
+        (age >= SignedDuration::ZERO).then_some(age)
+    }
+
+    /// The dashboard, when computed less than [`DashboardMemo::FRESH`] before `now`.
+    pub fn fresh(&self, now: Timestamp) -> Option<Arc<Dashboard>> {
+        self.age(now)
+            .filter(|&age| age < DashboardMemo::FRESH)
+            .map(|_| Arc::clone(&self.dashboard))
+    }
+
+    /// The outbox position it reflects, while younger than [`DashboardMemo::STALE`] (`None`:
+    /// recompute whatever the outbox says).
+    pub fn reusable_while_at(&self, now: Timestamp) -> Option<u64> {
+        self.age(now)
+            .filter(|&age| age < DashboardMemo::STALE)
+            .map(|_| self.applied)
+    }
+
+    pub fn dashboard(&self) -> Arc<Dashboard> {
+        Arc::clone(&self.dashboard)
+    }
+}
+
+/// The dashboard over `facts` at `now`, on the service's policy and calendars.
+pub fn dashboard_of(facts: &[RequestFacts], sla: &Sla, now: Timestamp) -> Dashboard {
+    compute_on(facts, sla.policy(), sla.calendars(), now)
+}
