@@ -2,6 +2,7 @@
 
 mod dashboard_bandwidth;
 mod dashboard_http;
+mod reconnect;
 mod sla;
 mod sse;
 mod tui;
@@ -23,6 +24,9 @@ pub enum BenchCommand {
     /// One write to every open event stream: delivery p50/p99 and the writer's latency, at
     /// 1,000 and 5,000 streams, against the same writes with none open.
     Sse(sse::SseBenchArgs),
+    /// Bytes a workstation transfers to catch up after a one-minute outage with a few writes,
+    /// against its full list load in the same run.
+    Reconnect(reconnect::ReconnectBenchArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
@@ -33,6 +37,7 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::DashboardHttp(args) => dashboard_http::run(args),
         BenchCommand::Writes(args) => writes::run(args),
         BenchCommand::Sse(args) => sse::run(args),
+        BenchCommand::Reconnect(args) => reconnect::run(args),
     }
 }
 

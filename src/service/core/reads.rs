@@ -198,10 +198,10 @@ fn list_rows(
             };
             match queue_def(queue, who, now)? {
                 QueueDef::Rows(query) => *query,
-                QueueDef::AtRisk => among(RiskySets::of(tx, &scope, now, sla)?.at_risk),
-                QueueDef::Breached => among(RiskySets::of(tx, &scope, now, sla)?.breached),
+                QueueDef::AtRisk => among(RiskySets::of(tx, scope, now, sla)?.at_risk),
+                QueueDef::Breached => among(RiskySets::of(tx, scope, now, sla)?.breached),
                 QueueDef::AppointmentsToday => {
-                    let ids = super::agenda::requests_booked_today(tx, &scope, now)?;
+                    let ids = super::agenda::requests_booked_today(tx, scope, now)?;
                     by_appointment = Some(ids.clone());
                     among(ids)
                 }
@@ -247,12 +247,12 @@ fn list_rows(
     query.limit = Some(limit + 1);
     query.changed_after = filter.since;
     query.open_or_updated_since = filter.closed_since;
-    let rows = tx.list_requests(&scope, &query)?;
+    let rows = tx.list_requests(scope, &query)?;
     let mut items: Vec<RequestSummary> = rows
         .into_iter()
         .map(|row| access::summary(who, row, sla, now))
         .collect();
-    super::agenda::mark_booked(tx, &scope, now, &mut items)?;
+    super::agenda::mark_booked(tx, scope, now, &mut items)?;
     if let Some(order) = &by_appointment {
         items.sort_by_key(|item| order.iter().position(|id| id == &item.id));
     }
