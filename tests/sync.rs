@@ -312,3 +312,24 @@ async fn a_resync_reloads_the_whole_list() {
     );
     drop(t);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_since_cursor() {
+    let t = TestService::demo().await;
+    let doc = t.openapi().await;
+    let list = &doc["paths"]["/v1/requests"]["get"];
+    let params: Vec<&str> = list["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(params.contains(&"since"), "{params:?}");
+    assert!(params.contains(&"closed_since"), "{params:?}");
+    assert!(list["responses"]["410"].is_object(), "{list}");
+    let page = &doc["components"]["schemas"]["RequestPage"]["properties"];
+    assert!(
+        page["event_seq"].is_object() && page["removed"].is_object(),
+        "{page}"
+    );
+}
