@@ -26,6 +26,7 @@ fn options() -> ClientOptions {
             max: Duration::from_millis(800),
             max_attempts: 8,
         },
+        reconnect_spread: Duration::from_millis(100),
         reconnect: Backoff {
             initial: Duration::from_millis(100),
             max: Duration::from_millis(500),

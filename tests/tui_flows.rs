@@ -66,7 +66,12 @@ fn ctrl(c: char) -> KeyEvent {
 }
 
 fn client(url: &str, token: &str) -> Client {
-    Client::new(url, token, ClientOptions::default()).unwrap()
+    // A short reconnection spread: the tests restart services and wait for the streams.
+    let options = ClientOptions {
+        reconnect_spread: Duration::from_millis(200),
+        ..ClientOptions::default()
+    };
+    Client::new(url, token, options).unwrap()
 }
 
 impl Flow {
@@ -766,7 +771,7 @@ fn hostile_text_renders_visible_and_inert() {
 }
 
 #[test]
-fn losing_the_service_shows_offline_and_coming_back_reloads() {
+fn losing_the_service_shows_offline_and_coming_back_catches_up() {
     let mut f = Flow::new();
     f.go_live();
     let service = f.service.take().unwrap();
@@ -775,7 +780,7 @@ fn losing_the_service_shows_offline_and_coming_back_reloads() {
     f.pump_until("the connection loss", |s, _| s.offline);
     let screen = f.screen();
     assert!(screen.contains(t(Lang::En, "banner.offline")), "{screen}");
-    // Same data dir, same address: the stream reconnects by itself and the list is reloaded.
+    // Same data dir, same address: the stream reconnects by itself and asks for what changed.
     let restarted =
         f.rt.block_on(service::start(
             ServiceConfig::new(addr, f.dir.path())
@@ -784,8 +789,8 @@ fn losing_the_service_shows_offline_and_coming_back_reloads() {
         ))
         .unwrap();
     f.service = Some(restarted);
-    f.pump_until("the reload after reconnecting", |s, msg| {
-        !s.offline && matches!(msg, Some(Msg::Loaded(_)))
+    f.pump_until("the catch-up after reconnecting", |s, msg| {
+        !s.offline && matches!(msg, Some(Msg::Changed { .. }))
     });
     assert!(!f.screen().contains(t(Lang::En, "banner.offline")));
 }

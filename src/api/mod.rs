@@ -230,6 +230,32 @@ pub struct RequestFilter {
     /// Page size, 1..=500 (default 100).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+    /// Only requests changed by an event after this seq (the `event_seq` of an earlier answer
+    /// or the id of the last event received): a client catching up after a disconnection asks
+    /// for what changed, not for everything. A seq whose events were pruned answers 410
+    /// `resync` (reload the whole list).
+    pub since: Option<u64>,
+    /// Closed requests only when last updated at or after this instant (RFC 3339); open ones
+    /// always. The workstation lists open requests plus those closed in its last N days.
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub closed_since: Option<Timestamp>,
+}
+
+/// One page of `GET /v1/requests`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequestPage {
+    pub items: Vec<RequestSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// The newest event seq this answer reflects (read before the rows): what changes later
+    /// is in the events after it, so a client resumes `since` and `Last-Event-ID` from here.
+    #[serde(default)]
+    pub event_seq: u64,
+    /// With `since`, on the first page: requests that changed since then and are no longer
+    /// visible to the caller (forwarded to another office, access withdrawn): drop them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<RequestId>,
 }
 
 /// `GET /v1/queues`.

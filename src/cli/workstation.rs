@@ -85,6 +85,8 @@ pub(super) struct Settings {
     pub(super) filters: Vec<crate::config::sections::SavedFilter>,
     /// SLA policy and calendars (`[sla]`, `[calendar]`) of the embedded service.
     pub(super) sla: Option<Arc<crate::service::Sla>>,
+    /// `[workstation] closed_days`: closed requests listed from this many days back.
+    pub(super) closed_days: u32,
 }
 
 fn ui_lang(lang: crate::config::Lang) -> Lang {
@@ -159,6 +161,7 @@ pub(super) fn settings(args: &WorkstationArgs) -> color_eyre::Result<Settings> {
         config_dir: config.config_dir(),
         canned,
         filters: config.filters.clone(),
+        closed_days: config.workstation.closed_days,
         sla: match server {
             Some(_) => None,
             None => Some(
@@ -241,7 +244,9 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         username: session.me.username.clone(),
         office: session.me.office.clone().unwrap_or_default(),
     };
-    let gateway = Arc::new(ClientGateway::new(session.client.clone()));
+    let gateway = Arc::new(
+        ClientGateway::new(session.client.clone()).with_closed_days(Some(settings.closed_days)),
+    );
     let mut state = State::new(lang, me, now);
     state.demo = session.embedded.is_some();
     // Auditors only ever read, whatever the flags and the config say.

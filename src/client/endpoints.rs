@@ -64,7 +64,7 @@ impl Client {
     pub async fn list_requests(
         &self,
         filter: &RequestFilter,
-    ) -> Result<Page<RequestSummary>, ClientError> {
+    ) -> Result<crate::api::RequestPage, ClientError> {
         let mut url = self.url(&["v1", "requests"]);
         set_query(&mut url, filter)?;
         self.execute(Call::get(url)).await?.json()

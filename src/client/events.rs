@@ -147,7 +147,10 @@ async fn subscription(client: Client, mut last_seq: Option<u64>, sender: mpsc::S
             }
             Err(error) => error.to_string(),
         };
-        let delay = backoff.delay(failures, &mut rand::rng()).max(server_retry);
+        let spread = client.inner.options.reconnect_spread;
+        let delay = backoff
+            .reconnect_delay(failures, spread, &mut rand::rng())
+            .max(server_retry);
         failures = failures.saturating_add(1);
         tracing::info!(attempt = failures, ?delay, %reason, last_seq, "event stream reconnecting");
         let state = ConnectionState::Reconnecting {

@@ -44,6 +44,9 @@ pub struct ClientOptions {
     pub retry: Backoff,
     /// SSE reconnection delays (attempts unbounded while the stream is alive).
     pub reconnect: Backoff,
+    /// The first SSE reconnection after a drop waits a further random 0..=this: a service
+    /// restart drops every stream at once, and this turns the stampede back into a ramp.
+    pub reconnect_spread: Duration,
     /// An SSE connection silent for this long is presumed dead and reopened. The service sends
     /// keep-alive comments well within it.
     pub sse_idle_timeout: Duration,
@@ -61,6 +64,7 @@ impl Default for ClientOptions {
                 max: Duration::from_secs(15),
                 max_attempts: u32::MAX,
             },
+            reconnect_spread: Duration::from_secs(10),
             sse_idle_timeout: Duration::from_secs(60),
             user_agent: format!("combipat/{}", env!("CARGO_PKG_VERSION")),
         }

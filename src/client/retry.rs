@@ -37,6 +37,19 @@ impl Backoff {
         half + Duration::from_millis(rng.random_range(0..=jitter_ms))
     }
 
+    /// The wait before SSE reconnection attempt `failures` (0 = the first since the stream
+    /// last worked): the backoff delay, plus for the first one a uniform random
+    /// `0..=spread`. Clients dropped together (a service restart) thus come back spread over
+    /// `spread` instead of all at once; later attempts are spread by the backoff's jitter.
+    pub fn reconnect_delay(&self, failures: u32, spread: Duration, rng: &mut impl Rng) -> Duration {
+        let delay = self.delay(failures, rng);
+        if failures > 0 {
+            return delay;
+        }
+        let spread_ms = u64::try_from(spread.as_millis()).unwrap_or(u64::MAX);
+        delay + Duration::from_millis(rng.random_range(0..=spread_ms))
+    }
+
     /// The capped exponential delay before jitter.
     pub fn ceiling(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(30));
@@ -61,6 +74,35 @@ mod tests {
         assert_eq!(backoff.ceiling(3), Duration::from_millis(800));
         assert_eq!(backoff.ceiling(5), Duration::from_secs(2));
         assert_eq!(backoff.ceiling(u32::MAX), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_first_reconnection_is_spread_over_the_window_later_ones_are_not() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(250),
+            max: Duration::from_secs(15),
+            max_attempts: u32::MAX,
+        };
+        let spread = Duration::from_secs(10);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let first: Vec<_> = (0..200)
+            .map(|_| backoff.reconnect_delay(0, spread, &mut rng))
+            .collect();
+        let least = backoff.ceiling(0) / 2;
+        assert!(
+            first
+                .iter()
+                .all(|d| *d >= least && *d <= backoff.ceiling(0) + spread)
+        );
+        // Spread over the window, not bunched: some in each half of it.
+        assert!(first.iter().any(|d| *d < spread / 2));
+        assert!(first.iter().any(|d| *d > spread / 2 + backoff.ceiling(0)));
+        let later: Vec<_> = (0..50)
+            .map(|_| backoff.reconnect_delay(3, spread, &mut rng))
+            .collect();
+        assert!(later.iter().all(|d| *d <= backoff.ceiling(3)));
+        // No window at all: just the backoff.
+        assert!(backoff.reconnect_delay(0, Duration::ZERO, &mut rng) <= backoff.ceiling(0));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct Config {
     pub sla: SlaConfig,
     pub calendar: CalendarConfig,
     pub dashboard: DashboardConfig,
+    /// `[workstation]`: the list's window of closed requests.
+    pub workstation: sections::WorkstationConfig,
     /// `[agenda]`: appointment slots (length, capacity, channels) and office contact details.
     pub agenda: crate::domain::agenda::AgendaSettings,
     /// `[ssh]`: keys → operators and limits of the built-in SSH endpoint (see `crate::ssh`).
@@ -101,6 +103,7 @@ impl Default for Config {
             sla: SlaConfig::default(),
             calendar: CalendarConfig::default(),
             dashboard: DashboardConfig::default(),
+            workstation: sections::WorkstationConfig::default(),
             agenda: Default::default(),
             ssh: SshConfig::default(),
             canned_replies: canned::defaults(),

@@ -150,6 +150,21 @@ pub struct OfficeHours {
     pub close: DayTime,
 }
 
+/// `[workstation]`: how the operator's list is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkstationConfig {
+    /// The list holds the open requests plus those closed in the last this many days (0: open
+    /// ones only). Older closed requests stay reachable through search and the dossier.
+    pub closed_days: u32,
+}
+
+impl Default for WorkstationConfig {
+    fn default() -> Self {
+        WorkstationConfig { closed_days: 30 }
+    }
+}
+
 /// `[dashboard]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -626,6 +626,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Service unreachable: {what} waiting to be sent ({n})",
     ),
     (
+        "status.loading",
+        "caricamento richieste… {n} finora",
+        "loading requests… {n} so far",
+    ),
+    (
         "outbox.pending",
         "in attesa di invio ({n})",
         "waiting to be sent ({n})",

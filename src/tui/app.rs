@@ -336,6 +336,17 @@ pub fn run_effect(
 ) -> tokio::task::JoinHandle<()> {
     let gateway = Arc::clone(gateway);
     let tx = tx.clone();
+    if effect == Effect::Refresh {
+        // Each page shows as it arrives, not all at the end.
+        return tokio::spawn(async move {
+            let mut send = |msg| {
+                let _ = tx.send(msg);
+            };
+            if let Err(e) = live::load_list(gateway.as_ref(), &mut send).await {
+                send(live::failed(e));
+            }
+        });
+    }
     tokio::spawn(async move {
         for msg in perform(effect, gateway.as_ref()).await {
             let _ = tx.send(msg);
@@ -347,10 +358,13 @@ pub fn run_effect(
 pub async fn perform(effect: Effect, gateway: &dyn Gateway) -> Vec<Msg> {
     use crate::domain::request::MessageKind;
     match effect {
-        Effect::Refresh => match gateway.list().await {
-            Ok(list) => vec![Msg::Loaded(list)],
-            Err(e) => vec![live::failed(e)],
-        },
+        Effect::Refresh => {
+            let mut msgs = Vec::new();
+            if let Err(e) = live::load_list(gateway, &mut |msg| msgs.push(msg)).await {
+                msgs.push(live::failed(e));
+            }
+            msgs
+        }
         Effect::LoadDetail(id) => live::load_detail(gateway, &id).await,
         Effect::Act { id, version, body } => {
             let done = done_key(&body);

@@ -35,11 +35,43 @@ pub enum GatewayError {
     Conflict(String),
     #[error("{0}")]
     Rejected(String),
+    /// HTTP 410 `resync`: the service no longer holds the changes since our position in the
+    /// event stream; only a whole reload brings the list up to date.
+    #[error("the changes since the last event are no longer kept: reload")]
+    Resync,
+}
+
+/// One page of the workstation's list (`GET /v1/requests`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPage {
+    pub rows: Vec<RequestSummary>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+    /// The newest event the page reflects (`None`: a gateway without events).
+    pub event_seq: Option<u64>,
+    /// With `since`: rows that left our view (forwarded away): drop them.
+    pub removed: Vec<RequestId>,
 }
 
 #[async_trait]
 pub trait Gateway: Send + Sync {
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError>;
+    /// The page of the list after `cursor` (`None`: the first); with `since`, only the rows
+    /// changed after that event seq. Gateways without events answer the whole list at once
+    /// and cannot tell changes (`Resync`).
+    async fn page(
+        &self,
+        since: Option<u64>,
+        cursor: Option<String>,
+    ) -> Result<ListPage, GatewayError> {
+        if since.is_some() || cursor.is_some() {
+            return Err(GatewayError::Resync);
+        }
+        Ok(ListPage {
+            rows: self.list().await?,
+            ..ListPage::default()
+        })
+    }
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError>;
     /// A write with `If-Match: version`; answers the request as written. `key` is the
     /// action's idempotency key: the same for every attempt, replays from the outbox included.

@@ -45,6 +45,11 @@ pub fn spawn(
 }
 
 /// Pumps `events` into `tx` until either ends.
+///
+/// The list is loaded in full once, page by page; after that it is kept up to date from the
+/// events, and after a disconnection by asking only for the rows changed since the newest
+/// event it reflects. Only a `resync` (the service no longer holds those changes) reloads it
+/// whole.
 pub async fn run(
     events: impl Stream<Item = EventItem>,
     gateway: &dyn Gateway,
@@ -55,31 +60,122 @@ pub async fn run(
     let mut board = PresenceBoard::new(me);
     let mut sweep = tokio::time::interval(SWEEP);
     let mut link = Link::default();
+    let mut sync = Sync::default();
     loop {
         let msgs = tokio::select! {
             item = events.next() => match item {
                 Some(item) => {
-                    let must_reload = link.observe(&item);
-                    let mut msgs = handle(item, gateway, &mut board, Timestamp::now()).await;
-                    if must_reload {
-                        msgs.extend(reload(gateway).await);
+                    let reload = link.observe(&item);
+                    let msgs = match &item {
+                        EventItem::Event(envelope) if !sync.fresh(envelope.seq) => vec![],
+                        _ => handle(item, gateway, &mut board, Timestamp::now()).await,
+                    };
+                    if !send_all(tx, msgs) {
+                        return;
                     }
-                    msgs
+                    if let Some(reload) = reload {
+                        sync.bring_up_to_date(reload, gateway, tx).await;
+                    }
+                    vec![]
                 }
                 None => vec![Msg::Offline(true)],
             },
             _ = sweep.tick() => board.sweep(Timestamp::now()),
             _ = tx.closed() => return,
         };
-        for msg in msgs {
-            if tx.send(msg).is_err() {
-                return;
+        if !send_all(tx, msgs) {
+            return;
+        }
+    }
+}
+
+fn send_all(tx: &UnboundedSender<Msg>, msgs: Vec<Msg>) -> bool {
+    msgs.into_iter().all(|msg| tx.send(msg).is_ok())
+}
+
+/// Where the list stands in the event stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sync {
+    /// The newest event the list reflects; `None` until a whole load succeeded.
+    synced: Option<u64>,
+    /// Events up to this seq are already in what was loaded: no fetch for them.
+    skip_through: u64,
+}
+
+impl Sync {
+    /// Notes an event of the stream; false when the list already reflects it (it arrived
+    /// with a load or catch-up that read past it), so it needs no fetch.
+    pub fn fresh(&mut self, seq: u64) -> bool {
+        if seq == 0 {
+            // Never stored (presence): not a position in the stream.
+            return true;
+        }
+        if let Some(synced) = &mut self.synced {
+            *synced = (*synced).max(seq);
+        }
+        seq > self.skip_through
+    }
+
+    /// The newest event the list reflects, when it was loaded whole.
+    pub fn synced(&self) -> Option<u64> {
+        self.synced
+    }
+
+    fn reflects(&mut self, seq: Option<u64>) {
+        self.synced = seq;
+        self.skip_through = self.skip_through.max(seq.unwrap_or(0));
+    }
+
+    /// Loads what `reload` asks for, sending the messages on `tx`: the changes since the
+    /// last event when the list was loaded before, else (or when the service no longer holds
+    /// those changes) the whole list.
+    pub async fn bring_up_to_date(
+        &mut self,
+        reload: Reload,
+        gateway: &dyn Gateway,
+        tx: &UnboundedSender<Msg>,
+    ) {
+        if let (Reload::Changes, Some(since)) = (reload, self.synced) {
+            match catch_up(gateway, since).await {
+                Ok((msg, seq)) => {
+                    let _ = tx.send(msg);
+                    self.reflects(seq.or(Some(since)));
+                    return;
+                }
+                Err(GatewayError::Resync) => {
+                    tracing::info!(since, "changes no longer kept: reloading the list");
+                }
+                Err(error) => {
+                    // The replayed events still bring each change, one fetch each.
+                    tracing::warn!(%error, since, "catch-up failed");
+                    return;
+                }
+            }
+        }
+        match load_list(gateway, &mut |msg| {
+            let _ = tx.send(msg);
+        })
+        .await
+        {
+            Ok(seq) => self.reflects(seq),
+            Err(error) => {
+                self.synced = None;
+                tracing::warn!(%error, "live reload failed");
             }
         }
     }
 }
 
-/// When the whole list must be (re)loaded, from the connection's history.
+/// What brings the list up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// Load the whole list, page by page.
+    Full,
+    /// Ask only for the rows changed since the newest event the list reflects.
+    Changes,
+}
+
+/// When the list must be loaded, from the connection's history.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Link {
     loaded: bool,
@@ -87,29 +183,34 @@ pub struct Link {
 }
 
 impl Link {
-    /// True when `item` calls for a full load: the first connection (the list is loaded once
-    /// the subscription is up, so no change falls in between), every reconnection (a stream
-    /// that delivered nothing before breaking resumes without `Last-Event-ID`), and the first
-    /// failure to connect (the list shows even while events are unavailable).
-    pub fn observe(&mut self, item: &EventItem) -> bool {
+    /// What `item` calls for: a whole load on the first connection (the list is loaded once
+    /// the subscription is up, so no change falls in between) and on the first failure to
+    /// connect (the list shows even while events are unavailable); the changes only after
+    /// each reconnection; a whole load again on `resync`.
+    pub fn observe(&mut self, item: &EventItem) -> Option<Reload> {
         let reload = match item {
             EventItem::State(ConnectionState::Connected) => {
-                let reload = !self.loaded || self.down;
+                let reload = if !self.loaded {
+                    Some(Reload::Full)
+                } else {
+                    self.down.then_some(Reload::Changes)
+                };
                 self.down = false;
                 reload
             }
             EventItem::State(ConnectionState::Reconnecting { .. } | ConnectionState::Closed(_)) => {
                 self.down = true;
-                !self.loaded
+                (!self.loaded).then_some(Reload::Full)
             }
-            _ => false,
+            EventItem::Resync { .. } => Some(Reload::Full),
+            _ => None,
         };
-        self.loaded |= reload;
+        self.loaded |= reload.is_some();
         reload
     }
 }
 
-/// What one stream item means for the UI.
+/// What one stream item means for the UI (a `resync` is [`Link`]'s to act on).
 pub async fn handle(
     item: EventItem,
     gateway: &dyn Gateway,
@@ -118,9 +219,8 @@ pub async fn handle(
 ) -> Vec<Msg> {
     match item {
         EventItem::Event(envelope) => on_event(envelope, gateway, board, now).await,
-        EventItem::Resync { .. } => reload(gateway).await,
+        EventItem::Resync { .. } | EventItem::State(ConnectionState::Connecting) => vec![],
         EventItem::State(ConnectionState::Connected) => vec![Msg::Offline(false)],
-        EventItem::State(ConnectionState::Connecting) => vec![],
         EventItem::State(ConnectionState::Reconnecting { .. } | ConnectionState::Closed(_)) => {
             vec![Msg::Offline(true)]
         }
@@ -156,8 +256,11 @@ async fn on_event(
     // Events carry only the id and a few fields: fetch the row as the list shows it.
     match gateway.detail(&id).await {
         Ok(detail) => vec![Msg::Upserted(Box::new(list_row(detail.summary, None)))],
-        // Forwarded out of our scope (or gone): reload rather than keep a ghost row.
-        Err(GatewayError::NotFound(_)) => reload(gateway).await,
+        // Forwarded out of our scope (or gone): drop the row rather than keep a ghost.
+        Err(GatewayError::NotFound(_)) => vec![Msg::Changed {
+            rows: vec![],
+            removed: vec![id],
+        }],
         Err(error) => {
             tracing::warn!(%error, request = id.as_str(), "live update fetch failed");
             vec![]
@@ -165,12 +268,72 @@ async fn on_event(
     }
 }
 
-async fn reload(gateway: &dyn Gateway) -> Vec<Msg> {
-    match gateway.list().await {
-        Ok(list) => vec![Msg::Loaded(list)],
-        Err(error) => {
-            tracing::warn!(%error, "live reload failed");
-            vec![]
+/// Loads the whole list page by page, each page sent through `send` as it arrives (the
+/// operator works on the first while the rest loads); answers the newest event the list
+/// reflects (that of its first page: a row of an early page may have changed while later
+/// ones were read, and that change is in the events after it).
+pub async fn load_list(
+    gateway: &dyn Gateway,
+    send: &mut (dyn FnMut(Msg) + Send),
+) -> Result<Option<u64>, GatewayError> {
+    let mut cursor = None;
+    let mut seq = None;
+    let mut seen = std::collections::HashSet::new();
+    let mut first = true;
+    loop {
+        let page = match gateway.page(None, cursor.take()).await {
+            Ok(page) => page,
+            Err(error) => {
+                if !first {
+                    // Say the loading is over; the rows so far stay.
+                    send(Msg::Page {
+                        rows: vec![],
+                        first: false,
+                        more: false,
+                    });
+                }
+                return Err(error);
+            }
+        };
+        if first {
+            seq = page.event_seq;
+        }
+        // A server bug must not turn into an endless loop.
+        let next = page.next.filter(|next| seen.insert(next.clone()));
+        send(Msg::Page {
+            rows: page.rows,
+            first,
+            more: next.is_some(),
+        });
+        first = false;
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(seq),
+        }
+    }
+}
+
+/// The rows changed after event `since` (every page of them) as one message, and the newest
+/// event they reflect. `Resync` when the service no longer holds those changes.
+pub async fn catch_up(
+    gateway: &dyn Gateway,
+    since: u64,
+) -> Result<(Msg, Option<u64>), GatewayError> {
+    let mut cursor = None;
+    let mut rows = Vec::new();
+    let mut removed = Vec::new();
+    let mut seq = None;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let page = gateway.page(Some(since), cursor.take()).await?;
+        if seq.is_none() {
+            seq = page.event_seq;
+            removed = page.removed;
+        }
+        rows.extend(page.rows);
+        match page.next.filter(|next| seen.insert(next.clone())) {
+            Some(next) => cursor = Some(next),
+            None => return Ok((Msg::Changed { rows, removed }, seq)),
         }
     }
 }
@@ -220,7 +383,10 @@ pub fn failed(error: GatewayError) -> Msg {
         | GatewayError::Unreachable(_)
         | GatewayError::Conflict(_)
         | GatewayError::Forbidden(_) => Some(refusal_key(&error)),
-        GatewayError::Stale | GatewayError::NotFound(_) | GatewayError::Rejected(_) => None,
+        GatewayError::Stale
+        | GatewayError::NotFound(_)
+        | GatewayError::Rejected(_)
+        | GatewayError::Resync => None,
     };
     if let Some(key) = key {
         tracing::info!(%error, "action refused");
@@ -241,7 +407,7 @@ pub fn refusal_key(error: &GatewayError) -> &'static str {
         GatewayError::Forbidden(_) => "error.forbidden",
         GatewayError::Stale => "error.stale",
         GatewayError::NotFound(_) => "error.not_found",
-        GatewayError::Rejected(_) => "error.rejected",
+        GatewayError::Rejected(_) | GatewayError::Resync => "error.rejected",
     }
 }
 
@@ -502,10 +668,13 @@ mod tests {
         let alert = EventItem::Event(envelope("sla.breach", id(1)));
         let alert_msgs = rt.block_on(handle(alert, &gateway, &mut board, at(0)));
         assert!(alert_msgs.is_empty());
-        // An update to a request the gateway no longer has reloads the list.
+        // An update to a request the gateway no longer has (forwarded away) drops its row.
         let update = EventItem::Event(envelope("request.updated", id(1)));
         let update_msgs = rt.block_on(handle(update, &gateway, &mut board, at(0)));
-        assert!(matches!(update_msgs.as_slice(), [Msg::Loaded(list)] if list.is_empty()));
+        assert!(matches!(
+            update_msgs.as_slice(),
+            [Msg::Changed { rows, removed }] if rows.is_empty() && removed == &[id(1)]
+        ));
     }
 
     fn viewers(msg: Option<Msg>) -> Vec<(String, PresenceActivity)> {
@@ -597,20 +766,71 @@ mod tests {
     }
 
     #[test]
-    fn the_list_loads_once_connected_and_again_after_each_outage() {
+    fn the_list_loads_once_connected_then_only_changes_after_each_outage() {
+        use Reload::*;
         let mut link = Link::default();
-        assert!(!link.observe(&state(ConnectionState::Connecting)));
-        assert!(link.observe(&state(ConnectionState::Connected)));
-        assert!(!link.observe(&EventItem::Resync { seq: None }));
-        assert!(!link.observe(&reconnecting()));
-        assert!(!link.observe(&reconnecting()));
-        assert!(link.observe(&state(ConnectionState::Connected)));
-        assert!(!link.observe(&state(ConnectionState::Connected)));
-        // Never connected: load once anyway, then only when the stream comes up.
+        assert_eq!(link.observe(&state(ConnectionState::Connecting)), None);
+        assert_eq!(link.observe(&state(ConnectionState::Connected)), Some(Full));
+        assert_eq!(link.observe(&reconnecting()), None);
+        assert_eq!(link.observe(&reconnecting()), None);
+        assert_eq!(
+            link.observe(&state(ConnectionState::Connected)),
+            Some(Changes)
+        );
+        assert_eq!(link.observe(&state(ConnectionState::Connected)), None);
+        // The service no longer holds what we missed: everything again.
+        assert_eq!(link.observe(&EventItem::Resync { seq: None }), Some(Full));
+        // Never connected: load once anyway, then the changes when the stream comes up.
         let mut offline = Link::default();
-        assert!(offline.observe(&reconnecting()));
-        assert!(!offline.observe(&reconnecting()));
-        assert!(offline.observe(&state(ConnectionState::Connected)));
+        assert_eq!(offline.observe(&reconnecting()), Some(Full));
+        assert_eq!(offline.observe(&reconnecting()), None);
+        assert_eq!(
+            offline.observe(&state(ConnectionState::Connected)),
+            Some(Changes)
+        );
+    }
+
+    #[test]
+    fn events_the_load_already_reflects_fetch_nothing() {
+        let mut sync = Sync::default();
+        // Before any load every event is fetched, and no position is claimed.
+        assert!(sync.fresh(3));
+        assert_eq!(sync.synced(), None);
+        sync.reflects(Some(10));
+        assert!(!sync.fresh(9));
+        assert!(!sync.fresh(10));
+        assert!(sync.fresh(0), "presence is never skipped");
+        assert!(sync.fresh(11));
+        assert_eq!(sync.synced(), Some(11));
+        // A reload that knows no position (a gateway without events) keeps the skip mark.
+        sync.reflects(None);
+        assert_eq!(sync.synced(), None);
+        assert!(!sync.fresh(10));
+    }
+
+    #[test]
+    fn a_gateway_without_events_loads_in_one_page_and_cannot_catch_up() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let gateway = crate::tui::gateway::LocalGateway::new("mrossi", vec![]);
+        let mut msgs = Vec::new();
+        let seq = rt
+            .block_on(load_list(&gateway, &mut |m| msgs.push(m)))
+            .unwrap();
+        assert_eq!(seq, None);
+        assert!(matches!(
+            msgs.as_slice(),
+            [Msg::Page {
+                first: true,
+                more: false,
+                ..
+            }]
+        ));
+        assert!(matches!(
+            rt.block_on(catch_up(&gateway, 5)),
+            Err(GatewayError::Resync)
+        ));
     }
 
     #[test]

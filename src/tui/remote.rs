@@ -8,18 +8,48 @@ use crate::api::{
 };
 use crate::client::{Client, ClientError, EventStream, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId};
-use crate::tui::gateway::{Gateway, GatewayError};
+use crate::tui::gateway::{Gateway, GatewayError, ListPage};
 
 /// Every call goes through `client::Client`; each user action comes with one idempotency key
 /// (made when the operator acts, kept in the outbox if the service is unreachable), reused by
 /// the client's retries and the outbox's replays, so a retried write never lands twice.
 pub struct ClientGateway {
     client: Client,
+    /// Closed requests are listed when closed (last updated) within this many days; `None`:
+    /// all of them.
+    closed_days: Option<u32>,
 }
+
+/// Rows per page of the list: the first page shows at once, the rest follows.
+pub const PAGE_ROWS: u32 = 500;
 
 impl ClientGateway {
     pub fn new(client: Client) -> Self {
-        ClientGateway { client }
+        ClientGateway {
+            client,
+            closed_days: None,
+        }
+    }
+
+    /// Lists closed requests only from the last `days` days (`[workstation] closed_days`).
+    pub fn with_closed_days(mut self, days: Option<u32>) -> Self {
+        self.closed_days = days;
+        self
+    }
+
+    fn filter(&self, since: Option<u64>, cursor: Option<String>) -> RequestFilter {
+        let closed_since = self.closed_days.and_then(|days| {
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(days)))
+                .ok()
+        });
+        RequestFilter {
+            limit: Some(PAGE_ROWS),
+            cursor,
+            since,
+            closed_since,
+            ..RequestFilter::default()
+        }
     }
 }
 
@@ -30,6 +60,7 @@ fn gateway_error(error: ClientError) -> GatewayError {
         ClientError::Forbidden(body) => GatewayError::Forbidden(body.message),
         ClientError::IllegalTransition(body) => GatewayError::IllegalTransition(body.message),
         ClientError::Conflict(body) => GatewayError::Conflict(body.message),
+        _ if error.status() == Some(410) => GatewayError::Resync,
         // A proxy in front of a stopped service answers 502–504: just as unreachable.
         ClientError::Network(_)
         | ClientError::Timeout(_)
@@ -44,12 +75,27 @@ fn gateway_error(error: ClientError) -> GatewayError {
 impl Gateway for ClientGateway {
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError> {
         self.client
-            .list_all_requests(&RequestFilter {
-                limit: Some(500),
-                ..RequestFilter::default()
-            })
+            .list_all_requests(&self.filter(None, None))
             .await
             .map_err(gateway_error)
+    }
+
+    async fn page(
+        &self,
+        since: Option<u64>,
+        cursor: Option<String>,
+    ) -> Result<ListPage, GatewayError> {
+        let page = self
+            .client
+            .list_requests(&self.filter(since, cursor))
+            .await
+            .map_err(gateway_error)?;
+        Ok(ListPage {
+            rows: page.items,
+            next: page.next_cursor,
+            event_seq: Some(page.event_seq),
+            removed: page.removed,
+        })
     }
 
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError> {

@@ -402,6 +402,9 @@ pub struct State {
     /// When the list was last loaded whole (its business-time figures are the service's as of
     /// then).
     pub loaded_at: Option<Timestamp>,
+    /// Rows received so far while the list is still loading page by page (the status bar says
+    /// so); `None` once the last page is in.
+    pub loading: Option<usize>,
     /// Precomputed facts, sort orders, lookups and filter levels over `requests`.
     index: ListIndex,
     /// `now` (UTC seconds), `me` and the queues the counts were computed for.
@@ -480,6 +483,55 @@ impl State {
         self.visible.clear();
         self.requests = requests;
         self.index = ListIndex::build(&self.requests, &self.me);
+        self.counted_at = None;
+        self.recompute();
+        if let Some(id) = keep {
+            self.keep_under_cursor(id);
+        }
+    }
+
+    /// Merges many rows at once (a further page of the list, or what changed while we were
+    /// disconnected): a row we hold is replaced unless ours is newer, a new one appended, those
+    /// in `removed` dropped. One recount and refilter for the lot, not one per row.
+    pub fn merge_requests(&mut self, rows: Vec<RequestSummary>, removed: &[RequestId]) {
+        let keep = self.current().map(|r| r.id.clone());
+        if !removed.is_empty() {
+            let gone: HashSet<&RequestId> = removed.iter().collect();
+            let mut requests = std::mem::take(&mut self.requests);
+            requests.retain(|r| !gone.contains(&r.id));
+            self.requests = requests;
+            self.index = ListIndex::build(&self.requests, &self.me);
+            if self
+                .detail
+                .as_ref()
+                .is_some_and(|d| gone.contains(&d.summary.id))
+            {
+                self.detail_stale = true;
+            }
+        }
+        self.sync_index();
+        for row in rows {
+            match self.index.position(&row.id) {
+                Some(i) if self.requests[i].version > row.version => {}
+                Some(i) => {
+                    if self
+                        .detail
+                        .as_ref()
+                        .is_some_and(|d| d.summary.id == row.id && d.summary.version < row.version)
+                    {
+                        self.detail_stale = true;
+                    }
+                    self.index
+                        .update(i, Some(&self.requests[i]), &row, &self.me);
+                    self.requests[i] = row;
+                }
+                None => {
+                    let i = self.requests.len();
+                    self.index.update(i, None, &row, &self.me);
+                    self.requests.push(row);
+                }
+            }
+        }
         self.counted_at = None;
         self.recompute();
         if let Some(id) = keep {

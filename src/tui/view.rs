@@ -531,6 +531,10 @@ fn draw_status(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(selected) = selection_label(state) {
         spans.push(Span::styled(format!("· {selected} "), theme.key_hint_key));
     }
+    if let Some(rows) = state.loading {
+        let text = tf(state.lang, "status.loading", &[("n", &rows.to_string())]);
+        spans.push(Span::styled(format!("· {text} "), theme.key_hint_key));
+    }
     let waiting = state.outbox.pending.len();
     if waiting > 0 {
         let text = tf(state.lang, "outbox.pending", &[("n", &waiting.to_string())]);

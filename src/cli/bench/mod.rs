@@ -2,6 +2,7 @@
 
 mod dashboard_bandwidth;
 mod dashboard_http;
+mod reconnect;
 mod service;
 mod sla;
 mod sse;
@@ -27,6 +28,9 @@ pub enum BenchCommand {
     /// `/v1/queues` and `/v1/dashboard` national and per office, and list latency at 1/8/64
     /// clients, over a generated dataset, each against its baseline in the same run.
     Service(service::ServiceBenchArgs),
+    /// Bytes a workstation transfers to catch up after a one-minute outage with a few writes,
+    /// against its full list load in the same run.
+    Reconnect(reconnect::ReconnectBenchArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
@@ -38,6 +42,7 @@ pub fn run(cmd: BenchCommand) -> color_eyre::Result<()> {
         BenchCommand::Writes(args) => writes::run(args),
         BenchCommand::Sse(args) => sse::run(args),
         BenchCommand::Service(args) => service::run(args),
+        BenchCommand::Reconnect(args) => reconnect::run(args),
     }
 }
 

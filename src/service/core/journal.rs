@@ -274,6 +274,18 @@ pub fn entry(record: AuditRecord) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// True when the events after `after` are no longer all stored (pruned), or `after` is past
+/// the newest seq ever assigned (a cursor from another database): what changed since cannot
+/// be told, only reloaded.
+pub fn pruned(bounds: &crate::service::store::EventBounds, after: u64) -> bool {
+    let first_needed = after.saturating_add(1);
+    let gone = match bounds.lowest_kept {
+        Some(lowest) => lowest > first_needed,
+        None => after < bounds.highest,
+    };
+    gone || after > bounds.highest
+}
+
 /// Events after `after` that `who` may see, at most `limit`; a cursor before the oldest kept
 /// event (or past the newest ever assigned) asks for a resync.
 pub fn events_after(
@@ -283,12 +295,7 @@ pub fn events_after(
     limit: u32,
 ) -> Result<EventBatch, StoreError> {
     let bounds = tx.event_bounds()?;
-    let first_needed = after + 1;
-    let pruned = match bounds.lowest_kept {
-        Some(lowest) => lowest > first_needed,
-        None => after < bounds.highest,
-    };
-    if pruned || after > bounds.highest {
+    if pruned(&bounds, after) {
         return Ok(EventBatch {
             events: vec![],
             cursor: bounds.highest,

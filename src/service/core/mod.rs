@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use tokio::sync::watch;
 
 use crate::api::{
-    ActionBody, AuditEntry, Dossier, EventEnvelope, NewMessage, NewRequest, Page, PresenceActivity,
-    QueueCount, RequestDetail, RequestFilter, RequestSummary,
+    ActionBody, AuditEntry, Dossier, EventEnvelope, NewMessage, NewRequest, PresenceActivity,
+    QueueCount, RequestDetail, RequestFilter, RequestPage,
 };
 use crate::domain::dashboard::Dashboard;
 use crate::domain::dataset::Dataset;
@@ -174,7 +174,7 @@ pub trait App: Send + Sync + 'static {
         who: &Principal,
         filter: RequestFilter,
         now: Timestamp,
-    ) -> Result<Page<RequestSummary>, StoreError>;
+    ) -> Result<RequestPage, StoreError>;
 
     /// One request with the citizen's full codice fiscale, name and thread; the read is
     /// audited. `NotFound` when it does not exist or is outside the caller's scope.
@@ -454,7 +454,7 @@ impl<S: Storage> App for Core<S> {
         who: &Principal,
         filter: RequestFilter,
         now: Timestamp,
-    ) -> Result<Page<RequestSummary>, StoreError> {
+    ) -> Result<RequestPage, StoreError> {
         let (who, sla) = (who.clone(), self.sla.clone());
         self.store
             .read(move |tx| reads::list_requests(tx, &who, &filter, now, &sla))

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use super::access::{self, scope_of};
 use super::aggregates::{Aggregates, Tally};
 use super::journal::{self, AuditKey};
-use crate::api::{Dossier, MandateView, Page, QueueCount, RequestFilter, RequestSummary};
+use crate::api::{Dossier, MandateView, QueueCount, RequestFilter, RequestPage, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::mandate::MandateState;
 use crate::domain::request::{RequestId, Status, Topic};
@@ -100,13 +100,17 @@ fn queue_def(queue: &str, who: &Operator, now: Timestamp) -> Result<QueueDef, St
     })))
 }
 
+/// Events a `since` catch-up reads at most to find the requests that left the caller's
+/// scope; past this many changes a full reload is as cheap, so the answer is `resync`.
+pub const CATCH_UP_EVENTS: u32 = 20_000;
+
 pub fn list_requests(
     tx: &mut dyn ReadTx,
     who: &Operator,
     filter: &RequestFilter,
     now: Timestamp,
     sla: &Sla,
-) -> Result<Page<RequestSummary>, StoreError> {
+) -> Result<RequestPage, StoreError> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(StoreError::invalid(
@@ -114,7 +118,77 @@ pub fn list_requests(
             format!("limit must be between 1 and {MAX_LIMIT}"),
         ));
     }
+    // Read before the rows: a store whose reads are not one snapshot may then show rows newer
+    // than this seq (their events come again, harmlessly), never older.
+    let bounds = tx.event_bounds()?;
+    let event_seq = bounds.highest;
+    if let Some(since) = filter.since
+        && journal::pruned(&bounds, since)
+    {
+        return Err(StoreError::Pruned(since));
+    }
     let scope = scope_of(who);
+    let removed = match (filter.since, &filter.cursor) {
+        (Some(since), None) => left_scope_since(tx, who, &scope, since, event_seq)?,
+        _ => vec![],
+    };
+    let (items, next_cursor) = list_rows(tx, who, &scope, filter, limit, now, sla)?;
+    Ok(RequestPage {
+        items,
+        next_cursor,
+        event_seq,
+        removed,
+    })
+}
+
+/// Requests named by the events after `since` that `who` received (or would have) but can
+/// no longer see: a client keeping a copy of its list drops them.
+fn left_scope_since(
+    tx: &mut dyn ReadTx,
+    who: &Operator,
+    scope: &Scope,
+    since: u64,
+    head: u64,
+) -> Result<Vec<RequestId>, StoreError> {
+    let events = tx.events(&access::event_filter(who), since, head, CATCH_UP_EVENTS)?;
+    if events.len() >= CATCH_UP_EVENTS as usize {
+        return Err(StoreError::Pruned(since));
+    }
+    let named: std::collections::BTreeSet<RequestId> = events
+        .into_iter()
+        .filter(|e| !e.kind.starts_with("sla."))
+        .filter_map(|e| e.request_id)
+        .collect();
+    if named.is_empty() {
+        return Ok(vec![]);
+    }
+    let visible: std::collections::HashSet<RequestId> = tx
+        .list_requests(
+            scope,
+            &RequestQuery {
+                among: Some(named.iter().cloned().collect()),
+                ..RequestQuery::default()
+            },
+        )?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    Ok(named
+        .into_iter()
+        .filter(|id| !visible.contains(id))
+        .collect())
+}
+
+/// The rows of one page and the cursor of the next.
+fn list_rows(
+    tx: &mut dyn ReadTx,
+    who: &Operator,
+    scope: &Scope,
+    filter: &RequestFilter,
+    limit: u32,
+    now: Timestamp,
+    sla: &Sla,
+) -> Result<(Vec<RequestSummary>, Option<String>), StoreError> {
     // The appointments queue lists by the appointment's time, not by filing.
     let mut by_appointment: Option<Vec<RequestId>> = None;
     let mut query = match &filter.queue {
@@ -125,10 +199,10 @@ pub fn list_requests(
             };
             match queue_def(queue, who, now)? {
                 QueueDef::Rows(query) => *query,
-                QueueDef::AtRisk => among(RiskySets::of(tx, &scope, now, sla)?.at_risk),
-                QueueDef::Breached => among(RiskySets::of(tx, &scope, now, sla)?.breached),
+                QueueDef::AtRisk => among(RiskySets::of(tx, scope, now, sla)?.at_risk),
+                QueueDef::Breached => among(RiskySets::of(tx, scope, now, sla)?.breached),
                 QueueDef::AppointmentsToday => {
-                    let ids = super::agenda::requests_booked_today(tx, &scope, now)?;
+                    let ids = super::agenda::requests_booked_today(tx, scope, now)?;
                     by_appointment = Some(ids.clone());
                     among(ids)
                 }
@@ -141,10 +215,7 @@ pub fn list_requests(
     if let (Some(a), Some(b)) = (query.status, filter.status)
         && a != b
     {
-        return Ok(Page {
-            items: vec![],
-            next_cursor: None,
-        });
+        return Ok((vec![], None));
     }
     if filter.status.is_some() {
         query.status = filter.status;
@@ -152,10 +223,7 @@ pub fn list_requests(
     if let (Some(a), Some(b)) = (query.topic, filter.topic)
         && a != b
     {
-        return Ok(Page {
-            items: vec![],
-            next_cursor: None,
-        });
+        return Ok((vec![], None));
     }
     if filter.topic.is_some() {
         query.topic = filter.topic;
@@ -164,10 +232,7 @@ pub fn list_requests(
     query.patronato = filter.patronato.clone();
     if let Some(assignee) = &filter.assignee {
         if query.assignee.as_ref().is_some_and(|a| a != assignee) {
-            return Ok(Page {
-                items: vec![],
-                next_cursor: None,
-            });
+            return Ok((vec![], None));
         }
         query.assignee = Some(assignee.clone());
     }
@@ -181,12 +246,14 @@ pub fn list_requests(
         query.before = Some(decode_cursor(cursor)?);
     }
     query.limit = Some(limit + 1);
-    let rows = tx.list_requests(&scope, &query)?;
+    query.changed_after = filter.since;
+    query.open_or_updated_since = filter.closed_since;
+    let rows = tx.list_requests(scope, &query)?;
     let mut items: Vec<RequestSummary> = rows
         .into_iter()
         .map(|row| access::summary(who, row, sla, now))
         .collect();
-    super::agenda::mark_booked(tx, &scope, now, &mut items)?;
+    super::agenda::mark_booked(tx, scope, now, &mut items)?;
     if let Some(order) = &by_appointment {
         items.sort_by_key(|item| order.iter().position(|id| id == &item.id));
     }
@@ -198,7 +265,7 @@ pub fn list_requests(
     } else {
         None
     };
-    Ok(Page { items, next_cursor })
+    Ok((items, next_cursor))
 }
 
 /// Every queue `who` is offered, with its counts at `now`, from the node's maintained

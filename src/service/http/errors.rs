@@ -88,6 +88,9 @@ impl From<StoreError> for ApiError {
                 message,
             )
             .with_field("Idempotency-Key"),
+            StoreError::Pruned(_) => {
+                ApiError::new(StatusCode::GONE, "resync", message).with_field("since")
+            }
             StoreError::Database(_)
             | StoreError::Encoding(_)
             | StoreError::Task(_)

@@ -10,8 +10,7 @@ use super::AppState;
 use super::errors::ApiError;
 use super::extract::{Caller, JsonBody, RemoteAddr, StrictQuery};
 use crate::api::{
-    ActionBody, ErrorBody, NewMessage, NewRequest, Page, RequestDetail, RequestFilter,
-    RequestSummary,
+    ActionBody, ErrorBody, NewMessage, NewRequest, RequestDetail, RequestFilter, RequestPage,
 };
 use crate::domain::request::RequestId;
 use crate::service::core::{Idempotency, WriteCommand, WriteContext, WriteResult};
@@ -129,19 +128,22 @@ pub(super) async fn run_write(
     Ok(write_response(state.store.write(ctx, cmd).await?))
 }
 
-/// Requests visible to the caller, newest first, keyset-paginated.
+/// Requests visible to the caller, newest first, keyset-paginated. With `since`, only those
+/// changed after that event seq (and, on the first page, the ids of those that left the
+/// caller's view); `event_seq` says where the answer stands in the event stream.
 #[utoipa::path(get, path = "/v1/requests", tag = "requests", security(("bearer" = [])),
     params(RequestFilter),
     responses(
-        (status = 200, body = Page<RequestSummary>),
+        (status = 200, body = RequestPage),
         (status = 401, body = ErrorBody),
+        (status = 410, description = "`since` is older than the events kept (code `resync`): reload the whole list", body = ErrorBody),
         (status = 422, description = "Bad filter or cursor", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(who): Caller,
     StrictQuery(filter): StrictQuery<RequestFilter>,
-) -> Result<Json<Page<RequestSummary>>, ApiError> {
+) -> Result<Json<RequestPage>, ApiError> {
     Ok(Json(
         state
             .store

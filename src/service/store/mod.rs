@@ -67,6 +67,10 @@ pub enum StoreError {
     Refused { code: &'static str, message: String },
     #[error("this Idempotency-Key was already used with a different request")]
     IdempotencyMismatch,
+    /// The events after this seq are no longer all kept (or too many to catch up with):
+    /// what changed since cannot be told, the client reloads.
+    #[error("the events after seq {0} are no longer kept: reload the whole list")]
+    Pruned(u64),
     /// A unique key already holds a row (the core turns it into a [`StoreError::Conflict`]
     /// naming what exists).
     #[error("a row with this key already exists")]
@@ -161,6 +165,11 @@ pub struct RequestQuery {
     pub unassigned: bool,
     /// Last updated at or after this instant.
     pub updated_since: Option<Timestamp>,
+    /// Open, or last updated at or after this instant.
+    pub open_or_updated_since: Option<Timestamp>,
+    /// Named by a stored event (other than an SLA alert, which changes no row) with a seq
+    /// above this one.
+    pub changed_after: Option<u64>,
     /// Substring of the id, codice fiscale or subject, ignoring ASCII case.
     pub text: Option<String>,
     /// Only these requests.

@@ -46,6 +46,18 @@ pub enum Msg {
         list_height: usize,
     },
     Loaded(Vec<RequestSummary>),
+    /// One page of the list as it loads: the first replaces the list (the operator works on
+    /// it while the rest comes), the others are merged in; `more` while pages are to come.
+    Page {
+        rows: Vec<RequestSummary>,
+        first: bool,
+        more: bool,
+    },
+    /// What changed while we were disconnected: rows to merge, rows to drop.
+    Changed {
+        rows: Vec<RequestSummary>,
+        removed: Vec<RequestId>,
+    },
     Upserted(Box<RequestSummary>),
     DetailLoaded(Box<RequestDetail>),
     /// Our own write succeeded: the request as the server wrote it.
@@ -198,15 +210,19 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.clamp_cursor();
             vec![]
         }
-        Msg::Loaded(requests) => {
-            let requests = requests
+        Msg::Loaded(rows) => page_loaded(state, rows, true, false),
+        Msg::Page { rows, first, more } => page_loaded(state, rows, first, more),
+        Msg::Changed { rows, removed } => {
+            let rows = rows
                 .into_iter()
                 .map(|r| outbox::overlaid(state, r))
                 .collect();
-            state.set_requests(requests);
-            state.loaded_at = Some(state.now);
-            let mut effects = load_current(state);
-            effects.extend(outbox::reachable(state));
+            let before = state.current().map(|c| c.id.clone());
+            state.merge_requests(rows, &removed);
+            let mut effects = outbox::reachable(state);
+            if state.current().map(|c| &c.id) != before.as_ref() {
+                effects.extend(load_current(state));
+            }
             effects
         }
         Msg::Upserted(r) => {
@@ -316,6 +332,39 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::OperatorsLoaded { office, staff } => operators_loaded(state, office, staff),
         Msg::Replayed { key, outcome } => outbox::replayed(state, &key, outcome),
     }
+}
+
+/// A page of the list: the first replaces what we hold, later ones merge in; the status bar
+/// counts rows until the last page.
+fn page_loaded(
+    state: &mut State,
+    rows: Vec<RequestSummary>,
+    first: bool,
+    more: bool,
+) -> Vec<Effect> {
+    let rows: Vec<RequestSummary> = rows
+        .into_iter()
+        .map(|r| outbox::overlaid(state, r))
+        .collect();
+    let received = rows.len();
+    if first {
+        state.set_requests(rows);
+        state.loading = more.then_some(received);
+    } else {
+        state.merge_requests(rows, &[]);
+        state.loading = more.then(|| state.loading.unwrap_or(0) + received);
+    }
+    if more && !first {
+        return vec![];
+    }
+    if !more {
+        state.loaded_at = Some(state.now);
+    }
+    let mut effects = load_current(state);
+    if !more {
+        effects.extend(outbox::reachable(state));
+    }
+    effects
 }
 
 /// The business time left on a clock is the service's figure as of the last load (the client

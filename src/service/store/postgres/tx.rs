@@ -182,6 +182,20 @@ fn query_sql(sql: &mut Sql, scope: &Scope, q: &RequestQuery) -> String {
             sql.bind(since.as_microsecond())
         ));
     }
+    if let Some(since) = q.open_or_updated_since {
+        conditions.push(format!(
+            "(r.is_open OR r.updated_us >= {})",
+            sql.bind(since.as_microsecond())
+        ));
+    }
+    if let Some(after) = q.changed_after {
+        // A range of the events' primary key: proportional to what changed, not to the rows.
+        conditions.push(format!(
+            "r.id IN (SELECT e.request_id FROM events e WHERE e.seq > {} \
+             AND e.request_id IS NOT NULL AND e.kind NOT LIKE 'sla.%')",
+            sql.bind(i64::try_from(after).unwrap_or(i64::MAX))
+        ));
+    }
     if let Some(ids) = &q.among {
         let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
         conditions.push(format!("r.id = ANY({})", sql.bind(ids)));

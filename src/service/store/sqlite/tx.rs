@@ -114,6 +114,20 @@ fn query_sql(scope: &Scope, q: &RequestQuery) -> (String, Vec<Value>) {
     if let Some(since) = q.updated_since {
         push("r.updated_us >= ?", Value::Integer(micros(since)));
     }
+    if let Some(since) = q.open_or_updated_since {
+        push(
+            "(r.is_open = 1 OR r.updated_us >= ?)",
+            Value::Integer(micros(since)),
+        );
+    }
+    if let Some(after) = q.changed_after {
+        // A range of the events' primary key: proportional to what changed, not to the rows.
+        push(
+            "r.id IN (SELECT e.request_id FROM events e WHERE e.seq > ? \
+             AND e.request_id IS NOT NULL AND e.kind NOT LIKE 'sla.%')",
+            Value::Integer(i64::try_from(after).unwrap_or(i64::MAX)),
+        );
+    }
     if let Some(ids) = &q.among {
         let ids: Vec<&str> = ids.iter().map(RequestId::as_str).collect();
         push(
