@@ -351,7 +351,14 @@ fn page_loaded(
         state.set_requests(rows);
         state.loading = more.then_some(received);
     } else {
+        // On the very first load, an operator who has not moved yet stays at the top of the
+        // list as it grows (the most urgent rows arrive with any page); afterwards the cursor
+        // stays on the request under it.
+        let at_top = state.loaded_at.is_none() && state.cursor == 0;
         state.merge_requests(rows, &[]);
+        if at_top {
+            state.cursor = 0;
+        }
         state.loading = more.then(|| state.loading.unwrap_or(0) + received);
     }
     if more && !first {
