@@ -622,7 +622,7 @@ fn cli_calendar_and_report_quality_honour_the_configured_calendar() {
         combipat(&["calendar", "--comune", "Asti", "--year", "2026"])
             .contains("2026-05-05\tSanto patrono: San Secondo")
     );
-    // report quality (in-process figures) counts business time on the configured calendars:
+    // report quality (the embedded service's figures) counts business time on the configured calendars:
     // with every office closed all year, no first reply takes any business time.
     // The demo data lie around today: ask about the current year.
     let year = jiff::Zoned::now().year().to_string();

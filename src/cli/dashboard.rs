@@ -5,9 +5,8 @@
 //! sees figures at once), or `--server URL --token T`. Read-only always for roles that cannot
 //! write (auditors) and with `--read-only`.
 //!
-//! `--csv`: with `--server`/`--token` the figures come from the service's `GET /v1/dashboard`
-//! (the caller's scope); otherwise they are computed in-process over the small deterministic
-//! demo dataset (`--seed`), with the real office calendars and SLA policy.
+//! `--csv`: the figures of `GET /v1/dashboard` (the caller's scope), from `--server` or from the
+//! data dir's embedded service, the same database the embedded workstation uses.
 
 use std::sync::Arc;
 
@@ -15,8 +14,6 @@ use color_eyre::eyre::{WrapErr, bail};
 
 use super::workstation::{WorkstationArgs, connect, init_file_log, settings};
 use crate::api::audit_export::ExportKind;
-use crate::client::{Client, ClientOptions};
-use crate::demo::dashboard::demo_dashboard;
 use crate::domain::dashboard::csv::dashboard_csv;
 use crate::domain::roles::Role;
 use crate::tui::dashboard::text::scope_label;
@@ -30,9 +27,6 @@ pub struct DashboardArgs {
     /// Print the office × topic table as CSV on stdout instead of the full-screen cruscotto.
     #[arg(long)]
     pub csv: bool,
-    /// Seed of the demo dataset `--csv` computes over when no server is given.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
     /// Why the figures are exported, recorded in the service's audit log with `--csv --server`.
     #[arg(long, default_value = "cruscotto in CSV (combipat dashboard --csv)")]
     pub purpose: String,
@@ -91,27 +85,43 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
 }
 
 fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
-    let dashboard = match (ws.server, ws.token) {
-        (Some(server), Some(token)) => {
-            let client = Client::new(&server, &token, ClientOptions::default())
-                .wrap_err_with(|| format!("--server {server}"))?;
-            let runtime = super::runtime()?;
-            let dashboard = runtime
-                .block_on(client.dashboard())
-                .wrap_err_with(|| format!("GET {server}/v1/dashboard"))?
-                .dashboard;
-            let csv = dashboard_csv(&dashboard, ws.csv_dialect);
-            // Audited before anything is printed; no audit, no export.
-            let rows = csv.lines().count().saturating_sub(1) as u64;
-            runtime
-                .block_on(client.record_export(ExportKind::Dashboard, &args.purpose, rows, &[]))
-                .wrap_err_with(|| format!("POST {server}/v1/audit/exports (--purpose)"))?;
-            print!("{csv}");
-            return Ok(());
-        }
-        (Some(_), None) => bail!("--token: required with --server"),
-        (None, _) => demo_dashboard(args.seed, jiff::Timestamp::now())?,
-    };
-    print!("{}", dashboard_csv(&dashboard, ws.csv_dialect));
+    if ws.server.is_some() && ws.token.is_none() {
+        bail!("--token: required with --server");
+    }
+    let csv_dialect = ws.csv_dialect;
+    let settings = settings(&ws)?;
+    let runtime = super::runtime()?;
+    // Embedded, this is the data dir's own service, the database the embedded workstation and
+    // cruscotto show: the figures are the same everywhere.
+    let session = runtime.block_on(connect(
+        settings.server.as_ref(),
+        &settings.data_dir,
+        Role::Supervisor,
+        settings.lang,
+        settings.sla.clone(),
+    ))?;
+    let where_from = settings
+        .server
+        .as_ref()
+        .map_or_else(|| "embedded service".to_string(), |(url, _)| url.clone());
+    let printed = runtime.block_on(async {
+        let dashboard = session
+            .client
+            .dashboard()
+            .await
+            .wrap_err_with(|| format!("GET {where_from}/v1/dashboard"))?
+            .dashboard;
+        let csv = dashboard_csv(&dashboard, csv_dialect);
+        // Audited before anything is printed; no audit, no export.
+        let rows = csv.lines().count().saturating_sub(1) as u64;
+        session
+            .client
+            .record_export(ExportKind::Dashboard, &args.purpose, rows, &[])
+            .await
+            .wrap_err_with(|| format!("POST {where_from}/v1/audit/exports (--purpose)"))?;
+        Ok::<_, color_eyre::Report>(csv)
+    });
+    runtime.block_on(session.close());
+    print!("{}", printed?);
     Ok(())
 }

@@ -1,18 +1,17 @@
 //! `combipat report quality --year Y [--csv] [--server URL --token T]`: yearly quality
 //! indicators per patronato (INPS–Patronati protocol §5).
 //!
-//! With a server the figures come from `GET /v1/dashboard/quality?year=Y` (the token's scope);
-//! otherwise they are computed in-process over the small deterministic demo dataset (`--seed`).
+//! The figures come from `GET /v1/dashboard/quality?year=Y` (the token's scope), of `--server`
+//! or of the data dir's embedded service (the database the embedded workstation uses).
 
 use color_eyre::eyre::{WrapErr, bail};
 
 use crate::api::audit_export::ExportKind;
 use crate::api::dashboard::QualityQuery;
 use crate::client::{Client, ClientOptions};
-use crate::demo::dashboard::demo_facts;
-use crate::domain::calendar::CalendarSet;
+use crate::domain::dashboard::PatronatoFigures;
 use crate::domain::dashboard::csv::quality_csv;
-use crate::domain::dashboard::{PatronatoFigures, SlaCalendars, yearly_quality};
+use crate::domain::roles::Role;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReportCommand {
@@ -28,9 +27,6 @@ pub struct QualityArgs {
     /// CSV instead of an aligned table.
     #[arg(long)]
     pub csv: bool,
-    /// Seed of the demo dataset (without a server).
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
     /// URL of the central service (also accepted before `report`).
     #[arg(long)]
     pub server: Option<String>,
@@ -47,12 +43,36 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
     if !crate::domain::calendar::SUPPORTED_YEARS.contains(&args.year) {
         bail!("--year: {} is outside the supported years", args.year);
     }
-    let figures = match (args.server.or(ws.server), args.token.or(ws.token)) {
-        (Some(server), Some(token)) => remote_quality(&server, &token, args.year, &args.purpose)?,
+    let runtime = super::runtime()?;
+    let figures = match (
+        args.server.or(ws.server.clone()),
+        args.token.or(ws.token.clone()),
+    ) {
+        (Some(server), Some(token)) => {
+            let client = Client::new(&server, &token, ClientOptions::default())
+                .wrap_err_with(|| format!("--server {server}"))?;
+            runtime.block_on(quality_from(&client, &server, args.year, &args.purpose))?
+        }
         (Some(_), None) => bail!("--token: required with --server"),
         (None, _) => {
-            let config = crate::config::Config::load(ws.config.as_deref(), ws.profile.as_deref())?;
-            demo_quality(&config.calendar, args.seed, args.year)?
+            // The data dir's embedded service: the database the embedded workstation and
+            // cruscotto use, so the report counts what they show.
+            let settings = super::workstation::settings(&ws)?;
+            let session = runtime.block_on(super::workstation::connect(
+                settings.server.as_ref(),
+                &settings.data_dir,
+                Role::Supervisor,
+                settings.lang,
+                settings.sla.clone(),
+            ))?;
+            let figures = runtime.block_on(quality_from(
+                &session.client,
+                "embedded service",
+                args.year,
+                &args.purpose,
+            ));
+            runtime.block_on(session.close());
+            figures?
         }
     };
     if args.csv {
@@ -81,38 +101,21 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
     Ok(())
 }
 
-fn remote_quality(
+async fn quality_from(
+    client: &Client,
     server: &str,
-    token: &str,
     year: i16,
     purpose: &str,
 ) -> color_eyre::Result<Vec<PatronatoFigures>> {
-    let client = Client::new(server, token, ClientOptions::default())
-        .wrap_err_with(|| format!("--server {server}"))?;
-    let runtime = super::runtime()?;
-    let report = runtime
-        .block_on(client.dashboard_quality(&QualityQuery { year }))
+    let report = client
+        .dashboard_quality(&QualityQuery { year })
+        .await
         .wrap_err_with(|| format!("GET {server}/v1/dashboard/quality?year={year}"))?;
     // Audited before anything is printed; no audit, no report.
     let rows = report.patronati.len() as u64;
-    runtime
-        .block_on(client.record_export(ExportKind::Quality, purpose, rows, &[]))
+    client
+        .record_export(ExportKind::Quality, purpose, rows, &[])
+        .await
         .wrap_err_with(|| format!("POST {server}/v1/audit/exports (--purpose)"))?;
     Ok(report.patronati)
-}
-
-fn demo_quality(
-    calendar: &crate::config::CalendarConfig,
-    seed: u64,
-    year: i16,
-) -> color_eyre::Result<Vec<PatronatoFigures>> {
-    let (facts, policy) = demo_facts(seed, jiff::Timestamp::now())?;
-    // The configured closures and hours count here as they do in the service.
-    let calendars =
-        crate::service::sla::calendars_from_config_for(calendar, CalendarSet::years_around(year))?;
-    let clock = SlaCalendars {
-        calendars: &calendars,
-        business_day_hours: policy.business_day_hours,
-    };
-    Ok(yearly_quality(&facts, &clock, year))
 }

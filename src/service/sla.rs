@@ -49,6 +49,8 @@ pub struct Sla {
     calendars: CalendarSet,
     /// `[agenda]`: the appointment slots that run on these calendars.
     agenda: crate::domain::agenda::AgendaSettings,
+    /// `[calendar]` the calendars were built from, to build them for other years alike.
+    calendar_config: CalendarConfig,
 }
 
 impl std::fmt::Debug for Sla {
@@ -67,7 +69,25 @@ impl Sla {
             policy,
             calendars,
             agenda: Default::default(),
+            calendar_config: CalendarConfig::default(),
         }
+    }
+
+    /// The calendars of `year` with this service's `[calendar]` closures and hours: its own
+    /// when they cover the year, else built alike (yearly reports on earlier years).
+    pub fn calendars_for_year(
+        &self,
+        year: i16,
+    ) -> Result<std::borrow::Cow<'_, CalendarSet>, SlaSetupError> {
+        let covered = self.calendars.by_index(0).map(|c| c.years());
+        // A year's report also follows its requests into the next year.
+        if covered.is_some_and(|years| years.contains(&year) && years.contains(&(year + 1))) {
+            return Ok(std::borrow::Cow::Borrowed(&self.calendars));
+        }
+        Ok(std::borrow::Cow::Owned(calendars_from_config_for(
+            &self.calendar_config,
+            CalendarSet::years_around(year),
+        )?))
     }
 
     /// The agenda's slot rules from now on (checked: every office must be known).
@@ -131,9 +151,9 @@ impl Sla {
         }
         let policy = policy_from_config(config, policy_file)?;
         let calendars = calendars_from_config(&config.calendar)?;
-        Ok(Arc::new(
-            Sla::new(policy, calendars).with_agenda(config.agenda.clone())?,
-        ))
+        let mut sla = Sla::new(policy, calendars).with_agenda(config.agenda.clone())?;
+        sla.calendar_config = config.calendar.clone();
+        Ok(Arc::new(sla))
     }
 
     pub fn policy(&self) -> &Policy {

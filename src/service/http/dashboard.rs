@@ -1,5 +1,7 @@
 //! `GET /v1/dashboard`: the cruscotto figures over the requests in the caller's scope.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +12,7 @@ use super::errors::ApiError;
 use super::extract::{Caller, StrictQuery};
 use crate::api::ErrorBody;
 use crate::api::dashboard::{DashboardResponse, DashboardScope, QualityQuery, QualityReport};
-use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
+use crate::domain::calendar::SUPPORTED_YEARS;
 use crate::domain::dashboard::{Dashboard, RequestFacts, SlaCalendars, yearly_quality};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
@@ -102,7 +104,7 @@ pub async fn quality(
 /// The quality report `who` may see for `year`.
 pub async fn quality_for(
     store: &dyn App,
-    sla: &Sla,
+    sla: &Arc<Sla>,
     who: &Principal,
     year: i16,
 ) -> Result<QualityReport, ApiError> {
@@ -117,14 +119,14 @@ pub async fn quality_for(
             ),
         ));
     }
-    let policy = sla.policy().clone();
-    let facts = facts_in_scope(store, who, &policy).await?;
+    let facts = facts_in_scope(store, who, sla.policy()).await?;
+    let sla = Arc::clone(sla);
     let patronati = tokio::task::spawn_blocking(move || {
-        let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
-            .map_err(internal)?;
+        // The service's own calendars, `[calendar]` closures and hours included.
+        let calendars = sla.calendars_for_year(year).map_err(internal)?;
         let clock = SlaCalendars {
             calendars: &calendars,
-            business_day_hours: policy.business_day_hours,
+            business_day_hours: sla.policy().business_day_hours,
         };
         Ok::<_, ApiError>(yearly_quality(&facts, &clock, year))
     })
