@@ -106,6 +106,20 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
         let mut running = service::start(service_config).await.wrap_err_with(|| {
             format!("cannot start the service (store from {database_setting})")
         })?;
+        // The queue counters are built off the first caller's path.
+        let warming = running.store();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match warming.warm_up().await {
+                Ok(()) => tracing::info!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "queue counters built"
+                ),
+                Err(error) => {
+                    tracing::warn!(%error, "queue counters not built; the first answer builds them")
+                }
+            }
+        });
         println!("combipat service listening on {}", running.base_url());
         if running.credentials().is_some() {
             println!(

@@ -192,6 +192,9 @@ pub trait App: Send + Sync + 'static {
     ) -> Result<Vec<DashboardRow>, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
+    /// Builds the node's maintained counters now rather than at the first answer that needs
+    /// them (one read of every request: seconds at national scale).
+    async fn warm_up(&self) -> Result<(), StoreError>;
     /// The cruscotto's figures over `who`'s scope at `now`, from the maintained counters and
     /// shared by the sessions of one scope (see [`aggregates::DashboardMemo`]).
     async fn dashboard(
@@ -511,6 +514,18 @@ impl<S: Storage> App for Core<S> {
         let (who, sla, aggregates) = (who.clone(), self.sla.clone(), self.aggregates.clone());
         self.store
             .read(move |tx| reads::queues(tx, &aggregates, &who, now, &sla))
+            .await
+    }
+
+    async fn warm_up(&self) -> Result<(), StoreError> {
+        let (sla, aggregates) = (self.sla.clone(), self.aggregates.clone());
+        let now = Timestamp::now();
+        self.store
+            .read(move |tx| {
+                aggregates
+                    .queue_tallies(tx, &sla, &Scope::Everything, "", now)
+                    .map(drop)
+            })
             .await
     }
 
