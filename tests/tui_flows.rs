@@ -24,7 +24,7 @@ use combipat::tui::gateway::Gateway;
 use combipat::tui::headless::Headless;
 use combipat::tui::live::{self, Announcer};
 use combipat::tui::remote::ClientGateway;
-use combipat::tui::state::{Mode, Operator, Pane, Queue, State, sla_of};
+use combipat::tui::state::{Mode, Operator, Pane, PickValue, Queue, State, sla_of};
 use combipat::tui::theme::Theme;
 use combipat::tui::update::{Msg, UNDO_SECONDS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -1416,13 +1416,19 @@ fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front
     let Mode::Picker { items, .. } = &f.h.state.mode else {
         panic!("{:?}", f.h.state.mode)
     };
-    assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i.value == PickValue::Text("m.rossi".into())),
+        "{items:?}"
+    );
     // The office's staff as the service lists them (GET /v1/offices/RM01/operators), those
     // holding no request included, by full name.
     assert!(
         items
             .iter()
-            .any(|i| i.value == "s.ferri" && i.label.contains("Silvia Ferri")),
+            .any(|i| i.value == PickValue::Text("s.ferri".into())
+                && i.label.contains("Silvia Ferri")),
         "{items:?}"
     );
     f.text("rossi");

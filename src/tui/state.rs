@@ -314,7 +314,16 @@ pub enum InputKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PickItem {
     pub label: String,
-    pub value: String,
+    pub value: PickValue,
+}
+
+/// What choosing a picker entry gives: text for the workflow pickers (an office code, an
+/// outcome, a username, a canned reply), a command or a queue for the palette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickValue {
+    Text(String),
+    Command(crate::tui::action::Command),
+    Queue(usize),
 }
 
 /// Bulk operations awaiting confirmation.
