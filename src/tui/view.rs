@@ -227,7 +227,9 @@ pub fn business_time(lang: Lang, secs: i64, measure: crate::domain::calendar::Me
 }
 
 fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let queue = t(state.lang, &state.current_queue().label_key());
+    // The sidebar's own name of the queue (a drilled-down cell by office and topic, a saved
+    // filter by its name), so title and sidebar name the same list.
+    let queue = state.current_queue().label(state.lang);
     let mut title = format!(
         "{} · {} ({})",
         t(state.lang, "pane.list"),

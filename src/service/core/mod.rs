@@ -23,6 +23,16 @@ use crate::domain::roles::Operator;
 use crate::domain::sla::{AlertLevel, Clock, ClockKind};
 use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
+
+/// The cruscotto's read: every request in scope, and the open ones at risk or breached by the
+/// same SLA computation as the `at_risk` / `breached` queues (`reads::RiskySets`), so the
+/// cruscotto and the workstation's queues give the same figures.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardRows {
+    pub rows: Vec<DashboardRow>,
+    pub at_risk: std::collections::HashSet<RequestId>,
+    pub breached: std::collections::HashSet<RequestId>,
+}
 use crate::service::store::{OutboxEvent, RowPage, Scope, Storage};
 
 pub mod access;
@@ -183,11 +193,13 @@ pub trait App: Send + Sync + 'static {
         remote_addr: Option<String>,
     ) -> Result<RequestDetail, StoreError>;
 
-    /// Every request `who` may see, with its history: the cruscotto's single bulk read.
+    /// Every request `who` may see, with its history, and the open ones at risk or breached at
+    /// `now` as the queues count them: the cruscotto's single bulk read.
     async fn requests_for_dashboard(
         &self,
         who: &Principal,
-    ) -> Result<Vec<DashboardRow>, StoreError>;
+        now: Timestamp,
+    ) -> Result<DashboardRows, StoreError>;
 
     async fn queues(&self, who: &Principal, now: Timestamp) -> Result<Vec<QueueCount>, StoreError>;
 
@@ -462,9 +474,21 @@ impl<S: Storage> App for Core<S> {
     async fn requests_for_dashboard(
         &self,
         who: &Principal,
-    ) -> Result<Vec<DashboardRow>, StoreError> {
+        now: Timestamp,
+    ) -> Result<DashboardRows, StoreError> {
         let scope = access::scope_of(who);
-        self.store.read(move |tx| tx.dashboard_rows(&scope)).await
+        let sla = self.sla.clone();
+        self.store
+            .read(move |tx| {
+                let rows = tx.dashboard_rows(&scope)?;
+                let risky = reads::RiskySets::of(tx, &scope, now, &sla)?;
+                Ok(DashboardRows {
+                    rows,
+                    at_risk: risky.at_risk.into_iter().collect(),
+                    breached: risky.breached.into_iter().collect(),
+                })
+            })
+            .await
     }
 
     async fn office_operators(

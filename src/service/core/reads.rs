@@ -270,13 +270,13 @@ pub fn queues(
 
 /// The open requests in scope whose clocks are at warning/critical (`at_risk`) or past target
 /// (`breached`) at `now`.
-struct RiskySets {
-    at_risk: Vec<RequestId>,
-    breached: Vec<RequestId>,
+pub(crate) struct RiskySets {
+    pub(crate) at_risk: Vec<RequestId>,
+    pub(crate) breached: Vec<RequestId>,
 }
 
 impl RiskySets {
-    fn of(
+    pub(crate) fn of(
         tx: &mut dyn ReadTx,
         scope: &Scope,
         now: Timestamp,

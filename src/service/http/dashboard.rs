@@ -13,7 +13,9 @@ use super::extract::{Caller, StrictQuery};
 use crate::api::ErrorBody;
 use crate::api::dashboard::{DashboardResponse, DashboardScope, QualityQuery, QualityReport};
 use crate::domain::calendar::{CalendarSet, SUPPORTED_YEARS};
-use crate::domain::dashboard::{RequestFacts, SlaCalendars, Targets, compute_on, yearly_quality};
+use crate::domain::dashboard::{
+    RequestFacts, SlaCalendars, Standing, Targets, compute_on, yearly_quality,
+};
 use crate::domain::roles::Role;
 use crate::domain::sla::Policy;
 use crate::service::core::{App, DashboardRow, Principal};
@@ -45,7 +47,7 @@ pub async fn dashboard_for(
     now: Timestamp,
 ) -> Result<DashboardResponse, ApiError> {
     let scope = scope_of(who)?;
-    let facts = facts_in_scope(store, who, sla.policy()).await?;
+    let facts = facts_in_scope(store, who, sla.policy(), now).await?;
     // The service's own policy and calendars: configured targets and closures count here too.
     let sla = Arc::clone(sla);
     let dashboard =
@@ -73,16 +75,28 @@ fn scope_of(who: &Principal) -> Result<DashboardScope, ApiError> {
 }
 
 /// Every request in scope as facts for the figures: one bulk read, no per-request queries.
+/// Open requests carry their standing by the service's clocks at `now` (as the queues).
 async fn facts_in_scope(
     store: &dyn App,
     who: &Principal,
     policy: &Policy,
+    now: Timestamp,
 ) -> Result<Vec<RequestFacts>, ApiError> {
-    let rows = store.requests_for_dashboard(who).await?;
-    Ok(rows.iter().map(|row| facts_of(row, policy)).collect())
+    let read = store.requests_for_dashboard(who, now).await?;
+    Ok(read
+        .rows
+        .iter()
+        .map(|row| {
+            let standing = Standing {
+                at_risk: read.at_risk.contains(&row.id),
+                breached: read.breached.contains(&row.id),
+            };
+            facts_of(row, policy, standing)
+        })
+        .collect())
 }
 
-fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
+fn facts_of(row: &DashboardRow, policy: &Policy, standing: Standing) -> RequestFacts {
     RequestFacts {
         id: row.id.to_string(),
         office: row.office.clone(),
@@ -99,6 +113,7 @@ fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
         reopens: 0,
         forwards: 0,
         targets: Targets::from_policy(policy, row.topic, row.priority),
+        standing: Some(standing),
     }
     .with_history(&row.history)
 }
@@ -143,7 +158,8 @@ pub async fn quality_for(
         ));
     }
     let policy = sla.policy().clone();
-    let facts = facts_in_scope(store, who, &policy).await?;
+    // The yearly indicators read history only; the standing is of no use to them.
+    let facts = facts_in_scope(store, who, &policy, Timestamp::now()).await?;
     let patronati = tokio::task::spawn_blocking(move || {
         let calendars = CalendarSet::from_registry(CalendarSet::years_around(year), |_, _| {})
             .map_err(internal)?;
