@@ -16,14 +16,14 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
-
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::state::{Operator, SlaMarks, SortKey};
+use super::state::{NEVER, Operator, SlaMarks, SortKey};
 
-/// What queue membership and sorting need to know about a request.
+/// What queue membership and sorting need to know about a request. Copied into each of the
+/// three sort orders (sequential scans), so kept to 64 bytes: instants are plain seconds or
+/// microseconds, with [`NEVER`] for "none" rather than 16-byte `Option`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {
     pub status: Status,
@@ -33,16 +33,19 @@ pub struct Facts {
     /// Unassigned and in the operator's office.
     pub unassigned_here: bool,
     /// Business seconds left on the leading clock (the figure of the SLA cell): the SLA order
-    /// lists what the column shows, least time left first.
-    pub due: Option<i64>,
+    /// lists what the column shows, least time left first. [`NEVER`] without a running clock.
+    pub due: i64,
     /// When the request reaches each SLA threshold (the list's colour and symbol).
     pub marks: SlaMarks,
     pub urgent: bool,
-    pub created: Timestamp,
+    /// Filing instant in UTC microseconds (the stores keep microseconds).
+    pub created: i64,
     pub updated: i64,
-    /// Start of the booked appointment, in UTC seconds.
-    pub appointment: Option<i64>,
+    /// Start of the booked appointment, in UTC seconds; [`NEVER`] without one.
+    pub appointment: i64,
 }
+
+const _: () = assert!(std::mem::size_of::<Facts>() <= 64);
 
 impl Facts {
     pub fn of(r: &RequestSummary, me: &Operator) -> Self {
@@ -51,19 +54,20 @@ impl Facts {
             topic: r.topic,
             mine: r.assignee.as_deref() == Some(me.username.as_str()),
             unassigned_here: r.assignee.is_none() && r.office == me.office,
-            due: crate::tui::state::leading_clock(r).map(|c| c.remaining_secs),
+            due: crate::tui::state::leading_clock(r).map_or(NEVER, |c| c.remaining_secs),
             marks: SlaMarks::of(r),
             urgent: r.priority == Priority::Urgente,
-            created: r.created_at,
+            created: r.created_at.as_microsecond(),
             updated: r.updated_at.as_second(),
-            appointment: r.appointment.map(|a| a.as_second()),
+            appointment: r.appointment.map_or(NEVER, |a| a.as_second()),
         }
     }
 
     /// Position in the list sorted by `sort`; the index breaks ties, as a stable sort would.
-    fn sort_key(&self, sort: SortKey, index: u32) -> (i64, Timestamp, u32) {
+    fn sort_key(&self, sort: SortKey, index: u32) -> (i64, i64, u32) {
         let major = match sort {
-            SortKey::Sla => self.due.unwrap_or(i64::MAX),
+            // No running clock (NEVER) sorts last.
+            SortKey::Sla => self.due,
             SortKey::Age => 0,
             SortKey::Priority => i64::from(!self.urgent),
         };
@@ -371,6 +375,7 @@ mod tests {
     use crate::i18n::Lang;
     use crate::tui::fixture;
     use crate::tui::state::{Queue, State};
+    use jiff::Timestamp;
 
     fn me() -> Operator {
         Operator {
