@@ -4,15 +4,11 @@
 use std::path::Path;
 
 use combipat::config::{Config, ConfigError, KeymapPreset, Lang, Source, TemplateVars};
-use combipat::tui::action::command_names;
+use combipat::tui::action::{COMMANDS, Command};
 use combipat::tui::keymap::{Context, Keymap, Lookup, PRESETS};
 use combipat::tui::theme::{STYLE_NAMES, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
-
-fn actions() -> Vec<&'static str> {
-    command_names().collect()
-}
 
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -195,39 +191,43 @@ fn a_missing_explicit_file_is_an_error() {
 #[test]
 fn embedded_keymaps_load_clean_and_bind_every_command() {
     for (name, _) in PRESETS {
-        let (keymap, diagnostics) = Keymap::load(name, None, &actions());
+        let (keymap, diagnostics) = Keymap::load(name, None);
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
-        for action in actions() {
-            assert!(keymap.is_bound(action), "{name}: `{action}` has no key");
+        for spec in COMMANDS {
+            assert!(
+                keymap.is_bound(spec.command),
+                "{name}: `{}` has no key",
+                spec.name
+            );
         }
     }
 }
 
 #[test]
 fn vim_keymap_has_sequences_and_half_pages() {
-    let (mut keymap, _) = Keymap::load("vim", None, &actions());
+    let (mut keymap, _) = Keymap::load("vim", None);
     assert_eq!(keymap.preset(), "vim");
     assert_eq!(keymap.lookup(Context::List, &key('g')), Lookup::Pending);
     assert_eq!(
         keymap.lookup(Context::List, &key('g')),
-        Lookup::Action("top")
+        Lookup::Command(Command::Top)
     );
     assert_eq!(
         keymap.lookup(Context::List, &key('G')),
-        Lookup::Action("bottom")
+        Lookup::Command(Command::Bottom)
     );
     let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
     assert_eq!(
         keymap.lookup(Context::Detail, &ctrl_d),
-        Lookup::Action("page_down")
+        Lookup::Command(Command::PageDown)
     );
     assert_eq!(
         keymap.lookup(Context::Detail, &key('h')),
-        Lookup::Action("back")
+        Lookup::Command(Command::Back)
     );
     let top = keymap
         .bindings()
-        .find(|b| b.action == "top" && b.keys.len() == 2)
+        .find(|b| b.command == Command::Top && b.keys.len() == 2)
         .unwrap();
     assert_eq!(top.keys_display(), "g g");
 }
@@ -248,10 +248,13 @@ append_keymap = [
 ]
 "#,
     );
-    let (mut keymap, diagnostics) = Keymap::load("default", Some(&path), &actions());
+    let (mut keymap, diagnostics) = Keymap::load("default", Some(&path));
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(keymap.lookup(Context::List, &enter), Lookup::Action("take"));
+    assert_eq!(
+        keymap.lookup(Context::List, &enter),
+        Lookup::Command(Command::Take)
+    );
     assert_eq!(
         keymap.lookup(Context::List, &key('x')),
         Lookup::None,
@@ -260,12 +263,12 @@ append_keymap = [
     let ctrl_t = KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL);
     assert_eq!(
         keymap.lookup(Context::List, &ctrl_t),
-        Lookup::Action("take")
+        Lookup::Command(Command::Take)
     );
     // Everything else still comes from the embedded default, which was not copied.
     assert_eq!(
         keymap.lookup(Context::List, &key('r')),
-        Lookup::Action("reply")
+        Lookup::Command(Command::Reply)
     );
     assert_eq!(keymap.lookup(Context::Detail, &enter), Lookup::None);
     let take = keymap
@@ -297,7 +300,7 @@ append_keymap = [
 ]
 "#,
     );
-    let (keymap, diagnostics) = Keymap::load("default", Some(&path), &actions());
+    let (keymap, diagnostics) = Keymap::load("default", Some(&path));
     let found: Vec<(usize, &str)> = diagnostics
         .iter()
         .map(|d| (d.line, d.message.as_str()))
@@ -320,7 +323,7 @@ append_keymap = [
         keymap
             .bindings_in(Context::Detail)
             .iter()
-            .any(|b| b.keys_display() == "w" && b.action == "take")
+            .any(|b| b.keys_display() == "w" && b.command == Command::Take)
     );
     assert!(
         keymap
@@ -338,12 +341,12 @@ fn a_broken_user_keymap_still_leaves_the_defaults() {
         "keymap.toml",
         "[list]\nprepend_keymap = [ { on = \"a\" } ]\n",
     );
-    let (mut keymap, diagnostics) = Keymap::load("default", Some(&path), &actions());
+    let (mut keymap, diagnostics) = Keymap::load("default", Some(&path));
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].line, 2, "{}", diagnostics[0]);
     assert_eq!(
         keymap.lookup(Context::List, &key('t')),
-        Lookup::Action("take")
+        Lookup::Command(Command::Take)
     );
 }
 

@@ -447,7 +447,7 @@ async fn read_only_cruscotto_refuses_every_write_key_and_palette_command() {
             .keymap
             .bindings()
             .filter(|b| b.keys.len() == 1)
-            .filter(|b| combipat::tui::action::command(&b.action).is_some_and(|c| c.writes))
+            .filter(|b| b.command.writes())
             .map(|b| KeyEvent::new(b.keys[0].code, b.keys[0].modifiers))
             .collect();
     assert!(write_keys.len() >= 10, "{write_keys:?}");

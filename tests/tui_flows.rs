@@ -24,7 +24,7 @@ use combipat::tui::gateway::Gateway;
 use combipat::tui::headless::Headless;
 use combipat::tui::live::{self, Announcer};
 use combipat::tui::remote::ClientGateway;
-use combipat::tui::state::{Mode, Operator, Pane, Queue, State, sla_of};
+use combipat::tui::state::{Mode, Operator, Pane, PickValue, Queue, State, sla_of};
 use combipat::tui::theme::Theme;
 use combipat::tui::update::{Msg, UNDO_SECONDS};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -47,6 +47,8 @@ struct Flow {
     base_url: String,
     /// The operator at the keyboard (m.rossi, RM01).
     gateway: Arc<ClientGateway>,
+    /// The same user's own client, to ask the service directly.
+    user: Client,
     /// Sees everything: checks what the server holds.
     admin: Client,
     patronato: Client,
@@ -75,21 +77,41 @@ fn client(url: &str, token: &str) -> Client {
 }
 
 impl Flow {
+    /// The operator m.rossi (RM01) at the keyboard.
     fn new() -> Self {
+        Self::as_role(Role::Operator)
+    }
+
+    /// The demo user of `role` at the keyboard, on the starter dataset.
+    fn as_role(role: Role) -> Self {
+        let now = jiff::Timestamp::now();
+        let flow = Self::on(role, service::starter_dataset(7, now), now);
+        assert!(!flow.h.state.visible.is_empty());
+        flow
+    }
+
+    /// The demo user of `role` at the keyboard, on `dataset` (seeded before start, with one
+    /// new request of the user's office given hostile text).
+    fn on(role: Role, mut dataset: combipat::demo::Dataset, now: jiff::Timestamp) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let now = jiff::Timestamp::now();
-        // The starter dataset, with one request whose text is hostile, seeded before start.
-        let mut dataset = service::starter_dataset(7, now);
-        let hostile = dataset
-            .requests
-            .iter_mut()
-            .find(|r| r.office == "RM01" && r.status == Status::Nuova)
+        let office = dataset
+            .operators
+            .iter()
+            .find(|o| o.role == role)
+            .and_then(|o| o.office.clone())
             .unwrap();
+        // Generated data may hold no new request at this hour: then any of the office (the
+        // hostile text is tested on the starter dataset, which has new ones).
+        let at = (dataset.requests.iter())
+            .position(|r| r.office == office && r.status == Status::Nuova)
+            .or_else(|| dataset.requests.iter().position(|r| r.office == office))
+            .unwrap();
+        let hostile = &mut dataset.requests[at];
         hostile.subject = HOSTILE_SUBJECT.into();
         hostile.thread[0].body = HOSTILE_BODY.into();
         let hostile = hostile.id.clone();
@@ -114,11 +136,12 @@ impl Flow {
         });
         let credentials = service.credentials().unwrap().clone();
         let base_url = service.base_url();
-        let operator = client(&base_url, credentials.token(Role::Operator).unwrap());
+        let operator = client(&base_url, credentials.token(role).unwrap());
         let admin = client(&base_url, credentials.token(Role::Admin).unwrap());
         let patronato = client(&base_url, credentials.token(Role::Patronato).unwrap());
         // Log in as the workstation does.
         let me = rt.block_on(operator.me()).unwrap();
+        let user = operator.clone();
         let gateway = Arc::new(ClientGateway::new(operator));
         let mut state = State::new(
             Lang::En,
@@ -138,6 +161,7 @@ impl Flow {
             dir,
             base_url,
             gateway,
+            user,
             admin,
             patronato,
             h: Headless::new(state, 160, 48, Theme::default()),
@@ -147,9 +171,8 @@ impl Flow {
         };
         flow.h.effects.push(combipat::tui::update::Effect::Refresh);
         flow.settle();
-        // "Unassigned in my office": new requests only.
+        // "Unassigned in my office": new requests only (the starter dataset always has some).
         flow.show_queue(Queue::Unassigned);
-        assert!(!flow.h.state.visible.is_empty());
         flow
     }
 
@@ -265,10 +288,28 @@ impl Flow {
 
     /// Another operator of the same office (g.bianchi), with a token of their own.
     fn colleague(&self) -> Client {
+        self.token_for("g.bianchi")
+    }
+
+    /// An operator of `office` other than the user at the keyboard, with a token of their own.
+    fn colleague_in(&self, office: &str) -> Client {
+        let me = &self.h.state.me.username;
+        let operators = self
+            .rt
+            .block_on(self.user.office_operators(office))
+            .unwrap();
+        let colleague = operators
+            .iter()
+            .find(|o| o.role == Role::Operator && &o.username != me)
+            .unwrap();
+        self.token_for(&colleague.username)
+    }
+
+    fn token_for(&self, username: &str) -> Client {
         let store = self.service.as_ref().unwrap().store();
         let token = self
             .rt
-            .block_on(store.issue_token("g.bianchi", "flow test"))
+            .block_on(store.issue_token(username, "flow test"))
             .unwrap()
             .token;
         client(&self.base_url, &token)
@@ -1421,13 +1462,19 @@ fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front
     let Mode::Picker { items, .. } = &f.h.state.mode else {
         panic!("{:?}", f.h.state.mode)
     };
-    assert!(items.iter().any(|i| i.value == "m.rossi"), "{items:?}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i.value == PickValue::Text("m.rossi".into())),
+        "{items:?}"
+    );
     // The office's staff as the service lists them (GET /v1/offices/RM01/operators), those
     // holding no request included, by full name.
     assert!(
         items
             .iter()
-            .any(|i| i.value == "s.ferri" && i.label.contains("Silvia Ferri")),
+            .any(|i| i.value == PickValue::Text("s.ferri".into())
+                && i.label.contains("Silvia Ferri")),
         "{items:?}"
     );
     f.text("rossi");
@@ -1437,4 +1484,193 @@ fn assign_is_a_picker_of_the_offices_operators_and_refused_to_operators_up_front
         Some(t(Lang::En, "error.forbidden"))
     );
     assert_eq!(f.server(&id).summary.assignee, None);
+}
+
+/// The figures of one moment as the workstation shows them, read through its keys: the sidebar
+/// counts, the list title of every queue (`]` through the sidebar) and the cruscotto (`D`),
+/// with the cruscotto's every row drilled into (Enter) to read that list's title.
+fn assert_one_source_of_figures(f: &mut Flow, when: &str) {
+    let service_counts = f.rt.block_on(f.user.queues()).unwrap();
+    let service = |id: &str| -> usize {
+        service_counts
+            .iter()
+            .find(|q| q.id == id)
+            .map(|q| q.open as usize)
+            .unwrap_or_else(|| panic!("{when}: no service queue {id}"))
+    };
+    // Sidebar and list title, queue by queue, reached with the keymap's `]`.
+    let queues = f.h.state.queues.clone();
+    f.show_queue(queues[0].clone());
+    for (i, queue) in queues.iter().enumerate() {
+        assert_eq!(f.h.state.queue_cursor, i, "{when}");
+        let count = f.h.state.queue_counts[i];
+        let label = queue.label(Lang::En);
+        let screen = f.screen();
+        assert!(
+            screen.contains(&format!("{label} ({count})")),
+            "{when}: the list title of {label} is not the sidebar's {count}:\n{screen}"
+        );
+        assert_eq!(f.h.state.visible.len(), count, "{when}: {label}");
+        let id = match queue {
+            Queue::Mine => Some("mine".to_string()),
+            Queue::Unassigned => Some("unassigned".into()),
+            Queue::Topic(t) => Some(format!("topic:{}", t.code())),
+            Queue::Awaiting => Some("awaiting_integration".into()),
+            Queue::AtRisk => Some("at_risk".into()),
+            Queue::Breached => Some("breached".into()),
+            Queue::ClosedToday => Some("closed_today".into()),
+            Queue::AppointmentsToday => Some("appointments_today".into()),
+            Queue::All | Queue::Cell { .. } | Queue::Saved(_) => None,
+        };
+        if let Some(id) = id {
+            assert_eq!(count, service(&id), "{when}: {label} vs the service's {id}");
+        }
+        f.keys(&[key(KeyCode::Char(']'))]);
+    }
+    let sidebar = |queue: Queue| -> usize {
+        let at = f.h.state.queues.iter().position(|q| *q == queue).unwrap();
+        f.h.state.queue_counts[at]
+    };
+    let (breached, at_risk, awaiting, all) = (
+        sidebar(Queue::Breached),
+        sidebar(Queue::AtRisk),
+        sidebar(Queue::Awaiting),
+        sidebar(Queue::All),
+    );
+    let topics: Vec<(Topic, usize)> = Topic::ALL
+        .into_iter()
+        .map(|t| (t, sidebar(Queue::Topic(t))))
+        .collect();
+
+    // The cruscotto, opened with its key.
+    f.keys(&[KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT)]);
+    let figures =
+        f.h.state
+            .dashboard
+            .as_ref()
+            .unwrap_or_else(|| panic!("{when}: the cruscotto did not open: {:?}", f.h.state.notice))
+            .figures
+            .clone();
+    let total = |pick: fn(&combipat::api::dashboard::CellFigures) -> u32| -> usize {
+        figures.office_totals.iter().map(|c| pick(c) as usize).sum()
+    };
+    // Figures worth comparing: the data has breached requests (and, after the live changes,
+    // one awaiting integration at least).
+    assert!(breached > 0, "{when}: nothing breached");
+    assert_eq!(total(|c| c.breached), breached, "{when}: breached");
+    assert_eq!(total(|c| c.at_risk), at_risk, "{when}: at risk");
+    assert_eq!(
+        total(|c| c.paused),
+        awaiting,
+        "{when}: awaiting integration"
+    );
+    assert_eq!(total(|c| c.open), all, "{when}: open");
+    for (topic, count) in topics {
+        let cells: usize = figures
+            .cells
+            .iter()
+            .filter(|c| c.topic == Some(topic))
+            .map(|c| c.open as usize)
+            .sum();
+        assert_eq!(cells, count, "{when}: open in {topic:?}");
+    }
+    // Every row of the cruscotto drills down to a list of as many requests as it says.
+    let rows: Vec<(String, Option<Topic>, u32)> =
+        f.h.state
+            .dashboard
+            .as_ref()
+            .unwrap()
+            .rows()
+            .iter()
+            .map(|c| (c.office.clone(), c.topic, c.open))
+            .collect();
+    assert!(rows.len() > 1, "{when}: {rows:?}");
+    for (n, (office, topic, open)) in rows.iter().enumerate() {
+        if n > 0 {
+            f.keys(&[KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT)]);
+            f.keys(&vec![key(KeyCode::Down); n]);
+        }
+        f.keys(&[key(KeyCode::Enter)]);
+        assert!(f.h.state.dashboard.is_none(), "{when}: drilled down");
+        assert_eq!(
+            f.h.state.queues[f.h.state.queue_cursor],
+            Queue::Cell {
+                office: office.clone(),
+                topic: *topic
+            }
+        );
+        let shown = f.h.state.visible.len();
+        assert_eq!(shown, *open as usize, "{when}: {office} {topic:?}");
+        let screen = f.screen();
+        assert!(screen.contains(&format!(" ({open})")), "{when}:\n{screen}");
+    }
+}
+
+/// Finding 5, "one source for figures": on the same data the list title, the sidebar counts
+/// and the cruscotto (breached, at risk, awaiting integration, open per office and topic) are
+/// the same numbers, and the service's queue counts, at start and after changes arrive over SSE.
+#[test]
+fn list_title_sidebar_and_cruscotto_give_the_same_figures() {
+    let mut f = Flow::as_role(Role::Supervisor);
+    figures_agree_before_and_after_live_changes(&mut f);
+}
+
+/// The same on generated demo data (what `serve --demo` and the embedded default seed, smaller):
+/// several offices, every status, clocks at every level.
+#[test]
+fn on_generated_demo_data_list_title_sidebar_and_cruscotto_agree() {
+    let now = jiff::Timestamp::now();
+    let data = combipat::demo::generate(5, combipat::demo::DemoSize::small(), now);
+    let mut f = Flow::on(Role::Supervisor, data, now);
+    figures_agree_before_and_after_live_changes(&mut f);
+}
+
+fn figures_agree_before_and_after_live_changes(f: &mut Flow) {
+    f.go_live();
+    assert_one_source_of_figures(f, "at start");
+    // An operator of the office asks the patronato for integration on a request being worked
+    // (taking a new one first): unassigned, awaiting and the SLA figures move, over SSE. Which
+    // requests are new depends on the hour the demo data is generated at.
+    let office = f.h.state.me.office.clone();
+    let new =
+        f.h.state
+            .requests
+            .iter()
+            .filter(|r| r.office == office)
+            .find(|r| match r.status {
+                Status::Nuova => true,
+                Status::InLavorazione => r.assignee.is_some(),
+                _ => false,
+            })
+            .unwrap()
+            .clone();
+    let version = match &new.assignee {
+        Some(_) => new.version,
+        None => {
+            let taken = f.rt.block_on(f.colleague_in(&office).act(
+                &new.id,
+                new.version,
+                &ActionBody::Take,
+                &IdempotencyKey::new(),
+            ));
+            taken.unwrap().value.summary.version
+        }
+    };
+    let server = f.server(&new.id);
+    let worker = f.token_for(server.summary.assignee.as_deref().unwrap());
+    f.rt.block_on(worker.add_message(
+        &new.id,
+        &NewMessage {
+            kind: MessageKind::IntegrationRequest,
+            body: "Manca il modello AP70".into(),
+        },
+        Some(version),
+        &IdempotencyKey::new(),
+    ))
+    .unwrap();
+    f.pump_until("the integration request", |s, _| {
+        s.request(&new.id)
+            .is_some_and(|r| r.status == Status::InAttesaIntegrazione)
+    });
+    assert_one_source_of_figures(f, "after live updates");
 }

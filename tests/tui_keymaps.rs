@@ -2,12 +2,12 @@
 //! every command that writes.
 
 use combipat::i18n::{Lang, MISSING, t};
-use combipat::tui::action::{COMMANDS, Command, Context, command};
+use combipat::tui::action::{COMMANDS, Command, Context};
 use combipat::tui::availability::availability;
 use combipat::tui::fixture;
 use combipat::tui::headless::Headless;
-use combipat::tui::keymap::{Keymap, PRESETS, UNBIND};
-use combipat::tui::state::{Mode, Operator, Pane, State};
+use combipat::tui::keymap::{Keymap, Lookup, PRESETS};
+use combipat::tui::state::{Mode, Operator, Pane, PickValue, State};
 use combipat::tui::theme::Theme;
 use combipat::tui::update::{Effect, Msg, update};
 
@@ -19,8 +19,7 @@ fn state(preset: &str) -> State {
     };
     let mut state = State::new(Lang::En, me, now);
     state.set_requests(fixture::requests(40, now, "RM01", "mrossi"));
-    let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
-    state.keymap = Keymap::from_sources(preset, None, &names).0;
+    state.keymap = Keymap::from_sources(preset, None).0;
     state
 }
 
@@ -38,11 +37,21 @@ fn every_bound_command_is_handled() {
         let keymap = state(preset).keymap.clone();
         for context in Context::ALL {
             for binding in keymap.bindings_in(context) {
-                if binding.action == UNBIND {
-                    continue;
+                let spec = binding.command.spec();
+                // The keys themselves yield the command, with no name in between.
+                let mut fresh = keymap.clone();
+                let mut found = Lookup::None;
+                for chord in &binding.keys {
+                    let key = crossterm::event::KeyEvent::new(chord.code, chord.modifiers);
+                    found = fresh.lookup(context, &key);
                 }
-                let spec = command(&binding.action)
-                    .unwrap_or_else(|| panic!("{preset}: `{}` is no command", binding.action));
+                assert_eq!(
+                    found,
+                    Lookup::Command(binding.command),
+                    "{preset} [{}] {}",
+                    context.name(),
+                    binding.keys_display()
+                );
                 assert!(
                     context == Context::Global || spec.contexts.contains(&context),
                     "{preset}: {}",
@@ -52,7 +61,7 @@ fn every_bound_command_is_handled() {
                 let mut s = state(preset);
                 if context == Context::Editor {
                     // Editor commands act in the editor, through the key that is bound.
-                    update(&mut s, Msg::Command("note".into()));
+                    update(&mut s, Msg::Command(Command::Note));
                     update(&mut s, Msg::Paste("testo".into()));
                     let chord = &binding.keys[0];
                     let key = crossterm::event::KeyEvent::new(chord.code, chord.modifiers);
@@ -70,7 +79,7 @@ fn every_bound_command_is_handled() {
                     continue;
                 }
                 focus(&mut s, context);
-                update(&mut s, Msg::Command(spec.name.into()));
+                update(&mut s, Msg::Command(binding.command));
                 // "Not available here" means bound but not handled.
                 let notice = s.notice.as_ref().map(|n| n.text.as_str());
                 assert_ne!(
@@ -99,9 +108,48 @@ fn read_only_hides_and_refuses_every_write_command() {
             spec.name
         );
         let mut tried = s.clone();
-        let effects = update(&mut tried, Msg::Command(spec.name.into()));
+        let effects = update(&mut tried, Msg::Command(spec.command));
         assert!(effects.is_empty(), "{}: {effects:?}", spec.name);
         assert_eq!(tried.mode, Mode::Normal, "{}", spec.name);
+    }
+    // The same through the keys of every shipped keymap, in the panes where they are bound.
+    for (preset, _) in PRESETS {
+        let keymap = state(preset).keymap.clone();
+        let mut pressed = 0;
+        for context in [Context::List, Context::Detail, Context::Global] {
+            for binding in keymap.bindings_in(context) {
+                if !binding.command.writes() {
+                    continue;
+                }
+                let mut s = state(preset);
+                s.read_only = true;
+                focus(&mut s, context);
+                let mut h = Headless::new(s, 160, 48, Theme::default());
+                for chord in &binding.keys {
+                    h.press(crossterm::event::KeyEvent::new(chord.code, chord.modifiers));
+                }
+                assert!(
+                    h.effects.is_empty(),
+                    "{preset} {}: {:?}",
+                    binding.keys_display(),
+                    h.effects
+                );
+                assert_eq!(
+                    h.state.mode,
+                    Mode::Normal,
+                    "{preset} {}",
+                    binding.keys_display()
+                );
+                assert_eq!(
+                    h.state.notice.as_ref().map(|n| n.text.as_str()),
+                    Some(t(Lang::En, "avail.read_only")),
+                    "{preset} {}",
+                    binding.keys_display()
+                );
+                pressed += 1;
+            }
+        }
+        assert!(pressed > 10, "{preset}: {pressed} write keys");
     }
     // No write key in the hint line of any pane, nor in the palette without its reason.
     for pane in [Pane::Queues, Pane::List, Pane::Detail] {
@@ -123,14 +171,14 @@ fn read_only_hides_and_refuses_every_write_command() {
         assert!(hints.contains("help"), "{hints}");
     }
     let mut h = Headless::new(s, 200, 60, Theme::default());
-    h.send(Msg::Command("palette".into()));
+    h.send(Msg::Command(Command::Palette));
     let Mode::Picker { items, .. } = &h.state.mode else {
         panic!("palette")
     };
     for spec in &writes {
         let item = items
             .iter()
-            .find(|i| i.value == spec.name)
+            .find(|i| i.value == PickValue::Command(spec.command))
             .unwrap_or_else(|| panic!("{} not in the palette", spec.name));
         assert!(
             item.label.ends_with(t(Lang::En, "avail.read_only")),

@@ -91,12 +91,10 @@ fn scenarios() -> Vec<(&'static str, Vec<KeyEvent>)> {
 
 /// State other than keys a scenario starts from (keymap, language, banners).
 fn setup(name: &str, state: &mut State) {
-    use combipat::tui::action::command_names;
     use combipat::tui::keymap::Keymap;
     match name {
         "vim_help" | "vim_pending" => {
-            let actions: Vec<&str> = command_names().collect();
-            state.keymap = Keymap::from_sources("vim", None, &actions).0;
+            state.keymap = Keymap::from_sources("vim", None).0;
         }
         "stale_banner" => state.detail_stale = true,
         "offline_banner" => state.offline = true,
@@ -179,7 +177,6 @@ fn hint_line(screen: &str) -> &str {
 #[test]
 fn user_keymap_rebinding_take_changes_help_hints_and_dispatch() {
     use combipat::api::ActionBody;
-    use combipat::tui::action::command_names;
     use combipat::tui::app::perform;
     use combipat::tui::gateway::LocalGateway;
     use combipat::tui::keymap::{Keymap, USER_FILE};
@@ -192,8 +189,7 @@ fn user_keymap_rebinding_take_changes_help_hints_and_dispatch() {
         "[list]\nprepend_keymap = [\n  { on = \"P\", run = \"take\", desc = \"Prendi (tasto mio)\", hint = true },\n  { on = \"t\", run = \"noop\" },\n]\n",
     )
     .unwrap();
-    let actions: Vec<&str> = command_names().collect();
-    let (keymap, diagnostics) = Keymap::load("default", Some(&file), &actions);
+    let (keymap, diagnostics) = Keymap::load("default", Some(&file));
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
 
     let mut s = state();
@@ -255,12 +251,10 @@ fn user_keymap_rebinding_take_changes_help_hints_and_dispatch() {
 
 #[test]
 fn vim_sequences_wait_for_the_second_key() {
-    use combipat::tui::action::command_names;
     use combipat::tui::keymap::Keymap;
 
-    let actions: Vec<&str> = command_names().collect();
     let mut s = state();
-    s.keymap = Keymap::from_sources("vim", None, &actions).0;
+    s.keymap = Keymap::from_sources("vim", None).0;
     s.queue_cursor = s.queues.len() - 1;
     s.invalidate_filter();
     s.refilter();
@@ -310,11 +304,15 @@ fn readme_keys_table_matches_default_keymap() {
     let mut table = String::from("| pane | keys | action | what it does |\n|---|---|---|---|\n");
     for context in Context::ALL {
         let mut rows: Vec<(String, &str, &str)> = Vec::new();
+        // One row per command, its keys together, in the order the file binds them.
         for b in keymap.bindings_in(context) {
             let keys = format!("`{}`", b.keys_display());
-            match rows.iter_mut().find(|(_, action, _)| *action == b.action) {
+            match rows
+                .iter_mut()
+                .find(|(_, action, _)| *action == b.command.name())
+            {
                 Some(row) => row.0 = format!("{} {keys}", row.0),
-                None => rows.push((keys, &b.action, &b.desc)),
+                None => rows.push((keys, b.command.name(), &b.desc)),
             }
         }
         for (keys, action, desc) in rows {

@@ -18,7 +18,6 @@ use crate::domain::registry;
 use crate::domain::roles::Role;
 use crate::i18n::{Lang, t, tf};
 use crate::service::{self, RunningService, ServiceConfig};
-use crate::tui::action::command_names;
 use crate::tui::keymap::{self, Keymap};
 use crate::tui::remote::ClientGateway;
 use crate::tui::state::{Notice, Operator, Queue, State};
@@ -206,13 +205,11 @@ pub(super) fn init_file_log(dir: &std::path::Path, lang: Lang) -> color_eyre::Re
 
 /// The keymap and theme the settings ask for, with the problems found in the user's files.
 fn keymap_and_theme(settings: &Settings) -> (Keymap, Theme, Vec<Diagnostic>) {
-    let actions: Vec<&str> = command_names().collect();
     let user_keymap = settings
         .config_dir
         .as_ref()
         .map(|d| d.join(keymap::USER_FILE));
-    let (keymap, mut diagnostics) =
-        Keymap::load(&settings.keymap, user_keymap.as_deref(), &actions);
+    let (keymap, mut diagnostics) = Keymap::load(&settings.keymap, user_keymap.as_deref());
     let (theme, more) = Theme::load(
         &settings.theme,
         settings.config_dir.as_deref(),

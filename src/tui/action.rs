@@ -1,7 +1,9 @@
 //! The command table: every named action a key, the palette or the help screen can refer to.
 //!
-//! Keymaps (`keymaps/*.toml`) name actions by `CommandSpec::name`; the keymap loader validates
-//! against [`command_names`]. Read-only mode is enforced by the dispatcher using `writes`.
+//! Keymaps (`keymaps/*.toml`) name commands by [`Command::name`] and deserialise straight into
+//! [`Command`] (the pattern of helix's `MappableCommand` and the ratatui component template's
+//! `Action`): an unknown name is a diagnostic at load, never a string the dispatcher meets.
+//! Read-only mode is enforced through `writes` by `tui::availability`.
 
 /// Keymap contexts in which an action is meaningful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,11 +150,36 @@ impl Command {
         }
     }
 
-    /// The command named `name` in a keymap or the palette.
+    /// The command named `name` in a keymap file.
     pub fn from_name(name: &str) -> Option<Command> {
         COMMANDS.iter().find(|c| c.name == name).map(|c| c.command)
     }
+
+    /// This command's entry of the command table (description, contexts, whether it writes).
+    pub const fn spec(self) -> &'static CommandSpec {
+        // In range and the right entry: `COMMANDS` lists the commands in declaration order,
+        // checked at compile time below.
+        &COMMANDS[self as usize]
+    }
+
+    /// Whether the command changes server state (refused in read-only mode).
+    pub const fn writes(self) -> bool {
+        self.spec().writes
+    }
 }
+
+/// `COMMANDS[c as usize]` is the entry of `c`, for every command: [`Command::spec`] relies on it.
+const _: () = {
+    let mut i = 0;
+    while i < COMMANDS.len() {
+        assert!(
+            COMMANDS[i].command as usize == i,
+            "COMMANDS out of declaration order"
+        );
+        i += 1;
+    }
+    assert!(COMMANDS.len() == Command::ExternalEditor as usize + 1);
+};
 
 /// One entry of the command table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +230,7 @@ const fn write(
     }
 }
 
-/// Every action, in the order the help screen lists them.
+/// Every command, in declaration order (the order the help screen lists them).
 pub const COMMANDS: &[CommandSpec] = &[
     // navigation
     read(Command::Quit, "cmd.quit", NAV),
@@ -264,16 +291,6 @@ pub const COMMANDS: &[CommandSpec] = &[
     read(Command::ExternalEditor, "cmd.external_editor", &[E]),
 ];
 
-/// All action names, for keymap validation.
-pub fn command_names() -> impl Iterator<Item = &'static str> {
-    COMMANDS.iter().map(|c| c.name)
-}
-
-/// Looks an action up by name.
-pub fn command(name: &str) -> Option<&'static CommandSpec> {
-    COMMANDS.iter().find(|c| c.name == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,15 +318,16 @@ mod tests {
         for c in COMMANDS {
             assert_eq!(c.command.name(), c.name);
             assert_eq!(Command::from_name(c.name), Some(c.command));
+            assert_eq!(c.command.spec(), c);
         }
     }
 
     #[test]
     fn read_only_classification() {
-        assert!(command("close").is_some_and(|c| c.writes));
-        assert!(command("copy_id").is_some_and(|c| !c.writes));
-        assert!(command("quit").is_some_and(|c| !c.writes));
-        assert!(command("nope").is_none());
+        assert!(Command::Close.writes());
+        assert!(!Command::CopyId.writes());
+        assert!(!Command::Quit.writes());
+        assert_eq!(Command::from_name("nope"), None);
     }
 
     #[test]

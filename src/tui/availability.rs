@@ -6,7 +6,7 @@
 
 use crate::domain::request::{Status, Transition};
 use crate::domain::roles::Role;
-use crate::tui::action::{Command, CommandSpec, command};
+use crate::tui::action::{Command, CommandSpec};
 use crate::tui::state::State;
 
 /// Why a command is not available: a catalog key (`avail.*`, `error.*`).
@@ -133,12 +133,4 @@ pub fn takes_first(state: &State, spec: &CommandSpec) -> bool {
                 && r.office == state.me.office
                 && r.assignee.is_none()
         })
-}
-
-/// [`availability`] by command name; unknown names are unavailable.
-pub fn available(state: &State, name: &str) -> Result<(), Reason> {
-    match command(name) {
-        Some(spec) => availability(state, spec),
-        None => Err("error.context"),
-    }
 }

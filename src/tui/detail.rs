@@ -12,7 +12,7 @@ use crate::domain::request::MessageKind;
 use crate::domain::sanitize::{block, inline};
 use crate::domain::sla::SlaState;
 use crate::i18n::{Lang, t, tf};
-use crate::tui::action::Context;
+use crate::tui::action::{Command, Context};
 use crate::tui::state::{Pane, State, Viewer, sla_of};
 use crate::tui::theme::Theme;
 use crate::tui::view::{business_time, due_text, masked, sla_style, sla_symbol};
@@ -63,7 +63,7 @@ pub fn detail_lines(state: &State, width: usize, theme: &Theme) -> Vec<Line<'sta
         } else {
             let open = state
                 .keymap
-                .key_for(Context::List, "open")
+                .key_for(Context::List, Command::Open)
                 .unwrap_or_else(|| ":open".into());
             tf(lang, "detail.open_hint", &[("key", &open)])
         };

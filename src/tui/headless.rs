@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::tui::input::action_for;
+use crate::tui::input::command_for;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use crate::tui::update::{Effect, Msg, update, wants_raw_keys};
@@ -23,8 +23,8 @@ pub fn dispatch_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.keymap.reset();
         return update(state, Msg::DialogKey(key));
     }
-    match action_for(state, &key) {
-        Some(action) => update(state, Msg::Command(action)),
+    match command_for(state, &key) {
+        Some(command) => update(state, Msg::Command(command)),
         None => crate::tui::dashboard::embed::unbound_key(state, &key),
     }
 }

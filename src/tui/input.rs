@@ -1,7 +1,8 @@
-//! Key events → named actions through the active keymap (`State::keymap`).
+//! Key events → commands through the active keymap (`State::keymap`).
 
 use crossterm::event::KeyEvent;
 
+use crate::tui::action::Command;
 use crate::tui::keymap::{Context, Lookup};
 use crate::tui::state::{Pane, State};
 
@@ -17,12 +18,12 @@ pub fn context(state: &State) -> Context {
     }
 }
 
-/// Feeds `key` to the keymap; `Some(action)` when it completes a binding. The first keys of a
+/// Feeds `key` to the keymap; `Some(command)` when it completes a binding. The first keys of a
 /// multi-key sequence return `None` and stay pending in the keymap.
-pub fn action_for(state: &mut State, key: &KeyEvent) -> Option<String> {
+pub fn command_for(state: &mut State, key: &KeyEvent) -> Option<Command> {
     let context = context(state);
     match state.keymap.lookup(context, key) {
-        Lookup::Action(action) => Some(action.to_owned()),
+        Lookup::Command(command) => Some(command),
         Lookup::Pending | Lookup::None => None,
     }
 }

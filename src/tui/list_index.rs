@@ -16,14 +16,14 @@
 
 use std::collections::HashMap;
 
-use jiff::Timestamp;
-
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::state::{Operator, SlaMarks, SortKey};
+use super::state::{NEVER, Operator, SlaMarks, SortKey};
 
-/// What queue membership and sorting need to know about a request.
+/// What queue membership and sorting need to know about a request. Copied into each of the
+/// three sort orders (sequential scans), so kept to 64 bytes: instants are plain seconds or
+/// microseconds, with [`NEVER`] for "none" rather than 16-byte `Option`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Facts {
     pub status: Status,
@@ -33,16 +33,19 @@ pub struct Facts {
     /// Unassigned and in the operator's office.
     pub unassigned_here: bool,
     /// Business seconds left on the leading clock (the figure of the SLA cell): the SLA order
-    /// lists what the column shows, least time left first.
-    pub due: Option<i64>,
+    /// lists what the column shows, least time left first. [`NEVER`] without a running clock.
+    pub due: i64,
     /// When the request reaches each SLA threshold (the list's colour and symbol).
     pub marks: SlaMarks,
     pub urgent: bool,
-    pub created: Timestamp,
+    /// Filing instant in UTC microseconds (the stores keep microseconds).
+    pub created: i64,
     pub updated: i64,
-    /// Start of the booked appointment, in UTC seconds.
-    pub appointment: Option<i64>,
+    /// Start of the booked appointment, in UTC seconds; [`NEVER`] without one.
+    pub appointment: i64,
 }
+
+const _: () = assert!(std::mem::size_of::<Facts>() <= 64);
 
 impl Facts {
     pub fn of(r: &RequestSummary, me: &Operator) -> Self {
@@ -51,19 +54,20 @@ impl Facts {
             topic: r.topic,
             mine: r.assignee.as_deref() == Some(me.username.as_str()),
             unassigned_here: r.assignee.is_none() && r.office == me.office,
-            due: crate::tui::state::leading_clock(r).map(|c| c.remaining_secs),
+            due: crate::tui::state::leading_clock(r).map_or(NEVER, |c| c.remaining_secs),
             marks: SlaMarks::of(r),
             urgent: r.priority == Priority::Urgente,
-            created: r.created_at,
+            created: r.created_at.as_microsecond(),
             updated: r.updated_at.as_second(),
-            appointment: r.appointment.map(|a| a.as_second()),
+            appointment: r.appointment.map_or(NEVER, |a| a.as_second()),
         }
     }
 
     /// Position in the list sorted by `sort`; the index breaks ties, as a stable sort would.
-    fn sort_key(&self, sort: SortKey, index: u32) -> (i64, Timestamp, u32) {
+    fn sort_key(&self, sort: SortKey, index: u32) -> (i64, i64, u32) {
         let major = match sort {
-            SortKey::Sla => self.due.unwrap_or(i64::MAX),
+            // No running clock (NEVER) sorts last.
+            SortKey::Sla => self.due,
             SortKey::Age => 0,
             SortKey::Priority => i64::from(!self.urgent),
         };
@@ -112,6 +116,12 @@ fn extend_match(haystack: &str, from: usize, query: &str) -> Option<usize> {
     Some(at)
 }
 
+/// A request id as one number: year and progressive number, distinct for distinct ids (an id
+/// is validated as `CBP-YYYY-NNNNNNN` when made).
+fn id_key(id: &RequestId) -> u64 {
+    (u64::from(id.year() as u16) << 32) | u64::from(id.number())
+}
+
 /// Lower-cased "id cf name patronato office topic subject": what the filter searches. The
 /// codice fiscale is the masked form the list carries; a full one typed in the filter is masked
 /// the same way before it is looked for (see `tui::filter`).
@@ -134,11 +144,13 @@ pub struct ListIndex {
     /// The operator `Facts::mine` and `Facts::unassigned_here` refer to.
     me: Operator,
     facts: Vec<Facts>,
-    haystacks: Vec<String>,
+    /// Exact-size text per request (a `String` would keep its growth slack and capacity).
+    haystacks: Vec<Box<str>>,
     /// For each sort key, every request in that order, with its facts inline so a queue's list
     /// is one sequential scan rather than 100,000 scattered lookups.
     orders: [Vec<Entry>; 3],
-    by_id: HashMap<RequestId, usize>,
+    /// Position of each request by [`id_key`]: 16 bytes an entry rather than a cloned id.
+    by_id: HashMap<u64, usize>,
     by_citizen: HashMap<String, Vec<u32>>,
     /// Level 0 is the empty query (everything); each further level adds one character.
     levels: Vec<Level>,
@@ -168,11 +180,14 @@ impl ListIndex {
         }
         ListIndex {
             me: me.clone(),
-            haystacks: requests.iter().map(haystack).collect(),
+            haystacks: requests
+                .iter()
+                .map(|r| haystack(r).into_boxed_str())
+                .collect(),
             by_id: requests
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (r.id.clone(), i))
+                .map(|(i, r)| (id_key(&r.id), i))
                 .collect(),
             by_citizen,
             orders,
@@ -196,11 +211,11 @@ impl ListIndex {
 
     /// The filter haystack of request `index` (empty past the end).
     pub fn haystack_at(&self, index: usize) -> &str {
-        self.haystacks.get(index).map_or("", String::as_str)
+        self.haystacks.get(index).map_or("", |text| text)
     }
 
     pub fn position(&self, id: &RequestId) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id.get(&id_key(id)).copied()
     }
 
     /// Indices of the requests of `citizen`, ascending.
@@ -224,7 +239,7 @@ impl ListIndex {
     ) {
         let slot = index as u32;
         let facts = Facts::of(new, me);
-        let text = haystack(new);
+        let text = haystack(new).into_boxed_str();
         if let Some(old) = old {
             for order in &mut self.orders {
                 if let Some(at) = order.iter().position(|e| e.index == slot) {
@@ -253,7 +268,7 @@ impl ListIndex {
                 .entry(new.citizen.clone())
                 .or_default()
                 .push(slot);
-            self.by_id.insert(new.id.clone(), index);
+            self.by_id.insert(id_key(&new.id), index);
             self.facts.push(facts);
             self.haystacks.push(text);
             if let Some(all) = self.levels.first_mut() {
@@ -371,6 +386,7 @@ mod tests {
     use crate::i18n::Lang;
     use crate::tui::fixture;
     use crate::tui::state::{Queue, State};
+    use jiff::Timestamp;
 
     fn me() -> Operator {
         Operator {

@@ -128,7 +128,7 @@ impl Queue {
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
             Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
-            Queue::AppointmentsToday => f.appointment.is_some_and(|at| same_rome_day(at, now)),
+            Queue::AppointmentsToday => f.appointment != NEVER && same_rome_day(f.appointment, now),
             Queue::All => open,
             Queue::Cell { office, topic } => {
                 open && r.office == *office && topic.is_none_or(|t| f.topic == t)
@@ -231,11 +231,26 @@ pub const TIMED_RECOUNT_SECS: i64 = 5;
 /// policy's warning, critical and breach thresholds, as the service computed them on the office
 /// calendars. They hold until the request's next change, so the level at any instant is a
 /// comparison: the same answer as `domain::sla::countdown`, without calendars in the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaMarks {
-    pub warning: Option<i64>,
-    pub critical: Option<i64>,
-    pub breach: Option<i64>,
+    /// [`NEVER`] when no running clock has the threshold.
+    pub warning: i64,
+    pub critical: i64,
+    /// [`NEVER`] when no clock is running: the request has no SLA level.
+    pub breach: i64,
+}
+
+/// "No such instant" in the list's compact facts (UTC seconds): never reached, sorts last.
+pub const NEVER: i64 = i64::MAX;
+
+impl Default for SlaMarks {
+    fn default() -> Self {
+        SlaMarks {
+            warning: NEVER,
+            critical: NEVER,
+            breach: NEVER,
+        }
+    }
 }
 
 impl SlaMarks {
@@ -259,12 +274,12 @@ impl SlaMarks {
             (b, d) => b.or(d),
         });
         SlaMarks {
-            warning: soonest(|c| c.warning_at),
-            critical: soonest(|c| c.critical_at),
+            warning: soonest(|c| c.warning_at).unwrap_or(NEVER),
+            critical: soonest(|c| c.critical_at).unwrap_or(NEVER),
             breach: if breached_now {
-                Some(breach.map_or(i64::MIN, |b| b.min(r.updated_at.as_second())))
+                breach.map_or(i64::MIN, |b| b.min(r.updated_at.as_second()))
             } else {
-                breach
+                breach.unwrap_or(NEVER)
             },
         }
     }
@@ -278,13 +293,18 @@ pub(crate) fn level_at(status: Status, marks: SlaMarks, now: i64) -> SlaLevel {
     if status == Status::InAttesaIntegrazione {
         return Some(SlaState::Paused);
     }
-    let reached = |mark: Option<i64>| mark.is_some_and(|at| at <= now);
-    match marks.breach {
-        None => None,
-        Some(_) if reached(marks.breach) => Some(SlaState::Breached),
-        Some(_) if reached(marks.critical) => Some(SlaState::Critical),
-        Some(_) if reached(marks.warning) => Some(SlaState::Warning),
-        Some(_) => Some(SlaState::Ok),
+    // NEVER is never reached: no instant is that late.
+    let reached = |mark: i64| mark <= now;
+    if marks.breach == NEVER {
+        None
+    } else if reached(marks.breach) {
+        Some(SlaState::Breached)
+    } else if reached(marks.critical) {
+        Some(SlaState::Critical)
+    } else if reached(marks.warning) {
+        Some(SlaState::Warning)
+    } else {
+        Some(SlaState::Ok)
     }
 }
 
@@ -314,7 +334,16 @@ pub enum InputKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PickItem {
     pub label: String,
-    pub value: String,
+    pub value: PickValue,
+}
+
+/// What choosing a picker entry gives: text for the workflow pickers (an office code, an
+/// outcome, a username, a canned reply), a command or a queue for the palette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickValue {
+    Text(String),
+    Command(crate::tui::action::Command),
+    Queue(usize),
 }
 
 /// Bulk operations awaiting confirmation.

@@ -13,7 +13,7 @@ use crate::domain::request::Priority;
 use crate::domain::sanitize::inline;
 use crate::domain::sla::SlaState;
 use crate::i18n::{Lang, MISSING, t, tf};
-use crate::tui::action::command;
+use crate::tui::action::Command;
 use crate::tui::detail;
 use crate::tui::input;
 use crate::tui::keymap::{Binding, Context, display_sequence};
@@ -65,7 +65,7 @@ pub fn view(state: &State, frame: &mut Frame, theme: &Theme) {
             // Name the key the active keymap binds to `refresh`, not a fixed one.
             let refresh = state
                 .keymap
-                .key_for(input::context(state), "refresh")
+                .key_for(input::context(state), Command::Refresh)
                 .unwrap_or_else(|| ":refresh".into());
             tf(state.lang, "banner.stale", &[("key", &refresh)])
         };
@@ -227,7 +227,9 @@ pub fn business_time(lang: Lang, secs: i64, measure: crate::domain::calendar::Me
 }
 
 fn draw_list(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let queue = t(state.lang, &state.current_queue().label_key());
+    // The sidebar's own name of the queue (a drilled-down cell by office and topic, a saved
+    // filter by its name), so title and sidebar name the same list.
+    let queue = state.current_queue().label(state.lang);
     let mut title = format!(
         "{} · {} ({})",
         t(state.lang, "pane.list"),
@@ -378,15 +380,12 @@ fn describe(lang: Lang, binding: &Binding) -> String {
     if !binding.desc.is_empty() && !binding.file.starts_with("<embedded") {
         return inline(&binding.desc, 60);
     }
-    match command(&binding.action) {
-        Some(spec) => t(lang, spec.description_key).to_string(),
-        None => inline(&binding.desc, 60),
-    }
+    t(lang, binding.command.spec().description_key).to_string()
 }
 
-/// A short label for the key-hint line: `hint.ACTION` when the catalog has one.
+/// A short label for the key-hint line: `hint.COMMAND` when the catalog has one.
 fn hint_label(lang: Lang, binding: &Binding) -> String {
-    let short = t(lang, &format!("hint.{}", binding.action));
+    let short = t(lang, &format!("hint.{}", binding.command.name()));
     if short == MISSING {
         describe(lang, binding)
     } else {
@@ -407,21 +406,15 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
         Line::styled(t(lang, "help.business_time"), theme.muted),
     ];
     for context in order {
-        let matching: Vec<(String, &str, String)> = state
+        let matching: Vec<(String, Command, String)> = state
             .keymap
             .bindings_in(context)
             .iter()
-            .map(|b| {
-                (
-                    inline(&b.keys_display(), 12),
-                    b.action.as_str(),
-                    describe(lang, b),
-                )
-            })
-            .filter(|(keys, action, desc)| {
+            .map(|b| (inline(&b.keys_display(), 12), b.command, describe(lang, b)))
+            .filter(|(keys, command, desc)| {
                 q.is_empty()
                     || keys.to_lowercase().contains(&q)
-                    || action.contains(&q)
+                    || command.name().contains(&q)
                     || desc.to_lowercase().contains(&q)
             })
             .collect();
@@ -432,9 +425,10 @@ fn help_lines(state: &State, query: &str, width: u16, theme: &Theme) -> Vec<Line
             t(lang, &format!("help.context.{}", context.name())),
             theme.header,
         ));
-        for (keys, action, desc) in matching {
-            // Unavailable now: shown muted, with the reason instead of the action name.
-            match crate::tui::availability::available(state, action) {
+        for (keys, command, desc) in matching {
+            let action = command.name();
+            // Unavailable now: shown muted, with the reason next to the description.
+            match crate::tui::availability::availability(state, command.spec()) {
                 Ok(()) => lines.push(Line::from(vec![
                     Span::styled(format!("  {keys:<12} "), theme.key_hint_key),
                     Span::styled(
@@ -476,10 +470,10 @@ fn draw_hints(state: &State, frame: &mut Frame, area: Rect, theme: &Theme) {
         .keymap
         .hints(context)
         .into_iter()
-        .filter(|b| crate::tui::availability::available(state, &b.action).is_ok())
+        .filter(|b| crate::tui::availability::availability(state, b.command.spec()).is_ok())
         .map(|b| {
             let keys = inline(&b.keys_display(), 12);
-            (keys, hint_label(state.lang, b), b.action == "help")
+            (keys, hint_label(state.lang, b), b.command == Command::Help)
         })
         .collect();
     let cost = |(keys, label, _): &(String, String, bool)| 3 + keys.width() + 1 + label.width();
@@ -731,10 +725,10 @@ fn draw_editor(
     let hint = if editor.asking_to_close {
         Line::styled(t(lang, "dialog.keep_draft"), theme.error)
     } else if editor.multiline() {
-        let key_of = |action| {
+        let key_of = |command| {
             state
                 .keymap
-                .key_for(Context::Editor, action)
+                .key_for(Context::Editor, command)
                 .unwrap_or_else(|| "—".into())
         };
         Line::styled(
@@ -742,8 +736,8 @@ fn draw_editor(
                 lang,
                 "dialog.editor_hint",
                 &[
-                    ("send", &key_of("send")),
-                    ("editor", &key_of("external_editor")),
+                    ("send", &key_of(Command::Send)),
+                    ("editor", &key_of(Command::ExternalEditor)),
                 ],
             ),
             theme.muted,

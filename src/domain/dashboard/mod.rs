@@ -13,7 +13,10 @@
 //! - **SLA state** of an open request: the governing clock is first reply until the office has
 //!   replied, resolution afterwards. `Breached` when used ≥ 100 % of the target (even if paused
 //!   now), else `Paused` while awaiting integration, else `AtRisk` when used ≥ the warning share
-//!   (75 % by default), else `Ok`.
+//!   (75 % by default), else `Ok`. The service gives each open request its
+//!   [`RequestFacts::standing`] from the running clocks instead (the computation of its
+//!   `at_risk` / `breached` queues), and counts every request awaiting integration as paused,
+//!   so that the cruscotto and the workstation's queues are the same numbers.
 //! - **Answered within SLA** over a window: among requests whose first reply falls in the window,
 //!   the share whose first-reply business time is ≤ the target. Windows: *today* = since midnight
 //!   Europe/Rome, *7d* / *30d* = the last 7 / 30 × 24 h.
@@ -151,6 +154,18 @@ pub struct RequestFacts {
     pub reopens: u32,
     pub forwards: u32,
     pub targets: Targets,
+    /// The service's SLA standing of the request now, from its running clocks: the computation
+    /// of the `at_risk` / `breached` queues. When known the cruscotto counts with it, so that
+    /// its figures and the workstation's queues are the same numbers; without it (figures from
+    /// history alone: the yearly report, offline tests) the governing-clock rule above applies.
+    pub standing: Option<Standing>,
+}
+
+/// Whether an open request is at risk or breached by the service's clocks (breached wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Standing {
+    pub at_risk: bool,
+    pub breached: bool,
 }
 
 impl RequestFacts {
@@ -172,6 +187,7 @@ impl RequestFacts {
             reopens: 0,
             forwards: 0,
             targets,
+            standing: None,
         }
         .with_history(&request.history)
     }
@@ -479,11 +495,25 @@ fn cell_figures(
     for f in facts {
         if f.status.is_open() {
             cell.open += 1;
-            match f.sla_state(clock, now, options.warning_percent) {
-                SlaState::Warning | SlaState::Critical => cell.at_risk += 1,
-                SlaState::Breached => cell.breached += 1,
-                SlaState::Paused => cell.paused += 1,
-                SlaState::Ok | SlaState::Met | SlaState::Missed => {}
+            match f.standing {
+                // As the queues count: by the service's clocks, and every request awaiting
+                // integration is "paused" whatever its clocks say (the awaiting queue).
+                Some(standing) => {
+                    if standing.breached {
+                        cell.breached += 1;
+                    } else if standing.at_risk {
+                        cell.at_risk += 1;
+                    }
+                    if f.is_paused() {
+                        cell.paused += 1;
+                    }
+                }
+                None => match f.sla_state(clock, now, options.warning_percent) {
+                    SlaState::Warning | SlaState::Critical => cell.at_risk += 1,
+                    SlaState::Breached => cell.breached += 1,
+                    SlaState::Paused => cell.paused += 1,
+                    SlaState::Ok | SlaState::Met | SlaState::Missed => {}
+                },
             }
             let age_days = clock.business_seconds(&f.office, f.created_at, now) / day_secs;
             cell.backlog_by_age[age_bucket(age_days)] += 1;
@@ -772,6 +802,7 @@ mod tests {
             reopens: 0,
             forwards: 0,
             targets: TARGETS,
+            standing: None,
         }
     }
 

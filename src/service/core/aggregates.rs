@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::calendar::rome_day_start;
-use crate::domain::dashboard::{Dashboard, RequestFacts, Targets, compute_on};
+use crate::domain::dashboard::{Dashboard, RequestFacts, Standing, Targets, compute_on};
 use crate::domain::request::{RequestId, Status, Topic};
 use crate::domain::sla::{self, Clock, Policy, SlaInstant, StateChange};
 use crate::service::sla::Sla;
@@ -202,11 +202,22 @@ impl Aggregates {
         if unchanged_since == Some(state.applied) {
             return Ok(None);
         }
+        // Open requests carry the level the counters hold for them at `now`: the cruscotto's
+        // at-risk and breached figures are the queues' own.
         let facts = state
             .entries
             .values()
             .filter(|entry| entry.place().in_scope(scope))
-            .map(|entry| entry.facts.clone())
+            .map(|entry| {
+                let mut facts = entry.facts.clone();
+                if let Counted::Open { level, .. } = entry.counted {
+                    facts.standing = Some(Standing {
+                        at_risk: level == Level::AtRisk,
+                        breached: level == Level::Breached,
+                    });
+                }
+                facts
+            })
             .collect();
         Ok(Some((state.applied, facts)))
     }
@@ -514,16 +525,20 @@ pub fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
         reopens: 0,
         forwards: 0,
         targets: Targets::from_policy(policy, row.topic, row.priority),
+        standing: None,
     }
     .with_history(&row.history)
 }
 
 /// Computed dashboards shared by every session of one scope.
 ///
-/// A figure is recomputed at most once per [`DashboardMemo::FRESH`] whatever the number of
-/// sessions asking, and otherwise only when something in the outbox moved since, up to
-/// [`DashboardMemo::STALE`] (SLA levels move with time alone). Callers of one scope wait for one
-/// computation instead of running their own.
+/// Callers of one scope take turns on one slot, so at most one computation per scope runs at a
+/// time. A caller is served a computation that started after it asked (the sessions that waited
+/// while it ran share it), or, while nothing was committed since, the last one up to
+/// [`DashboardMemo::STALE`] old (SLA levels also move with time alone). So every answer
+/// includes every write acknowledged before the call, and however many sessions watch a busy
+/// scope, its figures cost at most one computation at a time; an idle scope costs one per
+/// `STALE`.
 #[derive(Default)]
 pub struct DashboardMemo {
     scopes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Memo>>>>>,
@@ -531,14 +546,13 @@ pub struct DashboardMemo {
 
 pub struct Memo {
     applied: u64,
+    /// When the computation began reading its snapshot.
     at: Timestamp,
     dashboard: Arc<Dashboard>,
 }
 
 impl DashboardMemo {
-    /// Younger than this, a computed dashboard is served as it is.
-    pub const FRESH: SignedDuration = SignedDuration::from_secs(5);
-    /// Younger than this, it is served while nothing new was committed.
+    /// Younger than this, a computed dashboard is served while nothing new was committed.
     pub const STALE: SignedDuration = SignedDuration::from_secs(30);
 
     /// The slot of `scope`, shared by its sessions.
@@ -561,24 +575,16 @@ impl Memo {
         }
     }
 
-    fn age(&self, now: Timestamp) -> Option<SignedDuration> {
-        let age = now.duration_since(self.at);
-        (age >= SignedDuration::ZERO).then_some(age)
+    /// The dashboard, when its computation started after a caller asked at `asked`.
+    pub fn fresh(&self, asked: Timestamp) -> Option<Arc<Dashboard>> {
+        (self.at >= asked).then(|| Arc::clone(&self.dashboard))
     }
 
-    /// The dashboard, when computed less than [`DashboardMemo::FRESH`] before `now`.
-    pub fn fresh(&self, now: Timestamp) -> Option<Arc<Dashboard>> {
-        self.age(now)
-            .filter(|&age| age < DashboardMemo::FRESH)
-            .map(|_| Arc::clone(&self.dashboard))
-    }
-
-    /// The outbox position it reflects, while younger than [`DashboardMemo::STALE`] (`None`:
-    /// recompute whatever the outbox says).
+    /// The outbox position it reflects, while younger than [`DashboardMemo::STALE`] at `now`
+    /// (`None`: recompute whatever the outbox says).
     pub fn reusable_while_at(&self, now: Timestamp) -> Option<u64> {
-        self.age(now)
-            .filter(|&age| age < DashboardMemo::STALE)
-            .map(|_| self.applied)
+        let age = now.duration_since(self.at);
+        (age >= SignedDuration::ZERO && age < DashboardMemo::STALE).then_some(self.applied)
     }
 
     pub fn dashboard(&self) -> Arc<Dashboard> {

@@ -536,12 +536,15 @@ impl<S: Storage> App for Core<S> {
     ) -> Result<Arc<Dashboard>, StoreError> {
         let scope = access::scope_of(who);
         let slot = self.dashboards.slot(&scope);
+        let asked = Timestamp::now();
         // One computation per scope at a time: the sessions that wait get its result.
         let mut memo = slot.lock().await;
-        if let Some(dashboard) = memo.as_ref().and_then(|m| m.fresh(now)) {
+        if let Some(dashboard) = memo.as_ref().and_then(|m| m.fresh(asked)) {
             return Ok(dashboard);
         }
-        let unchanged_since = memo.as_ref().and_then(|m| m.reusable_while_at(now));
+        // Read after every caller waiting so far asked: the one result serves them all.
+        let started = Timestamp::now();
+        let unchanged_since = memo.as_ref().and_then(|m| m.reusable_while_at(started));
         let (sla, aggregates) = (self.sla.clone(), self.aggregates.clone());
         let facts = self
             .store
@@ -560,7 +563,11 @@ impl<S: Storage> App for Core<S> {
                 .await
                 .map_err(|e| StoreError::Task(format!("dashboard computation failed: {e}")))?;
         let dashboard = Arc::new(dashboard);
-        *memo = Some(aggregates::Memo::new(applied, now, Arc::clone(&dashboard)));
+        *memo = Some(aggregates::Memo::new(
+            applied,
+            started,
+            Arc::clone(&dashboard),
+        ));
         Ok(dashboard)
     }
 

@@ -67,7 +67,8 @@ fn scope_of(who: &Principal) -> Result<DashboardScope, ApiError> {
     })
 }
 
-/// Every request in scope as facts for the figures: one bulk read, no per-request queries.
+/// Every request in scope as facts for the yearly figures: one bulk read, no per-request
+/// queries (history only: no SLA standing).
 async fn facts_in_scope(
     store: &dyn App,
     who: &Principal,

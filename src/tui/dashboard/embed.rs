@@ -13,7 +13,7 @@ use super::text::scope_label;
 use crate::api::dashboard::DashboardResponse;
 use crate::domain::request::Topic;
 use crate::i18n::{t, tf};
-use crate::tui::action::{CommandSpec, command as command_spec};
+use crate::tui::action::Command;
 use crate::tui::keymap::{Context, KeyChord};
 use crate::tui::state::{Notice, Pane, Queue, State};
 use crate::tui::update::Effect;
@@ -92,23 +92,54 @@ pub fn tick(state: &mut State) -> Vec<Effect> {
 
 /// A workstation command while the cruscotto is open. `None` leaves it to the workstation
 /// (quit, help, palette, suspend); everything else is answered here.
-pub fn command(state: &mut State, spec: &CommandSpec) -> Option<Vec<Effect>> {
+pub fn command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    use Command as C;
     use DashboardAction as A;
     let dashboard = state.dashboard.as_mut()?;
-    let action = match spec.name {
-        "quit" | "help" | "palette" | "suspend" => return None,
-        "up" => A::Up,
-        "down" => A::Down,
-        "page_up" => A::PageUp,
-        "page_down" => A::PageDown,
-        "top" => A::Top,
-        "bottom" => A::Bottom,
-        "open" => A::Open,
-        "export_csv" => A::ExportCsv,
-        "refresh" => A::Refresh,
-        "back" | "dashboard" => A::Quit,
-        name if spec.writes => A::Write(name),
-        _ => {
+    let action = match command {
+        C::Quit | C::Help | C::Palette | C::Suspend => return None,
+        C::Up => A::Up,
+        C::Down => A::Down,
+        C::PageUp => A::PageUp,
+        C::PageDown => A::PageDown,
+        C::Top => A::Top,
+        C::Bottom => A::Bottom,
+        C::Open => A::Open,
+        C::ExportCsv => A::ExportCsv,
+        C::Refresh => A::Refresh,
+        C::Back | C::Dashboard => A::Quit,
+        // Refused with the cruscotto's own message (read-only, or "not from here").
+        C::Take
+        | C::Release
+        | C::Assign
+        | C::Reply
+        | C::ReplyEditor
+        | C::Note
+        | C::RequestIntegration
+        | C::Forward
+        | C::Close
+        | C::Reopen
+        | C::Tag
+        | C::BookAppointment
+        | C::BulkTake
+        | C::BulkForward
+        | C::BulkClose
+        | C::Undo
+        | C::CannedReply => A::Write(command.name()),
+        C::Filter
+        | C::SearchAll
+        | C::Jump
+        | C::FocusNext
+        | C::FocusPrev
+        | C::NextQueue
+        | C::PrevQueue
+        | C::SortCycle
+        | C::ToggleSelect
+        | C::SelectAll
+        | C::ClearSelection
+        | C::CopyId
+        | C::Send
+        | C::ExternalEditor => {
             dashboard.message = Some(dashboard.lang.text().not_here.to_string());
             return Some(vec![]);
         }
@@ -197,10 +228,10 @@ pub fn unbound_key(state: &mut State, key: &crossterm::event::KeyEvent) -> Vec<E
         .into_iter()
         .flat_map(|context| state.keymap.bindings_in(context))
         .filter(|binding| binding.keys == chord)
-        .filter_map(|binding| command_spec(&binding.action))
-        .find(|spec| spec.writes);
+        .map(|binding| binding.command)
+        .find(|command| command.writes());
     match write {
-        Some(spec) => command(state, spec).unwrap_or_default(),
+        Some(write) => command(state, write).unwrap_or_default(),
         None => vec![],
     }
 }
@@ -252,13 +283,13 @@ mod tests {
     fn esc_closes_and_export_without_a_data_dir_says_so() {
         let at: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
         let mut state = opened(at);
-        assert!(update(&mut state, Msg::Command("export_csv".into())).is_empty());
+        assert!(update(&mut state, Msg::Command(Command::ExportCsv)).is_empty());
         assert_eq!(
             state.dashboard.as_ref().and_then(|d| d.message.as_deref()),
             Some(t(state.lang, "dashboard.no_data_dir"))
         );
         state.data_dir = Some("/srv/combipat".into());
-        let effects = update(&mut state, Msg::Command("export_csv".into()));
+        let effects = update(&mut state, Msg::Command(Command::ExportCsv));
         match effects.as_slice() {
             [Effect::WriteFile { path, contents }] => {
                 assert_eq!(
@@ -271,7 +302,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        update(&mut state, Msg::Command("back".into()));
+        update(&mut state, Msg::Command(Command::Back));
         assert!(state.dashboard.is_none());
     }
 }

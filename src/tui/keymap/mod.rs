@@ -1,8 +1,11 @@
 //! Keymaps: TOML files of bindings per context, embedded defaults (`default`, `vim`) and a user
 //! file that overrides them binding by binding (yazi-style `prepend_keymap` / `append_keymap`).
 //!
-//! The same table drives the dispatcher (`lookup`), the `?` help (`bindings`) and the key-hint
-//! line (`hints`), so what the help shows is exactly what the keys do.
+//! Bindings deserialise straight into [`Command`] (helix's `KeyTrie` of `MappableCommand`s): an
+//! unknown name is a diagnostic with file and line at load, and [`Keymap::lookup`] yields the
+//! command itself, so the dispatcher never sees a name. The same table drives the dispatcher
+//! (`lookup`), the `?` help (`bindings`), the palette's keys (`key_for`) and the key-hint line
+//! (`hints`), so what the help shows is exactly what the keys do.
 
 mod key;
 
@@ -13,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::config::source::{Diagnostic, Source};
+use crate::tui::action::Command;
 
 pub use key::{KeyChord, KeyParseError, display_sequence};
 
@@ -25,7 +29,7 @@ pub const PRESETS: &[(&str, &str)] = &[
 /// File name of the user's override file inside the config dir.
 pub const USER_FILE: &str = "keymap.toml";
 
-/// The action a user binds to unbind a key from the preset.
+/// The name a user binds to unbind a key from the preset (no command of its own).
 pub const UNBIND: &str = "noop";
 
 /// Keymap contexts are the command table's: `global`, `queues`, `list`, `detail`, `dashboard`.
@@ -37,12 +41,12 @@ fn slot(context: Context) -> usize {
     context as usize
 }
 
-/// One key sequence bound to an action in a context.
+/// One key sequence bound to a command in a context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
     pub context: Context,
     pub keys: Vec<KeyChord>,
-    pub action: String,
+    pub command: Command,
     pub desc: String,
     /// Shown in the key-hint line of its context.
     pub hint: bool,
@@ -60,9 +64,9 @@ impl Binding {
 
 /// Result of feeding one key event to the keymap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lookup<'a> {
-    /// A complete sequence: run this action.
-    Action(&'a str),
+pub enum Lookup {
+    /// A complete sequence: run this command.
+    Command(Command),
     /// The key starts a longer sequence; wait for the next key.
     Pending,
     /// Not bound here (any pending sequence has been dropped).
@@ -81,11 +85,7 @@ impl Keymap {
     /// Loads preset `preset` (`default` or `vim`) and, when it exists, the user's override file.
     /// Never fails: problems come back as diagnostics (an unknown preset falls back to
     /// `default`, a bad binding is skipped) so the workstation always starts with usable keys.
-    pub fn load(
-        preset: &str,
-        user_file: Option<&Path>,
-        known_actions: &[&str],
-    ) -> (Keymap, Vec<Diagnostic>) {
+    pub fn load(preset: &str, user_file: Option<&Path>) -> (Keymap, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let user_text = match user_file {
             Some(path) => match std::fs::read_to_string(path) {
@@ -104,17 +104,13 @@ impl Keymap {
         let user = user_text
             .as_ref()
             .map(|(name, text)| Source::new(name.clone(), text));
-        let (keymap, more) = Self::from_sources(preset, user.as_ref(), known_actions);
+        let (keymap, more) = Self::from_sources(preset, user.as_ref());
         diagnostics.extend(more);
         (keymap, diagnostics)
     }
 
     /// Like [`Keymap::load`], from text already in memory (tests, SSH sessions).
-    pub fn from_sources(
-        preset: &str,
-        user: Option<&Source<'_>>,
-        known_actions: &[&str],
-    ) -> (Keymap, Vec<Diagnostic>) {
+    pub fn from_sources(preset: &str, user: Option<&Source<'_>>) -> (Keymap, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let (preset_name, preset_text) = match PRESETS.iter().find(|(name, _)| *name == preset) {
             Some(found) => *found,
@@ -132,8 +128,8 @@ impl Keymap {
             }
         };
         let base_source = Source::new(format!("<embedded {preset_name}.toml>"), preset_text);
-        let base = parse_layer(&base_source, known_actions, &mut diagnostics);
-        let user_layer = user.map(|src| parse_layer(src, known_actions, &mut diagnostics));
+        let base = parse_layer(&base_source, &mut diagnostics);
+        let user_layer = user.map(|src| parse_layer(src, &mut diagnostics));
 
         let mut contexts: [Vec<Binding>; 6] = Default::default();
         for context in Context::ALL {
@@ -176,7 +172,7 @@ impl Keymap {
 
     /// Feeds one key event. Bindings of `context` are tried before `global` ones; a key that
     /// continues neither drops the pending sequence. Key releases are ignored.
-    pub fn lookup(&mut self, context: Context, event: &KeyEvent) -> Lookup<'_> {
+    pub fn lookup(&mut self, context: Context, event: &KeyEvent) -> Lookup {
         if event.kind == KeyEventKind::Release {
             return Lookup::None;
         }
@@ -192,8 +188,8 @@ impl Keymap {
         };
         for layer in layers {
             let bindings = &self.contexts[slot(*layer)];
-            if let Some(found) = bindings.iter().position(|b| b.keys == sequence) {
-                return Lookup::Action(&self.contexts[slot(*layer)][found].action);
+            if let Some(found) = bindings.iter().find(|b| b.keys == sequence) {
+                return Lookup::Command(found.command);
             }
             if bindings
                 .iter()
@@ -227,7 +223,7 @@ impl Keymap {
     }
 
     /// The key-hint line of a context: its own hinted bindings, then hinted global ones whose
-    /// keys the context does not rebind. One entry per action (the first key wins).
+    /// keys the context does not rebind. One entry per command (the first key wins).
     pub fn hints(&self, context: Context) -> Vec<&Binding> {
         let own = &self.contexts[slot(context)];
         let mut hints: Vec<&Binding> = Vec::new();
@@ -241,34 +237,71 @@ impl Keymap {
                 .iter()
                 .filter(|g| !own.iter().any(|b| b.keys == g.keys)),
         ) {
-            if binding.hint && !hints.iter().any(|h| h.action == binding.action) {
+            if binding.hint && !hints.iter().any(|h| h.command == binding.command) {
                 hints.push(binding);
             }
         }
         hints
     }
 
-    /// The first key sequence bound to `action` in `context` (or global), for menus and the
+    /// The first key sequence bound to `command` in `context` (or global), for menus and the
     /// palette: `Some("t")`.
-    pub fn key_for(&self, context: Context, action: &str) -> Option<String> {
+    pub fn key_for(&self, context: Context, command: Command) -> Option<String> {
         self.contexts[slot(context)]
             .iter()
             .chain(self.contexts[slot(Context::Global)].iter())
-            .find(|b| b.action == action)
+            .find(|b| b.command == command)
             .map(Binding::keys_display)
     }
 
-    /// Whether `action` is bound to some key in some context.
-    pub fn is_bound(&self, action: &str) -> bool {
-        self.bindings().any(|b| b.action == action)
+    /// Whether `command` is bound to some key in some context.
+    pub fn is_bound(&self, command: Command) -> bool {
+        self.bindings().any(|b| b.command == command)
     }
 }
 
 impl Default for Keymap {
-    /// The embedded `default` preset validated against the command table, without user file.
+    /// The embedded `default` preset, without user file.
     fn default() -> Self {
-        let actions: Vec<&str> = crate::tui::action::command_names().collect();
-        Self::from_sources(PRESETS[0].0, None, &actions).0
+        Self::from_sources(PRESETS[0].0, None).0
+    }
+}
+
+/// What a binding's `run` names: a command, or `noop` to take a preset key away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Command(Command),
+    Unbind,
+}
+
+impl Bound {
+    fn name(self) -> &'static str {
+        match self {
+            Bound::Command(command) => command.name(),
+            Bound::Unbind => UNBIND,
+        }
+    }
+}
+
+/// `run = "…"` as written. An unknown name is kept (not a deserialisation error) so that only
+/// its binding is skipped, with a diagnostic at its line, and the rest of the file still loads.
+#[derive(Debug)]
+enum Run {
+    Bound(Bound),
+    Unknown(String),
+}
+
+impl<'de> Deserialize<'de> for Run {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(if name == UNBIND {
+            Run::Bound(Bound::Unbind)
+        } else {
+            match Command::from_name(&name) {
+                Some(command) => Run::Bound(Bound::Command(command)),
+                None => Run::Unknown(name),
+            }
+        })
     }
 }
 
@@ -279,10 +312,23 @@ enum Placement {
     Append,
 }
 
+/// A binding on its way through [`resolve`]: `noop` ones still shadow preset keys there.
 #[derive(Debug, Clone)]
 struct Candidate {
-    binding: Binding,
+    context: Context,
+    keys: Vec<KeyChord>,
+    bound: Bound,
+    desc: String,
+    hint: bool,
+    file: String,
+    line: usize,
     column: usize,
+}
+
+impl Candidate {
+    fn keys_display(&self) -> String {
+        display_sequence(&self.keys)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -328,18 +374,14 @@ struct RawContext {
 #[serde(deny_unknown_fields)]
 struct RawBinding {
     on: Spanned<toml::Value>,
-    run: Spanned<String>,
+    run: Spanned<Run>,
     #[serde(default)]
     desc: String,
     #[serde(default)]
     hint: bool,
 }
 
-fn parse_layer(
-    source: &Source<'_>,
-    known_actions: &[&str],
-    diagnostics: &mut Vec<Diagnostic>,
-) -> ParsedLayer {
+fn parse_layer(source: &Source<'_>, diagnostics: &mut Vec<Diagnostic>) -> ParsedLayer {
     let raw: RawFile = match toml::from_str(source.text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -359,7 +401,7 @@ fn parse_layer(
     for (context, raw) in Context::ALL.into_iter().zip(raws) {
         let mut convert = |list: Vec<RawBinding>| -> Vec<Candidate> {
             list.into_iter()
-                .filter_map(|b| convert_binding(source, context, b, known_actions, diagnostics))
+                .filter_map(|b| convert_binding(source, context, b, diagnostics))
                 .collect()
         };
         let parsed = &mut layer.contexts[slot(context)];
@@ -374,7 +416,6 @@ fn convert_binding(
     source: &Source<'_>,
     context: Context,
     raw: RawBinding,
-    known_actions: &[&str],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Candidate> {
     let on_span = raw.on.span();
@@ -417,24 +458,24 @@ fn convert_binding(
         }
     }
     let run_span = raw.run.span();
-    let action = raw.run.into_inner();
-    if action != UNBIND && !known_actions.contains(&action.as_str()) {
-        diagnostics.push(source.diagnostic(
-            Some(run_span),
-            format!("[{}] unknown action `{action}`", context.name()),
-        ));
-        return None;
-    }
+    let bound = match raw.run.into_inner() {
+        Run::Bound(bound) => bound,
+        Run::Unknown(name) => {
+            diagnostics.push(source.diagnostic(
+                Some(run_span),
+                format!("[{}] unknown action `{name}`", context.name()),
+            ));
+            return None;
+        }
+    };
     Some(Candidate {
-        binding: Binding {
-            context,
-            keys,
-            action,
-            desc: raw.desc,
-            hint: raw.hint,
-            file: source.name.clone(),
-            line,
-        },
+        context,
+        keys,
+        bound,
+        desc: raw.desc,
+        hint: raw.hint,
+        file: source.name.clone(),
+        line,
         column,
     })
 }
@@ -447,9 +488,8 @@ fn resolve(
     ordered: Vec<(Candidate, Placement)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Binding> {
-    let mut accepted: Vec<Binding> = Vec::new();
-    for (candidate, placement) in ordered {
-        let binding = candidate.binding;
+    let mut accepted: Vec<Candidate> = Vec::new();
+    for (binding, placement) in ordered {
         let clash = accepted.iter().find(|a| {
             let (short, long) = if a.keys.len() <= binding.keys.len() {
                 (&a.keys, &binding.keys)
@@ -472,25 +512,38 @@ fn resolve(
                     diagnostics.push(Diagnostic {
                         file: binding.file.clone(),
                         line: binding.line,
-                        column: candidate.column,
+                        column: binding.column,
                         message: format!(
                             "[{}] key `{}` {} (`{}` → {} at {}:{}); binding to `{}` ignored",
                             binding.context.name(),
                             binding.keys_display(),
                             relation,
                             earlier.keys_display(),
-                            earlier.action,
+                            earlier.bound.name(),
                             earlier.file,
                             earlier.line,
-                            binding.action
+                            binding.bound.name()
                         ),
                     });
                 }
             }
         }
     }
-    accepted.retain(|b| b.action != UNBIND);
     accepted
+        .into_iter()
+        .filter_map(|c| match c.bound {
+            Bound::Command(command) => Some(Binding {
+                context: c.context,
+                keys: c.keys,
+                command,
+                desc: c.desc,
+                hint: c.hint,
+                file: c.file,
+                line: c.line,
+            }),
+            Bound::Unbind => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use super::*;
 
 /// What a close/forward acts on: for `bulk_*` the visible selection only (never the cursor row
 /// by default), else the cursor row.
-pub(super) fn bulk_targets(state: &State, name: &str) -> Vec<RequestId> {
-    if name.starts_with("bulk_") {
+/// What a command acts on: the visible selection for a bulk command, else the cursor's request.
+pub(super) fn bulk_targets(state: &State, bulk: bool) -> Vec<RequestId> {
+    if bulk {
         state.selected_visible()
     } else {
         state
@@ -96,7 +97,7 @@ pub(super) fn schedule(state: &mut State, op: BulkOp, ids: Vec<RequestId>) -> Ve
     // Name the key the active keymap really binds to undo (it may be remapped).
     let key = state
         .keymap
-        .key_for(crate::tui::input::context(state), "undo")
+        .key_for(crate::tui::input::context(state), Command::Undo)
         .unwrap_or_else(|| ":undo".into());
     let text = tf(
         state.lang,

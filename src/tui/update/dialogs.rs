@@ -139,7 +139,21 @@ pub(super) fn fuzzy_rank(items: &[PickItem], query: &str) -> Vec<usize> {
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
-pub(super) fn pick(state: &mut State, kind: PickerKind, value: String, bulk: bool) -> Vec<Effect> {
+pub(super) fn pick(
+    state: &mut State,
+    kind: PickerKind,
+    value: PickValue,
+    bulk: bool,
+) -> Vec<Effect> {
+    let value = match value {
+        PickValue::Command(command) => return command_action(state, command),
+        PickValue::Queue(index) => {
+            state.queue_cursor = index.min(state.queues.len().saturating_sub(1));
+            switch_queue(state);
+            return vec![];
+        }
+        PickValue::Text(text) => text,
+    };
     let ids = if bulk {
         state.selected_visible()
     } else {
@@ -149,14 +163,8 @@ pub(super) fn pick(state: &mut State, kind: PickerKind, value: String, bulk: boo
             .unwrap_or_default()
     };
     match kind {
-        PickerKind::Palette => match value.strip_prefix("queue:") {
-            Some(index) => {
-                state.queue_cursor = index.parse().unwrap_or(0);
-                switch_queue(state);
-                vec![]
-            }
-            None => command_action(state, &value),
-        },
+        // The palette's entries are commands and queues, answered above.
+        PickerKind::Palette => vec![],
         PickerKind::Forward | PickerKind::Outcome => {
             let op = if kind == PickerKind::Forward {
                 BulkOp::Forward(value)
@@ -232,12 +240,12 @@ pub(super) fn palette_items(state: &State) -> Vec<PickItem> {
     }) {
         let mut label = t(state.lang, c.description_key).to_string();
         // The key of the active keymap, so the palette also teaches the shortcuts.
-        if let Some(key) = state.keymap.key_for(context, c.name) {
+        if let Some(key) = state.keymap.key_for(context, c.command) {
             label.push_str(&format!("  [{key}]"));
         }
         let item = |label| PickItem {
             label,
-            value: c.name.to_string(),
+            value: PickValue::Command(c.command),
         };
         match crate::tui::availability::availability(state, c) {
             Ok(()) => available.push(item(label)),
@@ -249,7 +257,7 @@ pub(super) fn palette_items(state: &State) -> Vec<PickItem> {
     let queue = t(state.lang, "palette.queue");
     items.extend(state.queues.iter().enumerate().map(|(i, q)| PickItem {
         label: format!("{queue}: {}", q.label(state.lang)),
-        value: format!("queue:{i}"),
+        value: PickValue::Queue(i),
     }));
     items
 }

@@ -138,22 +138,24 @@ pub(super) fn editor_key(
         .keymap
         .lookup(crate::tui::keymap::Context::Editor, &key)
     {
-        crate::tui::keymap::Lookup::Action(a) => Some(a.to_owned()),
+        crate::tui::keymap::Lookup::Command(command) => Some(command),
         crate::tui::keymap::Lookup::Pending => {
             state.mode = Mode::Input { kind, id, editor };
             return vec![];
         }
         crate::tui::keymap::Lookup::None => None,
     };
-    match command.as_deref() {
-        Some("send") => return send_input(state, kind, id, editor),
-        Some("external_editor") => {
+    match command {
+        Some(Command::Send) => return send_input(state, kind, id, editor),
+        Some(Command::ExternalEditor) => {
             return vec![Effect::OpenEditor {
                 kind,
                 initial: editor.text(),
             }];
         }
-        _ => {}
+        // Only the editor's own commands act here (`every_bound_command_is_handled` keeps the
+        // shipped keymaps to them); a key bound to anything else is text, like an unbound one.
+        Some(_) | None => {}
     }
     match key.code {
         KeyCode::Esc if editor.is_blank() => match &id {

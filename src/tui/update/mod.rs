@@ -8,12 +8,12 @@ use jiff::{SignedDuration, Timestamp};
 use crate::api::{ActionBody, Dossier, RequestDetail, RequestSummary};
 use crate::domain::request::{MessageKind, Outcome, RequestId};
 use crate::i18n::{t, tf};
-use crate::tui::action::{COMMANDS, command};
+use crate::tui::action::{COMMANDS, Command};
 use crate::tui::dashboard;
 use crate::tui::live::list_row;
 use crate::tui::state::{
-    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickerKind, Queue, State,
-    Viewer,
+    BulkOp, InputKind, Mode, Notice, Pane, PendingCommit, PickItem, PickValue, PickerKind, Queue,
+    State, Viewer,
 };
 
 mod bulk;
@@ -37,8 +37,8 @@ pub const UNDO_SECONDS: i64 = 5;
 /// Inputs to `update`.
 #[derive(Debug, Clone)]
 pub enum Msg {
-    /// A named action from the keymap or the palette.
-    Command(String),
+    /// A command from the keymap or the palette.
+    Command(Command),
     /// A key while a dialog (or the filter line) has the focus.
     DialogKey(KeyEvent),
     Tick(Timestamp),
@@ -194,7 +194,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Command(name) => command_action(state, &name),
+        Msg::Command(command) => command_action(state, command),
         Msg::DialogKey(key) => dialog_key(state, key),
         Msg::Tick(now) => {
             state.advance(now);
@@ -420,11 +420,22 @@ fn load_current(state: &State) -> Vec<Effect> {
     }
 }
 
-fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
-    let Some(spec) = command(name) else {
-        return vec![];
-    };
-    if let Some(effects) = dashboard::embed::command(state, spec) {
+/// How a motion command moves the cursor (or the detail's scroll).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Motion {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+/// Runs `command`. The match below is exhaustive on purpose: a new command does not compile
+/// until it is handled here (no catch-all arm).
+pub(super) fn command_action(state: &mut State, command: Command) -> Vec<Effect> {
+    let spec = command.spec();
+    if let Some(effects) = dashboard::embed::command(state, command) {
         return effects;
     }
     // Refused before anything opens or is typed, with the reason the hint line and the help
@@ -435,14 +446,14 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
     }
     let take_first = crate::tui::availability::takes_first(state, spec);
     state.notice = None;
-    if spec.writes || name == "open" {
+    if spec.writes || command == Command::Open {
         // The request being worked on stays under the cursor even if this action (or someone
         // else's) moves it out of the queue: the next key must not land on its neighbour.
         state.pinned = state.current().map(|r| r.id.clone());
     }
     let page = state.list_height.max(1);
     use crate::tui::action::Command as C;
-    match spec.command {
+    match command {
         C::Quit => {
             state.quit = true;
             // Nothing waiting in the undo window is dropped: quitting commits it (the runner
@@ -498,7 +509,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         C::FocusNext | C::FocusPrev => {
             let order = [Pane::Queues, Pane::List, Pane::Detail];
             let at = order.iter().position(|p| *p == state.focus).unwrap_or(1);
-            let next = if name == "focus_next" {
+            let next = if command == C::FocusNext {
                 (at + 1) % 3
             } else {
                 (at + 2) % 3
@@ -506,9 +517,12 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             state.focus = order[next];
             load_current(state)
         }
-        C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => {
-            move_cursor(state, name, page)
-        }
+        C::Up => move_cursor(state, Motion::Up, page),
+        C::Down => move_cursor(state, Motion::Down, page),
+        C::PageUp => move_cursor(state, Motion::PageUp, page),
+        C::PageDown => move_cursor(state, Motion::PageDown, page),
+        C::Top => move_cursor(state, Motion::Top, page),
+        C::Bottom => move_cursor(state, Motion::Bottom, page),
         C::Open => {
             if state.focus == Pane::Queues {
                 state.focus = Pane::List;
@@ -522,7 +536,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         }
         C::NextQueue | C::PrevQueue => {
             let n = state.queues.len();
-            state.queue_cursor = if name == "next_queue" {
+            state.queue_cursor = if command == C::NextQueue {
                 (state.queue_cursor + 1) % n
             } else {
                 (state.queue_cursor + n - 1) % n
@@ -541,7 +555,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                     state.selected.insert(id);
                 }
                 state.scope_selection();
-                move_cursor(state, "down", page);
+                move_cursor(state, Motion::Down, page);
             }
             vec![]
         }
@@ -628,8 +642,9 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
             None => no_request(state),
         }),
         C::Forward | C::BulkForward => {
-            if bulk_targets(state, name).is_empty() {
-                return no_selection(state, name);
+            let bulk = command != C::Forward;
+            if bulk_targets(state, bulk).is_empty() {
+                return no_selection(state, bulk);
             }
             let items = state
                 .offices
@@ -637,15 +652,16 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 .filter(|(code, _)| *code != state.me.office)
                 .map(|(code, label)| PickItem {
                     label: format!("{code}  {label}"),
-                    value: code.clone(),
+                    value: PickValue::Text(code.clone()),
                 })
                 .collect();
-            open_picker(state, PickerKind::Forward, items, name == "bulk_forward");
+            open_picker(state, PickerKind::Forward, items, bulk);
             vec![]
         }
         C::Close | C::BulkClose => {
-            if bulk_targets(state, name).is_empty() {
-                return no_selection(state, name);
+            let bulk = command != C::Close;
+            if bulk_targets(state, bulk).is_empty() {
+                return no_selection(state, bulk);
             }
             let items = Outcome::ALL
                 .iter()
@@ -653,11 +669,11 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                     let code = outcome_code(*o);
                     PickItem {
                         label: t(state.lang, &format!("outcome.{code}")).to_string(),
-                        value: code.to_string(),
+                        value: PickValue::Text(code.to_string()),
                     }
                 })
                 .collect();
-            open_picker(state, PickerKind::Outcome, items, name == "bulk_close");
+            open_picker(state, PickerKind::Outcome, items, bulk);
             vec![]
         }
         C::BookAppointment => {
@@ -688,7 +704,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
                 .iter()
                 .map(|(name, body)| PickItem {
                     label: name.clone(),
-                    value: body.clone(),
+                    value: PickValue::Text(body.clone()),
                 })
                 .collect();
             open_picker(state, PickerKind::Canned, items, false);
@@ -697,7 +713,7 @@ fn command_action(state: &mut State, name: &str) -> Vec<Effect> {
         C::BulkTake => {
             let ids = state.selected_visible();
             if ids.is_empty() {
-                return no_selection(state, name);
+                return no_selection(state, true);
             }
             state.mode = Mode::Confirm {
                 op: BulkOp::Take,
@@ -731,7 +747,7 @@ fn staff_items(staff: &[crate::api::OfficeOperator]) -> Vec<PickItem> {
                 crate::domain::sanitize::inline(&u.full_name, 40),
                 crate::domain::sanitize::inline(&u.username, 24)
             ),
-            value: u.username.clone(),
+            value: PickValue::Text(u.username.clone()),
         })
         .collect()
 }
@@ -777,7 +793,7 @@ fn assignees(state: &State) -> Vec<PickItem> {
         .into_iter()
         .map(|user| PickItem {
             label: crate::domain::sanitize::inline(&user, 40),
-            value: user,
+            value: PickValue::Text(user),
         })
         .collect()
 }
@@ -803,8 +819,9 @@ fn no_request(state: &mut State) -> Vec<Effect> {
     vec![]
 }
 
-fn no_selection(state: &mut State, name: &str) -> Vec<Effect> {
-    if name.starts_with("bulk_") {
+/// Nothing to act on: no selection for a bulk command, no request under the cursor otherwise.
+fn no_selection(state: &mut State, bulk: bool) -> Vec<Effect> {
+    if bulk {
         notice(state, "error.no_selection", true);
     } else {
         notice(state, "error.no_request", true);
@@ -819,15 +836,16 @@ fn switch_queue(state: &mut State) {
     state.refilter();
 }
 
-fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
+fn move_cursor(state: &mut State, motion: Motion, page: usize) -> Vec<Effect> {
+    use Motion as M;
     match state.focus {
         Pane::Queues => {
             let n = state.queues.len();
-            state.queue_cursor = match name {
-                "up" => state.queue_cursor.saturating_sub(1),
-                "down" => (state.queue_cursor + 1).min(n - 1),
-                "top" | "page_up" => 0,
-                _ => n - 1,
+            state.queue_cursor = match motion {
+                M::Up => state.queue_cursor.saturating_sub(1),
+                M::Down => (state.queue_cursor + 1).min(n - 1),
+                M::Top | M::PageUp => 0,
+                M::Bottom | M::PageDown => n - 1,
             };
             switch_queue(state);
             vec![]
@@ -837,26 +855,26 @@ fn move_cursor(state: &mut State, name: &str, page: usize) -> Vec<Effect> {
                 return vec![];
             };
             let at = state.detail_scroll();
-            let to = match name {
-                "up" => at.saturating_sub(1),
-                "down" => at + 1,
-                "page_up" => at.saturating_sub(page),
-                "page_down" => at + page,
-                "top" => 0,
-                _ => usize::MAX / 2,
+            let to = match motion {
+                M::Up => at.saturating_sub(1),
+                M::Down => at + 1,
+                M::PageUp => at.saturating_sub(page),
+                M::PageDown => at + page,
+                M::Top => 0,
+                M::Bottom => usize::MAX / 2,
             };
             state.detail_scrolls.insert(id, to);
             vec![]
         }
         Pane::List => {
             let last = state.visible.len().saturating_sub(1);
-            state.cursor = match name {
-                "up" => state.cursor.saturating_sub(1),
-                "down" => (state.cursor + 1).min(last),
-                "page_up" => state.cursor.saturating_sub(page),
-                "page_down" => (state.cursor + page).min(last),
-                "top" => 0,
-                _ => last,
+            state.cursor = match motion {
+                M::Up => state.cursor.saturating_sub(1),
+                M::Down => (state.cursor + 1).min(last),
+                M::PageUp => state.cursor.saturating_sub(page),
+                M::PageDown => (state.cursor + page).min(last),
+                M::Top => 0,
+                M::Bottom => last,
             };
             state.clamp_cursor();
             // Moving on lets the request worked on leave a queue it no longer belongs to.
@@ -903,7 +921,7 @@ mod tests {
         state.refilter();
         assert!(state.visible.len() >= 2, "fixture has unassigned requests");
         let taken = state.current().unwrap().clone();
-        let effects = update(&mut state, Msg::Command("take".into()));
+        let effects = update(&mut state, Msg::Command(Command::Take));
         assert!(matches!(&effects[..], [Effect::Act { id, .. }] if *id == taken.id));
         // The service answers: the request is now mine, so it leaves "unassigned".
         let mut mine = taken.clone();
@@ -913,7 +931,7 @@ mod tests {
         update(&mut state, Msg::Upserted(Box::new(mine)));
         assert_eq!(state.current().map(|r| &r.id), Some(&taken.id));
         // The reply goes to the request just taken, not to its neighbour.
-        update(&mut state, Msg::Command("reply".into()));
+        update(&mut state, Msg::Command(Command::Reply));
         update(&mut state, Msg::Paste("Gentile patronato, ...".into()));
         let effects = update(
             &mut state,
@@ -924,7 +942,7 @@ mod tests {
         );
         // Moving on lets it leave the queue.
         let neighbour = state.visible[state.cursor + 1];
-        update(&mut state, Msg::Command("down".into()));
+        update(&mut state, Msg::Command(Command::Down));
         assert!(
             !state
                 .visible
