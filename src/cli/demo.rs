@@ -1,12 +1,14 @@
 //! `combipat demo`: seed a data dir with the deterministic demo dataset; simulate patronato traffic.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use color_eyre::eyre::{WrapErr, bail};
 
 use crate::client::{Client, ClientOptions};
 use crate::demo::DemoSize;
 use crate::demo::simulate::{self, SimulateConfig};
+use crate::service::seed::SeedData;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DemoCommand {
@@ -76,17 +78,21 @@ fn seed(args: SeedArgs) -> color_eyre::Result<()> {
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     crate::service::private_files::ensure_private_dir(&args.data_dir)
         .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
-    let dataset = crate::demo::generate(args.seed, size, now);
-    let requests = dataset.requests.len();
-    let citizens = dataset.citizens.len();
-    let offices = dataset.offices.len();
-    let (credentials, appointments) = super::runtime()?
-        .block_on(crate::service::seed::seed_demo_with_agenda(
-            &args.data_dir,
-            dataset,
-            now,
-        ))
-        .wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
+    let observer = super::seed_progress::observer();
+    observer.generating();
+    let data = SeedData::generated(args.seed, size, now);
+    let requests = data.requests();
+    let citizens = data.head().citizens.len();
+    let offices = data.head().offices.len();
+    let seeded = super::runtime()?.block_on(crate::service::seed::seed_demo_with_agenda(
+        &args.data_dir,
+        data,
+        now,
+        Arc::clone(&observer),
+    ));
+    observer.done();
+    let (credentials, appointments) =
+        seeded.wrap_err_with(|| format!("--data-dir {}", args.data_dir.display()))?;
     println!(
         "seeded {} with {offices} offices, {citizens} citizens, {requests} requests, \
          {appointments} appointments in {:.1} s; {} tokens in {}",

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod dashboard;
 pub mod demo;
 pub mod report;
+pub mod seed_progress;
 pub mod serve;
 pub mod workstation;
 

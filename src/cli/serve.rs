@@ -98,6 +98,11 @@ pub fn run(args: ServeArgs) -> color_eyre::Result<()> {
                 Some(n) => crate::demo::DemoSize::with_requests(n.max(1)),
                 None => crate::demo::DemoSize::full(),
             }))
+            .with_seed_observer(if args.demo {
+                super::seed_progress::observer()
+            } else {
+                Arc::new(service::seed::Quiet)
+            })
             .with_alert_interval(alert_interval)
             .with_retention(retention_of(&config.server)?)
             .with_config(&config, args.policy.as_deref())?

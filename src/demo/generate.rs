@@ -26,13 +26,72 @@ const OFFICE_HOURS: Range<i8> = 8..18;
 
 /// Builds the demo dataset. Deterministic for (seed, size, now); pure (no clock, no I/O).
 pub fn generate(seed: u64, size: DemoSize, now: Timestamp) -> Dataset {
+    let (mut dataset, requests) = generate_streamed(seed, size, now);
+    dataset.requests = requests.collect();
+    dataset
+}
+
+/// [`generate`] in two parts: everything but the requests, and the requests one by one, in the
+/// same order and with the same content as [`generate`]'s (one random stream drives both). A
+/// seed of a million requests then never holds them all in memory.
+pub fn generate_streamed(
+    seed: u64,
+    size: DemoSize,
+    now: Timestamp,
+) -> (Dataset, GeneratedRequests) {
     let mut generator = Generator::new(seed, size, now);
     generator.staff();
     generator.patronato_clients();
     generator.citizens();
     generator.mandates();
-    generator.requests();
-    generator.dataset
+    let specs = generator.specs();
+    let head = generator.dataset.clone();
+    let requests = GeneratedRequests {
+        total: specs.len(),
+        specs: specs.into_iter(),
+        generator,
+        year: 0,
+        number: 0,
+    };
+    (head, requests)
+}
+
+/// The requests of a generated dataset, simulated one at a time in filing order.
+pub struct GeneratedRequests {
+    generator: Generator,
+    specs: std::vec::IntoIter<Spec>,
+    total: usize,
+    year: i16,
+    number: u32,
+}
+
+impl GeneratedRequests {
+    /// How many requests the whole stream yields.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+impl Iterator for GeneratedRequests {
+    type Item = Request;
+
+    fn next(&mut self) -> Option<Request> {
+        let spec = self.specs.next()?;
+        let filed_year = self.generator.date_of(spec.created).year();
+        if filed_year != self.year {
+            self.year = filed_year;
+            self.number = 0;
+        }
+        self.number += 1;
+        Some(
+            self.generator
+                .simulate(RequestId::new(self.year, self.number), spec),
+        )
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.specs.size_hint()
+    }
 }
 
 struct Spec {
@@ -618,9 +677,10 @@ impl Generator {
         })
     }
 
-    fn requests(&mut self) {
+    /// What each request is filed as, in filing order (their stories come after, one by one).
+    fn specs(&mut self) -> Vec<Spec> {
         if self.dataset.mandates.is_empty() {
-            return;
+            return Vec::new();
         }
         let mut specs = Vec::with_capacity(self.size.requests);
         let mut attempts = 0;
@@ -631,18 +691,7 @@ impl Generator {
             }
         }
         specs.sort_by_key(|s| s.created);
-        let mut year = 0;
-        let mut number = 0;
-        for spec in specs {
-            let filed_year = self.date_of(spec.created).year();
-            if filed_year != year {
-                year = filed_year;
-                number = 0;
-            }
-            number += 1;
-            let request = self.simulate(RequestId::new(year, number), spec);
-            self.dataset.requests.push(request);
-        }
+        specs
     }
 
     fn worker(&mut self, office: usize) -> ActorRef {
@@ -915,6 +964,19 @@ mod tests {
         assert_eq!(a, b);
         let c = generate(8, DemoSize::small(), now());
         assert_ne!(a.requests, c.requests);
+    }
+
+    /// The streamed generator (what `demo seed --requests N` imports) yields exactly
+    /// [`generate`]'s dataset, so a seed's data depends on (seed, size, now) alone.
+    #[test]
+    fn streamed_requests_equal_the_whole_dataset() {
+        let size = DemoSize::with_requests(1_500);
+        let whole = generate(9, size, now());
+        let (mut head, requests) = generate_streamed(9, size, now());
+        assert_eq!(requests.total(), 1_500);
+        head.requests = requests.collect();
+        assert_eq!(head, whole);
+        assert_eq!(whole.requests.len(), 1_500);
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod names;
 pub mod simulate;
 pub mod texts;
 
-pub use generate::generate;
+pub use generate::{GeneratedRequests, generate, generate_streamed};
 
 pub use crate::domain::dataset::Dataset;
 

@@ -59,6 +59,8 @@ pub struct ServiceConfig {
     pub event_buffer: usize,
     /// How long idempotency keys and events are kept (pruned every [`PRUNE_INTERVAL`]).
     pub retention: core::Retention,
+    /// Told how the `demo` seed goes (`serve --demo` draws a progress bar on a terminal).
+    pub seed_observer: Arc<dyn seed::SeedObserver>,
 }
 
 /// How often expired idempotency records and events are pruned.
@@ -87,6 +89,7 @@ impl ServiceConfig {
             audit_checkpoint_interval: audit_checkpoint::DEFAULT_INTERVAL,
             event_buffer: core::fanout::DEFAULT_CAPACITY,
             retention: core::Retention::default(),
+            seed_observer: Arc::new(seed::Quiet),
         }
     }
 
@@ -132,6 +135,11 @@ impl ServiceConfig {
 
     pub fn with_demo_data(mut self, demo_data: DemoData) -> Self {
         self.demo_data = demo_data;
+        self
+    }
+
+    pub fn with_seed_observer(mut self, observer: Arc<dyn seed::SeedObserver>) -> Self {
+        self.seed_observer = observer;
         self
     }
 }
@@ -315,10 +323,10 @@ pub async fn open_database_with(
 }
 
 /// The dataset `--demo` seeds.
-pub fn demo_dataset(data: DemoData, seed: u64, now: jiff::Timestamp) -> crate::demo::Dataset {
+pub fn demo_dataset(data: DemoData, seed: u64, now: jiff::Timestamp) -> seed::SeedData {
     match data {
-        DemoData::Generated(size) => crate::demo::generate(seed, size, now),
-        DemoData::Starter => starter_dataset(seed, now),
+        DemoData::Generated(size) => seed::SeedData::generated(seed, size, now),
+        DemoData::Starter => seed::SeedData::Whole(starter_dataset(seed, now)),
     }
 }
 
@@ -342,18 +350,26 @@ pub async fn start(config: ServiceConfig) -> Result<RunningService, ServiceError
     let credentials = if config.demo {
         if store.is_empty().await? {
             let started = std::time::Instant::now();
+            config.seed_observer.generating();
             let dataset = demo_dataset(config.demo_data, config.demo_seed, jiff::Timestamp::now());
-            let requests = dataset.requests.len();
+            let requests = dataset.requests();
             // The generated demo comes with a realistic agenda; the starter dataset (tests)
             // starts with an empty one.
             let staff = matches!(config.demo_data, DemoData::Generated(_))
-                .then(|| dataset.operators.clone());
-            let seeded = seed::seed_store(store.as_ref(), &config.data_dir, dataset).await?;
+                .then(|| dataset.head().operators.clone());
+            let seeded = seed::seed_store_with(
+                store.as_ref(),
+                &config.data_dir,
+                dataset,
+                Arc::clone(&config.seed_observer),
+            )
+            .await?;
             if let Some(staff) = staff {
                 let booked =
                     seed::seed_agenda(store.as_ref(), &staff, jiff::Timestamp::now()).await?;
                 tracing::info!(booked, "demo agenda booked");
             }
+            config.seed_observer.done();
             tracing::info!(
                 requests,
                 elapsed_ms = started.elapsed().as_millis() as u64,

@@ -6,13 +6,14 @@
 //! its fixed citizens.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::{Timestamp, ToSpan};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::ServiceError;
-use super::core::App;
+use super::core::{App, ImportProgress, RequestSource};
 use super::demo_credentials::{self, Credential, DemoCredentials};
 use crate::demo::Dataset;
 use crate::domain::codice_fiscale::CodiceFiscale;
@@ -24,6 +25,63 @@ use crate::domain::request::{
 };
 use crate::domain::roles::{Operator, Role};
 
+/// What a seed imports: a whole dataset, or a generated one whose requests come one by one.
+pub enum SeedData {
+    Whole(Dataset),
+    Streamed {
+        head: Dataset,
+        requests: RequestSource,
+    },
+}
+
+impl SeedData {
+    /// `demo::generate(seed, size, now)`, its requests streamed into the import.
+    pub fn generated(seed: u64, size: crate::demo::DemoSize, now: Timestamp) -> Self {
+        let (head, requests) = crate::demo::generate_streamed(seed, size, now);
+        let total = requests.total();
+        SeedData::Streamed {
+            head,
+            requests: RequestSource {
+                requests: Box::new(requests),
+                total,
+            },
+        }
+    }
+
+    /// The offices, staff, citizens… (and, for a whole dataset, its requests).
+    pub fn head(&self) -> &Dataset {
+        match self {
+            SeedData::Whole(data) | SeedData::Streamed { head: data, .. } => data,
+        }
+    }
+
+    /// How many requests the seed writes.
+    pub fn requests(&self) -> usize {
+        match self {
+            SeedData::Whole(data) => data.requests.len(),
+            SeedData::Streamed { head, requests } => head.requests.len() + requests.total,
+        }
+    }
+}
+
+/// Told how a seed is going (the CLI draws a progress bar on a terminal); does nothing by default.
+pub trait SeedObserver: Send + Sync + std::fmt::Debug {
+    /// The dataset (offices, staff, citizens, the filing plan) is being generated.
+    fn generating(&self) {}
+    /// The requests are being written: `done` of `total` so far.
+    fn writing(&self, _done: usize, _total: usize) {}
+    /// Every request is written: committing, tokens, agenda.
+    fn finishing(&self) {}
+    /// The seed is over (done or failed).
+    fn done(&self) {}
+}
+
+/// A [`SeedObserver`] that tells nobody.
+#[derive(Debug)]
+pub struct Quiet;
+
+impl SeedObserver for Quiet {}
+
 /// Imports `dataset` into an empty store, issues one token per role (creating users for the
 /// roles the dataset lacks) and writes `DIR/demo-credentials.toml`.
 pub async fn seed_store(
@@ -31,9 +89,20 @@ pub async fn seed_store(
     data_dir: &Path,
     dataset: Dataset,
 ) -> Result<DemoCredentials, ServiceError> {
+    seed_store_with(store, data_dir, SeedData::Whole(dataset), Arc::new(Quiet)).await
+}
+
+/// [`seed_store`] of `data`, telling `observer` how it goes.
+pub async fn seed_store_with(
+    store: &dyn App,
+    data_dir: &Path,
+    data: SeedData,
+    observer: Arc<dyn SeedObserver>,
+) -> Result<DemoCredentials, ServiceError> {
     if !store.is_empty().await? {
         return Err(ServiceError::NotEmpty(data_dir.to_path_buf()));
     }
+    let dataset = data.head();
     let first_office = dataset.offices.first().map(|o| o.code.clone());
     let first_patronato = dataset
         .requests
@@ -60,7 +129,17 @@ pub async fn seed_store(
             patronato: (role == Role::Patronato).then(|| first_patronato.clone()),
         })
         .collect();
-    store.import(dataset).await?;
+    let total = data.requests();
+    observer.writing(0, total);
+    match data {
+        SeedData::Whole(dataset) => store.import(dataset).await?,
+        SeedData::Streamed { head, requests } => {
+            let watcher = Arc::clone(&observer);
+            let progress: ImportProgress = Arc::new(move |done| watcher.writing(done, total));
+            store.import_streamed(head, requests, progress).await?
+        }
+    }
+    observer.finishing();
     for op in &extra {
         store.create_operator(op.clone()).await?;
     }
@@ -179,15 +258,17 @@ pub async fn seed_demo(data_dir: &Path, dataset: Dataset) -> Result<DemoCredenti
     seed_demo_on(data_dir, None, dataset).await
 }
 
-/// [`seed_demo`] with the demo agenda ([`seed_agenda`]) booked from `now`.
+/// Seeds `data_dir` (which must hold no data yet) with `data` and the demo agenda
+/// ([`seed_agenda`]) booked from `now`; for `combipat demo seed`.
 pub async fn seed_demo_with_agenda(
     data_dir: &Path,
-    dataset: Dataset,
+    data: SeedData,
     now: Timestamp,
+    observer: Arc<dyn SeedObserver>,
 ) -> Result<(DemoCredentials, usize), ServiceError> {
     let store = super::open_database(data_dir, None, super::Sla::embedded()?).await?;
-    let staff = dataset.operators.clone();
-    let credentials = seed_store(store.as_ref(), data_dir, dataset).await?;
+    let staff = data.head().operators.clone();
+    let credentials = seed_store_with(store.as_ref(), data_dir, data, observer).await?;
     let booked = seed_agenda(store.as_ref(), &staff, now).await?;
     Ok((credentials, booked))
 }

@@ -8,6 +8,7 @@ use super::IssuedToken;
 use super::journal::{self, AuditKey, system};
 use crate::domain::dataset::Dataset;
 use crate::domain::office::Office;
+use crate::domain::request::Request;
 use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
 use crate::service::store::{StoreError, StoredRequest, TokenTarget, WriteTx};
@@ -153,34 +154,90 @@ pub fn import(
     now: Timestamp,
     sla: &Sla,
 ) -> Result<(), StoreError> {
-    for office in &data.offices {
+    let mut none = std::iter::empty();
+    let more = ImportedRequests {
+        chunks: &mut none,
+        total: 0,
+    };
+    import_streamed(tx, key, data, more, now, sla, &|_| {})
+}
+
+/// Requests an import receives after its dataset's own, in chunks whose clocks are already
+/// replayed (by [`replay_chunk`], on another thread while the previous chunk is written).
+pub struct ImportedRequests<'a> {
+    pub chunks: &'a mut dyn Iterator<Item = Vec<StoredRequest>>,
+    /// How many `chunks` must yield in all: fewer (a producer that stopped) fails the import.
+    pub total: usize,
+}
+
+/// `requests` as the store saves them: with their clocks replayed from their history.
+pub fn replay_chunk(requests: Vec<Request>, sla: &Sla) -> Vec<StoredRequest> {
+    requests
+        .into_iter()
+        .map(|request| StoredRequest {
+            clocks: sla.replay(&request),
+            request,
+            appointments: vec![],
+        })
+        .collect()
+}
+
+/// [`import`] of `head` followed by `more`'s requests, in the caller's one transaction (all or
+/// nothing); `progress` is told how many requests are written so far, after each chunk.
+pub fn import_streamed(
+    tx: &mut dyn WriteTx,
+    key: Option<&AuditKey>,
+    head: &Dataset,
+    more: ImportedRequests<'_>,
+    now: Timestamp,
+    sla: &Sla,
+    progress: &dyn Fn(usize),
+) -> Result<(), StoreError> {
+    for office in &head.offices {
         tx.insert_office(office)
             .map_err(|e| already_exists(e, format!("office {}", office.code)))?;
     }
-    for op in &data.operators {
+    for op in &head.operators {
         tx.insert_operator(op)
             .map_err(|e| already_exists(e, format!("user {}", op.username)))?;
     }
-    for citizen in &data.citizens {
+    for citizen in &head.citizens {
         tx.insert_citizen(citizen)?;
     }
-    for mandate in &data.mandates {
+    for mandate in &head.mandates {
         tx.insert_mandate(mandate)?;
     }
-    for (cf, application) in &data.applications {
+    for (cf, application) in &head.applications {
         tx.insert_application(cf, application)?;
     }
-    for request in &data.requests {
+    for request in &head.requests {
         tx.save_request(&StoredRequest {
             request: request.clone(),
             appointments: vec![],
             clocks: sla.replay(request),
         })?;
     }
+    let mut written = head.requests.len();
+    progress(written);
+    let mut streamed = 0;
+    for chunk in more.chunks {
+        for stored in &chunk {
+            tx.save_request(stored)?;
+        }
+        streamed += chunk.len();
+        progress(written + streamed);
+    }
+    if streamed != more.total {
+        return Err(StoreError::Task(format!(
+            "the import expected {} requests but received {streamed}",
+            more.total
+        )));
+    }
+    written += streamed;
     journal::system_event(
         tx,
         "dataset.imported",
-        serde_json::json!({ "requests": data.requests.len() }),
+        serde_json::json!({ "requests": written }),
         now,
     )?;
     journal::audit(
@@ -188,8 +245,73 @@ pub fn import(
         key,
         &system(),
         "dataset.import",
-        &format!("{} requests", data.requests.len()),
+        &format!("{written} requests"),
         None,
         now,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::demo::{DemoSize, generate_streamed};
+    use crate::service::core::{App, Core, RequestSource};
+    use crate::service::sla::Sla;
+    use crate::service::store::sqlite::SqliteStore;
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-23T16:00:00Z".parse().unwrap()
+    }
+
+    /// A streamed import writes every request and reports progress up to the total.
+    #[tokio::test]
+    async fn streamed_import_writes_every_request_and_reports_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let app = Core::new(store, Sla::embedded().unwrap());
+        let (head, requests) = generate_streamed(4, DemoSize::with_requests(4_500), now());
+        let total = requests.total();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let last = Arc::clone(&seen);
+        let source = RequestSource {
+            requests: Box::new(requests),
+            total,
+        };
+        app.import_streamed(
+            head,
+            source,
+            Arc::new(move |n| last.store(n, Ordering::SeqCst)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen.load(Ordering::SeqCst), 4_500);
+        let db = rusqlite::Connection::open(dir.path().join("db.sqlite3")).unwrap();
+        let count: i64 = db
+            .query_row("SELECT COUNT(*) FROM requests", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 4_500);
+    }
+
+    /// A producer that stops short (fewer requests than announced) fails the whole import: the
+    /// store is left empty, never half seeded.
+    #[tokio::test]
+    async fn a_streamed_import_that_falls_short_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let app = Core::new(store, Sla::embedded().unwrap());
+        let (head, requests) = generate_streamed(4, DemoSize::small(), now());
+        let total = requests.total();
+        let source = RequestSource {
+            requests: Box::new(requests.take(total - 1)),
+            total,
+        };
+        assert!(
+            app.import_streamed(head, source, Arc::new(|_| {}))
+                .await
+                .is_err()
+        );
+        assert!(app.is_empty().await.unwrap());
+    }
 }

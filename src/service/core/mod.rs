@@ -26,6 +26,20 @@ use crate::service::sla::Sla;
 pub use crate::service::store::{DashboardRow, StoreError, TokenTarget};
 use crate::service::store::{OutboxEvent, RowPage, Scope, Storage};
 
+/// Requests an import receives one by one (see [`App::import_streamed`]), and how many.
+pub struct RequestSource {
+    pub requests: Box<dyn Iterator<Item = crate::domain::request::Request> + Send>,
+    pub total: usize,
+}
+
+/// Told how many requests an import has written so far (a progress bar; may do nothing).
+pub type ImportProgress = Arc<dyn Fn(usize) + Send + Sync>;
+
+/// Requests per chunk a streamed import hands from its producer thread to the writer.
+const IMPORT_CHUNK: usize = 2_000;
+/// Chunks the producer may run ahead of the writer: bounds the memory a big seed holds.
+const IMPORT_CHUNKS_AHEAD: usize = 4;
+
 pub mod access;
 pub mod admin;
 pub mod agenda;
@@ -288,6 +302,16 @@ pub trait App: Send + Sync + 'static {
 
     /// Bulk import of a dataset in one transaction.
     async fn import(&self, data: Dataset) -> Result<(), StoreError>;
+
+    /// [`App::import`] of `head` and then of `requests` (a generator's, yielded one by one, so a
+    /// million of them are never all in memory), in one transaction; `progress` is told how many
+    /// requests are written so far.
+    async fn import_streamed(
+        &self,
+        head: Dataset,
+        requests: RequestSource,
+        progress: ImportProgress,
+    ) -> Result<(), StoreError>;
 
     async fn create_office(&self, office: Office) -> Result<(), StoreError>;
 
@@ -781,6 +805,54 @@ impl<S: Storage> App for Core<S> {
         let (sla, key) = (self.sla.clone(), self.key());
         self.store
             .write(move |tx| admin::import(tx, key.as_ref(), &data, Timestamp::now(), &sla))
+            .await
+    }
+
+    async fn import_streamed(
+        &self,
+        head: Dataset,
+        requests: RequestSource,
+        progress: ImportProgress,
+    ) -> Result<(), StoreError> {
+        let (sla, key) = (self.sla.clone(), self.key());
+        let total = requests.total;
+        // Generating a request and replaying its clocks run on their own thread, a few chunks
+        // ahead of the writer that encodes and saves them: the two halves of a big seed overlap.
+        let (chunks, received) = std::sync::mpsc::sync_channel(IMPORT_CHUNKS_AHEAD);
+        let replay = sla.clone();
+        let mut source = requests.requests;
+        std::thread::Builder::new()
+            .name("combipat-import".into())
+            .spawn(move || {
+                loop {
+                    let chunk: Vec<_> = source.by_ref().take(IMPORT_CHUNK).collect();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    // The writer gave up (its transaction failed): nothing left to produce for.
+                    if chunks.send(admin::replay_chunk(chunk, &replay)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Task(format!("cannot start the import thread: {e}")))?;
+        self.store
+            .write(move |tx| {
+                let mut chunks = received.into_iter();
+                let more = admin::ImportedRequests {
+                    chunks: &mut chunks,
+                    total,
+                };
+                admin::import_streamed(
+                    tx,
+                    key.as_ref(),
+                    &head,
+                    more,
+                    Timestamp::now(),
+                    &sla,
+                    &*progress,
+                )
+            })
             .await
     }
 
