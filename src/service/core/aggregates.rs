@@ -542,6 +542,8 @@ pub fn facts_of(row: &DashboardRow, policy: &Policy) -> RequestFacts {
 #[derive(Default)]
 pub struct DashboardMemo {
     scopes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Memo>>>>>,
+    /// Dashboards computed so far (how much the sessions cost).
+    computed: std::sync::atomic::AtomicU64,
 }
 
 pub struct Memo {
@@ -554,6 +556,17 @@ pub struct Memo {
 impl DashboardMemo {
     /// Younger than this, a computed dashboard is served while nothing new was committed.
     pub const STALE: SignedDuration = SignedDuration::from_secs(30);
+
+    /// Counts one computation.
+    pub fn computing(&self) {
+        self.computed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Dashboards computed so far by this node.
+    pub fn computations(&self) -> u64 {
+        self.computed.load(std::sync::atomic::Ordering::Relaxed)
+    }
 
     /// The slot of `scope`, shared by its sessions.
     pub fn slot(&self, scope: &Scope) -> Arc<tokio::sync::Mutex<Option<Memo>>> {
@@ -595,4 +608,54 @@ impl Memo {
 /// The dashboard over `facts` at `now`, on the service's policy and calendars.
 pub fn dashboard_of(facts: &[RequestFacts], sla: &Sla, now: Timestamp) -> Dashboard {
     compute_on(facts, sla.policy(), sla.calendars(), now)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::demo::{DemoSize, generate};
+    use crate::domain::roles::Role;
+    use crate::service::core::{App, Core};
+    use crate::service::sla::Sla;
+    use crate::service::store::sqlite::SqliteStore;
+
+    /// Fifty sessions of one scope asking at once cost one computation (two at most), not
+    /// fifty, and a later caller with nothing committed since costs none. (That an answer
+    /// includes the writes acknowledged before it is `tests/tui_flows.rs`'s figures test.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sessions_of_one_scope_share_a_computation_and_see_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap();
+        let app = Arc::new(Core::new(store, Sla::embedded().unwrap()));
+        let now = jiff::Timestamp::now();
+        let data = generate(5, DemoSize::small(), now);
+        let admin = data
+            .operators
+            .iter()
+            .find(|o| o.role == Role::Admin)
+            .cloned()
+            .unwrap();
+        app.import(data).await.unwrap();
+        let calls: Vec<_> = (0..50)
+            .map(|_| {
+                let (app, admin) = (Arc::clone(&app), admin.clone());
+                tokio::spawn(async move { app.dashboard(&admin, now).await.unwrap() })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for call in calls {
+            answers.push(call.await.unwrap());
+        }
+        assert!(
+            app.dashboard_computations() <= 2,
+            "{} computations for 50 concurrent sessions",
+            app.dashboard_computations()
+        );
+        assert!(answers.iter().all(|a| **a == *answers[0]));
+        // Unchanged outbox: the next caller is served the same figures.
+        let before = app.dashboard_computations();
+        app.dashboard(&admin, now).await.unwrap();
+        assert_eq!(app.dashboard_computations(), before);
+    }
 }

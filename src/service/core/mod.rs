@@ -454,6 +454,11 @@ impl<S: Storage> Core<S> {
     pub fn store(&self) -> &S {
         &self.store
     }
+
+    /// Dashboards this node computed so far (see [`aggregates::DashboardMemo`]).
+    pub fn dashboard_computations(&self) -> u64 {
+        self.dashboards.computations()
+    }
 }
 
 impl<S> Core<S> {
@@ -582,6 +587,7 @@ impl<S: Storage> App for Core<S> {
             return Err(StoreError::Task("dashboard memo vanished".into()));
         };
         let sla = self.sla.clone();
+        self.dashboards.computing();
         let dashboard =
             tokio::task::spawn_blocking(move || aggregates::dashboard_of(&facts, &sla, now))
                 .await
