@@ -56,9 +56,14 @@ impl SeedObserver for SeedBar {
 
     fn writing(&self, done: usize, total: usize) {
         if self.bar.length() != Some(total as u64) {
-            self.bar.set_style(style(
-                "writing {bar:40} {human_pos}/{human_len} requests {per_sec} eta {eta}",
-            ));
+            // A whole number of requests a second: indicatif's `{per_sec}` shows four decimals.
+            let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            };
+            self.bar.set_style(
+                style("writing {bar:40} {human_pos}/{human_len} requests {rate} eta {eta}")
+                    .with_key("rate", rate),
+            );
             self.bar.set_length(total as u64);
         }
         self.bar.set_position(done as u64);
