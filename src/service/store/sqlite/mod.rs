@@ -38,6 +38,12 @@ fn known_versions() -> usize {
 /// reads does not close and reopen connections.
 const MAX_IDLE_READERS: usize = 64;
 
+/// How many reads run at once: a few per core (a read also waits on the disk now and then).
+fn concurrent_reads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    (cores * 4).clamp(4, MAX_IDLE_READERS)
+}
+
 /// File name of the database inside a data dir.
 pub const DATABASE_FILE: &str = "combipat.sqlite3";
 
@@ -50,6 +56,10 @@ struct Inner {
     path: PathBuf,
     writes: group_commit::Queue,
     readers: Mutex<Vec<Connection>>,
+    /// Reads running at once. More than a few per core only adds threads that take turns on
+    /// the cores and connections with cold page caches: 64 concurrent clients served 400 lists/s
+    /// where 8 served 740. The others wait their turn without holding a thread.
+    read_slots: Arc<tokio::sync::Semaphore>,
     latest_seq: watch::Sender<u64>,
     /// One node: ephemeral events never leave the process.
     ephemeral: tokio::sync::broadcast::Sender<super::OutboxEvent>,
@@ -217,6 +227,7 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 writes,
                 readers: Mutex::new(Vec::new()),
+                read_slots: Arc::new(tokio::sync::Semaphore::new(concurrent_reads())),
                 latest_seq,
                 ephemeral: tokio::sync::broadcast::channel(super::EPHEMERAL_BACKLOG).0,
             }),
@@ -264,7 +275,12 @@ impl Storage for SqliteStore {
         F: FnOnce(&mut dyn ReadTx) -> Result<T, StoreError> + Send + 'static,
     {
         let this = self.clone();
+        let slot = Arc::clone(&self.inner.read_slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let mut conn = this.reader()?;
             let result = {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
