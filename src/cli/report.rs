@@ -58,13 +58,8 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
             // The data dir's embedded service: the database the embedded workstation and
             // cruscotto use, so the report counts what they show.
             let settings = super::workstation::settings(&ws)?;
-            let session = runtime.block_on(super::workstation::connect(
-                settings.server.as_ref(),
-                &settings.data_dir,
-                Role::Supervisor,
-                settings.lang,
-                settings.sla.clone(),
-            ))?;
+            let session =
+                runtime.block_on(super::workstation::connect_as(&settings, Role::Supervisor))?;
             let figures = runtime.block_on(quality_from(
                 &session.client,
                 "embedded service",

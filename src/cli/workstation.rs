@@ -314,6 +314,18 @@ pub(super) struct Embedded {
 /// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
 /// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
 /// and the session logs in with the demo token of `role`.
+/// [`connect`] with `settings`' server (or the data dir's embedded service), language and SLA.
+pub(super) async fn connect_as(settings: &Settings, role: Role) -> color_eyre::Result<Session> {
+    connect(
+        settings.server.as_ref(),
+        &settings.data_dir,
+        role,
+        settings.lang,
+        settings.sla.clone(),
+    )
+    .await
+}
+
 pub(super) async fn connect(
     server: Option<&(String, String)>,
     dir: &std::path::Path,
