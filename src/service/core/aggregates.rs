@@ -298,11 +298,12 @@ impl State {
         if bounds.highest == self.applied {
             return Ok(true);
         }
-        if bounds.highest < self.applied
-            || bounds
-                .lowest_kept
-                .is_some_and(|lowest| lowest > self.applied + 1)
-        {
+        // Events this node never applied are gone (pruned, or a store replaced by a copy):
+        // what they changed is unknown, so start over.
+        let missed = bounds
+            .lowest_kept
+            .is_none_or(|lowest| lowest > self.applied + 1);
+        if bounds.highest < self.applied || missed {
             return Ok(false);
         }
         let mut changed: Vec<RequestId> = Vec::new();
