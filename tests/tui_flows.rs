@@ -815,6 +815,11 @@ fn hostile_text_renders_visible_and_inert() {
 fn losing_the_service_shows_offline_and_coming_back_catches_up() {
     let mut f = Flow::new();
     f.go_live();
+    // The list the stream loads once connected must be in before the service goes away: a
+    // load cut short leaves nothing to catch up from, and the reconnection reloads it whole.
+    f.pump_until("the first list load", |_, msg| {
+        matches!(msg, Some(Msg::Page { more: false, .. }))
+    });
     let service = f.service.take().unwrap();
     let addr = service.addr();
     f.rt.block_on(service.shutdown()).unwrap();
