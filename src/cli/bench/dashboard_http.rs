@@ -24,11 +24,7 @@ pub struct DashboardHttpArgs {
 
 pub fn run(args: DashboardHttpArgs) -> color_eyre::Result<()> {
     super::super::runtime()?.block_on(async move {
-        let (running, dir) = super::seeded_service(args.requests).await?;
-        let credentials = running
-            .credentials()
-            .cloned()
-            .ok_or_else(|| eyre!("the demo service has no credentials"))?;
+        let (running, dir, credentials) = super::seeded_service(args.requests).await?;
         let year = jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::get("Europe/Rome")?)
             .year();

@@ -77,10 +77,14 @@ fn percentile(samples: &[std::time::Duration], pct: f64) -> std::time::Duration 
 }
 
 /// A fresh service in a temporary dir seeded with `requests` generated requests, that dir, and
-/// the seeding time printed.
+/// its demo credentials; the seeding time printed.
 async fn seeded_service(
     requests: usize,
-) -> color_eyre::Result<(crate::service::RunningService, std::path::PathBuf)> {
+) -> color_eyre::Result<(
+    crate::service::RunningService,
+    std::path::PathBuf,
+    crate::service::DemoCredentials,
+)> {
     use crate::service::{DemoData, ServiceConfig};
     let dir = dashboard_bandwidth::tempfile_dir()?;
     let size = crate::demo::DemoSize {
@@ -97,5 +101,9 @@ async fn seeded_service(
         seeding.elapsed().as_secs_f64(),
         running.store().describe_store()
     );
-    Ok((running, dir))
+    let credentials = running
+        .credentials()
+        .cloned()
+        .ok_or_else(|| color_eyre::eyre::eyre!("the demo service has no credentials"))?;
+    Ok((running, dir, credentials))
 }

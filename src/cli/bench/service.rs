@@ -41,11 +41,7 @@ pub fn run(args: ServiceBenchArgs) -> color_eyre::Result<()> {
         color_eyre::eyre::bail!("--requests and --rounds must be positive");
     }
     super::super::runtime()?.block_on(async move {
-        let (running, dir) = super::seeded_service(args.requests).await?;
-        let credentials = running
-            .credentials()
-            .cloned()
-            .ok_or_else(|| eyre!("the demo service has no credentials"))?;
+        let (running, dir, credentials) = super::seeded_service(args.requests).await?;
         let token = |role: Role| {
             credentials
                 .token(role)
@@ -77,6 +73,7 @@ pub fn run(args: ServiceBenchArgs) -> color_eyre::Result<()> {
                 Ok::<_, color_eyre::Report>(samples)
             }
         };
+        let single = |what: &str, took: Duration| println!("{what:<58} {:>8.2} ms", ms(took));
         let line = |what: &str, samples: &[Duration]| {
             println!(
                 "{what:<58} p50 {:>8.2} ms  p99 {:>8.2} ms",
@@ -88,11 +85,7 @@ pub fn run(args: ServiceBenchArgs) -> color_eyre::Result<()> {
         println!("\n/v1/queues (maintained counters) vs the breached list (every clock evaluated)");
         for (label, role) in [("national", Role::Admin), ("supervisor", Role::Supervisor)] {
             let first = get("/v1/queues".into(), token(role)?).await?;
-            println!(
-                "{:<58} {:>8.2} ms",
-                format!("queues {label}, first call (counters built)"),
-                ms(first)
-            );
+            single(&format!("queues {label}, first call (counters built)"), first);
             let queues = times("/v1/queues", token(role)?, args.rounds).await?;
             line(&format!("queues {label}"), &queues);
             let scan = times(
@@ -114,11 +107,7 @@ pub fn run(args: ServiceBenchArgs) -> color_eyre::Result<()> {
         let sla = running.sla();
         for (label, role) in [("national", Role::Admin), ("supervisor", Role::Supervisor)] {
             let first = get("/v1/dashboard".into(), token(role)?).await?;
-            println!(
-                "{:<58} {:>8.2} ms",
-                format!("dashboard {label}, first computation"),
-                ms(first)
-            );
+            single(&format!("dashboard {label}, first computation"), first);
             let shared = times("/v1/dashboard", token(role)?, args.rounds).await?;
             line(&format!("dashboard {label}, shared by the scope's sessions"), &shared);
             let who = app
@@ -164,11 +153,7 @@ pub fn run(args: ServiceBenchArgs) -> color_eyre::Result<()> {
                 .await?;
         }
         let after_write = get("/v1/dashboard".into(), token(Role::Admin)?).await?;
-        println!(
-            "{:<58} {:>8.2} ms",
-            "dashboard national, recomputed after a write",
-            ms(after_write)
-        );
+        single("dashboard national, recomputed after a write", after_write);
 
         println!("\nGET /v1/requests?limit=50 vs GET /v1/me (authenticated round trip), concurrent clients");
         let operator = token(Role::Operator)?;

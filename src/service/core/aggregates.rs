@@ -383,37 +383,38 @@ impl State {
             patronato: self.intern(&row.row.patronato),
         };
         let status = row.row.status;
-        let counted = if status.is_open() {
-            Counted::Open {
-                key: OpenKey {
-                    place,
-                    topic: row.row.topic,
-                    status,
-                    assignee: row.row.assignee.as_deref().map(|a| self.intern(a)),
-                },
-                level: Level::Ok,
-            }
+        let id = row.row.id.clone();
+        // An open request is counted at its level from the start, and scheduled.
+        let (counted, clocks, assessment) = if status.is_open() {
+            let assessment = assess(status, &row.clocks, sla, instant);
+            let key = OpenKey {
+                place,
+                topic: row.row.topic,
+                status,
+                assignee: row.row.assignee.as_deref().map(|a| self.intern(a)),
+            };
+            let counted = Counted::Open {
+                key,
+                level: assessment.level,
+            };
+            (counted, row.clocks, Some(assessment))
         } else {
-            Counted::Closed(ClosedKey {
+            let key = ClosedKey {
                 place,
                 day: rome_day_start(row.updated_at),
-            })
+            };
+            (Counted::Closed(key), Vec::new(), None)
         };
-        let id = row.row.id.clone();
+        self.count(&counted, 1);
+        let next = assessment.and_then(|a| self.schedule_at(&id, None, a));
         let entry = Entry {
             counted,
             status,
-            clocks: if status.is_open() {
-                row.clocks
-            } else {
-                Vec::new()
-            },
-            next: None,
+            clocks,
+            next,
             facts: facts_of(&row.row, sla.policy()),
         };
-        self.count(&entry.counted, 1);
-        self.entries.insert(id.clone(), entry);
-        self.reevaluate(&id, sla, instant);
+        self.entries.insert(id, entry);
     }
 
     fn remove(&mut self, id: &RequestId) {
@@ -427,22 +428,24 @@ impl State {
     }
 
     fn count(&mut self, counted: &Counted, delta: i64) {
-        let apply = |n: &mut u64| *n = n.saturating_add_signed(delta);
         match counted {
-            Counted::Open { key, level } => {
-                let counts = self.open.entry(key.clone()).or_default();
-                apply(&mut counts[*level as usize]);
-                if counts.iter().all(|&n| n == 0) {
-                    self.open.remove(key);
-                }
-            }
+            Counted::Open { key, level } => self.count_open(key, *level, delta),
             Counted::Closed(key) => {
                 let n = self.closed.entry(key.clone()).or_default();
-                apply(n);
+                *n = n.saturating_add_signed(delta);
                 if *n == 0 {
                     self.closed.remove(key);
                 }
             }
+        }
+    }
+
+    fn count_open(&mut self, key: &OpenKey, level: Level, delta: i64) {
+        let counts = self.open.entry(key.clone()).or_default();
+        let n = &mut counts[level as usize];
+        *n = n.saturating_add_signed(delta);
+        if counts.iter().all(|&n| n == 0) {
+            self.open.remove(key);
         }
     }
 
@@ -454,57 +457,72 @@ impl State {
         let Counted::Open { key, level } = &entry.counted else {
             return;
         };
-        let (at_risk, breached) = sla.risk_at(entry.status, &entry.clocks, instant);
-        let new_level = match (at_risk, breached) {
-            (_, true) => Level::Breached,
-            (true, false) => Level::AtRisk,
-            (false, false) => Level::Ok,
-        };
-        let mut next = Some(Timestamp::MAX);
-        for clock in &entry.clocks {
-            match sla::next_state_change(clock, instant) {
-                StateChange::Never => {}
-                StateChange::At(t) => next = next.map(|n| n.min(t)),
-                StateChange::Unknown => next = None,
-            }
-        }
+        let assessment = assess(entry.status, &entry.clocks, sla, instant);
         let (old_level, old_next, key) = (*level, entry.next, key.clone());
-        let volatile = next.is_none();
-        let next = next.filter(|&t| t < Timestamp::MAX);
-        if old_level != new_level {
-            self.count(
-                &Counted::Open {
-                    key: key.clone(),
-                    level: old_level,
-                },
-                -1,
-            );
-            self.count(
-                &Counted::Open {
-                    key: key.clone(),
-                    level: new_level,
-                },
-                1,
-            );
+        if old_level != assessment.level {
+            self.count_open(&key, old_level, -1);
+            self.count_open(&key, assessment.level, 1);
         }
-        if let Some(t) = old_next {
-            self.schedule.remove(&(t, id.clone()));
-        }
-        if let Some(t) = next {
-            self.schedule.insert((t, id.clone()));
-        }
-        if volatile {
-            self.volatile.insert(id.clone());
-        } else {
-            self.volatile.remove(id);
-        }
+        let next = self.schedule_at(id, old_next, assessment);
         if let Some(entry) = self.entries.get_mut(id) {
             entry.next = next;
             entry.counted = Counted::Open {
                 key,
-                level: new_level,
+                level: assessment.level,
             };
         }
+    }
+
+    /// Moves `id` in the schedule from `old_next` to where `assessment` puts it (or among the
+    /// volatile requests); returns its new instant.
+    fn schedule_at(
+        &mut self,
+        id: &RequestId,
+        old_next: Option<Timestamp>,
+        assessment: Assessment,
+    ) -> Option<Timestamp> {
+        if let Some(t) = old_next {
+            self.schedule.remove(&(t, id.clone()));
+        }
+        if let Some(t) = assessment.next {
+            self.schedule.insert((t, id.clone()));
+        }
+        if assessment.volatile {
+            self.volatile.insert(id.clone());
+        } else {
+            self.volatile.remove(id);
+        }
+        assessment.next
+    }
+}
+
+/// An open request's level at an instant, and when it may next change by itself.
+#[derive(Debug, Clone, Copy)]
+struct Assessment {
+    level: Level,
+    next: Option<Timestamp>,
+    /// The fast path cannot tell when: re-evaluated at every answer.
+    volatile: bool,
+}
+
+fn assess(status: Status, clocks: &[Clock], sla: &Sla, instant: &SlaInstant<'_>) -> Assessment {
+    let level = match sla.risk_at(status, clocks, instant) {
+        (_, true) => Level::Breached,
+        (true, false) => Level::AtRisk,
+        (false, false) => Level::Ok,
+    };
+    let mut next = Some(Timestamp::MAX);
+    for clock in clocks {
+        match sla::next_state_change(clock, instant) {
+            StateChange::Never => {}
+            StateChange::At(t) => next = next.map(|n| n.min(t)),
+            StateChange::Unknown => next = None,
+        }
+    }
+    Assessment {
+        level,
+        next: next.filter(|&t| t < Timestamp::MAX),
+        volatile: next.is_none(),
     }
 }
 
