@@ -169,6 +169,7 @@ mod tests {
                 median_secs: Some(5400),
                 p90_secs: Some(36_000),
             },
+            ..PatronatoFigures::default()
         }];
         let csv = quality_csv(2026, &figures, Dialect::Plain);
         let lines: Vec<&str> = csv.split("\r\n").collect();
@@ -201,6 +202,7 @@ mod tests {
                 median_secs: None,
                 p90_secs: None,
             },
+            ..PatronatoFigures::default()
         }];
         let csv = quality_csv(2026, &figures, Dialect::Plain);
         let row = csv.split("\r\n").nth(1).unwrap();

@@ -381,6 +381,27 @@ pub struct CellFigures {
     /// Sum of forwarding hops.
     pub forward_hops: u32,
     pub max_forward_hops: u32,
+    /// Breaches expected ahead of time at this row's closing rate.
+    #[serde(default)]
+    pub forecast: Forecast,
+}
+
+/// Business-day horizons of the forecast.
+pub const FORECAST_HORIZONS: [u32; 3] = [1, 3, 5];
+/// Business days back over which the closing rate is measured.
+pub const FORECAST_RATE_WINDOW: u32 = 10;
+
+/// How many open requests of a row will breach their resolution clock within each of
+/// [`FORECAST_HORIZONS`] business days if the row keeps closing at its recent rate, and how many
+/// more closures a business day would avoid it. Integers only, so figures compare exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Forecast {
+    /// Closures of the row's requests in the last [`FORECAST_RATE_WINDOW`] business days.
+    pub recent_closures: u32,
+    /// Per horizon: open requests, not breached yet, expected to breach within it.
+    pub breaching: [u32; 3],
+    /// Per horizon: extra closures per business day that would avoid those breaches.
+    pub extra_daily_closures: [u32; 3],
 }
 
 /// Figures of one patronato.
@@ -396,6 +417,22 @@ pub struct PatronatoFigures {
     pub reopen: Share,
     pub within_sla: Share,
     pub first_reply: DurationStats,
+    /// Resolution times (business seconds) of the requests closed.
+    #[serde(default)]
+    pub resolution: DurationStats,
+    /// Open requests whose clocks are breached now.
+    #[serde(default)]
+    pub breached_open: u32,
+}
+
+/// Per-patronato figures over three periods, for the cruscotto's period selector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PatronatiByPeriod {
+    /// Requests filed since midnight (Europe/Rome).
+    pub today: Vec<PatronatoFigures>,
+    pub last_7_days: Vec<PatronatoFigures>,
+    /// The same as [`Dashboard::patronati`].
+    pub last_30_days: Vec<PatronatoFigures>,
 }
 
 /// One day of the trend series (calendar day in Europe/Rome).
@@ -436,6 +473,8 @@ pub struct Dashboard {
     /// One total per office (`topic` = null).
     pub office_totals: Vec<CellFigures>,
     pub patronati: Vec<PatronatoFigures>,
+    #[serde(default)]
+    pub patronati_by_period: PatronatiByPeriod,
     /// Last 30 days, oldest first, today last.
     pub trend: Vec<TrendDay>,
     pub workload: Workload,
@@ -567,8 +606,15 @@ pub fn patronato_figures(
                 ..PatronatoFigures::default()
             };
             let mut first_replies = Vec::new();
+            let mut resolutions = Vec::new();
             for f in facts {
                 fig.volume += 1;
+                if f.status.is_open() && f.standing.is_some_and(|s| s.breached) {
+                    fig.breached_open += 1;
+                }
+                if let Some(secs) = f.resolution_secs(clock) {
+                    resolutions.push(secs);
+                }
                 fig.integration_requests += f.integration_requests;
                 fig.defect.count(f.integration_requests > 0);
                 if f.first_reply_at.is_some() || f.closed_at.is_some() || f.reopens > 0 {
@@ -580,6 +626,7 @@ pub fn patronato_figures(
                 }
             }
             fig.first_reply = DurationStats::of(first_replies);
+            fig.resolution = DurationStats::of(resolutions);
             fig
         })
         .collect()
@@ -704,11 +751,19 @@ pub fn compute(
         .map(|(office, fs)| cell_figures(office, None, fs, clock, now, options))
         .collect();
     let since_30d = now - DAY * 30;
+    let since_7d = now - DAY * 7;
+    let today = start_of_day(now, &rome());
+    let last_30_days = patronato_figures(facts, clock, |f| f.created_at >= since_30d);
     Dashboard {
         generated_at: now,
         cells,
         office_totals,
-        patronati: patronato_figures(facts, clock, |f| f.created_at >= since_30d),
+        patronati: last_30_days.clone(),
+        patronati_by_period: PatronatiByPeriod {
+            today: patronato_figures(facts, clock, |f| f.created_at >= today),
+            last_7_days: patronato_figures(facts, clock, |f| f.created_at >= since_7d),
+            last_30_days,
+        },
         trend: trend(facts, clock, now, options.trend_days),
         workload: workload(facts, options.named_operators),
     }
