@@ -585,7 +585,85 @@ fn cell_figures(
     }
     cell.first_reply = DurationStats::of(first_replies);
     cell.resolution = DurationStats::of(resolutions);
+    cell.forecast = forecast(facts, clock, office, now);
     cell
+}
+
+/// The [`Forecast`] of one row (`facts` are the row's requests, all of `office`) at `now`.
+///
+/// Definition (also in `docs/cruscotto.md`):
+/// - Closing rate `r = C / 10` per business day, where `C` counts the row's requests closed now
+///   whose close lies within the last [`FORECAST_RATE_WINDOW`] business days of the office's
+///   calendar (business time from the close to `now` below 10 × the business-day length).
+/// - Candidates: the row's open requests whose resolution clock is running and not breached:
+///   requests awaiting integration are left out (a paused clock does not run, so it cannot
+///   breach while paused), as are requests already breached.
+/// - Due position `d_i = remaining business seconds of the resolution clock / business-day
+///   seconds`, fractional; candidates sorted by it (earliest due first, ties by id) get ranks
+///   `i = 0, 1, …`. Assuming the row closes them in due order at `r` per business day from now,
+///   request `i` is closed in time iff `i + 1 ≤ r · d_i`.
+/// - `breaching[h]` counts the candidates with `d_i ≤ H_h` not closed in time;
+///   `extra_daily_closures[h]` is the least integer `x ≥ 0` with `i + 1 ≤ (r + x) · d_i` for
+///   every candidate with `d_i ≤ H_h` (0 when none breaches).
+/// - A request due right now (`d_i = 0`) could not be saved by any rate; it is not a candidate:
+///   a clock breaches when its remaining time reaches 0, so it is already in the row's
+///   `breached` count. Hence every candidate has `d_i > 0` and `x` is always finite.
+///
+/// Everything is compared in integers: with `R` the remaining seconds, `D` the day length and
+/// `W` the window, `i + 1 ≤ (C / W + x) · R / D  ⇔  (i + 1) · W · D ≤ (C + W · x) · R`.
+fn forecast(
+    facts: &[&RequestFacts],
+    clock: &dyn BusinessClock,
+    office: &str,
+    now: Timestamp,
+) -> Forecast {
+    let day_secs = i128::from(clock.business_day_seconds(office).max(1));
+    let window = i128::from(FORECAST_RATE_WINDOW);
+    let mut recent_closures: u32 = 0;
+    let mut candidates: Vec<(i64, &str)> = Vec::new();
+    for f in facts {
+        if let Some(closed) = f.closed_at
+            && closed <= now
+            && i128::from(clock.business_seconds(&f.office, closed, now)) < window * day_secs
+        {
+            recent_closures += 1;
+        }
+        if f.status.is_open() && !f.is_paused() {
+            let remaining = f.targets.resolution_secs - f.running_business_seconds(clock, now);
+            // Nothing left (remaining ≤ 0) is breached, as `sla_state` rules.
+            if remaining > 0 {
+                candidates.push((remaining, &f.id));
+            }
+        }
+    }
+    candidates.sort_unstable();
+    let closures = i128::from(recent_closures);
+    let mut out = Forecast {
+        recent_closures,
+        ..Forecast::default()
+    };
+    for (h, horizon) in FORECAST_HORIZONS.iter().enumerate() {
+        let horizon_secs = i128::from(*horizon) * day_secs;
+        let mut breaching = 0u32;
+        let mut extra: i128 = 0;
+        for (rank, &(remaining, _)) in candidates.iter().enumerate() {
+            let remaining = i128::from(remaining);
+            if remaining > horizon_secs {
+                break; // sorted: the rest are due later
+            }
+            let needed = (rank as i128 + 1) * window * day_secs;
+            if needed > closures * remaining {
+                breaching += 1;
+                // Least x with (C + W·x)·R ≥ needed: x = ceil((needed − C·R) / (W·R)).
+                let shortfall = needed - closures * remaining;
+                let per_extra = window * remaining;
+                extra = extra.max((shortfall + per_extra - 1) / per_extra);
+            }
+        }
+        out.breaching[h] = breaching;
+        out.extra_daily_closures[h] = u32::try_from(extra).unwrap_or(u32::MAX);
+    }
+    out
 }
 
 /// Per-patronato figures over the requests accepted by `include` (e.g. filed in a year).
@@ -1071,6 +1149,120 @@ mod tests {
             .find(|d| d.date == date(2026, 12, 3))
             .unwrap();
         assert_eq!((thu3.answered, thu3.answered_within_sla), (1, 0)); // G missed
+    }
+
+    /// The forecast of a row built for it (office NA01, one topic, so the cell and the office
+    /// total agree). Business day D = 10 h, window W = 10 business days, resolution target 50 h.
+    ///
+    /// Closures: the last 10 business days before now are 100 business hours back: Fri 11 4 h,
+    /// Thu 10, Wed 9, (Tue 8 closed), Mon 7, Fri 4, Thu 3, Wed 2, Tue 1, Mon 30 Nov 10 h each
+    /// = 84 h, Fri 27 Nov 10 h = 94 h, Thu 26 Nov from 12:00 6 h = 100 h. So 14 closes on Wed 9
+    /// and one on Thu 26 Nov 13:00 (99 h back) count; one on Thu 26 Nov 12:00 (exactly 100 h)
+    /// does not. C = 15, r = 1.5 per business day.
+    ///
+    /// Candidates (remaining = 50 h − business time used since filing; d = remaining / 10 h):
+    /// - a: filed Thu 3 17:00, used 1+10+10+10+10+4 = 45 h, d = 0.5, rank 0:
+    ///   1 ≤ 1.5·0.5 = 0.75? no → breaches; x ≥ 1/0.5 − 1.5 = 0.5 → 1.
+    /// - b, c: filed Mon 7 12:00, used 6+10+10+4 = 30 h, d = 2.0, ranks 1, 2:
+    ///   2 ≤ 3 yes; 3 ≤ 3 yes (equality: in time).
+    /// - e1…e5: filed Wed 9 12:00, used 6+10+4 = 20 h, d = 3.0 (on the 3-day horizon), ranks 3–7:
+    ///   4 ≤ 4.5 yes; 5, 6, 7, 8 ≤ 4.5 no → 4 breach; x ≥ 8/3 − 1.5 = 1.17 → 2 (rank 7 rules).
+    /// - k: filed Thu 10 17:00, used 1+4 = 5 h, d = 4.5, rank 8: 9 ≤ 6.75 no; x ≥ 0.5 → 1.
+    /// - l: filed now, used 0, d = 5.0 (on the 5-day horizon), rank 9: 10 ≤ 7.5 no; x → 1.
+    /// - m: target 80 h, filed Fri 11 10:00, used 2 h, d = 7.8, rank 10: beyond every horizon.
+    ///
+    /// Not candidates: p awaiting integration (paused clock), z breached (filed Tue 1 09:00,
+    /// 73 h used ≥ 50 h).
+    ///
+    /// 1 day: a → breaching 1, x 1. 3 days: a + 4 of e → 5, x max(1, 2) = 2.
+    /// 5 days: + k + l → 7, x 2.
+    #[test]
+    fn forecast_matches_hand_computation() {
+        use Status::*;
+        let row = |id: &str, status: Status, created: Timestamp| {
+            let mut f = facts(id, "INCA", status, created);
+            f.office = "NA01".into();
+            f
+        };
+        let mut data = Vec::new();
+        for n in 0..14 {
+            let mut closed = row(&format!("c{n:02}"), Chiusa, at(11, 23, 9));
+            closed.closed_at = Some(at(12, 9, 10));
+            data.push(closed);
+        }
+        let mut inside = row("in", Chiusa, at(11, 23, 9));
+        inside.closed_at = Some(at(11, 26, 13));
+        let mut outside = row("out", Chiusa, at(11, 23, 9));
+        outside.closed_at = Some(at(11, 26, 12));
+        data.extend([inside, outside]);
+        data.push(row("a", InLavorazione, at(12, 3, 17)));
+        data.push(row("b", InLavorazione, at(12, 7, 12)));
+        data.push(row("c", RispostaInviata, at(12, 7, 12)));
+        for n in 1..=5 {
+            data.push(row(&format!("e{n}"), Nuova, at(12, 9, 12)));
+        }
+        data.push(row("k", Nuova, at(12, 10, 17)));
+        data.push(row("l", Nuova, now()));
+        let mut m = row("m", Nuova, at(12, 11, 10));
+        m.targets.resolution_secs = 80 * H;
+        data.push(m);
+        let mut p = row("p", InAttesaIntegrazione, at(12, 11, 9));
+        p.pauses = vec![(at(12, 11, 10), None)];
+        data.push(p);
+        data.push(row("z", Nuova, at(12, 1, 9)));
+
+        let dash = compute(&data, &calendar(), now(), &DashboardOptions::default());
+        let expected = Forecast {
+            recent_closures: 15,
+            breaching: [1, 5, 7],
+            extra_daily_closures: [1, 2, 2],
+        };
+        assert_eq!(dash.cells[0].forecast, expected);
+        assert_eq!(dash.office_totals[0].forecast, expected);
+
+        // With 5 more closures r = 2: a 1 ≤ 1 in time; b, c 2, 3 ≤ 4; e 4…8 ≤ 6 for 4, 5, 6,
+        // not 7, 8 → x ≥ 8/3 − 2 = 0.67 → 1; k 9 ≤ 9 in time; l 10 ≤ 10 in time.
+        for n in 0..5 {
+            let mut closed = row(&format!("d{n}"), Chiusa, at(11, 23, 9));
+            closed.closed_at = Some(at(12, 10, 9));
+            data.push(closed);
+        }
+        let dash = compute(&data, &calendar(), now(), &DashboardOptions::default());
+        assert_eq!(
+            dash.cells[0].forecast,
+            Forecast {
+                recent_closures: 20,
+                breaching: [0, 2, 2],
+                extra_daily_closures: [0, 1, 1],
+            }
+        );
+    }
+
+    /// The main dataset's RM01 row: closes A (Wed 9, 22 h back) and I (Mon 30 Nov 18:00, 74 h
+    /// back) count: r = 0.2. Candidates B (25 h left, d 2.5), E (33 h, 3.3), F (47 h, 4.7);
+    /// C paused, D and G breached. 1 day: none. 3 days: B 1 ≤ 0.5 no, x ≥ 0.4 − 0.2 → 1.
+    /// 5 days: E 2 ≤ 0.66 no (x ≥ 0.41 → 1), F 3 ≤ 0.94 no (x ≥ 0.44 → 1).
+    #[test]
+    fn forecast_of_the_main_dataset() {
+        let dash = compute(&dataset(), &calendar(), now(), &DashboardOptions::default());
+        assert_eq!(
+            dash.cells[1].forecast,
+            Forecast {
+                recent_closures: 2,
+                breaching: [0, 1, 3],
+                extra_daily_closures: [0, 1, 1],
+            }
+        );
+        // MI01: H (13 h used, 37 h left, d 3.7), no closures: r = 0; 5 days: 1 ≤ 0 no,
+        // x ≥ 1/3.7 → 1.
+        assert_eq!(
+            dash.cells[0].forecast,
+            Forecast {
+                recent_closures: 0,
+                breaching: [0, 0, 1],
+                extra_daily_closures: [0, 0, 1],
+            }
+        );
     }
 
     #[test]
