@@ -51,6 +51,133 @@ fn snapshots_at_two_sizes_dark_and_monochrome() {
     }
 }
 
+/// The demo cruscotto with a forecast in every row: until the service computes forecasts the
+/// demo's are all zero, and the forecast view must be seen with figures. Derived from each row's
+/// own counts so that office totals and the scope total still add up.
+fn with_forecast(mut state: DashboardState) -> DashboardState {
+    use combipat::domain::dashboard::Forecast;
+    let forecast_of = |open: u32, at_risk: u32, paused: u32| {
+        let breaching = [at_risk / 2, at_risk, (at_risk + paused).min(open)];
+        Forecast {
+            recent_closures: open.saturating_sub(at_risk),
+            breaching,
+            extra_daily_closures: breaching.map(|n| n.div_ceil(2)),
+        }
+    };
+    if state
+        .figures
+        .cells
+        .iter()
+        .all(|c| c.forecast == Forecast::default())
+    {
+        for cell in &mut state.figures.cells {
+            cell.forecast = forecast_of(cell.open, cell.at_risk, cell.paused);
+        }
+        for total in &mut state.figures.office_totals {
+            let cells: Vec<_> = state
+                .figures
+                .cells
+                .iter()
+                .filter(|c| c.office == total.office)
+                .map(|c| c.forecast)
+                .collect();
+            total.forecast = Forecast {
+                recent_closures: cells.iter().map(|f| f.recent_closures).sum(),
+                breaching: [0, 1, 2].map(|h| cells.iter().map(|f| f.breaching[h]).sum()),
+                extra_daily_closures: [0, 1, 2]
+                    .map(|h| cells.iter().map(|f| f.extra_daily_closures[h]).sum()),
+            };
+        }
+    }
+    state
+}
+
+/// Every view at 80×24 and 200×50, dark and monochrome, the cursor on the second row.
+#[test]
+fn every_view_at_two_sizes_dark_and_monochrome() {
+    use combipat::tui::dashboard::state::Tab;
+    for tab in Tab::ALL {
+        for (width, height) in [(80, 24), (200, 50)] {
+            for (name, styles) in [
+                ("dark", DashStyles::dark()),
+                ("monochrome", DashStyles::monochrome()),
+            ] {
+                let mut state = with_forecast(state());
+                state.update(DashboardAction::ShowTab(tab));
+                state.update(DashboardAction::Down);
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                terminal
+                    .draw(|frame| {
+                        let area = frame.area();
+                        combipat::tui::dashboard::render(frame, area, &state, &styles)
+                    })
+                    .unwrap();
+                let backend = terminal.backend().clone();
+                insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                    insta::assert_snapshot!(
+                        format!("dashboard_view_{}_{width}x{height}_{name}", tab.key()),
+                        backend
+                    );
+                });
+            }
+        }
+    }
+}
+
+/// Right moves the column cursor and scrolls the table at 80 columns; the chooser hides a
+/// column for the session; `p` changes the SLA column's period; the figure under the cursor
+/// follows the column.
+#[test]
+fn columns_scroll_choose_and_follow_the_period() {
+    use combipat::tui::dashboard::state::{FigureColumn, OfficeColumn, Period};
+    let mut state = state();
+    assert_eq!(state.figure_under_cursor(), FigureColumn::Open);
+    state.update(DashboardAction::ColumnRight);
+    assert_eq!(state.figure_under_cursor(), FigureColumn::Breached);
+    let draw = |state: &DashboardState| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|frame| {
+                let area = frame.area();
+                combipat::tui::dashboard::render(frame, area, state, &DashStyles::monochrome())
+            })
+            .unwrap();
+        format!("{}", terminal.backend())
+    };
+    let before = draw(&state);
+    assert!(before.contains("Aperte"), "{before}");
+    for _ in 0..8 {
+        state.update(DashboardAction::ColumnRight);
+    }
+    let scrolled = draw(&state);
+    assert!(!scrolled.contains("Aperte"), "{scrolled}");
+    assert!(scrolled.contains("Riaperte"), "{scrolled}");
+    assert!(scrolled.contains("RM01"), "the office stays: {scrolled}");
+    // The chooser hides "Aperte"; Esc closes it and the choice stays.
+    state.update(DashboardAction::ChooseColumns);
+    state.update(DashboardAction::Open);
+    state.update(DashboardAction::Quit);
+    assert_eq!(state.chooser, None);
+    assert!(!state.shown_columns().contains(&OfficeColumn::Open));
+    assert_eq!(state.period, Period::Last7Days);
+    state.update(DashboardAction::CyclePeriod);
+    assert_eq!(state.period, Period::Last30Days);
+    state.update(DashboardAction::Top);
+    for _ in 0..12 {
+        state.update(DashboardAction::ColumnLeft);
+    }
+    let month = draw(&state);
+    assert!(month.contains("SLA 30g"), "{month}");
+    assert!(month.contains("Totale"), "{month}");
+    // Enter on the Totale row has no queue of its own.
+    state.update(DashboardAction::Bottom);
+    assert_eq!(
+        state.update(DashboardAction::Open),
+        DashboardOutcome::Nothing
+    );
+    assert!(state.message.is_some());
+}
+
 #[test]
 fn enter_drills_down_into_the_selected_queue_and_e_exports_csv() {
     let mut state = state();
@@ -171,6 +298,83 @@ async fn http_dashboard_is_scoped_and_role_checked() {
     let anonymous = http().get(t.url("/v1/dashboard")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
 
+    t.service.shutdown().await.unwrap();
+}
+
+/// The forecast served by `GET /v1/dashboard` (the memoised service path) is the domain's
+/// definition applied to the very requests the supervisor can read, at the instant the figures
+/// were generated: every cell and office total, recomputed here from the requests' histories.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_dashboard_serves_the_forecast_of_the_visible_requests() {
+    use combipat::api::RequestDetail;
+    use combipat::domain::dashboard::{
+        RequestFacts, Targets, compute_with_policy, embedded_policy,
+    };
+    let t = TestService::demo().await;
+    let body: DashboardResponse = get_as(&t, Role::Supervisor, "/v1/dashboard")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let policy = embedded_policy().unwrap();
+    let mut facts = Vec::new();
+    for summary in listed(&t, Role::Supervisor).await {
+        let detail: RequestDetail = get_as(
+            &t,
+            Role::Supervisor,
+            &format!("/v1/requests/{}", summary.id.as_str()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let s = &detail.summary;
+        let targets = Targets::from_policy(&policy, s.topic, s.priority);
+        facts.push(
+            RequestFacts {
+                id: s.id.to_string(),
+                office: s.office.clone(),
+                topic: s.topic,
+                priority: s.priority,
+                patronato: s.patronato.clone(),
+                status: s.status,
+                assignee: s.assignee.clone(),
+                created_at: s.created_at,
+                first_reply_at: None,
+                closed_at: None,
+                pauses: Vec::new(),
+                integration_requests: 0,
+                reopens: 0,
+                forwards: 0,
+                targets,
+                standing: None,
+            }
+            .with_history(&detail.history),
+        );
+    }
+    let expected = compute_with_policy(&facts, &policy, body.dashboard.generated_at).unwrap();
+    let forecasts = |rows: &[combipat::domain::dashboard::CellFigures]| {
+        rows.iter()
+            .map(|c| (c.office.clone(), c.topic, c.forecast))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(forecasts(&body.dashboard.cells), forecasts(&expected.cells));
+    assert_eq!(
+        forecasts(&body.dashboard.office_totals),
+        forecasts(&expected.office_totals)
+    );
+    // The demo closes requests every day, so the rate is measured on real closures.
+    let closures: u32 = body
+        .dashboard
+        .office_totals
+        .iter()
+        .map(|c| c.forecast.recent_closures)
+        .sum();
+    assert!(
+        closures > 0,
+        "{:?}",
+        forecasts(&body.dashboard.office_totals)
+    );
     t.service.shutdown().await.unwrap();
 }
 

@@ -24,6 +24,15 @@ fn state(preset: &str) -> State {
 }
 
 fn focus(state: &mut State, context: Context) {
+    if context == Context::Dashboard {
+        // The cruscotto's commands act on an open cruscotto.
+        let now = state.now;
+        let response = combipat::api::dashboard::DashboardResponse {
+            scope: combipat::api::dashboard::DashboardScope::Office("RM01".into()),
+            dashboard: combipat::demo::dashboard::demo_dashboard(7, now).unwrap(),
+        };
+        update(state, Msg::DashboardLoaded(Box::new(response)));
+    }
     state.focus = match context {
         Context::Queues => Pane::Queues,
         Context::Detail => Pane::Detail,

@@ -23,6 +23,7 @@ impl Lang {
 }
 
 mod agenda;
+mod cruscotto;
 
 /// (key, Italian, English)
 const CATALOG: &[(&str, &str, &str)] = &[
@@ -511,13 +512,13 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("dash.unassigned", "non assegnate", "unassigned"),
     (
         "dash.hints",
-        "↑↓ muovi  Invio apri coda  e esporta CSV  r aggiorna  q esci",
-        "↑↓ move  Enter open queue  e export CSV  r refresh  q quit",
+        "↑↓ righe  ←→ colonne  Tab/1-7 viste  p periodo  Invio apri  ? aiuto  q esci",
+        "↑↓ rows  ←→ columns  Tab/1-7 views  p period  Enter open  ? help  q quit",
     ),
     (
         "dash.hints_workstation",
-        "↑↓ muovi  Invio apri coda  e esporta CSV  Ctrl-R aggiorna  Esc indietro",
-        "↑↓ move  Enter open queue  e export CSV  Ctrl-R refresh  Esc back",
+        "↑↓ righe  ←→ colonne  Tab/1-7 viste  p periodo  Invio apri  ? aiuto  Esc esci",
+        "↑↓ rows  ←→ columns  Tab/1-7 views  p period  Enter open  ? help  Esc back",
     ),
     (
         "dash.refused_read_only",
@@ -870,6 +871,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     match CATALOG
         .iter()
         .chain(agenda::CATALOG)
+        .chain(cruscotto::CATALOG)
         .find(|(k, _, _)| *k == key)
     {
         Some((_, it, en)) => match lang {
@@ -911,7 +913,11 @@ mod tests {
     #[test]
     fn keys_are_unique() {
         let mut seen = HashSet::new();
-        for (k, _, _) in CATALOG.iter().chain(agenda::CATALOG) {
+        for (k, _, _) in CATALOG
+            .iter()
+            .chain(agenda::CATALOG)
+            .chain(cruscotto::CATALOG)
+        {
             assert!(seen.insert(*k), "duplicate key {k}");
         }
     }

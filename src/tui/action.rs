@@ -95,6 +95,19 @@ pub enum Command {
     CannedReply,
     Send,
     ExternalEditor,
+    // cruscotto views
+    ColumnLeft,
+    ColumnRight,
+    CyclePeriod,
+    ChooseColumns,
+    TrendScale,
+    ViewOffices,
+    ViewPatronati,
+    ViewDeadlines,
+    ViewBacklog,
+    ViewWorkload,
+    ViewTrend,
+    ViewForecast,
 }
 
 impl Command {
@@ -147,6 +160,18 @@ impl Command {
             Command::CannedReply => "canned_reply",
             Command::Send => "send",
             Command::ExternalEditor => "external_editor",
+            Command::ColumnLeft => "column_left",
+            Command::ColumnRight => "column_right",
+            Command::CyclePeriod => "cycle_period",
+            Command::ChooseColumns => "choose_columns",
+            Command::TrendScale => "trend_scale",
+            Command::ViewOffices => "view_offices",
+            Command::ViewPatronati => "view_patronati",
+            Command::ViewDeadlines => "view_deadlines",
+            Command::ViewBacklog => "view_backlog",
+            Command::ViewWorkload => "view_workload",
+            Command::ViewTrend => "view_trend",
+            Command::ViewForecast => "view_forecast",
         }
     }
 
@@ -178,7 +203,7 @@ const _: () = {
         );
         i += 1;
     }
-    assert!(COMMANDS.len() == Command::ExternalEditor as usize + 1);
+    assert!(COMMANDS.len() == Command::ViewForecast as usize + 1);
 };
 
 /// One entry of the command table.
@@ -289,6 +314,19 @@ pub const COMMANDS: &[CommandSpec] = &[
     // editor: deliberate keys only, so a stray Enter never sends
     read(Command::Send, "cmd.send", &[E]),
     read(Command::ExternalEditor, "cmd.external_editor", &[E]),
+    // cruscotto views
+    read(Command::ColumnLeft, "cmd.column_left", &[D]),
+    read(Command::ColumnRight, "cmd.column_right", &[D]),
+    read(Command::CyclePeriod, "cmd.cycle_period", &[D]),
+    read(Command::ChooseColumns, "cmd.choose_columns", &[D]),
+    read(Command::TrendScale, "cmd.trend_scale", &[D]),
+    read(Command::ViewOffices, "cmd.view_offices", &[D]),
+    read(Command::ViewPatronati, "cmd.view_patronati", &[D]),
+    read(Command::ViewDeadlines, "cmd.view_deadlines", &[D]),
+    read(Command::ViewBacklog, "cmd.view_backlog", &[D]),
+    read(Command::ViewWorkload, "cmd.view_workload", &[D]),
+    read(Command::ViewTrend, "cmd.view_trend", &[D]),
+    read(Command::ViewForecast, "cmd.view_forecast", &[D]),
 ];
 
 #[cfg(test)]
@@ -310,7 +348,7 @@ mod tests {
             );
             assert!(!c.contexts.is_empty());
         }
-        assert_eq!(COMMANDS.len(), 46);
+        assert_eq!(COMMANDS.len(), 58);
     }
 
     #[test]

@@ -80,7 +80,19 @@ pub fn availability(state: &State, spec: &CommandSpec) -> Result<(), Reason> {
         | C::Refresh
         | C::ExportCsv
         | C::Send
-        | C::ExternalEditor => return Ok(()),
+        | C::ExternalEditor
+        | C::ColumnLeft
+        | C::ColumnRight
+        | C::CyclePeriod
+        | C::ChooseColumns
+        | C::TrendScale
+        | C::ViewOffices
+        | C::ViewPatronati
+        | C::ViewDeadlines
+        | C::ViewBacklog
+        | C::ViewWorkload
+        | C::ViewTrend
+        | C::ViewForecast => return Ok(()),
     };
     let Some(r) = state.current() else {
         return Err("error.no_request");

@@ -4,7 +4,7 @@
 //! decimal; an empty field means "nothing to measure" (e.g. no replies in the window).
 //! Cells go through [`crate::domain::csv`], which neutralises formula injection.
 
-use super::{AGE_BUCKETS, CellFigures, Dashboard, PatronatoFigures, Share};
+use super::{AGE_BUCKETS, CellFigures, Dashboard, FORECAST_HORIZONS, PatronatoFigures, Share};
 use crate::domain::csv::Dialect;
 
 fn percent(share: Share, dialect: Dialect) -> String {
@@ -79,11 +79,45 @@ fn cell_row(cell: &CellFigures, dialect: Dialect) -> Vec<String> {
         cell.forward_hops.to_string(),
     ];
     row.extend(cell.backlog_by_age.iter().map(u32::to_string));
+    row.push(cell.forecast.recent_closures.to_string());
+    row.extend(cell.forecast.breaching.iter().map(u32::to_string));
+    row.extend(
+        cell.forecast
+            .extra_daily_closures
+            .iter()
+            .map(u32::to_string),
+    );
     row
 }
 
+/// Headers of the forecast columns (after the backlog buckets), per dialect.
+fn forecast_header(italian: bool) -> Vec<String> {
+    let mut header = vec![if italian {
+        "Chiuse ultimi 10 g lav.".to_string()
+    } else {
+        "closed_last_10_business_days".to_string()
+    }];
+    header.extend(FORECAST_HORIZONS.iter().map(|h| {
+        if italian {
+            format!("Scadranno entro {h} g lav.")
+        } else {
+            format!("breaching_within_{h}bd")
+        }
+    }));
+    header.extend(FORECAST_HORIZONS.iter().map(|h| {
+        if italian {
+            format!("Chiusure in più al giorno per {h} g lav.")
+        } else {
+            format!("extra_daily_closures_{h}bd")
+        }
+    }));
+    header
+}
+
 /// The office × topic table as shown in the view: one row per cell, then one total per office
-/// (empty topic).
+/// (empty topic). After the backlog buckets come the forecast columns (see
+/// [`super::Forecast`]): closures in the rate window, then open requests expected to breach
+/// within 1, 3, 5 business days, then the extra closures per business day that would avoid it.
 pub fn dashboard_csv(dashboard: &Dashboard, dialect: Dialect) -> String {
     let mut header: Vec<String> = if dialect.italian_headers() {
         let mut header: Vec<String> = CELL_HEADER_IT.iter().map(|h| h.to_string()).collect();
@@ -95,6 +129,7 @@ pub fn dashboard_csv(dashboard: &Dashboard, dialect: Dialect) -> String {
     if !dialect.italian_headers() {
         header.extend(AGE_BUCKETS.iter().map(|b| format!("backlog_age_{b}")));
     }
+    header.extend(forecast_header(dialect.italian_headers()));
     let mut out = dialect.start().to_string();
     out.push_str(&dialect.line(&header));
     for cell in dashboard.cells.iter().chain(&dashboard.office_totals) {

@@ -1271,10 +1271,26 @@ mod tests {
         let text = csv::dashboard_csv(&dash, crate::domain::csv::Dialect::Plain);
         let rows: Vec<&str> = text.split("\r\n").collect();
         assert!(rows[0].starts_with("office,topic,open,at_risk,breached,paused,"));
-        assert!(rows[0].ends_with(",backlog_age_>10"));
+        assert!(rows[0].ends_with(
+            ",backlog_age_>10,closed_last_10_business_days,breaching_within_1bd,\
+             breaching_within_3bd,breaching_within_5bd,extra_daily_closures_1bd,\
+             extra_daily_closures_3bd,extra_daily_closures_5bd"
+        ));
+        // The forecast columns are `forecast_of_the_main_dataset`'s numbers.
         assert_eq!(
             rows[2],
-            "RM01,pensioni,6,1,2,1,,100.0,75.0,6.0,27.0,10.0,11.0,25.0,0.0,0,1,1,2,2,0"
+            "RM01,pensioni,6,1,2,1,,100.0,75.0,6.0,27.0,10.0,11.0,25.0,0.0,0,1,1,2,2,0,2,0,1,3,0,1,1"
+        );
+        let italian = csv::dashboard_csv(&dash, crate::domain::csv::Dialect::Italian);
+        let header = italian.split("\r\n").next().unwrap();
+        assert!(
+            header.ends_with(
+                ";Arretrato >10 giorni;Chiuse ultimi 10 g lav.;Scadranno entro 1 g lav.;\
+                 Scadranno entro 3 g lav.;Scadranno entro 5 g lav.;\
+                 Chiusure in più al giorno per 1 g lav.;Chiusure in più al giorno per 3 g lav.;\
+                 Chiusure in più al giorno per 5 g lav."
+            ),
+            "{header}"
         );
         assert_eq!(rows.len(), 1 + 2 + 2 + 1); // header, cells, office totals, trailing
     }

@@ -8,7 +8,7 @@
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 
-use super::state::{DashboardAction, DashboardOutcome, DashboardState};
+use super::state::{DashboardAction, DashboardOutcome, DashboardState, Tab};
 use super::text::scope_label;
 use crate::api::dashboard::DashboardResponse;
 use crate::domain::request::Topic;
@@ -52,9 +52,58 @@ pub fn loaded(state: &mut State, response: DashboardResponse) {
             dashboard.now = state.now;
             dashboard.in_workstation = true;
             dashboard.csv_dialect = state.csv_dialect;
+            dashboard.key_help = key_help(state);
             state.dashboard = Some(dashboard);
         }
     }
+}
+
+/// The cruscotto's help lines from the workstation's keymap: its own context, then the global
+/// keys it answers (movement, views, refresh, help, quit).
+fn key_help(state: &State) -> Vec<(String, String)> {
+    use Command as C;
+    let lang = state.lang;
+    let answered = |command: Command| {
+        matches!(
+            command,
+            C::Up
+                | C::Down
+                | C::PageUp
+                | C::PageDown
+                | C::Top
+                | C::Bottom
+                | C::FocusNext
+                | C::FocusPrev
+                | C::Refresh
+                | C::Help
+                | C::Quit
+        )
+    };
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let bindings = state.keymap.bindings_in(Context::Dashboard).iter().chain(
+        state
+            .keymap
+            .bindings_in(Context::Global)
+            .iter()
+            .filter(|b| answered(b.command)),
+    );
+    for binding in bindings {
+        let description = match binding.command {
+            C::FocusNext => t(lang, "views.key.tab_next"),
+            C::FocusPrev => t(lang, "views.key.tab_prev"),
+            other => t(lang, other.spec().description_key),
+        };
+        let keys = crate::domain::sanitize::inline(&binding.keys_display(), 20);
+        // One line per command, its keys together.
+        match lines.iter_mut().find(|(_, d)| d == description) {
+            Some((k, _)) => {
+                k.push_str("  ");
+                k.push_str(&keys);
+            }
+            None => lines.push((keys, description.to_string())),
+        }
+    }
+    lines
 }
 
 /// The service refused the figures (HTTP 403: the role does not watch the cruscotto).
@@ -97,7 +146,22 @@ pub fn command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     use DashboardAction as A;
     let dashboard = state.dashboard.as_mut()?;
     let action = match command {
-        C::Quit | C::Help | C::Palette | C::Suspend => return None,
+        C::Quit | C::Palette | C::Suspend => return None,
+        C::Help => A::Help,
+        C::FocusNext => A::NextTab,
+        C::FocusPrev => A::PrevTab,
+        C::ColumnLeft => A::ColumnLeft,
+        C::ColumnRight => A::ColumnRight,
+        C::CyclePeriod => A::CyclePeriod,
+        C::ChooseColumns => A::ChooseColumns,
+        C::TrendScale => A::ToggleTrendScale,
+        C::ViewOffices => A::ShowTab(Tab::Offices),
+        C::ViewPatronati => A::ShowTab(Tab::Patronati),
+        C::ViewDeadlines => A::ShowTab(Tab::Deadlines),
+        C::ViewBacklog => A::ShowTab(Tab::Backlog),
+        C::ViewWorkload => A::ShowTab(Tab::Workload),
+        C::ViewTrend => A::ShowTab(Tab::Trend),
+        C::ViewForecast => A::ShowTab(Tab::Forecast),
         C::Up => A::Up,
         C::Down => A::Down,
         C::PageUp => A::PageUp,
@@ -129,8 +193,6 @@ pub fn command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         C::Filter
         | C::SearchAll
         | C::Jump
-        | C::FocusNext
-        | C::FocusPrev
         | C::NextQueue
         | C::PrevQueue
         | C::SortCycle

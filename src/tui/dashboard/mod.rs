@@ -10,6 +10,7 @@ pub mod style;
 pub mod terminal;
 pub mod text;
 pub mod view;
+pub mod views;
 
 pub use state::{DashboardAction, DashboardOutcome, DashboardState};
 pub use style::DashStyles;

@@ -7,6 +7,8 @@ use super::text::Lang;
 use crate::domain::dashboard::{CellFigures, Dashboard, csv};
 use crate::domain::request::Topic;
 
+pub use super::views::model::{FigureColumn, OfficeColumn, Period, Tab, TrendScale};
+
 /// What a key can ask of the cruscotto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DashboardAction {
@@ -25,6 +27,24 @@ pub enum DashboardAction {
     Tick(Timestamp),
     /// A workflow action that changes data (take, reply, close…), named as in the command table.
     Write(&'static str),
+    /// The next / previous view (Tab / Shift-Tab).
+    NextTab,
+    PrevTab,
+    /// Straight to a view (digits `1`…`7`).
+    ShowTab(Tab),
+    /// The column cursor, with horizontal scroll (Left / Right).
+    ColumnLeft,
+    ColumnRight,
+    /// Today → 7 days → 30 days (`p`).
+    CyclePeriod,
+    /// Opens or closes the column chooser of the office × topic table (`v`).
+    ChooseColumns,
+    /// Toggles the column under the chooser's cursor (Space in the chooser).
+    ToggleColumn,
+    /// Trend by day or by week (`w`).
+    ToggleTrendScale,
+    /// Opens or closes the help: keys and how the current view is computed (`?`).
+    Help,
 }
 
 /// What the caller must do after an update.
@@ -60,6 +80,25 @@ pub struct DashboardState {
     pub in_workstation: bool,
     /// How `e` writes the CSV (`--csv-dialect`).
     pub csv_dialect: crate::domain::csv::Dialect,
+    /// The view shown (tab line).
+    pub tab: Tab,
+    /// The period of the within-SLA column and of the patronati view.
+    pub period: Period,
+    /// The row cursor of each view, kept while another view is shown.
+    pub selected_by_tab: [usize; Tab::ALL.len()],
+    /// The column cursor of each view (index among its shown scrollable columns).
+    pub column_by_tab: [usize; Tab::ALL.len()],
+    /// First scrollable column drawn last time, per view; written by the view (like `page_rows`)
+    /// so that moving the cursor scrolls only when it would leave the screen.
+    pub column_scroll: [std::cell::Cell<usize>; Tab::ALL.len()],
+    /// Columns of the office × topic table hidden with the chooser (for the session).
+    pub hidden_columns: Vec<OfficeColumn>,
+    /// The column chooser, open with its cursor.
+    pub chooser: Option<usize>,
+    pub trend_scale: TrendScale,
+    pub help_open: bool,
+    /// Key help lines (keys, description) of the front end: its keymap or [`default_action`].
+    pub key_help: Vec<(String, String)>,
 }
 
 impl DashboardState {
@@ -76,6 +115,16 @@ impl DashboardState {
             refresh_requested_at: None,
             in_workstation: false,
             csv_dialect: crate::domain::csv::Dialect::default(),
+            tab: Tab::Offices,
+            period: Period::Last7Days,
+            selected_by_tab: [0; Tab::ALL.len()],
+            column_by_tab: [0; Tab::ALL.len()],
+            column_scroll: Default::default(),
+            hidden_columns: Vec::new(),
+            chooser: None,
+            trend_scale: TrendScale::Day,
+            help_open: false,
+            key_help: default_key_help(lang),
         }
     }
 
@@ -98,17 +147,20 @@ impl DashboardState {
     /// New figures keep the selection where possible.
     pub fn replace_figures(&mut self, figures: Dashboard) {
         self.figures = figures;
-        let last = self.rows().len().saturating_sub(1);
+        let last = self.row_count().saturating_sub(1);
         self.selected = self.selected.min(last);
     }
 
     pub fn update(&mut self, action: DashboardAction) -> DashboardOutcome {
-        let count = self.rows().len();
-        let last = count.saturating_sub(1);
-        let page = self.page_rows.get().max(1);
         if !matches!(action, DashboardAction::Tick(_)) {
             self.message = None;
         }
+        let Some(action) = self.overlay_update(action) else {
+            return DashboardOutcome::Nothing;
+        };
+        let count = self.row_count();
+        let last = count.saturating_sub(1);
+        let page = self.page_rows.get().max(1);
         match action {
             DashboardAction::Up => self.selected = self.selected.saturating_sub(1),
             DashboardAction::Down => self.selected = (self.selected + 1).min(last),
@@ -126,13 +178,24 @@ impl DashboardState {
                 ));
             }
             DashboardAction::Open => {
-                if let Some(row) = self.rows().get(self.selected) {
+                if let Some(row) = self.drill_row() {
                     return DashboardOutcome::DrillDown {
                         office: row.office.clone(),
                         topic: row.topic,
                     };
                 }
+                self.message = Some(crate::i18n::t(self.lang, "views.no_drill").to_string());
             }
+            DashboardAction::NextTab
+            | DashboardAction::PrevTab
+            | DashboardAction::ShowTab(_)
+            | DashboardAction::ColumnLeft
+            | DashboardAction::ColumnRight
+            | DashboardAction::CyclePeriod
+            | DashboardAction::ChooseColumns
+            | DashboardAction::ToggleColumn
+            | DashboardAction::ToggleTrendScale
+            | DashboardAction::Help => self.view_update(action),
             DashboardAction::Write(_) => {
                 let text = self.lang.text();
                 self.message = Some(
@@ -180,6 +243,266 @@ pub fn default_action(key: &crossterm::event::KeyEvent) -> Option<DashboardActio
         KeyCode::Char('a') => A::Write("assign"),
         KeyCode::Char('o') => A::Write("reopen"),
         KeyCode::Char('n') => A::Write("note"),
+        KeyCode::Tab => A::NextTab,
+        KeyCode::BackTab => A::PrevTab,
+        KeyCode::Left | KeyCode::Char('h') => A::ColumnLeft,
+        KeyCode::Right | KeyCode::Char('l') => A::ColumnRight,
+        KeyCode::Char('p') => A::CyclePeriod,
+        KeyCode::Char('v') => A::ChooseColumns,
+        KeyCode::Char('w') => A::ToggleTrendScale,
+        KeyCode::Char('?') => A::Help,
+        KeyCode::Char(digit @ '1'..='7') => {
+            let index = usize::from(digit as u8 - b'1');
+            A::ShowTab(Tab::ALL[index])
+        }
         _ => return None,
     })
+}
+
+/// Keys of the standalone and SSH cruscotto ([`default_action`]) for the help, with the catalog
+/// key of each description.
+const DEFAULT_KEYS: &[(&str, &str)] = &[
+    ("↑ ↓  j k", "views.key.move"),
+    ("PgUp PgDn Home End", "views.key.page"),
+    ("← →  h l", "views.key.columns"),
+    ("Tab  Shift-Tab", "views.key.tabs"),
+    ("1 … 7", "views.key.tab_digit"),
+    ("p", "views.key.period"),
+    ("v", "views.key.chooser"),
+    ("w", "views.key.trend_scale"),
+    ("Enter", "views.key.open"),
+    ("e", "views.key.export"),
+    ("r  Ctrl-L", "views.key.refresh"),
+    ("?", "views.key.help"),
+    ("q  Esc", "views.key.quit"),
+];
+
+/// The help's key lines for [`default_action`], in `lang`.
+pub fn default_key_help(lang: Lang) -> Vec<(String, String)> {
+    DEFAULT_KEYS
+        .iter()
+        .map(|(keys, description)| {
+            (
+                (*keys).to_string(),
+                crate::i18n::t(lang, description).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The views: rows, columns and cursors of every tab, and the chooser and help overlays.
+impl DashboardState {
+    /// Column totals over the whole scope (the **Totale** row): counts and shares add up;
+    /// medians and percentiles do not, so they are left empty.
+    pub fn scope_total(&self) -> CellFigures {
+        let mut total = CellFigures::default();
+        let add = |a: &mut crate::domain::dashboard::Share, b: crate::domain::dashboard::Share| {
+            a.hits += b.hits;
+            a.total += b.total;
+        };
+        for office in &self.figures.office_totals {
+            total.open += office.open;
+            total.at_risk += office.at_risk;
+            total.breached += office.breached;
+            total.paused += office.paused;
+            add(&mut total.within_sla_today, office.within_sla_today);
+            add(&mut total.within_sla_7d, office.within_sla_7d);
+            add(&mut total.within_sla_30d, office.within_sla_30d);
+            add(&mut total.reopen, office.reopen);
+            add(&mut total.forwarded, office.forwarded);
+            total.first_reply.count += office.first_reply.count;
+            total.resolution.count += office.resolution.count;
+            for (sum, n) in total.backlog_by_age.iter_mut().zip(office.backlog_by_age) {
+                *sum += n;
+            }
+            total.forward_hops += office.forward_hops;
+            total.max_forward_hops = total.max_forward_hops.max(office.max_forward_hops);
+            let forecast = &mut total.forecast;
+            forecast.recent_closures += office.forecast.recent_closures;
+            for h in 0..forecast.breaching.len() {
+                forecast.breaching[h] += office.forecast.breaching[h];
+                forecast.extra_daily_closures[h] += office.forecast.extra_daily_closures[h];
+            }
+        }
+        total
+    }
+
+    /// The office × topic cells with breached or at-risk requests: most breached first, then
+    /// most at risk, then the oldest backlog.
+    pub fn deadline_rows(&self) -> Vec<&CellFigures> {
+        let mut rows: Vec<&CellFigures> = self
+            .figures
+            .cells
+            .iter()
+            .filter(|c| c.breached + c.at_risk > 0)
+            .collect();
+        rows.sort_by(|a, b| {
+            b.breached
+                .cmp(&a.breached)
+                .then(b.at_risk.cmp(&a.at_risk))
+                .then(b.backlog_by_age[4].cmp(&a.backlog_by_age[4]))
+                .then(a.office.cmp(&b.office))
+                .then(a.topic.cmp(&b.topic))
+        });
+        rows
+    }
+
+    /// The patronati of the selected period, by volume (largest first).
+    pub fn patronati_rows(&self) -> Vec<&crate::domain::dashboard::PatronatoFigures> {
+        let mut rows: Vec<_> = self.period.patronati(&self.figures).iter().collect();
+        rows.sort_by(|a, b| b.volume.cmp(&a.volume).then(a.patronato.cmp(&b.patronato)));
+        rows
+    }
+
+    pub fn trend_rows(&self) -> Vec<super::views::model::TrendRow> {
+        super::views::model::trend_rows(&self.figures.trend, self.trend_scale)
+    }
+
+    /// The office × topic table's scrollable columns the chooser leaves shown.
+    pub fn shown_columns(&self) -> Vec<OfficeColumn> {
+        OfficeColumn::ALL
+            .into_iter()
+            .filter(|c| !self.hidden_columns.contains(c))
+            .collect()
+    }
+
+    /// Rows of the current view (the tables with a **Totale** row count it).
+    pub fn row_count(&self) -> usize {
+        match self.tab {
+            Tab::Offices | Tab::Backlog | Tab::Forecast => self.rows().len() + 1,
+            Tab::Deadlines => self.deadline_rows().len(),
+            Tab::Patronati => self.patronati_rows().len(),
+            Tab::Trend => self.trend_rows().len(),
+            Tab::Workload => match &self.figures.workload {
+                crate::domain::dashboard::Workload::Named { operators, .. } => operators.len(),
+                crate::domain::dashboard::Workload::Aggregated { .. } => 0,
+            },
+        }
+    }
+
+    /// The office × topic row Enter drills into; `None` on the Totale row and in the views
+    /// whose rows are not cells.
+    pub fn drill_row(&self) -> Option<&CellFigures> {
+        match self.tab {
+            Tab::Offices | Tab::Backlog | Tab::Forecast => self.rows().get(self.selected).copied(),
+            Tab::Deadlines => self.deadline_rows().get(self.selected).copied(),
+            Tab::Patronati | Tab::Trend | Tab::Workload => None,
+        }
+    }
+
+    /// Scrollable columns of the current view, for the column cursor.
+    pub fn column_count(&self) -> usize {
+        match self.tab {
+            Tab::Offices => self.shown_columns().len(),
+            other => super::views::model::scrollable_columns(other),
+        }
+    }
+
+    /// The column cursor of the current view.
+    pub fn column(&self) -> usize {
+        self.column_by_tab[self.tab.index()].min(self.column_count().saturating_sub(1))
+    }
+
+    /// Which count the column cursor is on, in the views whose columns are counts of requests.
+    pub fn figure_under_cursor(&self) -> FigureColumn {
+        match self.tab {
+            Tab::Offices => self
+                .shown_columns()
+                .get(self.column())
+                .map_or(FigureColumn::Open, |c| c.figure()),
+            Tab::Deadlines => super::views::model::DEADLINE_FIGURES
+                .get(self.column())
+                .copied()
+                .unwrap_or(FigureColumn::Breached),
+            _ => FigureColumn::Other,
+        }
+    }
+
+    fn switch_tab(&mut self, tab: Tab) {
+        self.selected_by_tab[self.tab.index()] = self.selected;
+        self.tab = tab;
+        self.selected = self.selected_by_tab[tab.index()];
+        let last = self.row_count().saturating_sub(1);
+        self.selected = self.selected.min(last);
+    }
+
+    /// The help and the column chooser take the keys while open; returns the action to apply
+    /// to the view underneath, if any.
+    fn overlay_update(&mut self, action: DashboardAction) -> Option<DashboardAction> {
+        use DashboardAction as A;
+        if matches!(action, A::Tick(_)) {
+            return Some(action);
+        }
+        if self.help_open {
+            if matches!(action, A::Help | A::Quit) {
+                self.help_open = false;
+            }
+            return None;
+        }
+        let Some(cursor) = self.chooser else {
+            return Some(action);
+        };
+        let last = OfficeColumn::ALL.len() - 1;
+        match action {
+            A::Up => self.chooser = Some(cursor.saturating_sub(1)),
+            A::Down => self.chooser = Some((cursor + 1).min(last)),
+            A::Top => self.chooser = Some(0),
+            A::Bottom => self.chooser = Some(last),
+            A::Open | A::ToggleColumn | A::PageDown => self.toggle_column(cursor),
+            A::ChooseColumns | A::Quit => self.chooser = None,
+            _ => {}
+        }
+        None
+    }
+
+    fn toggle_column(&mut self, index: usize) {
+        let Some(&column) = OfficeColumn::ALL.get(index) else {
+            return;
+        };
+        if let Some(at) = self.hidden_columns.iter().position(|c| *c == column) {
+            self.hidden_columns.remove(at);
+        } else if self.shown_columns().len() > 1 {
+            self.hidden_columns.push(column);
+        } else {
+            self.message = Some(crate::i18n::t(self.lang, "views.chooser.last").to_string());
+        }
+    }
+
+    fn view_update(&mut self, action: DashboardAction) {
+        use DashboardAction as A;
+        let tab = self.tab.index();
+        match action {
+            A::NextTab => self.switch_tab(self.tab.next()),
+            A::PrevTab => self.switch_tab(self.tab.previous()),
+            A::ShowTab(tab) => self.switch_tab(tab),
+            A::ColumnLeft => self.column_by_tab[tab] = self.column().saturating_sub(1),
+            A::ColumnRight => {
+                let last = self.column_count().saturating_sub(1);
+                self.column_by_tab[tab] = (self.column() + 1).min(last);
+            }
+            A::CyclePeriod => {
+                self.period = self.period.next();
+                if self.tab == Tab::Patronati {
+                    self.selected = self.selected.min(self.row_count().saturating_sub(1));
+                }
+            }
+            A::ChooseColumns => {
+                self.switch_tab(Tab::Offices);
+                self.chooser = Some(0);
+            }
+            // Space outside the chooser pages down, as before.
+            A::ToggleColumn => {}
+            A::ToggleTrendScale => {
+                self.trend_scale = match self.trend_scale {
+                    TrendScale::Day => TrendScale::Week,
+                    TrendScale::Week => TrendScale::Day,
+                };
+                if self.tab == Tab::Trend {
+                    self.selected = self.selected.min(self.row_count().saturating_sub(1));
+                }
+            }
+            A::Help => self.help_open = true,
+            _ => {}
+        }
+    }
 }

@@ -228,15 +228,17 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind, items: Vec<PickIt
 }
 
 /// The palette: commands in the UI language (available ones first, the others with the reason),
-/// then the queues. Editor commands are left out: they only mean something in the editor.
+/// then the queues. Editor commands are left out: they only mean something in the editor; so
+/// are the cruscotto's view commands while the cruscotto is closed.
 pub(super) fn palette_items(state: &State) -> Vec<PickItem> {
+    use crate::tui::action::Context;
     let context = crate::tui::input::context(state);
     let mut available = Vec::new();
     let mut unavailable = Vec::new();
     for c in COMMANDS.iter().filter(|c| {
-        !c.contexts
-            .iter()
-            .all(|x| *x == crate::tui::action::Context::Editor)
+        !c.contexts.iter().all(|x| {
+            *x == Context::Editor || (*x == Context::Dashboard && state.dashboard.is_none())
+        })
     }) {
         let mut label = t(state.lang, c.description_key).to_string();
         // The key of the active keymap, so the palette also teaches the shortcuts.

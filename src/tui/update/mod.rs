@@ -729,8 +729,22 @@ pub(super) fn command_action(state: &mut State, command: Command) -> Vec<Effect>
             }
             vec![]
         }
-        // Editor commands: they mean something only while the editor has the keys.
-        C::Send | C::ExternalEditor => {
+        // Editor commands: they mean something only while the editor has the keys; the
+        // cruscotto's view commands only while it is open (`dashboard::embed::command`).
+        C::Send
+        | C::ExternalEditor
+        | C::ColumnLeft
+        | C::ColumnRight
+        | C::CyclePeriod
+        | C::ChooseColumns
+        | C::TrendScale
+        | C::ViewOffices
+        | C::ViewPatronati
+        | C::ViewDeadlines
+        | C::ViewBacklog
+        | C::ViewWorkload
+        | C::ViewTrend
+        | C::ViewForecast => {
             notice(state, "error.context", true);
             vec![]
         }
