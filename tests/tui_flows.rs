@@ -1525,7 +1525,7 @@ fn assert_one_source_of_figures(f: &mut Flow, when: &str) {
             Queue::Breached => Some("breached".into()),
             Queue::ClosedToday => Some("closed_today".into()),
             Queue::AppointmentsToday => Some("appointments_today".into()),
-            Queue::All | Queue::Cell { .. } | Queue::Saved(_) => None,
+            Queue::All | Queue::Cell(_) | Queue::Saved(_) => None,
         };
         if let Some(id) = id {
             assert_eq!(count, service(&id), "{when}: {label} vs the service's {id}");
@@ -1599,10 +1599,11 @@ fn assert_one_source_of_figures(f: &mut Flow, when: &str) {
         assert!(f.h.state.dashboard.is_none(), "{when}: drilled down");
         assert_eq!(
             f.h.state.queues[f.h.state.queue_cursor],
-            Queue::Cell {
-                office: office.clone(),
-                topic: *topic
-            }
+            Queue::Cell(combipat::tui::dashboard::drill::DrillTarget {
+                office: Some(office.clone()),
+                topic: *topic,
+                figure: combipat::tui::dashboard::drill::FigureColumn::Open,
+            })
         );
         let shown = f.h.state.visible.len();
         assert_eq!(shown, *open as usize, "{when}: {office} {topic:?}");

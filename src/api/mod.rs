@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod audit_export;
 pub mod dashboard;
+pub mod queues;
 
 pub use agenda::{
     Appointment, AppointmentList, AppointmentQuery, CancelAppointment, MoveRequest, NewAppointment,

@@ -32,7 +32,9 @@ use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty};
 use thiserror::Error;
 use tokio::sync::watch;
 
+use crate::api::{RequestDetail, RequestFilter, RequestSummary};
 use crate::domain::dashboard::Dashboard;
+use crate::domain::request::RequestId;
 use crate::tui::dashboard::text::Lang;
 use gate::{Failure, Gate, KillSwitch, Killable, Pending};
 pub use settings::{AuthorizedKeys, KeyEntry, KeyIdentity, SshSettings};
@@ -62,6 +64,22 @@ pub struct SourceView {
 pub trait DashboardSource: Send + Sync + 'static {
     /// The cruscotto the operator may see; an error text ends the session politely.
     async fn load(&self, operator: &str) -> Result<SourceView, String>;
+
+    /// The requests behind a figure (`filter` from `DrillTarget::filter`), within the
+    /// operator's scope; `true` when more match than one page. A source of figures only (a
+    /// fixture) has none to give, and says so.
+    async fn requests(
+        &self,
+        _operator: &str,
+        _filter: RequestFilter,
+    ) -> Result<(Vec<RequestSummary>, bool), String> {
+        Err("le pratiche non sono disponibili da questa fonte".into())
+    }
+
+    /// One request in full as the operator may see it (an audited read).
+    async fn detail(&self, _operator: &str, _id: &RequestId) -> Result<RequestDetail, String> {
+        Err("le pratiche non sono disponibili da questa fonte".into())
+    }
 }
 
 /// Byte counters, for the bandwidth harness and for logs.

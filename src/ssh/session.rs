@@ -227,12 +227,16 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                         state.replace_figures(view.dashboard);
                     }
                 }
-                DashboardOutcome::DrillDown { office, topic } => {
-                    let topic = topic.map(|t| t.code()).unwrap_or("*");
-                    state.message = Some(format!(
-                        "{office} · {topic}: {}",
-                        state.lang.text().drill_down_elsewhere
-                    ));
+                DashboardOutcome::DrillDown(target) => {
+                    let loaded = shared
+                        .source
+                        .requests(&identity.operator, target.filter())
+                        .await;
+                    state.drill_loaded(&target, loaded);
+                }
+                DashboardOutcome::ShowRequest(id) => {
+                    let loaded = shared.source.detail(&identity.operator, &id).await;
+                    state.detail_loaded(loaded);
                 }
                 // Exports would write files on the server host: not from a remote session.
                 DashboardOutcome::ExportCsv(_) => {

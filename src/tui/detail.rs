@@ -349,31 +349,9 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
     lines.push(Line::styled(t(lang, "detail.clocks"), theme.header));
     for c in clocks {
         let (symbol, style) = clock_mark(c.state, theme);
-        // Past due is said once ("scaduto da 2g 05h"), never "restano -2g" nor
-        // "superato scaduto da".
-        let overdue = c.remaining_secs < 0 || c.state == SlaState::Breached;
-        let remaining = match c.state {
-            SlaState::Met | SlaState::Missed => String::new(),
-            _ if overdue => {
-                tf(
-                    lang,
-                    "clock.overdue",
-                    &[(
-                        "time",
-                        &business_time(lang, -c.remaining_secs, c.basis.measure),
-                    )],
-                ) + " · "
-            }
-            _ => {
-                tf(
-                    lang,
-                    "clock.remaining",
-                    &[(
-                        "time",
-                        &business_time(lang, c.remaining_secs, c.basis.measure),
-                    )],
-                ) + " · "
-            }
+        let remaining = match clock_remaining(c, lang) {
+            Some(text) => text + " · ",
+            None => String::new(),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {symbol} "), style),
@@ -385,7 +363,7 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
                 if c.state == SlaState::Breached {
                     String::new()
                 } else {
-                    format!("{} ", t(lang, &format!("sla.{}", sla_code(c.state))))
+                    format!("{} ", sla_word(c.state, lang))
                 },
                 style,
             ),
@@ -397,9 +375,39 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
     }
 }
 
+/// "restano 3h05 lav." or "scaduto da 2gg lav."; `None` once the clock has stopped.
+/// Past due is said once ("scaduto da 2g 05h"), never "restano -2g" nor "superato scaduto da".
+pub fn clock_remaining(c: &ClockView, lang: Lang) -> Option<String> {
+    let overdue = c.remaining_secs < 0 || c.state == SlaState::Breached;
+    match c.state {
+        SlaState::Met | SlaState::Missed => None,
+        _ if overdue => Some(tf(
+            lang,
+            "clock.overdue",
+            &[(
+                "time",
+                &business_time(lang, -c.remaining_secs, c.basis.measure),
+            )],
+        )),
+        _ => Some(tf(
+            lang,
+            "clock.remaining",
+            &[(
+                "time",
+                &business_time(lang, c.remaining_secs, c.basis.measure),
+            )],
+        )),
+    }
+}
+
+/// The state's word ("attenzione", "scaduto"…).
+pub fn sla_word(state: SlaState, lang: Lang) -> &'static str {
+    t(lang, &format!("sla.{}", sla_code(state)))
+}
+
 /// Why a due time is what it is: the calendars the clock ran on (a forward adds the receiving
 /// office), its target in business days or hours, and a pause.
-fn basis(c: &ClockView, lang: Lang) -> Option<String> {
+pub fn basis(c: &ClockView, lang: Lang) -> Option<String> {
     let b = &c.basis;
     if b.offices.is_empty() {
         return None;

@@ -4,7 +4,6 @@
 
 use crate::api::audit_export::ExportKind;
 use crate::domain::request::RequestId;
-use crate::i18n::t;
 use crate::tui::gateway::Gateway;
 use crate::tui::state::State;
 use crate::tui::update::{Effect, Msg};
@@ -20,7 +19,7 @@ pub fn list_export(state: &State, path: std::path::PathBuf) -> Effect {
         .filter_map(|&i| state.requests.get(i))
         .map(|r| r.id.clone())
         .collect();
-    let queue = t(state.lang, &state.current_queue().label_key()).to_string();
+    let queue = state.current_queue().label(state.lang);
     let filter = crate::domain::sanitize::inline(&state.filter, FILTER_CHARS);
     let purpose = if filter.trim().is_empty() {
         format!("esportazione elenco dalla postazione: coda «{queue}»")

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::api::dashboard::DashboardResponse;
-use crate::api::{ActionBody, Dossier, PresenceActivity, RequestDetail, RequestSummary};
+use crate::api::{
+    ActionBody, Dossier, PresenceActivity, RequestDetail, RequestFilter, RequestSummary,
+};
 use crate::client::{EventStream, IdempotencyKey};
 use crate::domain::request::{MessageKind, RequestId, Transition};
 
@@ -73,6 +75,16 @@ pub trait Gateway: Send + Sync {
         })
     }
     async fn detail(&self, id: &RequestId) -> Result<RequestDetail, GatewayError>;
+    /// One page of the requests `filter` selects (the cruscotto's drill-down), and whether more
+    /// match. A gateway with no service behind it has no queues to ask.
+    async fn requests(
+        &self,
+        _filter: RequestFilter,
+    ) -> Result<(Vec<RequestSummary>, bool), GatewayError> {
+        Err(GatewayError::Rejected(
+            "queues of the service: not available without a service".into(),
+        ))
+    }
     /// A write with `If-Match: version`; answers the request as written. `key` is the
     /// action's idempotency key: the same for every attempt, replays from the outbox included.
     async fn act(

@@ -73,6 +73,18 @@ fn gateway_error(error: ClientError) -> GatewayError {
 
 #[async_trait]
 impl Gateway for ClientGateway {
+    async fn requests(
+        &self,
+        filter: RequestFilter,
+    ) -> Result<(Vec<RequestSummary>, bool), GatewayError> {
+        let page = self
+            .client
+            .list_requests(&filter)
+            .await
+            .map_err(gateway_error)?;
+        Ok((page.items, page.next_cursor.is_some()))
+    }
+
     async fn list(&self) -> Result<Vec<RequestSummary>, GatewayError> {
         self.client
             .list_all_requests(&self.filter(None, None))

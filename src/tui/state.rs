@@ -32,12 +32,10 @@ pub enum Queue {
     /// Requests with an appointment today (Europe/Rome), by its time.
     AppointmentsToday,
     All,
-    /// Open requests of one office × topic (topic `None`: the whole office), opened by drilling
-    /// down from the cruscotto.
-    Cell {
-        office: String,
-        topic: Option<Topic>,
-    },
+    /// The requests behind a figure of the cruscotto (an office × topic cell, an office total
+    /// or the scope's total; open, breached, at risk or awaiting integration), opened by
+    /// drilling down from it.
+    Cell(crate::tui::dashboard::drill::DrillTarget),
     /// A saved filter from the config (`[[filters]]`).
     Saved(Box<crate::config::sections::SavedFilter>),
 }
@@ -80,7 +78,7 @@ impl Queue {
             Queue::ClosedToday => "queue.closed_today".into(),
             Queue::AppointmentsToday => "queue.appointments_today".into(),
             Queue::All => "queue.all".into(),
-            Queue::Cell { .. } => "queue.cell".into(),
+            Queue::Cell(_) => "queue.cell".into(),
             Queue::Saved(_) => "queue.saved".into(),
         }
     }
@@ -88,13 +86,7 @@ impl Queue {
     /// The label shown in the sidebar and the palette.
     pub fn label(&self, lang: Lang) -> String {
         match self {
-            Queue::Cell { office, topic } => {
-                let topic = match topic {
-                    Some(t) => crate::i18n::t(lang, &format!("topic.{}", t.code())),
-                    None => crate::i18n::t(lang, "queue.all"),
-                };
-                format!("{} · {topic}", crate::domain::sanitize::inline(office, 8))
-            }
+            Queue::Cell(target) => target.title(lang),
             Queue::Saved(filter) => crate::domain::sanitize::inline(&filter.name, 24),
             other => crate::i18n::t(lang, &other.label_key()).to_string(),
         }
@@ -130,8 +122,17 @@ impl Queue {
             Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
             Queue::AppointmentsToday => f.appointment != NEVER && same_rome_day(f.appointment, now),
             Queue::All => open,
-            Queue::Cell { office, topic } => {
-                open && r.office == *office && topic.is_none_or(|t| f.topic == t)
+            Queue::Cell(target) => {
+                use crate::tui::dashboard::drill::FigureColumn as F;
+                let in_cell = target.office.as_ref().is_none_or(|o| r.office == *o)
+                    && target.topic.is_none_or(|t| f.topic == t);
+                in_cell
+                    && match target.figure {
+                        F::Breached => Queue::Breached.holds(r, f, now),
+                        F::AtRisk => Queue::AtRisk.holds(r, f, now),
+                        F::Paused => Queue::Awaiting.holds(r, f, now),
+                        F::Open | F::Other => open,
+                    }
             }
             Queue::Saved(filter) => open && filter.accepts(r),
         }

@@ -16,18 +16,7 @@ use crate::domain::roles::{Operator, Role};
 use crate::service::sla::Sla;
 use crate::service::store::{ReadTx, RequestQuery, Scope, StoreError, WriteTx};
 
-pub const DEFAULT_LIMIT: u32 = 100;
-pub const MAX_LIMIT: u32 = 500;
-
-/// Queue ids offered by `GET /v1/queues` besides `topic:<code>`.
-pub const QUEUE_MINE: &str = "mine";
-pub const QUEUE_UNASSIGNED: &str = "unassigned";
-pub const QUEUE_AWAITING: &str = "awaiting_integration";
-pub const QUEUE_AT_RISK: &str = "at_risk";
-pub const QUEUE_BREACHED: &str = "breached";
-pub const QUEUE_CLOSED_TODAY: &str = "closed_today";
-/// Requests with an appointment today (Europe/Rome), by the appointment's time.
-pub const QUEUE_APPOINTMENTS_TODAY: &str = "appointments_today";
+pub use crate::api::queues::*;
 
 fn encode_cursor(created: Timestamp, id: &RequestId) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}|{}", created.as_microsecond(), id.as_str()))
@@ -67,6 +56,7 @@ fn queue_def(queue: &str, who: &Operator, now: Timestamp) -> Result<QueueDef, St
         ..RequestQuery::default()
     };
     Ok(QueueDef::Rows(Box::new(match queue {
+        QUEUE_OPEN => open,
         QUEUE_MINE => RequestQuery {
             assignee: Some(who.username.clone()),
             ..open

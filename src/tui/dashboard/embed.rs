@@ -8,10 +8,10 @@
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 
+use super::drill::DrillTarget;
 use super::state::{DashboardAction, DashboardOutcome, DashboardState, Tab};
 use super::text::scope_label;
 use crate::api::dashboard::DashboardResponse;
-use crate::domain::request::Topic;
 use crate::i18n::{t, tf};
 use crate::tui::action::Command;
 use crate::tui::keymap::{Context, KeyChord};
@@ -213,19 +213,22 @@ pub fn command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
             vec![]
         }
         DashboardOutcome::Refresh => vec![Effect::LoadDashboard],
-        DashboardOutcome::DrillDown { office, topic } => {
-            drill_down(state, office, topic);
+        DashboardOutcome::DrillDown(target) => {
+            drill_down(state, target);
             vec![]
         }
+        // The workstation's drill-down is its own list and detail: no pane of the cruscotto.
+        DashboardOutcome::ShowRequest(_) => vec![],
         DashboardOutcome::ExportCsv(csv) => export(state, csv),
     })
 }
 
-/// Closes the cruscotto and shows the open requests of `office` × `topic` in the list.
-fn drill_down(state: &mut State, office: String, topic: Option<Topic>) {
+/// Closes the cruscotto and shows the requests behind the figure in the list, as a queue named
+/// after it ("RM01 · Pensioni · Scadute").
+fn drill_down(state: &mut State, target: DrillTarget) {
     state.dashboard = None;
-    state.queues.retain(|q| !matches!(q, Queue::Cell { .. }));
-    state.queues.push(Queue::Cell { office, topic });
+    state.queues.retain(|q| !matches!(q, Queue::Cell(_)));
+    state.queues.push(Queue::Cell(target));
     state.queue_cursor = state.queues.len() - 1;
     state.focus = Pane::List;
     state.filter.clear();

@@ -3,6 +3,7 @@
 //! Shared by the workstation (opened with the `dashboard` action), `combipat dashboard`, and the
 //! built-in SSH endpoint (one [`DashboardState`] per SSH session).
 
+pub mod drill;
 pub mod embed;
 pub mod input;
 pub mod state;

@@ -3,9 +3,11 @@
 
 use jiff::Timestamp;
 
+use super::drill::{Drill, DrillTarget};
 use super::text::Lang;
+use crate::api::{RequestDetail, RequestSummary};
 use crate::domain::dashboard::{CellFigures, Dashboard, csv};
-use crate::domain::request::Topic;
+use crate::domain::request::RequestId;
 
 pub use super::views::model::{FigureColumn, OfficeColumn, Period, Tab, TrendScale};
 
@@ -18,7 +20,8 @@ pub enum DashboardAction {
     PageDown,
     Top,
     Bottom,
-    /// Drill down into the queue of the selected row.
+    /// Drill down into the requests behind the figure under the cursors; in the drill-down's
+    /// list, open the selected request's detail.
     Open,
     ExportCsv,
     Refresh,
@@ -51,11 +54,11 @@ pub enum DashboardAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DashboardOutcome {
     Nothing,
-    /// Open the queue of this office (and topic, unless the row is an office total).
-    DrillDown {
-        office: String,
-        topic: Option<Topic>,
-    },
+    /// List the requests behind this figure (`DrillTarget::filter`) and hand them to
+    /// [`DashboardState::drill_loaded`]; the workstation opens them as a queue instead.
+    DrillDown(DrillTarget),
+    /// Load this request for the drill-down's detail pane ([`DashboardState::detail_loaded`]).
+    ShowRequest(RequestId),
     /// Write this CSV text where the front end keeps exports.
     ExportCsv(String),
     Refresh,
@@ -99,6 +102,8 @@ pub struct DashboardState {
     pub help_open: bool,
     /// Key help lines (keys, description) of the front end: its keymap or [`default_action`].
     pub key_help: Vec<(String, String)>,
+    /// The requests behind a figure, over the views until Esc (standalone and SSH cruscotto).
+    pub drill: Option<Drill>,
 }
 
 impl DashboardState {
@@ -125,6 +130,7 @@ impl DashboardState {
             trend_scale: TrendScale::Day,
             help_open: false,
             key_help: default_key_help(lang),
+            drill: None,
         }
     }
 
@@ -158,6 +164,9 @@ impl DashboardState {
         let Some(action) = self.overlay_update(action) else {
             return DashboardOutcome::Nothing;
         };
+        if let Some(outcome) = self.drill_update(action) {
+            return outcome;
+        }
         let count = self.row_count();
         let last = count.saturating_sub(1);
         let page = self.page_rows.get().max(1);
@@ -178,11 +187,9 @@ impl DashboardState {
                 ));
             }
             DashboardAction::Open => {
-                if let Some(row) = self.drill_row() {
-                    return DashboardOutcome::DrillDown {
-                        office: row.office.clone(),
-                        topic: row.topic,
-                    };
+                if let Some(target) = self.drill_target() {
+                    self.drill = Some(Drill::loading(target.clone()));
+                    return DashboardOutcome::DrillDown(target);
                 }
                 self.message = Some(crate::i18n::t(self.lang, "views.no_drill").to_string());
             }
@@ -380,14 +387,108 @@ impl DashboardState {
         }
     }
 
-    /// The office × topic row Enter drills into; `None` on the Totale row and in the views
-    /// whose rows are not cells.
-    pub fn drill_row(&self) -> Option<&CellFigures> {
-        match self.tab {
-            Tab::Offices | Tab::Backlog | Tab::Forecast => self.rows().get(self.selected).copied(),
+    /// The figure Enter drills into: the row under the cursor (the **Totale** row is the
+    /// whole scope) and the count under the column cursor. `None` in the views whose rows are
+    /// not requests of an office (patronati, trend, workload).
+    pub fn drill_target(&self) -> Option<DrillTarget> {
+        let figure = self.figure_under_cursor();
+        let row = match self.tab {
+            Tab::Offices | Tab::Backlog | Tab::Forecast => {
+                let rows = self.rows();
+                if self.selected == rows.len() {
+                    return Some(DrillTarget {
+                        office: None,
+                        topic: None,
+                        figure,
+                    });
+                }
+                rows.get(self.selected).copied()
+            }
             Tab::Deadlines => self.deadline_rows().get(self.selected).copied(),
             Tab::Patronati | Tab::Trend | Tab::Workload => None,
+        }?;
+        Some(DrillTarget {
+            office: Some(row.office.clone()),
+            topic: row.topic,
+            figure,
+        })
+    }
+
+    /// The drill-down's list as the front end loaded it (`truncated`: more requests match than
+    /// one page). A list for a target no longer shown (Esc before it came) is dropped.
+    pub fn drill_loaded(
+        &mut self,
+        target: &DrillTarget,
+        loaded: Result<(Vec<RequestSummary>, bool), String>,
+    ) {
+        let Some(drill) = self.drill.as_mut().filter(|d| d.target == *target) else {
+            return;
+        };
+        match loaded {
+            Ok((rows, truncated)) => drill.loaded(rows, truncated),
+            Err(reason) => {
+                drill.loading = false;
+                self.message = Some(crate::domain::sanitize::inline(&reason, 160));
+            }
         }
+    }
+
+    /// The detail of the request opened from the drill-down's list.
+    pub fn detail_loaded(&mut self, loaded: Result<RequestDetail, String>) {
+        let Some(drill) = self.drill.as_mut() else {
+            return;
+        };
+        match loaded {
+            Ok(detail) if drill.selected_id() == Some(&detail.summary.id) => {
+                drill.detail = Some(Box::new(detail));
+                drill.detail_scroll = 0;
+            }
+            Ok(_) => {}
+            Err(reason) => self.message = Some(crate::domain::sanitize::inline(&reason, 160)),
+        }
+    }
+
+    /// Keys while a drill-down is open: the list moves, Enter opens the detail, Esc closes the
+    /// detail and then the list. `None` when no drill-down is open or the key is the views'.
+    fn drill_update(&mut self, action: DashboardAction) -> Option<DashboardOutcome> {
+        use DashboardAction as A;
+        let page = self.page_rows.get().max(1);
+        let drill = self.drill.as_mut()?;
+        let last = drill.rows.len().saturating_sub(1);
+        let step = u16::try_from(page).unwrap_or(u16::MAX);
+        match action {
+            A::Tick(_) | A::Help | A::Write(_) => return None,
+            A::Up | A::PageUp if drill.detail.is_some() => {
+                let lines = if action == A::Up { 1 } else { step };
+                drill.detail_scroll = drill.detail_scroll.saturating_sub(lines);
+            }
+            A::Down | A::PageDown if drill.detail.is_some() => {
+                let lines = if action == A::Down { 1 } else { step };
+                drill.detail_scroll = drill.detail_scroll.saturating_add(lines);
+            }
+            A::Up => drill.selected = drill.selected.saturating_sub(1),
+            A::Down => drill.selected = (drill.selected + 1).min(last),
+            A::PageUp => drill.selected = drill.selected.saturating_sub(page),
+            A::PageDown => drill.selected = (drill.selected + page).min(last),
+            A::Top => drill.selected = 0,
+            A::Bottom => drill.selected = last,
+            A::ColumnLeft => drill.column = drill.column.saturating_sub(1),
+            A::ColumnRight => drill.column = (drill.column + 1).min(Drill::COLUMNS - 1),
+            A::Open if drill.detail.is_none() => {
+                if let Some(id) = drill.selected_id() {
+                    return Some(DashboardOutcome::ShowRequest(id.clone()));
+                }
+            }
+            A::Quit if drill.detail.is_some() => drill.detail = None,
+            A::Quit => self.drill = None,
+            A::Refresh => {
+                drill.loading = true;
+                drill.detail = None;
+                return Some(DashboardOutcome::DrillDown(drill.target.clone()));
+            }
+            _ => {}
+        }
+        Some(DashboardOutcome::Nothing)
     }
 
     /// Scrollable columns of the current view, for the column cursor.

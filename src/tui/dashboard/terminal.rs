@@ -20,10 +20,12 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
+use super::drill::DrillTarget;
 use super::embed::export_path;
 use super::state::{DashboardAction, DashboardOutcome, DashboardState, default_action};
 use super::style::DashStyles;
 use crate::api::dashboard::DashboardResponse;
+use crate::api::{RequestDetail, RequestSummary};
 use crate::tui::app::{in_terminal, write_whole};
 use crate::tui::gateway::{Gateway, GatewayError};
 
@@ -54,6 +56,12 @@ fn load(gateway: &Arc<dyn Gateway>, tx: &mpsc::UnboundedSender<Loaded>) {
 
 type Loaded = Result<DashboardResponse, GatewayError>;
 
+/// A drill-down's list or detail, as the gateway answered.
+enum Drilled {
+    List(DrillTarget, Result<(Vec<RequestSummary>, bool), String>),
+    Detail(Box<Result<RequestDetail, String>>),
+}
+
 async fn event_loop(
     state: &mut DashboardState,
     styles: &DashStyles,
@@ -66,6 +74,7 @@ async fn event_loop(
     let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Loaded>();
     let (written_tx, mut written_rx) = mpsc::unbounded_channel::<String>();
+    let (drilled_tx, mut drilled_rx) = mpsc::unbounded_channel::<Drilled>();
     let mut events = EventStream::new();
     let mut frame_timer = tokio::time::interval(FRAME);
     let mut tick = tokio::time::interval(TICK);
@@ -86,12 +95,22 @@ async fn event_loop(
                     match state.update(action) {
                         DashboardOutcome::Quit => return Ok(()),
                         DashboardOutcome::Refresh => load(&gateway, &tx),
-                        DashboardOutcome::DrillDown { office, topic } => {
-                            let topic = topic.map(|t| t.code()).unwrap_or("*");
-                            state.message = Some(format!(
-                                "{office} · {topic}: {}",
-                                state.lang.text().drill_down_elsewhere
-                            ));
+                        DashboardOutcome::DrillDown(target) => {
+                            let (gateway, tx) = (Arc::clone(&gateway), drilled_tx.clone());
+                            tokio::spawn(async move {
+                                let listed = gateway
+                                    .requests(target.filter())
+                                    .await
+                                    .map_err(|e| e.to_string());
+                                let _ = tx.send(Drilled::List(target, listed));
+                            });
+                        }
+                        DashboardOutcome::ShowRequest(id) => {
+                            let (gateway, tx) = (Arc::clone(&gateway), drilled_tx.clone());
+                            tokio::spawn(async move {
+                                let detail = gateway.detail(&id).await.map_err(|e| e.to_string());
+                                let _ = tx.send(Drilled::Detail(Box::new(detail)));
+                            });
                         }
                         DashboardOutcome::ExportCsv(csv) => match &export_dir {
                             Some(dir) => {
@@ -123,6 +142,13 @@ async fn event_loop(
                     Err(e) => {
                         state.message = Some(crate::domain::sanitize::inline(&e.to_string(), 160));
                     }
+                }
+                dirty = true;
+            }
+            Some(drilled) = drilled_rx.recv() => {
+                match drilled {
+                    Drilled::List(target, listed) => state.drill_loaded(&target, listed),
+                    Drilled::Detail(detail) => state.detail_loaded(*detail),
                 }
                 dirty = true;
             }

@@ -30,9 +30,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &Da
 
     render_header(frame, header, state, styles);
     render_tabs(frame, tabs, state, styles);
-    views::render_body(frame, body, state, styles);
+    match &state.drill {
+        Some(drill) => views::drill::render(frame, body, state, drill, styles),
+        None => views::render_body(frame, body, state, styles),
+    }
     render_legend(frame, legend, state, styles);
-    let hints = if state.in_workstation {
+    let hints = if state.drill.is_some() {
+        t(state.lang, "drill.hints")
+    } else if state.in_workstation {
         text.hints_workstation
     } else {
         text.hints
@@ -99,6 +104,11 @@ fn render_tabs(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &D
 /// What the symbols mean, and how to move across columns, in the views that use them.
 fn render_legend(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &DashStyles) {
     let lang = state.lang;
+    if state.drill.is_some() {
+        let legend = Span::styled(format!(" {}", t(lang, "drill.legend")), styles.muted);
+        frame.render_widget(Paragraph::new(Line::from(legend)), area);
+        return;
+    }
     let [at_risk, breached, paused] = styles.symbols();
     let mut spans = Vec::new();
     if matches!(state.tab, Tab::Offices | Tab::Deadlines | Tab::Patronati) {

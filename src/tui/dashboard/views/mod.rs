@@ -1,6 +1,7 @@
 //! The cruscotto's views, one per tab: pure functions of [`DashboardState`] onto an area.
 //! `view.rs` draws the header, tab line, legend and hints around the one [`render_body`] picks.
 
+pub mod drill;
 pub mod model;
 pub mod overlays;
 pub mod table;
