@@ -132,12 +132,15 @@ enum End {
     WriteTimeout,
 }
 
-/// Best-effort goodbye: the last bytes, EOF and close, bounded in time.
-async fn finish(write: &russh::ChannelWriteHalf<Msg>, out: Vec<u8>) {
+/// Best-effort goodbye: the last bytes, the exit status (0 when the session ended as asked,
+/// so the client's `ssh` exits 0 rather than 255; 1 when it was refused), EOF and close,
+/// bounded in time.
+async fn finish(write: &russh::ChannelWriteHalf<Msg>, out: Vec<u8>, status: u32) {
     let bye = async {
         if !out.is_empty() {
             let _ = write.data_bytes(out).await;
         }
+        let _ = write.exit_status(status).await;
         let _ = write.eof().await;
         let _ = write.close().await;
     };
@@ -181,7 +184,7 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                 "combipat: {}\r\n",
                 crate::domain::sanitize::inline(&reason, 200)
             );
-            finish(&write, text.into_bytes()).await;
+            finish(&write, text.into_bytes(), 1).await;
             pump.abort();
             return End::Normal;
         }
@@ -320,6 +323,6 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     if out.is_empty() {
         out.extend_from_slice(b"\x1b[?25h\x1b[?1049l");
     }
-    finish(&write, out).await;
+    finish(&write, out, 0).await;
     end
 }

@@ -1,0 +1,220 @@
+//! The cruscotto over the built-in SSH endpoint, as a supervisor reaches it: OpenSSH's `ssh`
+//! client in a real terminal (tmux), against `combipat serve --demo --ssh` (the real binary).
+//!
+//! Needs `tmux` and `ssh`/`ssh-keygen` (Debian packages `tmux`, `openssh-client`). Without
+//! them the test says so and passes, except under `CI=true`, where a missing tool is a failure.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use combipat::domain::roles::Role;
+use combipat::service::demo_credentials;
+
+fn tools_available() -> bool {
+    let runs = |tool: &str, arg: &str| {
+        Command::new(tool)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    };
+    let found = runs("tmux", "-V") && runs("ssh", "-V") && runs("ssh-keygen", "--help");
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tmux and OpenSSH are required under CI (apt-get install tmux openssh-client)"
+        );
+        println!("NOTICE: tmux or ssh not installed, SSH terminal test skipped");
+    }
+    found
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", &self.socket, k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    /// The screen once `done` holds (or after 30 s, for the failure message).
+    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
+        for _ in 0..300 {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.screen()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// Seeds the demo data in `dir` with a first run of the service (usernames exist only then).
+fn seed(dir: &Path) {
+    let seeded = Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seeded = KillOnDrop(seeded);
+    let mut lines = BufReader::new(seeded.0.stdout.take().unwrap()).lines();
+    lines.next().unwrap().unwrap();
+}
+
+/// The first request id on a screen line (ids are `CBP-YYYY-NNNNNNN`).
+fn first_id(screen: &str) -> Option<String> {
+    let at = screen.find("CBP-")?;
+    let id: String = screen[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (id.len() >= 16).then_some(id)
+}
+
+/// Enter on a cell shows its requests, Enter on one shows its detail, Esc twice returns to
+/// the cruscotto; `q` ends the session and `ssh` exits.
+#[test]
+fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
+    if !tools_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let supervisor = demo_credentials::load(dir.path())
+        .unwrap()
+        .for_role(Role::Supervisor)
+        .unwrap()
+        .username
+        .clone();
+    let key = dir.path().join("id_ed25519");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "supervisor", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let keys_file = dir.path().join("ssh-keys.toml");
+    std::fs::write(
+        &keys_file,
+        format!(
+            "[ssh]\n[[ssh.keys]]\nkey = \"{}\"\noperator = \"{supervisor}\"\n",
+            public.trim()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_combipat"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--ssh", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--ssh-keys")
+        .arg(&keys_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let ssh_addr: std::net::SocketAddr = lines
+        .map(Result::unwrap)
+        .find_map(|l| {
+            l.strip_prefix("combipat ssh dashboard listening on ")
+                .map(str::to_string)
+        })
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let tmux = Tmux {
+        socket: format!("combipat-ssh-{}", std::process::id()),
+    };
+    let status = dir.path().join("ssh-exit");
+    let command = format!(
+        "ssh -F /dev/null -tt -i {key} -p {port} -o IdentitiesOnly=yes -o BatchMode=yes \
+         -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+         {supervisor}@127.0.0.1; echo $? > {status}",
+        key = key.display(),
+        port = ssh_addr.port(),
+        status = status.display(),
+    );
+    let started = Command::new("tmux")
+        .args(["-L", &tmux.socket, "new-session", "-d", "-s", &tmux.socket])
+        .args(["-x", "160", "-y", "48"])
+        .arg(format!("env TERM=xterm-256color {command}"))
+        .status()
+        .unwrap();
+    assert!(started.success());
+    let cruscotto = tmux.wait_for(|s| s.contains("Cruscotto") && s.contains("Totale"));
+    assert!(cruscotto.contains("1 Sedi"), "{cruscotto}");
+
+    // Enter on the first cell: its open requests, read-only, oldest first.
+    tmux.keys(&["Enter"]);
+    let list = tmux.wait_for(|s| s.contains("· Aperte (") && first_id(s).is_some());
+    assert!(list.contains("Pratica"), "{list}");
+    assert!(list.contains("Esc indietro"), "{list}");
+    let id = first_id(&list).unwrap_or_else(|| panic!("no request listed:\n{list}"));
+
+    // Enter on it: its detail beside the list (160 columns), with its clocks.
+    tmux.keys(&["Enter"]);
+    let detail = tmux.wait_for(|s| s.contains("Orologi SLA"));
+    assert!(detail.contains("Orologi SLA"), "{detail}");
+    assert!(detail.matches(id.as_str()).count() >= 2, "{id}:\n{detail}");
+    assert!(detail.contains("Cittadino"), "{detail}");
+
+    // Esc: the list again; Esc: the cruscotto's table.
+    tmux.keys(&["Escape"]);
+    let back = tmux.wait_for(|s| !s.contains("Orologi SLA") && s.contains("· Aperte ("));
+    assert!(back.contains(id.as_str()), "{back}");
+    tmux.keys(&["Escape"]);
+    let table = tmux.wait_for(|s| !s.contains("· Aperte (") && s.contains("Totale"));
+    assert!(table.contains("1 Sedi"), "{table}");
+    assert!(!table.contains("Pratica"), "{table}");
+
+    // q ends the session; ssh exits cleanly.
+    tmux.keys(&["q"]);
+    for _ in 0..100 {
+        if status.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let exit = std::fs::read_to_string(&status).unwrap_or_default();
+    assert_eq!(exit.trim(), "0", "{}", tmux.screen());
+    drop(child);
+}
