@@ -402,8 +402,13 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "↑↓ requests  ←→ columns  Enter detail  r reload  Esc back",
     ),
     (
+        "drill.hints_detail",
+        "↑↓ PgUp PgDn scorri  Esc torna all'elenco",
+        "↑↓ PgUp PgDn scroll  Esc back to the list",
+    ),
+    (
         "drill.legend",
-        "Sola lettura: le pratiche dietro la cifra, le più vecchie prima; residuo in tempo lavorativo (negativo: scaduto da)",
-        "Read-only: the requests behind the figure, oldest first; time left in business time (negative: overdue by)",
+        "Sola lettura · le più vecchie prima · residuo lavorativo (- = scaduto da)",
+        "Read-only · oldest first · business time left (- = overdue by)",
     ),
 ];

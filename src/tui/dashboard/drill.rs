@@ -119,8 +119,11 @@ impl Drill {
         self.loading = false;
     }
 
-    /// Scrollable columns of the list (office … age), for the column cursor.
-    pub const COLUMNS: usize = 8;
+    /// Scrollable columns of the list (office and topic unless the target fixes them, then
+    /// patronato … age), for the column cursor.
+    pub fn columns(&self) -> usize {
+        6 + usize::from(self.target.office.is_none()) + usize::from(self.target.topic.is_none())
+    }
 
     pub fn selected_id(&self) -> Option<&RequestId> {
         self.rows.get(self.selected).map(|r| &r.id)

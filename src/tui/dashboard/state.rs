@@ -473,7 +473,7 @@ impl DashboardState {
             A::Top => drill.selected = 0,
             A::Bottom => drill.selected = last,
             A::ColumnLeft => drill.column = drill.column.saturating_sub(1),
-            A::ColumnRight => drill.column = (drill.column + 1).min(Drill::COLUMNS - 1),
+            A::ColumnRight => drill.column = (drill.column + 1).min(drill.columns() - 1),
             A::Open if drill.detail.is_none() => {
                 if let Some(id) = drill.selected_id() {
                     return Some(DashboardOutcome::ShowRequest(id.clone()));

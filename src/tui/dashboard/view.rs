@@ -35,8 +35,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &Da
         None => views::render_body(frame, body, state, styles),
     }
     render_legend(frame, legend, state, styles);
-    let hints = if state.drill.is_some() {
-        t(state.lang, "drill.hints")
+    let hints = if let Some(drill) = &state.drill {
+        t(
+            state.lang,
+            if drill.detail.is_some() {
+                "drill.hints_detail"
+            } else {
+                "drill.hints"
+            },
+        )
     } else if state.in_workstation {
         text.hints_workstation
     } else {

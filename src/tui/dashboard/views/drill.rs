@@ -64,14 +64,23 @@ fn render_list(
             .map(|k| Column::text(t(lang, &format!("drill.col.{k}"))).capped(24))
             .collect()
     };
-    let mut scrollable = columns(&["office", "topic", "patronato", "status", "assignee"]);
+    // The office and topic the target fixes say nothing row by row: left out.
+    let mut keys = Vec::with_capacity(5);
+    if drill.target.office.is_none() {
+        keys.push("office");
+    }
+    if drill.target.topic.is_none() {
+        keys.push("topic");
+    }
+    keys.extend(["patronato", "status", "assignee"]);
+    let mut scrollable = columns(&keys);
     scrollable.push(Column::number(t(lang, "drill.col.remaining")));
     scrollable.push(Column::text(t(lang, "drill.col.due")));
     scrollable.push(Column::number(t(lang, "drill.col.age")));
     let lines = drill
         .rows
         .iter()
-        .map(|r| list_line(lang, state, r, styles))
+        .map(|r| list_line(lang, state, drill, r, styles))
         .collect();
     let empty = if drill.loading {
         t(lang, "detail.loading")
@@ -105,6 +114,7 @@ fn level_style(state: Option<SlaState>, styles: &DashStyles) -> Style {
 fn list_line(
     lang: Lang,
     state: &DashboardState,
+    drill: &Drill,
     r: &RequestSummary,
     styles: &DashStyles,
 ) -> TableLine {
@@ -121,23 +131,30 @@ fn list_line(
         None => ("–".into(), "–".into()),
     };
     let age_days = (state.now.as_second() - r.created_at.as_second()).max(0) / 86_400;
+    let mut cells = vec![plain(r.id.as_str().to_string())];
+    if drill.target.office.is_none() {
+        cells.push(plain(inline(&r.office, 8)));
+    }
+    if drill.target.topic.is_none() {
+        cells.push(plain(
+            t(lang, &format!("topic.{}", r.topic.code())).to_string(),
+        ));
+    }
+    cells.extend([
+        plain(inline(&r.patronato, 20)),
+        plain(t(lang, &format!("status.{}", r.status.code())).to_string()),
+        plain(
+            r.assignee
+                .as_deref()
+                .map(|a| inline(a, 20))
+                .unwrap_or_else(|| "–".into()),
+        ),
+        (remaining, style),
+        (due, style),
+        plain(tf(lang, "drill.age_days", &[("n", &age_days.to_string())])),
+    ]);
     TableLine {
-        cells: vec![
-            plain(r.id.as_str().to_string()),
-            plain(inline(&r.office, 8)),
-            plain(t(lang, &format!("topic.{}", r.topic.code())).to_string()),
-            plain(inline(&r.patronato, 20)),
-            plain(t(lang, &format!("status.{}", r.status.code())).to_string()),
-            plain(
-                r.assignee
-                    .as_deref()
-                    .map(|a| inline(a, 20))
-                    .unwrap_or_else(|| "–".into()),
-            ),
-            (remaining, style),
-            (due, style),
-            plain(tf(lang, "drill.age_days", &[("n", &age_days.to_string())])),
-        ],
+        cells,
         style: styles.base,
     }
 }
@@ -204,7 +221,15 @@ pub fn detail_lines(lang: Lang, detail: &RequestDetail, styles: &DashStyles) -> 
                 "  {:<16} ",
                 t(lang, &format!("clock.{}", c.kind.code()))
             )),
-            Span::styled(format!("{} ", sla_word(c.state, lang)), style),
+            // "scaduto da 2gg" says the state already.
+            Span::styled(
+                if c.state == SlaState::Breached {
+                    String::new()
+                } else {
+                    format!("{} ", sla_word(c.state, lang))
+                },
+                style,
+            ),
             Span::raw(format!("{remaining}{due}")),
         ]));
         if let Some(why) = basis(c, lang) {
