@@ -68,7 +68,11 @@ impl Tmux {
 
     /// The screen once `done` holds (or after 30 s, for the failure message).
     fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
-        for _ in 0..300 {
+        self.wait_within(Duration::from_secs(30), done)
+    }
+
+    fn wait_within(&self, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+        for _ in 0..limit.as_millis() / 100 {
             let screen = self.screen();
             if done(&screen) {
                 return screen;
@@ -108,17 +112,24 @@ fn first_id(screen: &str) -> Option<String> {
     (id.len() >= 16).then_some(id)
 }
 
-/// Enter on a cell shows its requests, Enter on one shows its detail, Esc twice returns to
-/// the cruscotto; `q` ends the session and `ssh` exits.
-#[test]
-fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
-    if !tools_available() {
-        return;
-    }
+/// `combipat serve --demo --ssh` with the demo supervisor's key, and OpenSSH's `ssh` into it
+/// in a 160×48 tmux window, the cruscotto drawn.
+struct Setup {
+    tmux: Tmux,
+    /// `ssh`'s exit status is written here when it exits.
+    status: std::path::PathBuf,
+    /// The service's HTTP base URL.
+    url: String,
+    credentials: demo_credentials::DemoCredentials,
+    _child: KillOnDrop,
+    _dir: tempfile::TempDir,
+}
+
+fn setup(name: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
-    let supervisor = demo_credentials::load(dir.path())
-        .unwrap()
+    let credentials = demo_credentials::load(dir.path()).unwrap();
+    let supervisor = credentials
         .for_role(Role::Supervisor)
         .unwrap()
         .username
@@ -150,19 +161,22 @@ fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
         .spawn()
         .unwrap();
     let mut child = KillOnDrop(child);
-    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let ssh_addr: std::net::SocketAddr = lines
-        .map(Result::unwrap)
-        .find_map(|l| {
-            l.strip_prefix("combipat ssh dashboard listening on ")
-                .map(str::to_string)
-        })
-        .unwrap()
-        .parse()
-        .unwrap();
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut url = None;
+    let ssh_addr: std::net::SocketAddr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(at) = line.strip_prefix("combipat service listening on ") {
+            url = Some(at.to_string());
+        }
+        if let Some(at) = line.strip_prefix("combipat ssh dashboard listening on ") {
+            break at.parse().unwrap();
+        }
+    };
+    // Keep reading the service's output so that it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
 
     let tmux = Tmux {
-        socket: format!("combipat-ssh-{}", std::process::id()),
+        socket: format!("combipat-ssh-{name}-{}", std::process::id()),
     };
     let status = dir.path().join("ssh-exit");
     let command = format!(
@@ -180,6 +194,25 @@ fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
         .status()
         .unwrap();
     assert!(started.success());
+    Setup {
+        tmux,
+        status,
+        url: url.expect("the service prints its URL before the SSH endpoint's"),
+        credentials,
+        _child: child,
+        _dir: dir,
+    }
+}
+
+/// Enter on a cell shows its requests, Enter on one shows its detail, Esc twice returns to
+/// the cruscotto; `q` ends the session and `ssh` exits.
+#[test]
+fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
+    if !tools_available() {
+        return;
+    }
+    let setup = setup("drill");
+    let (tmux, status) = (&setup.tmux, &setup.status);
     let cruscotto = tmux.wait_for(|s| s.contains("Cruscotto") && s.contains("Totale"));
     assert!(cruscotto.contains("1 Sedi"), "{cruscotto}");
 
@@ -216,5 +249,78 @@ fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
     }
     let exit = std::fs::read_to_string(&status).unwrap_or_default();
     assert_eq!(exit.trim(), "0", "{}", tmux.screen());
-    drop(child);
+}
+
+/// The open requests of the scope's Totale row as the screen shows them.
+fn total_open(screen: &str) -> Option<u32> {
+    let line = screen
+        .lines()
+        .find(|l| l.trim_start_matches('│').starts_with("Totale"))?;
+    line.split_whitespace().find_map(|word| word.parse().ok())
+}
+
+/// A request filed while a supervisor watches: the session redraws with it on the service's
+/// change announcement, long before the 30-second poll would.
+#[test]
+fn over_ssh_the_figures_follow_a_filing_without_waiting_for_the_poll() {
+    if !tools_available() {
+        return;
+    }
+    let setup = setup("live");
+    let tmux = &setup.tmux;
+    let screen = tmux.wait_for(|s| total_open(s).is_some());
+    let before = total_open(&screen).unwrap_or_else(|| panic!("no Totale row:\n{screen}"));
+    let supervisor = setup.credentials.for_role(Role::Supervisor).unwrap();
+    let office = supervisor
+        .office
+        .clone()
+        .expect("the demo supervisor has an office");
+    let patronato = setup.credentials.for_role(Role::Patronato).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        // A citizen the patronato holds a mandate for: the one of its newest request.
+        let page: serde_json::Value = http
+            .get(format!("{}/v1/requests?limit=50", setup.url))
+            .bearer_auth(&patronato.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // Lists mask the codice fiscale; the request itself names it.
+        let id = page["items"][0]["id"].as_str().unwrap().to_string();
+        let detail: serde_json::Value = http
+            .get(format!("{}/v1/requests/{id}", setup.url))
+            .bearer_auth(&patronato.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let citizen = detail["citizen"].as_str().unwrap().to_string();
+        let filed = http
+            .post(format!("{}/v1/requests", setup.url))
+            .bearer_auth(&patronato.token)
+            .header("Idempotency-Key", "ssh-live-figures-1")
+            .json(&serde_json::json!({
+                "office": office,
+                "topic": "pensioni",
+                "citizen": citizen,
+                "subject": "Stato della domanda di pensione",
+                "body": "Si chiede lo stato della pratica.",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(filed.status(), 201, "{}", filed.text().await.unwrap());
+    });
+    // The session polls every 30 s from its start: waiting 20 s at most after the filing, the
+    // new figure can only come from the change announcement.
+    let after = tmux.wait_within(Duration::from_secs(20), |s| {
+        total_open(s) == Some(before + 1)
+    });
+    assert_eq!(total_open(&after), Some(before + 1), "{after}");
 }

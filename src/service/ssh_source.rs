@@ -45,6 +45,10 @@ impl DashboardSource for StoreDashboardSource {
         })
     }
 
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.store.subscribe())
+    }
+
     async fn requests(
         &self,
         operator: &str,

@@ -76,6 +76,13 @@ pub trait DashboardSource: Send + Sync + 'static {
         Err("le pratiche non sono disponibili da questa fonte".into())
     }
 
+    /// Ticks whenever the figures may have changed (the service's latest event seq, on any
+    /// node): sessions reload then, at most once per `RELOAD_AFTER_CHANGE`, instead of
+    /// polling. `None`: the figures only change with time (a fixture).
+    fn changes(&self) -> Option<watch::Receiver<u64>> {
+        None
+    }
+
     /// One request in full as the operator may see it (an audited read).
     async fn detail(&self, _operator: &str, _id: &RequestId) -> Result<RequestDetail, String> {
         Err("le pratiche non sono disponibili da questa fonte".into())

@@ -33,7 +33,13 @@ enum Input {
 const INPUT_QUEUE: usize = 64;
 /// After a session ends normally, how long the client has to close the connection itself.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Figures are reloaded this often with no change announced: clocks cross thresholds with
+/// time alone.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// After a change is announced, the reload waits this long since the last one: a burst of
+/// writes costs one reload, and the service's per-scope memo serves every session of the
+/// scope from one computation.
+const RELOAD_AFTER_CHANGE: Duration = Duration::from_secs(2);
 /// Start of a frame: synchronized output (DEC 2026) so terminals paint it at once.
 const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
 const SYNC_END: &[u8] = b"\x1b[?2026l";
@@ -126,6 +132,15 @@ pub(super) async fn run(
     switch.kill();
 }
 
+/// Waits for the next announced change; `false` once the source stops announcing (the
+/// branch is then disabled). Without a source of changes, never ready.
+async fn changed(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) -> bool {
+    match changes {
+        Some(rx) => rx.changed().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum End {
     Normal,
@@ -213,6 +228,10 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let mut refresh = tokio::time::interval(REFRESH_EVERY);
     refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
     refresh.tick().await;
+    let mut changes = shared.source.changes();
+    let mut last_reload = Instant::now();
+    // When a reload asked by a change is due.
+    let mut reload_at: Option<Instant> = None;
     let idle = shared.settings.idle_timeout();
     let write_timeout = shared.settings.write_timeout();
     let mut end = End::Normal;
@@ -308,7 +327,24 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                 state.update(crate::tui::dashboard::DashboardAction::Tick(Timestamp::now()));
                 dirty = true;
             }
+            announced = changed(&mut changes), if reload_at.is_none() => {
+                if announced {
+                    reload_at = Some(Instant::now().max(last_reload + RELOAD_AFTER_CHANGE));
+                } else {
+                    changes = None;
+                }
+            }
+            _ = tokio::time::sleep_until(reload_at.unwrap_or_else(Instant::now)),
+                if reload_at.is_some() => {
+                reload_at = None;
+                last_reload = Instant::now();
+                if let Ok(view) = shared.source.load(&identity.operator).await {
+                    state.replace_figures(view.dashboard);
+                    dirty = true;
+                }
+            }
             _ = refresh.tick() => {
+                last_reload = Instant::now();
                 if let Ok(view) = shared.source.load(&identity.operator).await {
                     state.replace_figures(view.dashboard);
                     dirty = true;
