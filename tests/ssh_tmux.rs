@@ -247,7 +247,7 @@ fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let exit = std::fs::read_to_string(&status).unwrap_or_default();
+    let exit = std::fs::read_to_string(status).unwrap_or_default();
     assert_eq!(exit.trim(), "0", "{}", tmux.screen());
 }
 
