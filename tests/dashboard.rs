@@ -988,6 +988,38 @@ async fn quality_endpoint_matches_figures_tallied_from_the_histories() {
             combipat::domain::csv::Dialect::Plain
         )
     );
+    // On screen: the title, one line per patronato with its volume, then the methodology.
+    let table = combipat(&[
+        "report", "quality", "--year", &year_arg, "--server", &url, "--token", &token,
+    ])
+    .await;
+    assert!(
+        table.starts_with(&format!(
+            "Indicatori di qualità per patronato (Protocollo INPS–Patronati, §5) · anno {year}"
+        )),
+        "{table}"
+    );
+    assert!(table.contains("1ª risp. nei tempi %"), "{table}");
+    for f in &report.patronati {
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(f.patronato.as_str()))
+            .unwrap_or_else(|| panic!("{} missing:\n{table}", f.patronato));
+        assert_eq!(
+            line.split_whitespace().nth(1),
+            Some(f.volume.to_string().as_str()),
+            "{line}"
+        );
+    }
+    let method = table
+        .split("\nMetodo (h = ore lavorative)\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(method.contains("rango più vicino"), "{method}");
+    assert!(
+        method.contains("escluso il tempo in attesa di integrazione"),
+        "{method}"
+    );
     t.service.shutdown().await.unwrap();
 }
 

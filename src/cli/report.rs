@@ -74,26 +74,93 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         print!("{}", quality_csv(args.year, &figures, ws.csv_dialect));
         return Ok(());
     }
-    // The aligned table is read on screen: plain cells, split on the plain separator.
-    let csv = quality_csv(args.year, &figures, crate::domain::csv::Dialect::Plain);
+    let lang = super::workstation::settings(&ws).map_or(crate::i18n::Lang::It, |s| s.lang);
+    print!("{}", quality_table(lang, args.year, &figures));
+    Ok(())
+}
+
+/// Columns of [`quality_cells`] after the year, as the on-screen table names them.
+const TABLE_HEADER_IT: [&str; 10] = [
+    "Patronato",
+    "Richieste",
+    "Integrazioni",
+    "Con integr. %",
+    "Riaperte %",
+    "1ª risp. nei tempi %",
+    "1ª risp. mediana h",
+    "1ª risp. p90 h",
+    "Chiusura mediana h",
+    "Chiusura p90 h",
+];
+
+const TABLE_HEADER_EN: [&str; 10] = [
+    "Patronato",
+    "Requests",
+    "Integrations",
+    "Needing int. %",
+    "Reopened %",
+    "1st reply in SLA %",
+    "1st reply median h",
+    "1st reply p90 h",
+    "Closure median h",
+    "Closure p90 h",
+];
+
+/// The report as read on screen: the title, the table in the UI language (headers and decimal
+/// notation), then how every figure is computed.
+fn quality_table(lang: crate::i18n::Lang, year: i16, figures: &[PatronatoFigures]) -> String {
+    use crate::domain::csv::Dialect;
+    use crate::domain::dashboard::csv::quality_cells;
+    // Short headers: the year is in the title, "h" is business hours (see the method).
+    let (header, dialect) = match lang {
+        crate::i18n::Lang::It => (TABLE_HEADER_IT, Dialect::Italian),
+        crate::i18n::Lang::En => (TABLE_HEADER_EN, Dialect::Plain),
+    };
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    rows.extend(figures.iter().map(|f| {
+        let mut cells = quality_cells(year, f, dialect);
+        cells.remove(0);
+        cells[0] = crate::domain::sanitize::inline(&cells[0], 24);
+        cells
+    }));
     // Each column as wide as its widest cell, header included, so names line up with figures.
-    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
-    let mut widths: Vec<usize> = Vec::new();
+    let mut widths = vec![0; header.len()];
     for row in &rows {
-        widths.resize(widths.len().max(row.len()), 0);
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
+    let year_text = year.to_string();
+    let mut out = crate::i18n::tf(lang, "quality.title", &[("year", &year_text)]);
+    out.push_str("\n\n");
     for row in &rows {
         let cells: Vec<String> = row
             .iter()
             .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
             .collect();
-        println!("{}", cells.join(" "));
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
     }
-    Ok(())
+    if figures.is_empty() {
+        out.push_str(crate::i18n::t(lang, "dash.empty"));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&crate::i18n::tf(
+        lang,
+        "quality.method",
+        &[("year", &year_text)],
+    ));
+    out.push('\n');
+    out
 }
 
 async fn quality_from(

@@ -411,4 +411,31 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "Sola lettura · le più vecchie prima · residuo lavorativo (- = scaduto da)",
         "Read-only · oldest first · business time left (- = overdue by)",
     ),
+    // `combipat report quality --year Y`: the methodology printed with the table
+    (
+        "quality.title",
+        "Indicatori di qualità per patronato (Protocollo INPS–Patronati, §5) · anno {year}",
+        "Quality indicators per patronato (INPS–Patronati protocol, §5) · year {year}",
+    ),
+    (
+        "quality.method",
+        "Metodo (h = ore lavorative)\n\
+- Richieste: pratiche presentate nell'anno {year} (data di presentazione, ora di Roma) nell'ambito del token.\n\
+- Richieste di integrazione: tutte quelle inviate dalla sede al patronato per quelle pratiche (anche più d'una per pratica).\n\
+- Con integrazione %: pratiche con almeno una richiesta di integrazione / pratiche presentate (difettosità delle istanze).\n\
+- Riaperte %: pratiche riaperte almeno una volta / pratiche che hanno avuto una risposta o una chiusura.\n\
+- Prima risposta nei tempi %: pratiche la cui prima risposta è arrivata entro l'obiettivo della politica SLA per materia e priorità / pratiche con una prima risposta.\n\
+- Tempi (mediana, 90° percentile, rango più vicino): ore lavorative dalla presentazione alla prima risposta o alla chiusura, sul calendario della sede di ogni momento (orari, festività nazionali e patronali, chiusure configurate), escluso il tempo in attesa di integrazione.\n\
+- Le pratiche aperte contano per volume e integrazioni; i tempi contano solo quando la prima risposta o la chiusura c'è.\n\
+- Un campo vuoto: nulla da misurare. La lettura è registrata nel registro di audit con il suo scopo (--purpose).",
+        "Method (h = business hours)\n\
+- Requests: filed in {year} (filing date, Rome time) within the token's scope.\n\
+- Integration requests: every one the office sent the patronato for those requests (several per request possible).\n\
+- Needing integration %: requests with one integration request at least / requests filed (defective filings).\n\
+- Reopened %: requests reopened at least once / requests that had a reply or a closure.\n\
+- First reply within SLA %: requests whose first reply came within the SLA policy's target for their topic and priority / requests with a first reply.\n\
+- Times (median, 90th percentile, nearest rank): business hours from filing to first reply or to closure, on the calendar of the office of each moment (hours, national and patron-saint holidays, configured closures), time awaiting integration excluded.\n\
+- Open requests count for volume and integrations; times count once the first reply or the closure exists.\n\
+- An empty field: nothing to measure. The read is recorded in the audit log with its purpose (--purpose).",
+    ),
 ];

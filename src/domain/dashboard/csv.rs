@@ -138,49 +138,64 @@ pub fn dashboard_csv(dashboard: &Dashboard, dialect: Dialect) -> String {
     out
 }
 
-/// Yearly quality indicators per patronato (protocol §5).
+/// The Italian labels of [`QUALITY_HEADER`], column for column.
+pub const QUALITY_HEADER_IT: [&str; 11] = [
+    "Anno",
+    "Patronato",
+    "Richieste",
+    "Richieste di integrazione",
+    "Con integrazione %",
+    "Riaperte %",
+    "Prima risposta nei tempi %",
+    "Prima risposta mediana (ore lav.)",
+    "Prima risposta 90° percentile (ore lav.)",
+    "Chiusura mediana (ore lav.)",
+    "Chiusura 90° percentile (ore lav.)",
+];
+
+pub const QUALITY_HEADER: [&str; 11] = [
+    "year",
+    "patronato",
+    "volume",
+    "integration_requests",
+    "needing_integration_pct",
+    "reopen_pct",
+    "first_reply_within_sla_pct",
+    "first_reply_median_h",
+    "first_reply_p90_h",
+    "resolution_median_h",
+    "resolution_p90_h",
+];
+
+/// One patronato's cells of the yearly quality report, numbers in `dialect`'s notation.
+pub fn quality_cells(year: i16, f: &PatronatoFigures, dialect: Dialect) -> Vec<String> {
+    let d = dialect;
+    vec![
+        year.to_string(),
+        f.patronato.clone(),
+        f.volume.to_string(),
+        f.integration_requests.to_string(),
+        percent(f.defect, d),
+        percent(f.reopen, d),
+        percent(f.within_sla, d),
+        hours(f.first_reply.median_secs, d),
+        hours(f.first_reply.p90_secs, d),
+        hours(f.resolution.median_secs, d),
+        hours(f.resolution.p90_secs, d),
+    ]
+}
+
+/// The yearly quality indicators per patronato (protocol §5) as CSV.
 pub fn quality_csv(year: i16, figures: &[PatronatoFigures], dialect: Dialect) -> String {
-    let header_it = [
-        "Anno",
-        "Patronato",
-        "Richieste",
-        "Richieste di integrazione",
-        "Con integrazione %",
-        "Riaperte %",
-        "Prima risposta nei tempi %",
-        "Prima risposta mediana (ore lav.)",
-        "Prima risposta 90° percentile (ore lav.)",
-    ];
-    let header = [
-        "year",
-        "patronato",
-        "volume",
-        "integration_requests",
-        "needing_integration_pct",
-        "reopen_pct",
-        "first_reply_within_sla_pct",
-        "first_reply_median_h",
-        "first_reply_p90_h",
-    ];
     let d = dialect;
     let mut out = d.start().to_string();
     out.push_str(&d.line(if d.italian_headers() {
-        &header_it
+        &QUALITY_HEADER_IT
     } else {
-        &header
+        &QUALITY_HEADER
     }));
     for f in figures {
-        out.push_str(&d.line(&[
-            year.to_string(),
-            f.patronato.clone(),
-            f.volume.to_string(),
-            f.integration_requests.to_string(),
-            percent(f.defect, d),
-            percent(f.reopen, d),
-            percent(f.within_sla, d),
-            hours(f.first_reply.median_secs, d),
-            hours(f.first_reply.p90_secs, d),
-        ]));
+        out.push_str(&d.line(&quality_cells(year, f, d)));
     }
     out
 }
@@ -210,7 +225,10 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("year,patronato,volume"));
-        assert_eq!(lines[1], "2026,\"50&PIÙ, ENASCO\",4,3,25.0,,66.7,1.5,10.0");
+        assert_eq!(
+            lines[1],
+            "2026,\"50&PIÙ, ENASCO\",4,3,25.0,,66.7,1.5,10.0,,"
+        );
         assert_eq!(lines[2], "");
         // The default: what an Italian spreadsheet opens as columns and numbers.
         let csv = quality_csv(2026, &figures, Dialect::default());
@@ -220,7 +238,7 @@ mod tests {
             "{}",
             lines[0]
         );
-        assert_eq!(lines[1], "2026;50&PIÙ, ENASCO;4;3;25,0;;66,7;1,5;10,0");
+        assert_eq!(lines[1], "2026;50&PIÙ, ENASCO;4;3;25,0;;66,7;1,5;10,0;;");
     }
 
     #[test]
