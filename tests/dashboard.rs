@@ -1319,3 +1319,66 @@ async fn every_figure_drills_down_to_the_requests_it_counts_and_esc_returns() {
     assert_eq!(state.update(DashboardAction::Quit), DashboardOutcome::Quit);
     t.service.shutdown().await.unwrap();
 }
+
+/// The SSH endpoint shares one render among sessions whose frames would be equal: the key
+/// changes with everything the view shows, and not otherwise.
+#[test]
+fn frame_keys_follow_what_the_view_shows() {
+    let a = state();
+    let b = state();
+    assert_eq!(a.frame_key(), b.frame_key());
+    let key = a.frame_key();
+    let changed = |change: &dyn Fn(&mut DashboardState)| {
+        let mut s = state();
+        change(&mut s);
+        s.frame_key()
+    };
+    assert_ne!(
+        changed(&|s| {
+            s.update(DashboardAction::Down);
+        }),
+        key
+    );
+    assert_ne!(
+        changed(&|s| {
+            s.update(DashboardAction::NextTab);
+        }),
+        key
+    );
+    assert_ne!(
+        changed(&|s| {
+            s.update(DashboardAction::ColumnRight);
+        }),
+        key
+    );
+    assert_ne!(
+        changed(&|s| {
+            s.update(DashboardAction::CyclePeriod);
+        }),
+        key
+    );
+    assert_ne!(
+        changed(&|s| {
+            s.update(DashboardAction::Help);
+        }),
+        key
+    );
+    assert_ne!(changed(&|s| s.read_only = false), key);
+    assert_ne!(changed(&|s| s.scope_label = "Sede MI01".into()), key);
+    assert_ne!(changed(&|s| s.message = Some("x".into())), key);
+    assert_ne!(
+        changed(&|s| s.now += jiff::SignedDuration::from_secs(3600)),
+        key
+    );
+    assert_ne!(
+        changed(&|s| { s.figures.generated_at += jiff::SignedDuration::from_secs(1) }),
+        key
+    );
+    // A drill-down is the session's own: never shared.
+    assert_eq!(
+        changed(&|s| {
+            s.update(DashboardAction::Open);
+        }),
+        None
+    );
+}

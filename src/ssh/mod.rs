@@ -13,6 +13,7 @@
 //!   descriptors. Sessions at once, idle timeout and write timeout. Sessions are read-only unless
 //!   the key allows writes and the role can write. See `docs/security.md`.
 
+mod frames;
 mod gate;
 pub mod host_key;
 pub mod probe;
@@ -124,6 +125,7 @@ pub(crate) struct Shared {
     lang: Lang,
     no_color: bool,
     counters: Arc<Counters>,
+    frames: frames::FrameCache,
 }
 
 /// The running endpoint.
@@ -194,6 +196,7 @@ pub async fn start(
         lang: config.lang,
         no_color: config.no_color,
         counters: counters.clone(),
+        frames: frames::FrameCache::default(),
     });
     let (shutdown, shutdown_rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(

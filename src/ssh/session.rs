@@ -13,7 +13,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 use super::Shared;
 use super::gate::KillSwitch;
@@ -36,10 +36,24 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// Figures are reloaded this often with no change announced: clocks cross thresholds with
 /// time alone.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
-/// After a change is announced, the reload waits this long since the last one: a burst of
-/// writes costs one reload, and the service's per-scope memo serves every session of the
-/// scope from one computation.
+/// The header's clock over SSH shows minutes (see `DashboardState::clock_seconds`).
+const CLOCK_STEP: Duration = Duration::from_secs(60);
+/// After a change is announced, sessions reload at the next multiple of this period on the
+/// wall clock: a burst of writes costs one reload, and every session of a scope asks at the
+/// same instant, so the service's per-scope memo serves them all from one computation.
 const RELOAD_AFTER_CHANGE: Duration = Duration::from_secs(2);
+
+/// The next instant that is a whole multiple of `period` since the Unix epoch: the same
+/// instant for every session of the process (and of every node with a synchronised clock).
+fn next_on_grid(period: Duration) -> Instant {
+    let period_ms = period.as_millis().max(1);
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let wait = period_ms - since_epoch % period_ms;
+    Instant::now() + Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+}
 /// Start of a frame: synchronized output (DEC 2026) so terminals paint it at once.
 const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
 const SYNC_END: &[u8] = b"\x1b[?2026l";
@@ -132,6 +146,52 @@ pub(super) async fn run(
     switch.kill();
 }
 
+/// Draws the state: a frame another session of the same key rendered is copied, not rendered
+/// again (the terminal still diffs it against this client's screen).
+///
+/// `size` is the session's own record of the client's size: asking the backend would make
+/// crossterm, with no tty here, spawn `tput` on every frame.
+fn draw(
+    terminal: &mut Terminal<CrosstermBackend<FrameSink>>,
+    size: Rect,
+    state: &DashboardState,
+    styles: &DashStyles,
+    styles_key: u64,
+    frames: &super::frames::FrameCache,
+) -> std::io::Result<()> {
+    let key = state
+        .frame_key()
+        .map(|k| super::frames::frame_key(k, size, styles_key));
+    if let Some(shared) = key.and_then(|k| frames.get(k)) {
+        state.adopt_render(shared.feedback);
+        terminal.draw(|frame| {
+            let buffer = frame.buffer_mut();
+            if buffer.area == shared.buffer.area {
+                buffer.content.clone_from(&shared.buffer.content);
+            }
+        })?;
+        return Ok(());
+    }
+    let mut rendered = None;
+    terminal.draw(|frame| {
+        let area = frame.area();
+        crate::tui::dashboard::render(frame, area, state, styles);
+        if key.is_some() {
+            rendered = Some(frame.buffer_mut().clone());
+        }
+    })?;
+    if let (Some(key), Some(buffer)) = (key, rendered) {
+        frames.put(
+            key,
+            super::frames::SharedFrame {
+                buffer,
+                feedback: state.render_feedback(),
+            },
+        );
+    }
+    Ok(())
+}
+
 /// Waits for the next announced change; `false` once the source stops announcing (the
 /// branch is then disabled). Without a source of changes, never ready.
 async fn changed(changes: &mut Option<tokio::sync::watch::Receiver<u64>>) -> bool {
@@ -207,7 +267,9 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let read_only = identity.read_only || !view.role_can_write;
     let mut state = DashboardState::new(view.dashboard, view.scope_label, read_only, shared.lang);
     state.now = Timestamp::now();
+    state.clock_seconds = false;
     let styles = DashStyles::for_terminal(&term, shared.no_color);
+    let styles_key = super::frames::styles_key(&styles);
     let options = TerminalOptions {
         viewport: Viewport::Fixed(size),
     };
@@ -223,13 +285,12 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let mut dirty = true;
     let mut quit = false;
     let mut last_input = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut refresh = tokio::time::interval(REFRESH_EVERY);
-    refresh.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    refresh.tick().await;
+    // The clock shows minutes: the session wakes at each minute (and checks the idle
+    // timeout then), not every second.
+    let mut next_minute = next_on_grid(CLOCK_STEP);
+    // Polls on the wall-clock grid too, so the sessions of a scope share them.
+    let mut next_poll = next_on_grid(REFRESH_EVERY);
     let mut changes = shared.source.changes();
-    let mut last_reload = Instant::now();
     // When a reload asked by a change is due.
     let mut reload_at: Option<Instant> = None;
     let idle = shared.settings.idle_timeout();
@@ -272,10 +333,14 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
             break;
         }
         if dirty {
-            let drawn = terminal.draw(|frame| {
-                let area = frame.area();
-                crate::tui::dashboard::render(frame, area, &state, &styles);
-            });
+            let drawn = draw(
+                &mut terminal,
+                size,
+                &state,
+                &styles,
+                styles_key,
+                &shared.frames,
+            );
             if drawn.is_err() {
                 break;
             }
@@ -309,7 +374,8 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                     }
                 }
                 Some(Input::Resize { cols, rows }) | Some(Input::Pty { cols, rows, .. }) => {
-                    if terminal.resize(area(cols, rows)).is_err() {
+                    size = area(cols, rows);
+                    if terminal.resize(size).is_err() {
                         break;
                     }
                     out.extend_from_slice(b"\x1b[2J");
@@ -317,19 +383,23 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                 }
                 Some(Input::Closed) | None => break,
             },
-            _ = tick.tick() => {
+            _ = tokio::time::sleep_until(next_minute.min(last_input + idle)) => {
                 if last_input.elapsed() >= idle {
                     out.extend_from_slice(b"\x1b[?25h\x1b[?1049l");
                     out.extend_from_slice(state.lang.text().idle_timeout.as_bytes());
                     out.extend_from_slice(b"\r\n");
                     break;
                 }
-                state.update(crate::tui::dashboard::DashboardAction::Tick(Timestamp::now()));
-                dirty = true;
+                if Instant::now() >= next_minute {
+                    next_minute = next_on_grid(CLOCK_STEP);
+                    let shown = state.clock_text();
+                    state.update(crate::tui::dashboard::DashboardAction::Tick(Timestamp::now()));
+                    dirty |= state.clock_text() != shown;
+                }
             }
             announced = changed(&mut changes), if reload_at.is_none() => {
                 if announced {
-                    reload_at = Some(Instant::now().max(last_reload + RELOAD_AFTER_CHANGE));
+                    reload_at = Some(next_on_grid(RELOAD_AFTER_CHANGE));
                 } else {
                     changes = None;
                 }
@@ -337,17 +407,14 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
             _ = tokio::time::sleep_until(reload_at.unwrap_or_else(Instant::now)),
                 if reload_at.is_some() => {
                 reload_at = None;
-                last_reload = Instant::now();
                 if let Ok(view) = shared.source.load(&identity.operator).await {
-                    state.replace_figures(view.dashboard);
-                    dirty = true;
+                    dirty |= state.replace_figures(view.dashboard);
                 }
             }
-            _ = refresh.tick() => {
-                last_reload = Instant::now();
+            _ = tokio::time::sleep_until(next_poll) => {
+                next_poll = next_on_grid(REFRESH_EVERY);
                 if let Ok(view) = shared.source.load(&identity.operator).await {
-                    state.replace_figures(view.dashboard);
-                    dirty = true;
+                    dirty |= state.replace_figures(view.dashboard);
                 }
             }
         }

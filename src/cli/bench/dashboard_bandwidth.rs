@@ -34,6 +34,19 @@ pub struct BandwidthArgs {
         default_value = "xterm-256color,screen-256color,tmux-256color,linux,vt100"
     )]
     pub terms: Vec<String>,
+    /// The real service instead of fixed figures: seeded, changing under the patronato
+    /// simulator, its CPU measured with no session, one and `--sessions` (see `dashboard_live`).
+    #[arg(long)]
+    pub live: bool,
+    /// With `--live`: concurrent supervisor sessions on one scope.
+    #[arg(long, default_value_t = 100)]
+    pub sessions: usize,
+    /// With `--live`: generated requests to seed.
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: usize,
+    /// With `--live`: simulator actions (filings and answers) per minute.
+    #[arg(long, default_value_t = 120.0)]
+    pub rate: f64,
 }
 
 struct Fixed(SourceView);
@@ -46,6 +59,21 @@ impl DashboardSource for Fixed {
 }
 
 pub fn run(args: BandwidthArgs) -> color_eyre::Result<()> {
+    if args.live {
+        if args.sessions == 0 || !(args.rate.is_finite() && args.rate > 0.0) {
+            color_eyre::eyre::bail!("--sessions and --rate must be positive");
+        }
+        return super::super::runtime()?.block_on(super::dashboard_live::run(
+            super::dashboard_live::LiveArgs {
+                cols: args.cols,
+                rows: args.rows,
+                seconds: args.seconds,
+                sessions: args.sessions,
+                requests: args.requests,
+                rate_per_minute: args.rate,
+            },
+        ));
+    }
     super::super::runtime()?.block_on(async move {
         let dashboard = demo_dashboard(7, Timestamp::now())?;
         let data_dir = tempfile_dir()?;

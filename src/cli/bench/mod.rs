@@ -2,6 +2,7 @@
 
 mod dashboard_bandwidth;
 mod dashboard_http;
+mod dashboard_live;
 mod reconnect;
 mod service;
 mod sla;

@@ -569,6 +569,9 @@ pub struct Memo {
     applied: u64,
     /// When the computation began reading its snapshot.
     at: Timestamp,
+    /// The latest instant the store confirmed nothing was committed since `applied` (the
+    /// figures are as fresh as a computation started then).
+    checked: Timestamp,
     dashboard: Arc<Dashboard>,
 }
 
@@ -603,13 +606,21 @@ impl Memo {
         Memo {
             applied,
             at,
+            checked: at,
             dashboard,
         }
     }
 
-    /// The dashboard, when its computation started after a caller asked at `asked`.
+    /// The dashboard, when its computation (or a check that nothing was committed since it)
+    /// started after a caller asked at `asked`.
     pub fn fresh(&self, asked: Timestamp) -> Option<Arc<Dashboard>> {
-        (self.at >= asked).then(|| Arc::clone(&self.dashboard))
+        (self.checked >= asked).then(|| Arc::clone(&self.dashboard))
+    }
+
+    /// The store confirmed at `at` that nothing was committed since the figures: the callers
+    /// that asked before it are served without asking the store again.
+    pub fn confirmed(&mut self, at: Timestamp) {
+        self.checked = self.checked.max(at);
     }
 
     /// The outbox position it reflects, while younger than [`DashboardMemo::STALE`] at `now`

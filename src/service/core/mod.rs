@@ -580,8 +580,9 @@ impl<S: Storage> App for Core<S> {
             .read(move |tx| aggregates.facts(tx, &sla, &scope, now, unchanged_since))
             .await?;
         let Some((applied, facts)) = facts else {
-            // Nothing committed since: the figures stand.
-            if let Some(m) = memo.as_ref() {
+            // Nothing committed since: the figures stand, for everyone who asked until now.
+            if let Some(m) = memo.as_mut() {
+                m.confirmed(started);
                 return Ok(m.dashboard());
             }
             return Err(StoreError::Task("dashboard memo vanished".into()));

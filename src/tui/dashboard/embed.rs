@@ -40,7 +40,9 @@ pub fn loaded(state: &mut State, response: DashboardResponse) {
         state.notice = None;
     }
     match &mut state.dashboard {
-        Some(dashboard) => dashboard.replace_figures(response.dashboard),
+        Some(dashboard) => {
+            dashboard.replace_figures(response.dashboard);
+        }
         None => {
             let lang = state.lang;
             let mut dashboard = DashboardState::new(

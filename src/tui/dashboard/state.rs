@@ -104,6 +104,9 @@ pub struct DashboardState {
     pub key_help: Vec<(String, String)>,
     /// The requests behind a figure, over the views until Esc (standalone and SSH cruscotto).
     pub drill: Option<Drill>,
+    /// The header's clock shows seconds. Over SSH it shows minutes: a frame a minute instead
+    /// of one a second, for every session.
+    pub clock_seconds: bool,
 }
 
 impl DashboardState {
@@ -131,6 +134,7 @@ impl DashboardState {
             help_open: false,
             key_help: default_key_help(lang),
             drill: None,
+            clock_seconds: true,
         }
     }
 
@@ -150,11 +154,81 @@ impl DashboardState {
         rows
     }
 
-    /// New figures keep the selection where possible.
-    pub fn replace_figures(&mut self, figures: Dashboard) {
+    /// New figures keep the selection where possible. Whether anything shown changed: figures
+    /// recomputed with the same values (only `generated_at` differs) need no new frame.
+    pub fn replace_figures(&mut self, figures: Dashboard) -> bool {
+        let same = figures.generated_at == self.figures.generated_at || {
+            let mut unchanged = figures.clone();
+            unchanged.generated_at = self.figures.generated_at;
+            unchanged == self.figures
+        };
         self.figures = figures;
         let last = self.row_count().saturating_sub(1);
         self.selected = self.selected.min(last);
+        !same
+    }
+
+    /// A key of everything a frame of this state depends on, for sharing one render among
+    /// sessions that would draw the same frame (the SSH endpoint: supervisors of one scope
+    /// watching the same view). The figures are named by their computation instant within the
+    /// scope (the service computes a scope's figures once and every session shares them).
+    /// `None` while a drill-down is open: its list and detail are the session's own.
+    ///
+    /// What the view writes back (rows a page holds, first drawn column) is part of the key as
+    /// it was before the render; [`DashboardState::adopt_render`] takes the values after it.
+    pub fn frame_key(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        if self.drill.is_some() {
+            return None;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.figures.generated_at.as_microsecond().hash(&mut h);
+        self.scope_label.hash(&mut h);
+        self.selected.hash(&mut h);
+        self.read_only.hash(&mut h);
+        self.lang.hash(&mut h);
+        self.clock_text().hash(&mut h);
+        self.message.hash(&mut h);
+        self.page_rows.get().hash(&mut h);
+        self.in_workstation.hash(&mut h);
+        self.tab.index().hash(&mut h);
+        format!("{:?}", self.period).hash(&mut h);
+        self.column().hash(&mut h);
+        self.column_scroll[self.tab.index()].get().hash(&mut h);
+        format!("{:?}", self.hidden_columns).hash(&mut h);
+        self.chooser.hash(&mut h);
+        format!("{:?}", self.trend_scale).hash(&mut h);
+        self.help_open.hash(&mut h);
+        self.key_help.hash(&mut h);
+        Some(h.finish())
+    }
+
+    /// What a render of this state wrote back (see [`DashboardState::frame_key`]): rows a page
+    /// holds and the first drawn column of the current view.
+    pub fn render_feedback(&self) -> (usize, usize) {
+        (
+            self.page_rows.get(),
+            self.column_scroll[self.tab.index()].get(),
+        )
+    }
+
+    /// Takes the feedback of a render made for another session with the same frame key.
+    pub fn adopt_render(&self, (page_rows, column_scroll): (usize, usize)) {
+        self.page_rows.set(page_rows);
+        self.column_scroll[self.tab.index()].set(column_scroll);
+    }
+
+    /// The header's clock as shown (Europe/Rome), to the second or to the minute.
+    pub fn clock_text(&self) -> String {
+        let format = if self.clock_seconds {
+            "%d/%m/%Y %H:%M:%S"
+        } else {
+            "%d/%m/%Y %H:%M"
+        };
+        self.now
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Rome").unwrap_or(jiff::tz::TimeZone::UTC))
+            .strftime(format)
+            .to_string()
     }
 
     pub fn update(&mut self, action: DashboardAction) -> DashboardOutcome {

@@ -138,7 +138,9 @@ async fn event_loop(
             },
             Some(loaded) = rx.recv() => {
                 match loaded {
-                    Ok(response) => state.replace_figures(response.dashboard),
+                    Ok(response) => {
+                        state.replace_figures(response.dashboard);
+                    }
                     Err(e) => {
                         state.message = Some(crate::domain::sanitize::inline(&e.to_string(), 160));
                     }

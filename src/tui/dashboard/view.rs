@@ -5,7 +5,6 @@
 //! chooser open over it. The clock is the only thing that changes every second, so an idle
 //! redraw touches a few cells.
 
-use jiff::tz::TimeZone;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -71,12 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &Da
 
 fn render_header(frame: &mut Frame, area: Rect, state: &DashboardState, styles: &DashStyles) {
     let text = state.lang.text();
-    let tz = TimeZone::get("Europe/Rome").unwrap_or(TimeZone::UTC);
-    let clock = state
-        .now
-        .to_zoned(tz)
-        .strftime("%d/%m/%Y %H:%M:%S")
-        .to_string();
+    let clock = state.clock_text();
     let mut spans = vec![
         Span::styled(format!(" COMBIPAT · {} ", text.title), styles.title),
         Span::styled(format!("· {} ", state.scope_label), styles.base),
