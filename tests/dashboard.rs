@@ -1382,3 +1382,72 @@ fn frame_keys_follow_what_the_view_shows() {
         None
     );
 }
+
+/// The drill-down at 80×24 and 200×50, dark and monochrome: the list of a cell's breached
+/// requests, then one request's detail (beside the list when wide, over it when narrow).
+#[test]
+fn drill_down_list_and_detail_at_two_sizes_dark_and_monochrome() {
+    use combipat::api::RequestDetail;
+    use combipat::domain::request::{ActorRef, MessageKind, ThreadEntry};
+    let base = state();
+    let now = base.now;
+    let rows = combipat::tui::fixture::requests(24, now, "RM01", "mrossi");
+    let detail = RequestDetail {
+        summary: rows[0].clone(),
+        application_protocol: None,
+        outcome: None,
+        thread: vec![ThreadEntry {
+            seq: 1,
+            at: rows[0].created_at,
+            author: ActorRef {
+                id: "inca".into(),
+                name: "INCA CGIL".into(),
+                role: Role::Patronato,
+            },
+            kind: MessageKind::PatronatoMessage,
+            body: "Si chiede lo stato della domanda di pensione di vecchiaia.".into(),
+        }],
+        history: vec![],
+        appointments: vec![],
+    };
+    for (width, height) in [(80, 24), (200, 50)] {
+        for (name, styles) in [
+            ("dark", DashStyles::dark()),
+            ("monochrome", DashStyles::monochrome()),
+        ] {
+            let mut state = state();
+            state.update(DashboardAction::ColumnRight);
+            let DashboardOutcome::DrillDown(target) = state.update(DashboardAction::Open) else {
+                panic!("Enter drills down");
+            };
+            assert_eq!(target.figure, FigureColumn::Breached);
+            state.drill_loaded(&target, Ok((rows.clone(), false)));
+            let mut shots = vec![("list", state.clone())];
+            let oldest = state.drill.as_ref().unwrap().rows[0].id.clone();
+            assert_eq!(
+                state.update(DashboardAction::Open),
+                DashboardOutcome::ShowRequest(oldest.clone())
+            );
+            let mut shown = detail.clone();
+            shown.summary = state.drill.as_ref().unwrap().rows[0].clone();
+            state.detail_loaded(Ok(shown));
+            shots.push(("detail", state));
+            for (shot, state) in shots {
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                terminal
+                    .draw(|frame| {
+                        let area = frame.area();
+                        combipat::tui::dashboard::render(frame, area, &state, &styles)
+                    })
+                    .unwrap();
+                let backend = terminal.backend().clone();
+                insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+                    insta::assert_snapshot!(
+                        format!("dashboard_drill_{shot}_{width}x{height}_{name}"),
+                        backend
+                    );
+                });
+            }
+        }
+    }
+}
