@@ -371,6 +371,7 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ),
     // drill-down: the requests behind a figure
     ("drill.all_offices", "Tutte le sedi", "All offices"),
+    ("drill.all_topics", "tutte le materie", "all topics"),
     ("drill.figure.open", "Aperte", "Open"),
     ("drill.figure.breached", "Scadute", "Breached"),
     ("drill.figure.at_risk", "A rischio", "At risk"),

@@ -56,7 +56,7 @@ impl DrillTarget {
         }
     }
 
-    /// e.g. "RM01 · Pensioni · Scadute", "Totale · tutte le materie · Aperte".
+    /// e.g. "RM01 · Pensioni · Scadute", "Tutte le sedi · tutte le materie · Aperte".
     pub fn title(&self, lang: Lang) -> String {
         let office = match &self.office {
             Some(office) => crate::domain::sanitize::inline(office, 12),
@@ -64,7 +64,7 @@ impl DrillTarget {
         };
         let topic = match self.topic {
             Some(topic) => t(lang, &format!("topic.{}", topic.code())).to_string(),
-            None => lang.text().all_topics.to_string(),
+            None => t(lang, "drill.all_topics").to_string(),
         };
         let figure = t(lang, &format!("drill.figure.{}", self.figure_key()));
         format!("{office} · {topic} · {figure}")
