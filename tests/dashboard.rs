@@ -1333,36 +1333,21 @@ fn frame_keys_follow_what_the_view_shows() {
         change(&mut s);
         s.frame_key()
     };
-    assert_ne!(
-        changed(&|s| {
-            s.update(DashboardAction::Down);
-        }),
-        key
-    );
-    assert_ne!(
-        changed(&|s| {
-            s.update(DashboardAction::NextTab);
-        }),
-        key
-    );
-    assert_ne!(
-        changed(&|s| {
-            s.update(DashboardAction::ColumnRight);
-        }),
-        key
-    );
-    assert_ne!(
-        changed(&|s| {
-            s.update(DashboardAction::CyclePeriod);
-        }),
-        key
-    );
-    assert_ne!(
-        changed(&|s| {
-            s.update(DashboardAction::Help);
-        }),
-        key
-    );
+    for action in [
+        DashboardAction::Down,
+        DashboardAction::NextTab,
+        DashboardAction::ColumnRight,
+        DashboardAction::CyclePeriod,
+        DashboardAction::Help,
+    ] {
+        assert_ne!(
+            changed(&|s| {
+                s.update(action);
+            }),
+            key,
+            "{action:?}"
+        );
+    }
     assert_ne!(changed(&|s| s.read_only = false), key);
     assert_ne!(changed(&|s| s.scope_label = "Sede MI01".into()), key);
     assert_ne!(changed(&|s| s.message = Some("x".into())), key);

@@ -7,6 +7,9 @@ use std::time::Duration;
 use combipat::domain::request::Status;
 use combipat::domain::roles::Role;
 use combipat::service::{self, ServiceConfig};
+use common::tmux::Tmux;
+
+mod common;
 
 /// Every case of the issue plus ESC/CSI/OSC/C1/bidi. Each subject starts with a tag `Hn` so
 /// that its row can be found.
@@ -21,42 +24,6 @@ const HOSTILE: &[&str] = &[
     "H8 zalgo Z\u{0300}\u{0301}\u{0302}\u{0303}\u{0304}\u{0305}\u{0306}\u{0307}\u{0308}\u{0309}\u{030A}\u{030B}\u{030C}\u{030D}",
     "H9 private\u{E000}\u{F8FF} unassigned\u{0378}",
 ];
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.socket])
-    }
-
-    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
-        for _ in 0..600 {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.screen()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
 
 fn tmux_available() -> bool {
     let present = Command::new("tmux").arg("-V").output().is_ok();
@@ -116,12 +83,16 @@ async fn hostile_text_keeps_the_workstation_layout_intact() {
         .status()
         .unwrap();
     assert!(created.success());
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("q esci")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(Duration::from_secs(60), |s| s.contains("q esci"))
+    });
     let frame = Frame::of(&screen);
     frame.assert_intact(&screen);
     // All open requests of the office: every hostile one is listed.
     tmux.run(&["send-keys", "-t", &tmux.socket, "["]);
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Tutte aperte (")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(Duration::from_secs(60), |s| s.contains("Tutte aperte ("))
+    });
     frame.assert_intact(&screen);
     for (n, _) in HOSTILE.iter().enumerate() {
         let tag = format!(" H{} ", n + 1);
@@ -141,10 +112,14 @@ async fn hostile_text_keeps_the_workstation_layout_intact() {
         "{screen}"
     );
     tmux.run(&["send-keys", "-t", &tmux.socket, "Enter"]);
-    let full = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Esc indietro")));
+    let full = tokio::task::block_in_place(|| {
+        tmux.wait_within(Duration::from_secs(60), |s| s.contains("Esc indietro"))
+    });
     frame.assert_intact(&full);
     tmux.run(&["send-keys", "-t", &tmux.socket, "Escape"]);
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Enter apri")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(Duration::from_secs(60), |s| s.contains("Enter apri"))
+    });
     frame.assert_intact(&screen);
     // The detail of each row, as the cursor moves down the list.
     let listed = screen
@@ -165,7 +140,9 @@ async fn hostile_text_keeps_the_workstation_layout_intact() {
         }
         tmux.run(&["send-keys", "-t", &tmux.socket, "j"]);
         let next = tokio::task::block_in_place(|| {
-            tmux.wait_for(|s| frame.pane(s.lines().nth(1).unwrap_or(""), 2) != header)
+            tmux.wait_within(Duration::from_secs(60), |s| {
+                frame.pane(s.lines().nth(1).unwrap_or(""), 2) != header
+            })
         });
         frame.assert_intact(&next);
         screen = next;

@@ -11,25 +11,15 @@ use std::time::Duration;
 
 use combipat::domain::roles::Role;
 use combipat::service::demo_credentials;
+use common::tmux::{Tmux, tools_available};
 
-fn tools_available() -> bool {
-    let runs = |tool: &str, arg: &str| {
-        Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok()
-    };
-    let found = runs("tmux", "-V") && runs("ssh", "-V") && runs("ssh-keygen", "--help");
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tmux and OpenSSH are required under CI (apt-get install tmux openssh-client)"
-        );
-        println!("NOTICE: tmux or ssh not installed, SSH terminal test skipped");
-    }
-    found
+mod common;
+
+fn tools_present() -> bool {
+    tools_available(
+        &[("tmux", "-V"), ("ssh", "-V"), ("ssh-keygen", "--help")],
+        "apt-get install tmux openssh-client",
+    )
 }
 
 struct KillOnDrop(std::process::Child);
@@ -38,54 +28,6 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", &self.socket, k]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.socket])
-    }
-
-    /// The screen once `done` holds (or after 30 s, for the failure message).
-    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
-        self.wait_within(Duration::from_secs(30), done)
-    }
-
-    fn wait_within(&self, limit: Duration, done: impl Fn(&str) -> bool) -> String {
-        for _ in 0..limit.as_millis() / 100 {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        self.screen()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
     }
 }
 
@@ -208,7 +150,7 @@ fn setup(name: &str) -> Setup {
 /// the cruscotto; `q` ends the session and `ssh` exits.
 #[test]
 fn over_ssh_a_cell_opens_its_requests_and_one_request_its_detail() {
-    if !tools_available() {
+    if !tools_present() {
         return;
     }
     let setup = setup("drill");
@@ -263,7 +205,7 @@ fn total_open(screen: &str) -> Option<u32> {
 /// change announcement, long before the 30-second poll would.
 #[test]
 fn over_ssh_the_figures_follow_a_filing_without_waiting_for_the_poll() {
-    if !tools_available() {
+    if !tools_present() {
         return;
     }
     let setup = setup("live");

@@ -355,18 +355,8 @@ fn clocks(lines: &mut Vec<Line<'static>>, clocks: &[ClockView], lang: Lang, them
         };
         lines.push(Line::from(vec![
             Span::styled(format!("  {symbol} "), style),
-            Span::raw(format!(
-                "{:<16} ",
-                t(lang, &format!("clock.{}", c.kind.code()))
-            )),
-            Span::styled(
-                if c.state == SlaState::Breached {
-                    String::new()
-                } else {
-                    format!("{} ", sla_word(c.state, lang))
-                },
-                style,
-            ),
+            Span::raw(clock_label(c, lang)),
+            Span::styled(clock_state(c, lang), style),
             Span::raw(format!("{remaining}{}%", c.percent_used)),
         ]));
         if let Some(why) = basis(c, lang) {
@@ -397,6 +387,21 @@ pub fn clock_remaining(c: &ClockView, lang: Lang) -> Option<String> {
                 &business_time(lang, c.remaining_secs, c.basis.measure),
             )],
         )),
+    }
+}
+
+/// The clock's name padded to a column ("Prima risposta   ").
+pub fn clock_label(c: &ClockView, lang: Lang) -> String {
+    format!("{:<16} ", t(lang, &format!("clock.{}", c.kind.code())))
+}
+
+/// The state's word and a space, or nothing when breached: the remaining time then says
+/// "scaduto da 2gg" already.
+pub fn clock_state(c: &ClockView, lang: Lang) -> String {
+    if c.state == SlaState::Breached {
+        String::new()
+    } else {
+        format!("{} ", sla_word(c.state, lang))
     }
 }
 

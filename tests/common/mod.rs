@@ -6,6 +6,8 @@
 //! HTTP suites on both stores).
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod tmux;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;

@@ -17,7 +17,7 @@ use crate::tui::dashboard::drill::Drill;
 use crate::tui::dashboard::state::DashboardState;
 use crate::tui::dashboard::style::DashStyles;
 use crate::tui::dashboard::text::Lang;
-use crate::tui::detail::{basis, clock_remaining, rome, sla_word};
+use crate::tui::detail::{basis, clock_label, clock_remaining, clock_state, rome, sla_word};
 use crate::tui::state::leading_clock;
 use crate::tui::view::{business_time, masked};
 
@@ -217,19 +217,8 @@ pub fn detail_lines(lang: Lang, detail: &RequestDetail, styles: &DashStyles) -> 
             .map(|at| rome(at).strftime(" · %d/%m/%Y %H:%M").to_string())
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::raw(format!(
-                "  {:<16} ",
-                t(lang, &format!("clock.{}", c.kind.code()))
-            )),
-            // "scaduto da 2gg" says the state already.
-            Span::styled(
-                if c.state == SlaState::Breached {
-                    String::new()
-                } else {
-                    format!("{} ", sla_word(c.state, lang))
-                },
-                style,
-            ),
+            Span::raw(format!("  {}", clock_label(c, lang))),
+            Span::styled(clock_state(c, lang), style),
             Span::raw(format!("{remaining}{due}")),
         ]));
         if let Some(why) = basis(c, lang) {
