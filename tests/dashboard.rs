@@ -1037,42 +1037,7 @@ async fn openapi_documents_the_quality_endpoint() {
 // ---------------------------------------------------------------------------------------------
 // `combipat dashboard` full screen in a real terminal (tmux), against a real service.
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", &self.socket])
-    }
-
-    /// Polls the screen until `done` holds (or gives up after a generous deadline).
-    fn wait_for(&self, done: impl Fn(&str) -> bool) -> String {
-        for _ in 0..600 {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        self.screen()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+use common::tmux::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_auditors() {
@@ -1119,7 +1084,9 @@ async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_audi
     assert!(created.success());
 
     // The footer is the last row a frame writes: once it shows, the whole first frame is there.
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("q esci")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(std::time::Duration::from_secs(60), |s| s.contains("q esci"))
+    });
     assert!(screen.contains("COMBIPAT · Cruscotto"), "{screen}");
     // Auditors are always read-only; the figures are the server's.
     assert!(screen.contains("SOLA LETTURA"), "{screen}");
@@ -1129,13 +1096,21 @@ async fn combipat_dashboard_runs_full_screen_exports_and_refuses_writes_for_audi
 
     // A write key is refused with a message; `e` writes the CSV into the data dir.
     tmux.run(&["send-keys", "-t", &tmux.socket, "t"]);
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("consentita")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(std::time::Duration::from_secs(60), |s| {
+            s.contains("consentita")
+        })
+    });
     assert!(
         screen.contains("Sola lettura: l'azione non è consentita"),
         "{screen}"
     );
     tmux.run(&["send-keys", "-t", &tmux.socket, "e"]);
-    let screen = tokio::task::block_in_place(|| tmux.wait_for(|s| s.contains("Esportato")));
+    let screen = tokio::task::block_in_place(|| {
+        tmux.wait_within(std::time::Duration::from_secs(60), |s| {
+            s.contains("Esportato")
+        })
+    });
     assert!(screen.contains("Esportato"), "{screen}");
     let exports: Vec<_> = std::fs::read_dir(home.path().join("data/exports"))
         .unwrap()
@@ -1467,25 +1442,10 @@ async fn embedded_dashboard_csv_counts_the_data_dirs_own_requests() {
     // The embedded service keeps its database in `<data dir>/service`.
     let service_dir = dir.path().join("service");
     let (child, url) = tokio::task::block_in_place(|| common::spawn_serve(&service_dir, false));
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _child = Kill(child);
+    let _child = common::KillOnDrop(child);
     let credentials = combipat::service::demo_credentials::load(&service_dir).unwrap();
     let token = &credentials.for_role(Role::Supervisor).unwrap().token;
-    let served: DashboardResponse = http()
-        .get(format!("{url}/v1/dashboard"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: DashboardResponse = common::get_json(&format!("{url}/v1/dashboard"), token).await;
     let served_open: u32 = served.dashboard.office_totals.iter().map(|c| c.open).sum();
     assert!(
         served_open > 100,

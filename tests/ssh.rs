@@ -1,5 +1,7 @@
 //! The built-in SSH endpoint over real SSH on loopback (russh client ↔ russh server).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use combipat::ssh::{
     DashboardSource, KeyEntry, SourceView, SshServer, SshServerConfig, SshSettings, host_key, start,
 };
 use combipat::tui::dashboard::text::Lang;
+use common::KillOnDrop;
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 
@@ -288,15 +291,6 @@ async fn serve_with_ssh_shows_the_store_figures_of_the_mapped_operator() {
         "{}",
         refused.text()
     );
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 // ---- denial of service -------------------------------------------------------------------

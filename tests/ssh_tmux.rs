@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use combipat::domain::roles::Role;
 use combipat::service::demo_credentials;
+use common::KillOnDrop;
 use common::tmux::{Tmux, tools_available};
 
 mod common;
@@ -20,15 +21,6 @@ fn tools_present() -> bool {
         &[("tmux", "-V"), ("ssh", "-V"), ("ssh-keygen", "--help")],
         "apt-get install tmux openssh-client",
     )
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Seeds the demo data in `dir` with a first run of the service (usernames exist only then).
@@ -220,30 +212,18 @@ fn over_ssh_the_figures_follow_a_filing_without_waiting_for_the_poll() {
     let patronato = setup.credentials.for_role(Role::Patronato).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let http = reqwest::Client::new();
         // A citizen the patronato holds a mandate for: the one of its newest request.
-        let page: serde_json::Value = http
-            .get(format!("{}/v1/requests?limit=50", setup.url))
-            .bearer_auth(&patronato.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: serde_json::Value = common::get_json(
+            &format!("{}/v1/requests?limit=50", setup.url),
+            &patronato.token,
+        )
+        .await;
         // Lists mask the codice fiscale; the request itself names it.
         let id = page["items"][0]["id"].as_str().unwrap().to_string();
-        let detail: serde_json::Value = http
-            .get(format!("{}/v1/requests/{id}", setup.url))
-            .bearer_auth(&patronato.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let detail: serde_json::Value =
+            common::get_json(&format!("{}/v1/requests/{id}", setup.url), &patronato.token).await;
         let citizen = detail["citizen"].as_str().unwrap().to_string();
-        let filed = http
+        let filed = common::http()
             .post(format!("{}/v1/requests", setup.url))
             .bearer_auth(&patronato.token)
             .header("Idempotency-Key", "ssh-live-figures-1")

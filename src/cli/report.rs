@@ -44,6 +44,9 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         bail!("--year: {} is outside the supported years", args.year);
     }
     let runtime = super::runtime()?;
+    // Read once: the embedded service's data dir, and the language of the table.
+    let settings = super::workstation::settings(&ws);
+    let lang = settings.as_ref().map_or(crate::i18n::Lang::It, |s| s.lang);
     let figures = match (
         args.server.or(ws.server.clone()),
         args.token.or(ws.token.clone()),
@@ -57,7 +60,7 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         (None, _) => {
             // The data dir's embedded service: the database the embedded workstation and
             // cruscotto use, so the report counts what they show.
-            let settings = super::workstation::settings(&ws)?;
+            let settings = settings?;
             let session =
                 runtime.block_on(super::workstation::connect_as(&settings, Role::Supervisor))?;
             let figures = runtime.block_on(quality_from(
@@ -74,7 +77,6 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
         print!("{}", quality_csv(args.year, &figures, ws.csv_dialect));
         return Ok(());
     }
-    let lang = super::workstation::settings(&ws).map_or(crate::i18n::Lang::It, |s| s.lang);
     print!("{}", quality_table(lang, args.year, &figures));
     Ok(())
 }

@@ -537,11 +537,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "No requests in scope",
     ),
     (
-        "dash.drill_down_elsewhere",
-        "la coda si apre nella postazione (combipat)",
-        "queues open in the workstation (combipat)",
-    ),
-    (
         "dash.export_elsewhere",
         "Esportazione non disponibile via SSH: usare combipat dashboard --csv",
         "Export is not available over SSH: use combipat dashboard --csv",

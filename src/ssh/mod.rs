@@ -60,6 +60,9 @@ pub struct SourceView {
     pub role_can_write: bool,
 }
 
+/// What a source of figures only says when asked for the requests behind them.
+const NO_REQUESTS: &str = "le pratiche non sono disponibili da questa fonte";
+
 /// Where sessions get their figures (the service's store in `combipat serve`).
 #[async_trait::async_trait]
 pub trait DashboardSource: Send + Sync + 'static {
@@ -74,7 +77,7 @@ pub trait DashboardSource: Send + Sync + 'static {
         _operator: &str,
         _filter: RequestFilter,
     ) -> Result<(Vec<RequestSummary>, bool), String> {
-        Err("le pratiche non sono disponibili da questa fonte".into())
+        Err(NO_REQUESTS.into())
     }
 
     /// Ticks whenever the figures may have changed (the service's latest event seq, on any
@@ -86,7 +89,7 @@ pub trait DashboardSource: Send + Sync + 'static {
 
     /// One request in full as the operator may see it (an audited read).
     async fn detail(&self, _operator: &str, _id: &RequestId) -> Result<RequestDetail, String> {
-        Err("le pratiche non sono disponibili da questa fonte".into())
+        Err(NO_REQUESTS.into())
     }
 }
 

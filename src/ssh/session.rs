@@ -162,13 +162,16 @@ fn draw(
     let key = state
         .frame_key()
         .map(|k| super::frames::frame_key(k, size, styles_key));
-    if let Some(shared) = key.and_then(|k| frames.get(k)) {
+    let cached = key
+        .and_then(|k| frames.get(k))
+        .filter(|f| f.buffer.area == size);
+    if let Some(shared) = cached {
         state.adopt_render(shared.feedback);
         terminal.draw(|frame| {
-            let buffer = frame.buffer_mut();
-            if buffer.area == shared.buffer.area {
-                buffer.content.clone_from(&shared.buffer.content);
-            }
+            frame
+                .buffer_mut()
+                .content
+                .clone_from(&shared.buffer.content)
         })?;
         return Ok(());
     }
@@ -190,6 +193,15 @@ fn draw(
         );
     }
     Ok(())
+}
+
+/// Reloads the figures; whether the screen must be redrawn (a failed reload keeps the figures
+/// shown, to be tried again at the next change or poll).
+async fn reload(shared: &Shared, operator: &str, state: &mut DashboardState) -> bool {
+    match shared.source.load(operator).await {
+        Ok(view) => state.replace_figures(view.dashboard),
+        Err(_) => false,
+    }
 }
 
 /// Waits for the next announced change; `false` once the source stops announcing (the
@@ -306,9 +318,7 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
             match state.update(action) {
                 DashboardOutcome::Quit => quit = true,
                 DashboardOutcome::Refresh => {
-                    if let Ok(view) = shared.source.load(&identity.operator).await {
-                        state.replace_figures(view.dashboard);
-                    }
+                    reload(shared, &identity.operator, &mut state).await;
                 }
                 DashboardOutcome::DrillDown(target) => {
                     let loaded = shared
@@ -390,11 +400,11 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                     out.extend_from_slice(b"\r\n");
                     break;
                 }
+                // Woken on the minute grid (not only for the idle check): a new minute shows.
                 if Instant::now() >= next_minute {
                     next_minute = next_on_grid(CLOCK_STEP);
-                    let shown = state.clock_text();
                     state.update(crate::tui::dashboard::DashboardAction::Tick(Timestamp::now()));
-                    dirty |= state.clock_text() != shown;
+                    dirty = true;
                 }
             }
             announced = changed(&mut changes), if reload_at.is_none() => {
@@ -407,15 +417,11 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
             _ = tokio::time::sleep_until(reload_at.unwrap_or_else(Instant::now)),
                 if reload_at.is_some() => {
                 reload_at = None;
-                if let Ok(view) = shared.source.load(&identity.operator).await {
-                    dirty |= state.replace_figures(view.dashboard);
-                }
+                dirty |= reload(shared, &identity.operator, &mut state).await;
             }
             _ = tokio::time::sleep_until(next_poll) => {
                 next_poll = next_on_grid(REFRESH_EVERY);
-                if let Ok(view) = shared.source.load(&identity.operator).await {
-                    dirty |= state.replace_figures(view.dashboard);
-                }
+                dirty |= reload(shared, &identity.operator, &mut state).await;
             }
         }
     }

@@ -212,3 +212,26 @@ pub fn run_combipat<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Outp
         .output()
         .expect("run combipat")
 }
+
+/// A child process (a `combipat serve`) killed and reaped when the test ends, passing or not.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `GET url` with `token`, the answer's JSON.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str, token: &str) -> T {
+    http()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

@@ -74,27 +74,26 @@ async fn cpu_rate(pid: u32, window: Duration) -> color_eyre::Result<f64> {
     Ok(used * 1000.0 / started.elapsed().as_secs_f64())
 }
 
-/// A session kept reading in its own task (a client that stops reading would be disconnected
-/// by the write timeout), counting the bytes it receives.
-struct Reader {
-    bytes: Arc<AtomicU64>,
-}
-
-fn keep_reading(mut session: probe::ProbeSession, stop: Arc<AtomicBool>) -> Reader {
-    let bytes = Arc::new(AtomicU64::new(session.received.len() as u64));
+/// Keeps a session reading in its own task (a client that stops reading would be disconnected
+/// by the write timeout); the bytes it has received so far, first paint included.
+fn keep_reading(mut session: probe::ProbeSession, stop: Arc<AtomicBool>) -> Arc<AtomicU64> {
+    let bytes = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&bytes);
     tokio::spawn(async move {
+        let mut counted = 0;
         while !stop.load(Ordering::Relaxed) && !session.closed {
             session.read_for(Duration::from_millis(200)).await;
-            counter.store(session.received.len() as u64, Ordering::Relaxed);
+            let received = session.received.len();
+            counter.fetch_add((received - counted) as u64, Ordering::Relaxed);
+            counted = received;
             // Keep the memory flat: only the count matters from here on.
-            if session.received.len() > 1 << 20 {
+            if received > 1 << 20 {
                 session.received.clear();
-                counter.store(0, Ordering::Relaxed);
+                counted = 0;
             }
         }
     });
-    Reader { bytes }
+    bytes
 }
 
 pub async fn run(args: LiveArgs) -> color_eyre::Result<()> {
@@ -192,28 +191,24 @@ pub async fn run(args: LiveArgs) -> color_eyre::Result<()> {
     let mut first = connect().await.map_err(|e| eyre!("ssh: {e}"))?;
     // The first paint, then the live figure.
     first.read_for(Duration::from_secs(3)).await;
-    let readers = vec![keep_reading(first, Arc::clone(&stop))];
-    let bytes_before = readers[0].bytes.load(Ordering::Relaxed);
+    let first = keep_reading(first, Arc::clone(&stop));
+    let bytes_before = first.load(Ordering::Relaxed);
     let measured = Instant::now();
     let one_session = cpu_rate(pid, window).await?;
-    let per_sec = readers[0]
-        .bytes
-        .load(Ordering::Relaxed)
-        .saturating_sub(bytes_before) as f64
-        / measured.elapsed().as_secs_f64();
+    let per_sec =
+        (first.load(Ordering::Relaxed) - bytes_before) as f64 / measured.elapsed().as_secs_f64();
     println!(
         "service CPU, 1 session:             {one_session:8.1} ms/s   session writes {per_sec:.0} B/s \
          ({:.2} of the 2048 B/s goal)",
         per_sec / 2048.0
     );
 
-    let mut readers = readers;
     for _ in 1..args.sessions {
         let mut session = connect().await.map_err(|e| eyre!("ssh: {e}"))?;
         session
             .read_until(Duration::from_secs(10), |b| b.len() > 1000)
             .await;
-        readers.push(keep_reading(session, Arc::clone(&stop)));
+        keep_reading(session, Arc::clone(&stop));
     }
     // Let the first paints and the first reloads of the new sessions pass.
     tokio::time::sleep(Duration::from_secs(3)).await;

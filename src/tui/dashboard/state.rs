@@ -156,16 +156,15 @@ impl DashboardState {
 
     /// New figures keep the selection where possible. Whether anything shown changed: figures
     /// recomputed with the same values (only `generated_at` differs) need no new frame.
-    pub fn replace_figures(&mut self, figures: Dashboard) -> bool {
-        let same = figures.generated_at == self.figures.generated_at || {
-            let mut unchanged = figures.clone();
-            unchanged.generated_at = self.figures.generated_at;
-            unchanged == self.figures
-        };
+    pub fn replace_figures(&mut self, mut figures: Dashboard) -> bool {
+        // Compared with the instant set aside: no copy of the figures for it.
+        let generated_at = std::mem::replace(&mut figures.generated_at, self.figures.generated_at);
+        let changed = figures != self.figures;
+        figures.generated_at = generated_at;
         self.figures = figures;
         let last = self.row_count().saturating_sub(1);
         self.selected = self.selected.min(last);
-        !same
+        changed
     }
 
     /// A key of everything a frame of this state depends on, for sharing one render among
@@ -192,12 +191,12 @@ impl DashboardState {
         self.page_rows.get().hash(&mut h);
         self.in_workstation.hash(&mut h);
         self.tab.index().hash(&mut h);
-        format!("{:?}", self.period).hash(&mut h);
+        self.period.hash(&mut h);
         self.column().hash(&mut h);
         self.column_scroll[self.tab.index()].get().hash(&mut h);
-        format!("{:?}", self.hidden_columns).hash(&mut h);
+        self.hidden_columns.hash(&mut h);
         self.chooser.hash(&mut h);
-        format!("{:?}", self.trend_scale).hash(&mut h);
+        self.trend_scale.hash(&mut h);
         self.help_open.hash(&mut h);
         self.key_help.hash(&mut h);
         Some(h.finish())
@@ -241,8 +240,13 @@ impl DashboardState {
         if let Some(outcome) = self.drill_update(action) {
             return outcome;
         }
-        let count = self.row_count();
-        let last = count.saturating_sub(1);
+        // The views' rows are built (and sorted) only for the moves that need their count.
+        let last = match action {
+            DashboardAction::Down | DashboardAction::PageDown | DashboardAction::Bottom => {
+                self.row_count().saturating_sub(1)
+            }
+            _ => 0,
+        };
         let page = self.page_rows.get().max(1);
         match action {
             DashboardAction::Up => self.selected = self.selected.saturating_sub(1),

@@ -61,7 +61,6 @@ pub struct Text {
     pub not_here: &'static str,
     pub exported: &'static str,
     pub empty: &'static str,
-    pub drill_down_elsewhere: &'static str,
     pub export_elsewhere: &'static str,
     pub idle_timeout: &'static str,
 }
@@ -106,7 +105,6 @@ impl Text {
             not_here: t("dash.not_here"),
             exported: t("dash.exported"),
             empty: t("dash.empty"),
-            drill_down_elsewhere: t("dash.drill_down_elsewhere"),
             export_elsewhere: t("dash.export_elsewhere"),
             idle_timeout: t("dash.idle_timeout"),
         }

@@ -63,7 +63,7 @@ impl Tab {
 }
 
 /// The period of the within-SLA figures and of the patronati view (`p` cycles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Period {
     Today,
     #[default]
@@ -121,7 +121,7 @@ impl Period {
 }
 
 /// Trend rows: one per day, or one per calendar week (Monday to Sunday).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TrendScale {
     #[default]
     Day,
@@ -129,7 +129,7 @@ pub enum TrendScale {
 }
 
 /// The scrollable columns of the office × topic table, in their order; any can be hidden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OfficeColumn {
     Open,
     Breached,
