@@ -1451,5 +1451,5 @@ async fn embedded_dashboard_csv_counts_the_data_dirs_own_requests() {
         served_open > 100,
         "the demo data of the data dir: {served_open}"
     );
-    assert_eq!(csv_open, served_open);
+    assert_eq!(csv_open, served_open, "{csv}");
 }

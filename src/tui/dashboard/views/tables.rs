@@ -82,16 +82,33 @@ fn cell_lines(
     )
 }
 
+/// An office × topic table: office and topic fixed, `scrollable` after them, the scope's
+/// **Totale** pinned.
+fn cell_table<'a>(
+    state: &'a DashboardState,
+    scrollable: Vec<Column>,
+    lines: Vec<TableLine>,
+    total: TableLine,
+) -> ScrollTable<'a> {
+    scroll_table(
+        state,
+        cell_columns(state.lang),
+        scrollable,
+        lines,
+        Some(total),
+    )
+}
+
+/// The current view's table, titled after the view.
 fn scroll_table<'a>(
     state: &'a DashboardState,
-    title: String,
     fixed: Vec<Column>,
     scrollable: Vec<Column>,
     lines: Vec<TableLine>,
     total: Option<TableLine>,
 ) -> ScrollTable<'a> {
     ScrollTable {
-        title,
+        title: titled(state),
         fixed,
         scrollable,
         lines,
@@ -158,15 +175,7 @@ pub(super) fn offices(frame: &mut Frame, area: Rect, state: &DashboardState, sty
             .map(|&c| office_value(state, styles, c, cell))
             .collect()
     });
-    scroll_table(
-        state,
-        titled(state),
-        cell_columns(lang),
-        scrollable,
-        lines,
-        Some(total),
-    )
-    .render(frame, area, styles);
+    cell_table(state, scrollable, lines, total).render(frame, area, styles);
 }
 
 /// Patronati: the protocol's §5 indicators of the selected period.
@@ -213,7 +222,6 @@ pub(super) fn patronati(
         .collect();
     let mut table = scroll_table(
         state,
-        titled(state),
         vec![Column::text(text.patronato).capped(20)],
         scrollable,
         lines,
@@ -261,14 +269,7 @@ pub(super) fn deadlines(
             }
         })
         .collect();
-    let mut table = scroll_table(
-        state,
-        titled(state),
-        cell_columns(lang),
-        scrollable,
-        lines,
-        None,
-    );
+    let mut table = scroll_table(state, cell_columns(lang), scrollable, lines, None);
     table.empty = t(lang, "views.empty.deadlines").to_string();
     table.render(frame, area, styles);
 }
@@ -297,15 +298,7 @@ pub(super) fn backlog(frame: &mut Frame, area: Rect, state: &DashboardState, sty
         }));
         values
     });
-    scroll_table(
-        state,
-        titled(state),
-        cell_columns(lang),
-        scrollable,
-        lines,
-        Some(total),
-    )
-    .render(frame, area, styles);
+    cell_table(state, scrollable, lines, total).render(frame, area, styles);
 }
 
 /// Previsione: breaches ahead at each row's closing rate, and the closures that avoid them.
@@ -365,15 +358,7 @@ pub(super) fn forecast(frame: &mut Frame, area: Rect, state: &DashboardState, st
         Constraint::Length(if explain { 7 } else { 0 }),
     ])
     .areas(area);
-    scroll_table(
-        state,
-        titled(state),
-        cell_columns(lang),
-        scrollable,
-        lines,
-        Some(total),
-    )
-    .render(frame, table_area, styles);
+    cell_table(state, scrollable, lines, total).render(frame, table_area, styles);
     if explain {
         let note = Paragraph::new(t(lang, "views.help.forecast"))
             .wrap(Wrap { trim: true })
