@@ -13,7 +13,7 @@ use icalendar::{Calendar, Component, EventLike, EventStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::workstation::{WorkstationArgs, connect_as, init_file_log, settings};
+use super::workstation::{Traffic, WorkstationArgs, connect_as, init_file_log, settings};
 use crate::api::{Appointment, AppointmentList, AppointmentQuery, SlotQuery, Slots};
 use crate::domain::agenda::{self, AppointmentState, Channel};
 use crate::domain::roles::Role;
@@ -69,7 +69,7 @@ pub fn run(ws: WorkstationArgs, args: AgendaArgs) -> color_eyre::Result<()> {
     };
     init_file_log(&settings.data_dir, lang)?;
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect_as(&settings, Role::Supervisor))?;
+    let session = runtime.block_on(connect_as(&settings, Role::Supervisor, Traffic::None))?;
     let office = args.office.clone().or_else(|| {
         // A personal feed spans every office the caller sees.
         args.operator

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use color_eyre::eyre::{WrapErr, bail};
 
-use super::workstation::{WorkstationArgs, connect_as, init_file_log, settings};
+use super::workstation::{Traffic, WorkstationArgs, connect_as, init_file_log, settings};
 use crate::api::audit_export::ExportKind;
 use crate::domain::dashboard::csv::dashboard_csv;
 use crate::domain::roles::Role;
@@ -44,7 +44,7 @@ pub fn run(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()> {
     let dir = settings.data_dir.clone();
     init_file_log(&dir, settings.lang)?;
     let runtime = super::runtime()?;
-    let session = runtime.block_on(connect_as(&settings, Role::Supervisor))?;
+    let session = runtime.block_on(connect_as(&settings, Role::Supervisor, Traffic::Simulated))?;
     let gateway: Arc<dyn Gateway> = Arc::new(ClientGateway::new(session.client.clone()));
     let response = match runtime.block_on(gateway.dashboard()) {
         Ok(response) => response,
@@ -87,7 +87,7 @@ fn print_csv(ws: WorkstationArgs, args: DashboardArgs) -> color_eyre::Result<()>
     let runtime = super::runtime()?;
     // Embedded, this is the data dir's own service, the database the embedded workstation and
     // cruscotto show: the figures are the same everywhere.
-    let session = runtime.block_on(connect_as(&settings, Role::Supervisor))?;
+    let session = runtime.block_on(connect_as(&settings, Role::Supervisor, Traffic::None))?;
     let where_from = settings
         .server
         .as_ref()

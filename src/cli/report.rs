@@ -61,8 +61,11 @@ pub fn run(ws: super::workstation::WorkstationArgs, cmd: ReportCommand) -> color
             // The data dir's embedded service: the database the embedded workstation and
             // cruscotto use, so the report counts what they show.
             let settings = settings?;
-            let session =
-                runtime.block_on(super::workstation::connect_as(&settings, Role::Supervisor))?;
+            let session = runtime.block_on(super::workstation::connect_as(
+                &settings,
+                Role::Supervisor,
+                super::workstation::Traffic::None,
+            ))?;
             let figures = runtime.block_on(quality_from(
                 &session.client,
                 "embedded service",

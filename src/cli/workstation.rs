@@ -236,6 +236,7 @@ pub fn run(args: WorkstationArgs) -> color_eyre::Result<()> {
         Role::Operator,
         lang,
         settings.sla.clone(),
+        Traffic::Simulated,
     ))?;
     let me = Operator {
         username: session.me.username.clone(),
@@ -311,27 +312,42 @@ pub(super) struct Embedded {
     stop: tokio::sync::watch::Sender<bool>,
 }
 
-/// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
-/// SQLite file in the data dir, seeded with demo data on first run, with simulated traffic,
-/// and the session logs in with the demo token of `role`.
+/// Whether the embedded service runs simulated patronato traffic. The interactive front ends
+/// do, so the demo lives; one-shot reports and exports do not: they must not write to the
+/// database they report on while they read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Traffic {
+    Simulated,
+    None,
+}
+
 /// [`connect`] with `settings`' server (or the data dir's embedded service), language and SLA.
-pub(super) async fn connect_as(settings: &Settings, role: Role) -> color_eyre::Result<Session> {
+pub(super) async fn connect_as(
+    settings: &Settings,
+    role: Role,
+    traffic: Traffic,
+) -> color_eyre::Result<Session> {
     connect(
         settings.server.as_ref(),
         &settings.data_dir,
         role,
         settings.lang,
         settings.sla.clone(),
+        traffic,
     )
     .await
 }
 
+/// `--server` + `--token` use a remote service; otherwise the service starts in-process on a
+/// SQLite file in the data dir, seeded with demo data on first run (with simulated traffic
+/// when `traffic` says so), and the session logs in with the demo token of `role`.
 pub(super) async fn connect(
     server: Option<&(String, String)>,
     dir: &std::path::Path,
     role: Role,
     lang: Lang,
     sla: Option<Arc<crate::service::Sla>>,
+    traffic: Traffic,
 ) -> color_eyre::Result<Session> {
     if let Some((url, token)) = server {
         let client = Client::new(url, token, ClientOptions::default())?;
@@ -363,7 +379,10 @@ pub(super) async fn connect(
     let client = Client::new(&base_url, token, ClientOptions::default())?;
     let me = client.me().await.wrap_err(t(lang, "startup.embedded"))?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    if let Some(patronato) = credentials.token(Role::Patronato) {
+    if let Some(patronato) = credentials
+        .token(Role::Patronato)
+        .filter(|_| traffic == Traffic::Simulated)
+    {
         let simulator = Client::new(&base_url, patronato, ClientOptions::default())?;
         tokio::spawn(async move {
             let config = SimulateConfig {
