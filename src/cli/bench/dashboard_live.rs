@@ -77,10 +77,12 @@ async fn cpu_rate(pid: u32, window: Duration) -> color_eyre::Result<f64> {
 /// Keeps a session reading in its own task (a client that stops reading would be disconnected
 /// by the write timeout); the bytes it has received so far, first paint included.
 fn keep_reading(mut session: probe::ProbeSession, stop: Arc<AtomicBool>) -> Arc<AtomicU64> {
-    let bytes = Arc::new(AtomicU64::new(0));
+    // Counted from what the session already received, so that a reading taken right after
+    // this call includes the first paint and a later difference is only what came since.
+    let mut counted = session.received.len();
+    let bytes = Arc::new(AtomicU64::new(counted as u64));
     let counter = Arc::clone(&bytes);
     tokio::spawn(async move {
-        let mut counted = 0;
         while !stop.load(Ordering::Relaxed) && !session.closed {
             session.read_for(Duration::from_millis(200)).await;
             let received = session.received.len();
