@@ -71,12 +71,12 @@ fn with_forecast(mut state: DashboardState) -> DashboardState {
         .iter()
         .all(|c| c.forecast == Forecast::default())
     {
-        for cell in &mut state.figures.cells {
+        let figures = std::sync::Arc::make_mut(&mut state.figures);
+        for cell in &mut figures.cells {
             cell.forecast = forecast_of(cell.open, cell.at_risk, cell.paused);
         }
-        for total in &mut state.figures.office_totals {
-            let cells: Vec<_> = state
-                .figures
+        for total in &mut figures.office_totals {
+            let cells: Vec<_> = figures
                 .cells
                 .iter()
                 .filter(|c| c.office == total.office)

@@ -31,7 +31,7 @@ fn key(seed: u8) -> PrivateKey {
 async fn server(dir: &std::path::Path, settings: SshSettings) -> SshServer {
     let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
     let source = Arc::new(Fixed(SourceView {
-        dashboard: demo_dashboard(7, now).unwrap(),
+        dashboard: demo_dashboard(7, now).unwrap().into(),
         scope_label: "Sede di prova".into(),
         role_can_write: true,
     }));

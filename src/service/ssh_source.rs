@@ -1,30 +1,56 @@
 //! The built-in SSH endpoint's [`DashboardSource`] over the service's store: each session sees
 //! the figures of its operator's scope, as `GET /v1/dashboard` would return them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::api::{RequestDetail, RequestFilter, RequestSummary};
 use crate::domain::request::RequestId;
-use crate::service::core::App;
+use crate::service::core::{App, Principal};
 use crate::service::http::dashboard::dashboard_for;
 use crate::ssh::{DashboardSource, SourceView};
 use crate::tui::dashboard::text::{Lang, scope_label};
 
 pub struct StoreDashboardSource {
     store: Arc<dyn App>,
+    /// Operators as recently read, by login name (the operators of the configured SSH keys:
+    /// a bounded set). Sessions reload on every announced change; reading the operator each
+    /// time would cost a store read per session per change.
+    operators: std::sync::Mutex<HashMap<String, (Principal, Instant)>>,
 }
+
+/// How long an operator read from the store stands for its sessions: a disabled operator or a
+/// changed role or scope reaches open sessions within this.
+const OPERATOR_FRESH_FOR: Duration = Duration::from_secs(10);
 
 impl StoreDashboardSource {
     pub fn new(store: Arc<dyn App>) -> Self {
-        StoreDashboardSource { store }
+        StoreDashboardSource {
+            store,
+            operators: std::sync::Mutex::new(HashMap::new()),
+        }
     }
 
-    async fn who(&self, operator: &str) -> Result<crate::service::core::Principal, String> {
-        self.store
-            .operator(operator)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("operatore sconosciuto: {operator}"))
+    async fn who(&self, operator: &str) -> Result<Principal, String> {
+        let cached = self.operators.lock().ok().and_then(|known| {
+            known
+                .get(operator)
+                .filter(|(_, read)| read.elapsed() < OPERATOR_FRESH_FOR)
+                .map(|(who, _)| who.clone())
+        });
+        if let Some(who) = cached {
+            return Ok(who);
+        }
+        let read = self.store.operator(operator).await;
+        let found = read.map_err(|e| e.to_string())?;
+        if let Ok(mut known) = self.operators.lock() {
+            match &found {
+                Some(who) => known.insert(operator.to_string(), (who.clone(), Instant::now())),
+                None => known.remove(operator),
+            };
+        }
+        found.ok_or_else(|| format!("operatore sconosciuto: {operator}"))
     }
 }
 
@@ -35,12 +61,12 @@ const SSH_ORIGIN: &str = "ssh";
 impl DashboardSource for StoreDashboardSource {
     async fn load(&self, operator: &str) -> Result<SourceView, String> {
         let who = self.who(operator).await?;
-        let response = dashboard_for(self.store.as_ref(), &who, jiff::Timestamp::now())
+        let (scope, dashboard) = dashboard_for(self.store.as_ref(), &who, jiff::Timestamp::now())
             .await
             .map_err(|e| e.body.message)?;
         Ok(SourceView {
-            dashboard: response.dashboard,
-            scope_label: scope_label(&response.scope, Lang::It),
+            dashboard,
+            scope_label: scope_label(&scope, Lang::It),
             role_can_write: who.role.is_inps_writer(),
         })
     }

@@ -53,7 +53,8 @@ pub enum SshError {
 /// What one operator sees.
 #[derive(Debug, Clone)]
 pub struct SourceView {
-    pub dashboard: Dashboard,
+    /// Shared with every session of the scope (the service's memo), never copied per session.
+    pub dashboard: Arc<Dashboard>,
     /// e.g. "Sede RM01"; shown in the header.
     pub scope_label: String,
     /// Whether the operator's role may change requests at all.

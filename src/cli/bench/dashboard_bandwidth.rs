@@ -80,7 +80,7 @@ pub fn run(args: BandwidthArgs) -> color_eyre::Result<()> {
         let client_key = PrivateKey::from(Ed25519Keypair::from_seed(&rand::random()));
         let public = client_key.public_key().to_openssh()?;
         let source = Arc::new(Fixed(SourceView {
-            dashboard,
+            dashboard: dashboard.into(),
             scope_label: "demo".into(),
             role_can_write: false,
         }));

@@ -1,6 +1,7 @@
 //! `combipat bench sla`: how fast the service reads the SLA clocks of many open requests at one
-//! instant, on the path the service runs ([`Sla::views`] over prepared clocks, and
-//! [`Sla::risk_at`] for queue counts), against the segment walk measured in the same run.
+//! instant, on the paths the service runs over prepared clocks ([`Sla::views_at`] for list rows
+//! and exports, [`Sla::views`] for one request's detail, [`Sla::risk_at`] for queue counts),
+//! against the segment walk measured in the same run.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -107,12 +108,26 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
             .count()
     });
 
-    // The service's read path for a request (detail, list rows): `Sla::views`.
+    // The service's read path for one request (the detail): `Sla::views`.
     let (views, views_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
         requests
             .iter()
             .map(|clocks| {
                 sla.views(clocks, black_box(now))
+                    .iter()
+                    .filter(|v| v.state == SlaState::Breached)
+                    .count()
+            })
+            .sum()
+    });
+
+    // The service's read path for list rows and exports: `Sla::views_at`, one instant a page.
+    let (list, list_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+        let at = sla.instant(black_box(now));
+        requests
+            .iter()
+            .map(|clocks| {
+                sla.views_at(clocks, &at)
                     .iter()
                     .filter(|v| v.state == SlaState::Breached)
                     .count()
@@ -139,7 +154,11 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
             slow != fast
         })
         .count();
-    if mismatches > 0 || views_breached != walk_breached || standing_breached != walk_breached {
+    if mismatches > 0
+        || views_breached != walk_breached
+        || list_breached != walk_breached
+        || standing_breached != walk_breached
+    {
         bail!("the prepared path differs from the segment walk on {mismatches} clocks");
     }
     let breached_requests = requests
@@ -173,7 +192,11 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         per_request(risk)
     );
     println!(
-        "service path, Sla::views (detail, list rows):          {:.1} ns per request",
+        "service path, Sla::views_at (list rows, exports):      {:.1} ns per request",
+        per_request(list)
+    );
+    println!(
+        "service path, Sla::views (one request's detail):       {:.1} ns per request",
         per_request(views)
     );
     println!(
@@ -181,9 +204,10 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         per_request(walk)
     );
     println!(
-        "ratio baseline / service: standing {:.1}x, risk_at {:.1}x, views {:.1}x",
+        "ratio baseline / service: standing {:.1}x, risk_at {:.1}x, views_at {:.1}x, views {:.1}x",
         walk / standing,
         walk / risk,
+        walk / list,
         walk / views
     );
     println!("breached clock evaluations: {walk_breached} (identical on every path)");

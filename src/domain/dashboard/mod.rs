@@ -480,6 +480,28 @@ pub struct Dashboard {
     pub workload: Workload,
 }
 
+impl Dashboard {
+    /// Whether the figures are the same, whenever they were computed (`generated_at` aside):
+    /// a recomputation with the same values needs no new frame.
+    pub fn same_figures(&self, other: &Dashboard) -> bool {
+        let Dashboard {
+            generated_at: _,
+            cells,
+            office_totals,
+            patronati,
+            patronati_by_period,
+            trend,
+            workload,
+        } = self;
+        *cells == other.cells
+            && *office_totals == other.office_totals
+            && *patronati == other.patronati
+            && *patronati_by_period == other.patronati_by_period
+            && *trend == other.trend
+            && *workload == other.workload
+    }
+}
+
 /// Knobs of the computation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardOptions {

@@ -7,6 +7,7 @@ use crate::api::{EventEnvelope, RequestDetail, RequestSummary};
 use crate::domain::codice_fiscale::CodiceFiscale;
 use crate::domain::request::{ActorRef, HistoryEntry, MessageKind, Transition};
 use crate::domain::roles::{Operator, Role};
+use crate::domain::sla::SlaInstant;
 use crate::service::sla::Sla;
 use crate::service::store::{EventFilter, Scope, StoreError, StoredRequest, SummaryRow};
 
@@ -84,10 +85,11 @@ pub fn actor(who: &Operator) -> ActorRef {
     }
 }
 
-/// A list row as `who` may see it: the codice fiscale masked, clocks as countdowns at `now`;
-/// for a patronato, without INPS-internal data (see [`for_patronato`]).
-pub fn summary(who: &Operator, row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
-    let mut summary = summary_of(row, sla, now);
+/// A list row as `who` may see it: the codice fiscale masked, clocks as countdowns at the
+/// instant `at` shared by the whole list; for a patronato, without INPS-internal data (see
+/// [`for_patronato`]).
+pub fn summary(who: &Operator, row: SummaryRow, sla: &Sla, at: &SlaInstant<'_>) -> RequestSummary {
+    let mut summary = summary_of(row, sla, at);
     if who.role == Role::Patronato {
         hide_internal(&mut summary);
     }
@@ -132,12 +134,12 @@ pub fn event_for(who: &Operator, mut event: EventEnvelope) -> EventEnvelope {
     event
 }
 
-fn summary_of(row: SummaryRow, sla: &Sla, now: Timestamp) -> RequestSummary {
+fn summary_of(row: SummaryRow, sla: &Sla, at: &SlaInstant<'_>) -> RequestSummary {
     RequestSummary {
         citizen: CodiceFiscale::parse(&row.citizen)
             .map(|cf| cf.masked())
             .unwrap_or(row.citizen),
-        clocks: sla.views(&row.clocks, now),
+        clocks: sla.views_at(&row.clocks, at),
         id: row.id,
         patronato: row.patronato,
         office: row.office,

@@ -239,9 +239,10 @@ fn list_rows(
     query.changed_after = filter.since;
     query.open_or_updated_since = filter.closed_since;
     let rows = tx.list_requests(scope, &query)?;
+    let at = sla.instant(now);
     let mut items: Vec<RequestSummary> = rows
         .into_iter()
-        .map(|row| access::summary(who, row, sla, now))
+        .map(|row| access::summary(who, row, sla, &at))
         .collect();
     super::agenda::mark_booked(tx, scope, now, &mut items)?;
     if let Some(order) = &by_appointment {
@@ -605,11 +606,12 @@ fn dossier_of(
         citizen: Some(cf_str.clone()),
         ..RequestQuery::default()
     };
+    let at = sla.instant(now);
     let requests = tx
         .list_requests(&scope_of(who), &query)?
         .into_iter()
         .map(|row| {
-            let mut summary = access::summary(who, row, sla, now);
+            let mut summary = access::summary(who, row, sla, &at);
             summary.citizen = cf_str.clone();
             summary
         })

@@ -32,22 +32,22 @@ pub async fn show(
     Caller(who): Caller,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let now = Timestamp::now();
-    Ok(Json(dashboard_for(state.store.as_ref(), &who, now).await?))
+    let (scope, dashboard) = dashboard_for(state.store.as_ref(), &who, now).await?;
+    Ok(Json(DashboardResponse {
+        scope,
+        dashboard: Dashboard::clone(&dashboard),
+    }))
 }
 
-/// The dashboard `who` may see at `now`, from the core's maintained figures (also used by the
-/// SSH endpoint).
+/// The scope and dashboard `who` may see at `now`: the core's memo of the scope's figures,
+/// shared (the SSH endpoint's sessions hold it without a copy).
 pub async fn dashboard_for(
     store: &dyn App,
     who: &Principal,
     now: Timestamp,
-) -> Result<DashboardResponse, ApiError> {
+) -> Result<(DashboardScope, Arc<Dashboard>), ApiError> {
     let scope = scope_of(who)?;
-    let dashboard = store.dashboard(who, now).await?;
-    Ok(DashboardResponse {
-        scope,
-        dashboard: Dashboard::clone(&dashboard),
-    })
+    Ok((scope, store.dashboard(who, now).await?))
 }
 
 /// The scope of the figures, or 403 for roles that do not watch the dashboard.

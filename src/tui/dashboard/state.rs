@@ -67,7 +67,8 @@ pub enum DashboardOutcome {
 
 #[derive(Debug, Clone)]
 pub struct DashboardState {
-    pub figures: Dashboard,
+    /// Shared, not copied: the SSH sessions of a scope hold the one computation of its figures.
+    pub figures: std::sync::Arc<Dashboard>,
     /// e.g. "Sede RM01" or "Regione Lazio"; already sanitised.
     pub scope_label: String,
     pub selected: usize,
@@ -110,7 +111,13 @@ pub struct DashboardState {
 }
 
 impl DashboardState {
-    pub fn new(figures: Dashboard, scope_label: String, read_only: bool, lang: Lang) -> Self {
+    pub fn new(
+        figures: impl Into<std::sync::Arc<Dashboard>>,
+        scope_label: String,
+        read_only: bool,
+        lang: Lang,
+    ) -> Self {
+        let figures = figures.into();
         DashboardState {
             now: figures.generated_at,
             figures,
@@ -156,11 +163,13 @@ impl DashboardState {
 
     /// New figures keep the selection where possible. Whether anything shown changed: figures
     /// recomputed with the same values (only `generated_at` differs) need no new frame.
-    pub fn replace_figures(&mut self, mut figures: Dashboard) -> bool {
-        // Compared with the instant set aside: no copy of the figures for it.
-        let generated_at = std::mem::replace(&mut figures.generated_at, self.figures.generated_at);
-        let changed = figures != self.figures;
-        figures.generated_at = generated_at;
+    pub fn replace_figures(&mut self, figures: impl Into<std::sync::Arc<Dashboard>>) -> bool {
+        let figures = figures.into();
+        // The same computation (a scope's memo serving every session): nothing to compare.
+        if std::sync::Arc::ptr_eq(&figures, &self.figures) {
+            return false;
+        }
+        let changed = !figures.same_figures(&self.figures);
         self.figures = figures;
         let last = self.row_count().saturating_sub(1);
         self.selected = self.selected.min(last);
