@@ -42,6 +42,12 @@ impl StoreDashboardSource {
         if let Some(who) = cached {
             return Ok(who);
         }
+        self.fresh_who(operator).await
+    }
+
+    /// The operator as the store has it now (drill-downs and audited reads of a request never
+    /// act on a remembered operator); remembered for [`StoreDashboardSource::who`].
+    async fn fresh_who(&self, operator: &str) -> Result<Principal, String> {
         let read = self.store.operator(operator).await;
         let found = read.map_err(|e| e.to_string())?;
         if let Ok(mut known) = self.operators.lock() {
@@ -80,7 +86,7 @@ impl DashboardSource for StoreDashboardSource {
         operator: &str,
         filter: RequestFilter,
     ) -> Result<(Vec<RequestSummary>, bool), String> {
-        let who = self.who(operator).await?;
+        let who = self.fresh_who(operator).await?;
         let page = self
             .store
             .list_requests(&who, filter, jiff::Timestamp::now())
@@ -90,7 +96,7 @@ impl DashboardSource for StoreDashboardSource {
     }
 
     async fn detail(&self, operator: &str, id: &RequestId) -> Result<RequestDetail, String> {
-        let who = self.who(operator).await?;
+        let who = self.fresh_who(operator).await?;
         self.store
             .get_request(&who, id, Some(SSH_ORIGIN.to_string()))
             .await
