@@ -589,7 +589,7 @@ async fn workstation_d_opens_the_cruscotto_enter_drills_down_e_exports() {
         .unwrap();
     let dashboard = s.h.state.dashboard.as_ref().expect("D opens the cruscotto");
     // The figures are the server's (computed a moment apart: compare all but the instant).
-    let mut figures = dashboard.figures.clone();
+    let mut figures = combipat::api::dashboard::Dashboard::clone(&dashboard.figures);
     figures.generated_at = server.dashboard.generated_at;
     assert_eq!(figures, server.dashboard);
     let screen = s.h.screen();
@@ -1331,7 +1331,10 @@ fn frame_keys_follow_what_the_view_shows() {
         key
     );
     assert_ne!(
-        changed(&|s| { s.figures.generated_at += jiff::SignedDuration::from_secs(1) }),
+        changed(&|s| {
+            std::sync::Arc::make_mut(&mut s.figures).generated_at +=
+                jiff::SignedDuration::from_secs(1)
+        }),
         key
     );
     // A drill-down is the session's own: never shared.
