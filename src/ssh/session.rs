@@ -1,13 +1,15 @@
-//! One SSH session: its own cruscotto state, a ratatui terminal writing into a buffer, and the
-//! channel. Input is drained by a separate task into a small bounded queue (excess keystrokes
+//! One SSH session: its own cruscotto state, a ratatui terminal that only renders (the bytes
+//! come from the scope's shared frame cache, `frames`), and the channel. Input is drained by a separate task into a small bounded queue (excess keystrokes
 //! are dropped, never buffered without limit); output is written with SSH flow control, so a
 //! slow client simply gets fewer frames (state changes are coalesced into the next frame).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use jiff::Timestamp;
 use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::server::Msg;
@@ -16,6 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Shared;
+use super::frames::{FrameCache, SharedFrame, Shown};
 use super::gate::KillSwitch;
 use super::settings::KeyIdentity;
 use crate::tui::dashboard::state::default_action;
@@ -53,36 +56,6 @@ fn next_on_grid(period: Duration) -> Instant {
         .as_millis();
     let wait = period_ms - since_epoch % period_ms;
     Instant::now() + Duration::from_millis(u64::try_from(wait).unwrap_or(0))
-}
-/// Start of a frame: synchronized output (DEC 2026) so terminals paint it at once.
-const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
-const SYNC_END: &[u8] = b"\x1b[?2026l";
-
-/// Where the ratatui backend writes a frame before it goes to the channel.
-#[derive(Clone, Default)]
-struct FrameSink(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl FrameSink {
-    fn take(&self) -> Vec<u8> {
-        self.0
-            .lock()
-            .map(|mut buf| std::mem::take(&mut *buf))
-            .unwrap_or_default()
-    }
-}
-
-impl std::io::Write for FrameSink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut buf = self
-            .0
-            .lock()
-            .map_err(|_| std::io::Error::other("frame sink poisoned"))?;
-        buf.extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn area(cols: u32, rows: u32) -> Rect {
@@ -146,53 +119,58 @@ pub(super) async fn run(
     switch.kill();
 }
 
-/// Draws the state: a frame another session of the same key rendered is copied, not rendered
-/// again (the terminal still diffs it against this client's screen).
+/// Draws the state: the bytes that bring this client's screen (`shown`) to the state's frame.
+/// A frame another session of the same key rendered is not rendered again, and an update
+/// another session already needed (same frame shown, same frame next) is not encoded again.
 ///
 /// `size` is the session's own record of the client's size: asking the backend would make
 /// crossterm, with no tty here, spawn `tput` on every frame.
 fn draw(
-    terminal: &mut Terminal<CrosstermBackend<FrameSink>>,
+    renderer: &mut Terminal<CrosstermBackend<std::io::Sink>>,
     size: Rect,
     state: &DashboardState,
     styles: &DashStyles,
     styles_key: u64,
-    frames: &super::frames::FrameCache,
-) -> std::io::Result<()> {
+    frames: &FrameCache,
+    shown: &mut Option<Shown>,
+) -> std::io::Result<Bytes> {
     let key = state
         .frame_key()
         .map(|k| super::frames::frame_key(k, size, styles_key));
-    let cached = key
-        .and_then(|k| frames.get(k))
-        .filter(|f| f.buffer.area == size);
-    if let Some(shared) = cached {
-        state.adopt_render(shared.feedback);
-        terminal.draw(|frame| {
-            frame
-                .buffer_mut()
-                .content
-                .clone_from(&shared.buffer.content)
-        })?;
-        return Ok(());
+    if let (Some(key), Some(on_screen)) = (key, shown.as_ref())
+        && on_screen.key == Some(key)
+        && on_screen.frame.buffer.area == size
+    {
+        return Ok(Bytes::new());
     }
-    let mut rendered = None;
-    terminal.draw(|frame| {
-        let area = frame.area();
-        crate::tui::dashboard::render(frame, area, state, styles);
-        if key.is_some() {
-            rendered = Some(frame.buffer_mut().clone());
+    let cached = key
+        .and_then(|k| frames.frame(k))
+        .filter(|f| f.buffer.area == size);
+    let next = match cached {
+        Some(shared) => {
+            state.adopt_render(shared.feedback);
+            shared
         }
-    })?;
-    if let (Some(key), Some(buffer)) = (key, rendered) {
-        frames.put(
-            key,
-            super::frames::SharedFrame {
+        None => {
+            // Rendered into the terminal's buffer, taken out whole: the renderer never
+            // writes to its backend (the update below is this session's own diff).
+            let mut frame = renderer.get_frame();
+            let area = frame.area();
+            crate::tui::dashboard::render(&mut frame, area, state, styles);
+            let buffer = std::mem::replace(renderer.current_buffer_mut(), Buffer::empty(size));
+            let rendered = Arc::new(SharedFrame {
                 buffer,
                 feedback: state.render_feedback(),
-            },
-        );
-    }
-    Ok(())
+            });
+            if let Some(key) = key {
+                frames.put_frame(key, Arc::clone(&rendered));
+            }
+            rendered
+        }
+    };
+    let bytes = frames.update(shown.as_ref(), key, &next.buffer)?;
+    *shown = Some(Shown { key, frame: next });
+    Ok(bytes)
 }
 
 /// Reloads the figures; whether the screen must be redrawn (a failed reload keeps the figures
@@ -285,14 +263,17 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let options = TerminalOptions {
         viewport: Viewport::Fixed(size),
     };
-    let sink = FrameSink::default();
-    let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(sink.clone()), options)
+    // Renders frames; the bytes the client gets are this session's own diffs (see `draw`).
+    let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(std::io::sink()), options)
     else {
         pump.abort();
         return End::Normal;
     };
     // Alternate screen, hidden cursor, cleared: the only set-up bytes. No queries, ever.
     let mut out = b"\x1b[?1049h\x1b[?25l\x1b[2J".to_vec();
+    // What the client's screen shows: nothing yet (cleared).
+    let mut shown: Option<Shown> = None;
+    let mut frame_bytes = Bytes::new();
     let mut parser = KeyParser::new();
     let mut dirty = true;
     let mut quit = false;
@@ -350,20 +331,23 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                 &styles,
                 styles_key,
                 &shared.frames,
+                &mut shown,
             );
-            if drawn.is_err() {
-                break;
-            }
-            let frame_bytes = sink.take();
-            if !frame_bytes.is_empty() {
-                out.extend_from_slice(SYNC_BEGIN);
-                out.extend_from_slice(&frame_bytes);
-                out.extend_from_slice(SYNC_END);
+            match drawn {
+                Ok(bytes) => frame_bytes = bytes,
+                Err(_) => break,
             }
             dirty = false;
         }
-        if !out.is_empty() {
-            let bytes = std::mem::take(&mut out);
+        if !out.is_empty() || !frame_bytes.is_empty() {
+            // The frame's update is shared with other sessions: sent as is, unless set-up or
+            // clearing bytes must go before it.
+            let bytes = if out.is_empty() {
+                std::mem::take(&mut frame_bytes)
+            } else {
+                out.extend_from_slice(&std::mem::take(&mut frame_bytes));
+                Bytes::from(std::mem::take(&mut out))
+            };
             shared.counters.add_written(bytes.len());
             match tokio::time::timeout(write_timeout, write.data_bytes(bytes)).await {
                 Ok(Ok(())) => {}
@@ -389,6 +373,7 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                         break;
                     }
                     out.extend_from_slice(b"\x1b[2J");
+                    shown = None;
                     dirty = true;
                 }
                 Some(Input::Closed) | None => break,
