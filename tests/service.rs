@@ -1331,9 +1331,9 @@ async fn a_live_forward_moves_the_clocks_to_the_receiving_office() {
             "{:?} still on the sending office",
             clock.kind
         );
-        assert_eq!(clock.basis.offices.last().map(String::as_str), Some("MI01"));
+        assert_eq!(clock.basis.offices.last().map(|o| o.as_str()), Some("MI01"));
         assert_eq!(
-            clock.basis.offices.first().map(String::as_str),
+            clock.basis.offices.first().map(|o| o.as_str()),
             Some("RM01")
         );
     }

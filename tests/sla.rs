@@ -813,7 +813,7 @@ mod fidelity {
         // 7 business days: Milan closes on 7 and 8 December → Monday 14 December 18:00 CET.
         assert_eq!(forwarded.due_at, Some(ts("2026-12-14T17:00:00Z")));
         assert_eq!(forwarded.office, "MI01");
-        assert_eq!(forwarded.basis.offices, ["RM01", "MI01"]);
+        assert_eq!(forwarded.basis.offices.as_slice(), ["RM01", "MI01"]);
         // In Rome only 8 December is closed → Friday 11 December 18:00 CET.
         stayed.act(Transition::Take, ts("2026-12-04T10:00:00Z"), None);
         assert_eq!(
@@ -1119,7 +1119,7 @@ mod fidelity {
         let running = live.view(ClockKind::Resolution, ts("2026-11-20T11:00:00Z"));
         assert_eq!(running.state, SlaState::Ok);
         assert_eq!(running.remaining_secs, target - 4 * 3600);
-        assert_eq!(running.basis.offices, ["RM01", "MI01"]);
+        assert_eq!(running.basis.offices.as_slice(), ["RM01", "MI01"]);
     }
 }
 

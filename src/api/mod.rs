@@ -151,7 +151,8 @@ pub struct ClosingDayView {
 pub struct ClockView {
     pub kind: crate::domain::sla::ClockKind,
     /// Office whose calendar the clock currently runs on.
-    pub office: String,
+    #[schema(value_type = String)]
+    pub office: crate::domain::sla::OfficeCode,
     pub state: crate::domain::sla::SlaState,
     /// When the target is reached if the clock keeps running; absent when paused or stopped.
     #[schema(value_type = Option<String>)]
@@ -187,7 +188,9 @@ pub struct ClockBasis {
     pub target: i64,
     /// Offices whose calendars the clock ran on, in order (a forward adds the receiving office);
     /// the last is the calendar it runs on now. `GET /v1/calendar/{office}` lists its closing days.
-    pub offices: Vec<String>,
+    /// Inline for the usual one or two offices: list pages build thousands of these.
+    #[schema(value_type = Vec<String>)]
+    pub offices: smallvec::SmallVec<[crate::domain::sla::OfficeCode; 2]>,
     /// The clock is paused: the request awaits integration from the patronato.
     pub paused: bool,
 }

@@ -288,7 +288,7 @@ impl Sla {
 }
 
 fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
-    let mut offices: Vec<String> = Vec::new();
+    let mut offices = smallvec::SmallVec::new();
     for segment in &clock.segments {
         if offices.last() != Some(&segment.office) {
             offices.push(segment.office.clone());

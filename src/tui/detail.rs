@@ -623,7 +623,7 @@ mod basis_tests {
         let days = clock(ClockBasis {
             measure: Measure::Days { units: 36_000 },
             target: 7 * 36_000,
-            offices: vec!["RM01".into(), "MI01".into()],
+            offices: smallvec::smallvec!["RM01".into(), "MI01".into()],
             paused: true,
         });
         assert_eq!(
@@ -635,7 +635,7 @@ mod basis_tests {
         let hours = clock(ClockBasis {
             measure: Measure::Seconds,
             target: 8 * 3_600,
-            offices: vec!["RM01".into()],
+            offices: smallvec::smallvec!["RM01".into()],
             paused: false,
         });
         assert_eq!(
@@ -645,7 +645,7 @@ mod basis_tests {
         let one_day = clock(ClockBasis {
             measure: Measure::Days { units: 36_000 },
             target: 36_000,
-            offices: vec!["RM01".into()],
+            offices: smallvec::smallvec!["RM01".into()],
             paused: false,
         });
         assert_eq!(

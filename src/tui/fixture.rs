@@ -105,7 +105,7 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 version: 1,
                 clocks: vec![crate::api::ClockView {
                     kind: crate::domain::sla::ClockKind::Resolution,
-                    office: office_code.clone(),
+                    office: office_code.as_str().into(),
                     state: match spent {
                         s if s >= 1.0 => crate::domain::sla::SlaState::Breached,
                         s if s >= 0.9 => crate::domain::sla::SlaState::Critical,
@@ -123,7 +123,7 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                             units: BUSINESS_DAY,
                         },
                         target,
-                        offices: vec![office_code.clone()],
+                        offices: smallvec::smallvec![office_code.as_str().into()],
                         paused: false,
                     },
                 }],

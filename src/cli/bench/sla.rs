@@ -84,6 +84,14 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         .iter()
         .map(serde_json::to_string)
         .collect::<Result<_, _>>()?;
+    // What reading a row costs before any of the paths below: parsing its clocks' JSON.
+    let parse_started = Instant::now();
+    for _ in 0..args.rounds {
+        for json in &stored {
+            black_box(serde_json::from_str::<Vec<Clock>>(black_box(json))?);
+        }
+    }
+    let parse = parse_started.elapsed().as_nanos() as f64;
     // Baseline: the segment walk (countdown + threshold instants) the service ran before.
     let (walk, walk_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
         requests
@@ -107,6 +115,21 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
             })
             .count()
     });
+
+    // The countdown alone at one shared instant, what `Sla::views_at` builds each view from:
+    // the difference between the two is the cost of the API structs.
+    let (standing_shared, standing_shared_breached) =
+        timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
+            let at = sla.instant(black_box(now));
+            requests
+                .iter()
+                .flatten()
+                .filter(|clock| {
+                    crate::domain::sla::standing_at(clock, &at)
+                        .is_ok_and(|(c, _)| c.state == SlaState::Breached)
+                })
+                .count()
+        });
 
     // The service's read path for one request (the detail): `Sla::views`.
     let (views, views_breached) = timed(&stored, args.rounds, |requests: &[Vec<Clock>]| {
@@ -158,6 +181,7 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         || views_breached != walk_breached
         || list_breached != walk_breached
         || standing_breached != walk_breached
+        || standing_shared_breached != walk_breached
     {
         bail!("the prepared path differs from the segment walk on {mismatches} clocks");
     }
@@ -188,6 +212,10 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
         per_request(standing)
     );
     println!(
+        "service path, sla::standing_at (one shared instant):  {:.1} ns per request",
+        per_request(standing_shared)
+    );
+    println!(
         "service path, Sla::risk_at (queue counts, filters):    {:.1} ns per request",
         per_request(risk)
     );
@@ -198,6 +226,10 @@ pub fn run(args: SlaBenchArgs) -> color_eyre::Result<()> {
     println!(
         "service path, Sla::views (one request's detail):       {:.1} ns per request",
         per_request(views)
+    );
+    println!(
+        "for scale, a row's clocks parsed from stored JSON:    {:.1} ns per request",
+        per_request(parse)
     );
     println!(
         "baseline, segment walk (same run):                     {:.1} ns per request",

@@ -72,10 +72,15 @@ impl ClockKind {
     }
 }
 
+/// An office code ("RM01"): stored inline (no heap allocation up to 24 bytes), because every
+/// clock and segment carries one and the list paths read thousands of them per page.
+pub type OfficeCode = compact_str::CompactString;
+
 /// A stretch of running time on one office's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Segment {
-    pub office: String,
+    #[schema(value_type = String)]
+    pub office: OfficeCode,
     #[schema(value_type = String)]
     pub from: Timestamp,
     #[schema(value_type = Option<String>)]
@@ -96,7 +101,8 @@ pub struct Pause {
 pub struct Clock {
     pub kind: ClockKind,
     /// Office whose calendar the clock runs on now.
-    pub office: String,
+    #[schema(value_type = String)]
+    pub office: OfficeCode,
     #[schema(value_type = String)]
     pub started_at: Timestamp,
     /// Target in units of `measure` (business seconds, or business-day units).
@@ -122,13 +128,13 @@ impl Clock {
         let (target_secs, measure) = policy.target(kind, change.topic, change.priority);
         Self {
             kind,
-            office: change.office.to_string(),
+            office: change.office.into(),
             started_at: change.at,
             target_secs,
             measure,
             thresholds: policy.thresholds,
             segments: vec![Segment {
-                office: change.office.to_string(),
+                office: change.office.into(),
                 from: change.at,
                 to: None,
             }],
@@ -157,9 +163,9 @@ impl Clock {
     }
 
     fn open_segment(&mut self, office: &str, at: Timestamp) {
-        self.office = office.to_string();
+        self.office = office.into();
         self.segments.push(Segment {
-            office: office.to_string(),
+            office: office.into(),
             from: at,
             to: None,
         });
@@ -275,7 +281,7 @@ pub fn on_transition(clocks: &[Clock], change: &ClockChange<'_>, policy: &Policy
                 clock.open_segment(change.office, at);
             }
             for clock in clocks.iter_mut().filter(|c| !c.is_stopped()) {
-                clock.office = change.office.to_string();
+                clock.office = change.office.into();
             }
         }
         Transition::Release

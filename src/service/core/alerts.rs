@@ -65,7 +65,7 @@ pub fn raise(tx: &mut dyn WriteTx, alert: &SlaAlert, now: Timestamp) -> Result<b
         at: now,
         kind: alert.level.event_kind().to_string(),
         request_id: Some(alert.request_id.clone()),
-        office: Some(clock.office.clone()),
+        office: Some(clock.office.to_string()),
         patronato: Some(stored.request.patronato.clone()),
         internal: true,
         data: serde_json::json!({
