@@ -1368,7 +1368,10 @@ fn drill_down_list_and_detail_at_two_sizes_dark_and_monochrome() {
                 role: Role::Patronato,
             },
             kind: MessageKind::PatronatoMessage,
-            body: "Si chiede lo stato della domanda di pensione di vecchiaia.".into(),
+            // A codice fiscale quoted in a message: masked on a dashboard like in its lists.
+            body: "Si chiede lo stato della domanda di pensione di vecchiaia di Mario Rossi \
+                   (CF RSSMRA85T10A562S)."
+                .into(),
         }],
         history: vec![],
         appointments: vec![],
@@ -1404,6 +1407,16 @@ fn drill_down_list_and_detail_at_two_sizes_dark_and_monochrome() {
                     })
                     .unwrap();
                 let backend = terminal.backend().clone();
+                let screen: String = backend
+                    .buffer()
+                    .content()
+                    .iter()
+                    .map(|cell| cell.symbol())
+                    .collect();
+                assert!(!screen.contains("RSSMRA85T10A562S"), "{screen}");
+                if shot == "detail" && width == 200 {
+                    assert!(screen.contains("(CF RSS***85T10****S)"), "{screen}");
+                }
                 insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
                     insta::assert_snapshot!(
                         format!("dashboard_drill_{shot}_{width}x{height}_{name}"),

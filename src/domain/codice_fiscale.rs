@@ -379,6 +379,44 @@ impl fmt::Display for CodiceFiscale {
     }
 }
 
+/// `text` with every codice fiscale in it masked as [`CodiceFiscale::masked`] does: free text
+/// (a patronato's message quoting the citizen's code) follows the same rule as the lists and
+/// dashboards it is shown in. Only whole runs of 16 ASCII letters and digits that pass the full
+/// validation, check character included, are masked, so words and protocol numbers stay as typed.
+pub fn mask_in_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && bytes[at].is_ascii_alphanumeric() {
+            at += 1;
+        }
+        // ASCII boundaries: slicing here is always on char boundaries.
+        let word = &text[start..at];
+        if word.len() == 16
+            && let Ok(code) = CodiceFiscale::parse(word)
+        {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..start]);
+            out.push_str(&code.masked());
+            copied = at;
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +440,24 @@ mod tests {
         );
         assert_eq!(cf(" rssmra85t10a562s ").as_str(), "RSSMRA85T10A562S");
         assert_eq!(rossi.masked(), "RSS***85T10****S");
+    }
+
+    #[test]
+    fn codes_in_free_text_are_masked_and_nothing_else_changes() {
+        let text = "Per conto di Mario Rossi (CF rssmra85t10a562s), già RSSMRA85T10A562S: pratica \
+                    CBP-2026-0012345, codice errato RSSMRA85T10A562X, parola ABCDEFGHIJKLMNOP.";
+        assert_eq!(
+            mask_in_text(text),
+            "Per conto di Mario Rossi (CF RSS***85T10****S), già RSS***85T10****S: pratica \
+             CBP-2026-0012345, codice errato RSSMRA85T10A562X, parola ABCDEFGHIJKLMNOP."
+        );
+        // A code glued to more letters or digits is not a whole word: left alone.
+        assert_eq!(mask_in_text("XRSSMRA85T10A562S"), "XRSSMRA85T10A562S");
+        assert!(matches!(
+            mask_in_text("nessun codice qui"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(mask_in_text("RSSMRA85T10A562S"), "RSS***85T10****S");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::table::{Column, ScrollTable, TableLine};
 use crate::api::{RequestDetail, RequestSummary};
+use crate::domain::codice_fiscale::mask_in_text;
 use crate::domain::sanitize::inline;
 use crate::domain::sla::SlaState;
 use crate::i18n::{t, tf};
@@ -164,11 +165,12 @@ fn label(text: &str, styles: &DashStyles) -> Span<'static> {
 }
 
 /// The detail pane's lines: the request, its citizen (masked codice fiscale), every clock
-/// with why its due time is what it is, and the thread, newest last.
+/// with why its due time is what it is, and the thread, newest last. Codici fiscali quoted in
+/// the subject or the messages are masked too: this is a dashboard (DESIGN.md §6).
 pub fn detail_lines(lang: Lang, detail: &RequestDetail, styles: &DashStyles) -> Vec<Line<'static>> {
     let r = &detail.summary;
     let mut lines = vec![
-        Line::styled(inline(&r.subject, 200), styles.title),
+        Line::styled(inline(&mask_in_text(&r.subject), 200), styles.title),
         Line::from(vec![
             label(t(lang, "detail.status"), styles),
             Span::raw(format!(
@@ -239,7 +241,7 @@ pub fn detail_lines(lang: Lang, detail: &RequestDetail, styles: &DashStyles) -> 
                 ),
                 styles.muted,
             ),
-            Span::raw(inline(&entry.body, 400)),
+            Span::raw(inline(&mask_in_text(&entry.body), 400)),
         ]));
     }
     lines
