@@ -24,6 +24,27 @@ fn state() -> DashboardState {
     )
 }
 
+/// The Totale row of a one-office scope is that office's row, medians included; over several
+/// offices counts add up and medians, which do not, stay empty.
+#[test]
+fn the_scope_total_of_one_office_keeps_its_medians() {
+    let now: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+    let mut figures = demo_dashboard(7, now).unwrap();
+    assert!(figures.office_totals.len() > 1);
+    let several = DashboardState::new(figures.clone(), "Regione Lazio".into(), true, Lang::It);
+    let total = several.scope_total();
+    let open: u32 = figures.office_totals.iter().map(|o| o.open).sum();
+    assert_eq!(total.open, open);
+    assert_eq!(total.first_reply.median_secs, None);
+
+    let office = figures.office_totals[0].clone();
+    assert!(office.first_reply.median_secs.is_some(), "{office:?}");
+    figures.office_totals.truncate(1);
+    figures.cells.retain(|c| c.office == office.office);
+    let one = DashboardState::new(figures, office.office.clone(), true, Lang::It);
+    assert_eq!(one.scope_total(), office);
+}
+
 fn draw(width: u16, height: u16, styles: &DashStyles) -> TestBackend {
     let mut state = state();
     state.update(DashboardAction::Down);

@@ -387,8 +387,12 @@ pub fn default_key_help(lang: Lang) -> Vec<(String, String)> {
 /// The views: rows, columns and cursors of every tab, and the chooser and help overlays.
 impl DashboardState {
     /// Column totals over the whole scope (the **Totale** row): counts and shares add up;
-    /// medians and percentiles do not, so they are left empty.
+    /// medians and percentiles do not, so over several offices they are left empty. A scope of
+    /// one office (most supervisors) is that office's total row, medians included.
     pub fn scope_total(&self) -> CellFigures {
+        if let [office] = self.figures.office_totals.as_slice() {
+            return office.clone();
+        }
         let mut total = CellFigures::default();
         let add = |a: &mut crate::domain::dashboard::Share, b: crate::domain::dashboard::Share| {
             a.hits += b.hits;
