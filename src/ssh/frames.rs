@@ -70,8 +70,8 @@ const UPDATES_KEPT: usize = 64;
 
 /// Start and end of a frame's update: synchronized output (DEC 2026) so terminals paint it
 /// at once.
-pub const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
-pub const SYNC_END: &[u8] = b"\x1b[?2026l";
+const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
+const SYNC_END: &[u8] = b"\x1b[?2026l";
 
 /// Rendered frames and encoded updates between them, shared by the sessions of a process.
 #[derive(Debug)]
@@ -107,13 +107,15 @@ impl FrameCache {
         next_key: Option<u64>,
         next: &Buffer,
     ) -> std::io::Result<Bytes> {
+        // A screen of another size is as good as cleared: the whole frame is drawn.
         let shown = shown.filter(|s| s.frame.buffer.area == next.area);
-        let from_key = shown.map(|s| s.key);
-        let shared_key = match (from_key, next_key) {
-            (None, Some(to)) => Some((None, to)),
-            (Some(Some(from)), Some(to)) => Some((Some(from), to)),
-            _ => None,
+        // Shared only between keyed frames (a cleared screen counts as one).
+        let from = match shown {
+            None => Some(None),
+            Some(Shown { key: Some(key), .. }) => Some(Some(*key)),
+            Some(Shown { key: None, .. }) => None,
         };
+        let shared_key = from.zip(next_key);
         if let Some(key) = shared_key
             && let Some(bytes) = self.updates.get(&key)
         {
@@ -127,13 +129,14 @@ impl FrameCache {
     }
 }
 
-/// The escape sequences that turn a screen showing `shown` (`None`: cleared) into `next`:
-/// only the cells that differ, within synchronized output; empty when nothing differs.
-pub fn encode_update(shown: Option<&Buffer>, next: &Buffer) -> std::io::Result<Bytes> {
+/// The escape sequences that turn a screen showing `shown` (`None`: cleared; else of
+/// `next`'s size, as [`FrameCache::update`] ensures) into `next`: only the cells that differ,
+/// within synchronized output; empty when nothing differs.
+fn encode_update(shown: Option<&Buffer>, next: &Buffer) -> std::io::Result<Bytes> {
     let cleared;
     let shown = match shown {
-        Some(buffer) if buffer.area == next.area => buffer,
-        _ => {
+        Some(buffer) => buffer,
+        None => {
             cleared = Buffer::empty(next.area);
             &cleared
         }

@@ -1,7 +1,8 @@
 //! One SSH session: its own cruscotto state, a ratatui terminal that only renders (the bytes
-//! come from the scope's shared frame cache, `frames`), and the channel. Input is drained by a separate task into a small bounded queue (excess keystrokes
-//! are dropped, never buffered without limit); output is written with SSH flow control, so a
-//! slow client simply gets fewer frames (state changes are coalesced into the next frame).
+//! come from the shared frame cache, `frames`), and the channel. Input is drained by a
+//! separate task into a small bounded queue (excess keystrokes are dropped, never buffered
+//! without limit); output is written with SSH flow control, so a slow client simply gets fewer
+//! frames (state changes are coalesced into the next frame).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,10 +138,8 @@ fn draw(
     let key = state
         .frame_key()
         .map(|k| super::frames::frame_key(k, size, styles_key));
-    if let (Some(key), Some(on_screen)) = (key, shown.as_ref())
-        && on_screen.key == Some(key)
-        && on_screen.frame.buffer.area == size
-    {
+    // The key covers the size: the same key on screen means nothing to send.
+    if key.is_some() && shown.as_ref().is_some_and(|s| s.key == key) {
         return Ok(Bytes::new());
     }
     let cached = key
@@ -152,8 +151,8 @@ fn draw(
             shared
         }
         None => {
-            // Rendered into the terminal's buffer, taken out whole: the renderer never
-            // writes to its backend (the update below is this session's own diff).
+            // Rendered into the terminal's buffer and taken out whole: the renderer never
+            // writes to its backend (the bytes come from the cache's update below).
             let mut frame = renderer.get_frame();
             let area = frame.area();
             crate::tui::dashboard::render(&mut frame, area, state, styles);
@@ -263,7 +262,7 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let options = TerminalOptions {
         viewport: Viewport::Fixed(size),
     };
-    // Renders frames; the bytes the client gets are this session's own diffs (see `draw`).
+    // Renders frames only; the bytes the client gets come from the frame cache (see `draw`).
     let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(std::io::sink()), options)
     else {
         pump.abort();
@@ -273,7 +272,6 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
     let mut out = b"\x1b[?1049h\x1b[?25l\x1b[2J".to_vec();
     // What the client's screen shows: nothing yet (cleared).
     let mut shown: Option<Shown> = None;
-    let mut frame_bytes = Bytes::new();
     let mut parser = KeyParser::new();
     let mut dirty = true;
     let mut quit = false;
@@ -323,7 +321,8 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
         if quit {
             break;
         }
-        if dirty {
+        let frame_bytes = if dirty {
+            dirty = false;
             let drawn = draw(
                 &mut terminal,
                 size,
@@ -334,20 +333,21 @@ async fn serve(channel: Channel<Msg>, identity: KeyIdentity, shared: &Shared) ->
                 &mut shown,
             );
             match drawn {
-                Ok(bytes) => frame_bytes = bytes,
+                Ok(bytes) => bytes,
                 Err(_) => break,
             }
-            dirty = false;
-        }
-        if !out.is_empty() || !frame_bytes.is_empty() {
-            // The frame's update is shared with other sessions: sent as is, unless set-up or
-            // clearing bytes must go before it.
-            let bytes = if out.is_empty() {
-                std::mem::take(&mut frame_bytes)
-            } else {
-                out.extend_from_slice(&std::mem::take(&mut frame_bytes));
-                Bytes::from(std::mem::take(&mut out))
-            };
+        } else {
+            Bytes::new()
+        };
+        // The frame's update is shared with other sessions: sent as is, unless set-up or
+        // clearing bytes must go before it.
+        let bytes = if out.is_empty() {
+            frame_bytes
+        } else {
+            out.extend_from_slice(&frame_bytes);
+            Bytes::from(std::mem::take(&mut out))
+        };
+        if !bytes.is_empty() {
             shared.counters.add_written(bytes.len());
             match tokio::time::timeout(write_timeout, write.data_bytes(bytes)).await {
                 Ok(Ok(())) => {}
