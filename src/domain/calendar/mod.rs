@@ -295,6 +295,7 @@ pub struct Position {
 
 impl Position {
     /// The running total in `measure`.
+    #[inline]
     pub fn total(self, measure: Measure) -> i64 {
         match measure {
             Measure::Seconds => self.secs,

@@ -482,6 +482,7 @@ enum Standing {
 
 impl Standing {
     /// The level of a running clock with `elapsed` of `target` used.
+    #[inline]
     fn running_state(elapsed: i64, target: i64, t: Thresholds) -> SlaState {
         let reached =
             |pct: u16| elapsed.saturating_mul(100) >= target.saturating_mul(i64::from(pct));
@@ -496,6 +497,7 @@ impl Standing {
         }
     }
 
+    #[inline(always)]
     fn countdown(self, elapsed: i64, target: i64, t: Thresholds) -> Countdown {
         let remaining = target - elapsed;
         let percent_used = if target > 0 {

@@ -79,6 +79,7 @@ impl<'a> SlaInstant<'a> {
         self.calendars
     }
 
+    #[inline]
     fn position(&self, index: usize) -> Option<Position> {
         let cell = self.positions.get(index)?;
         *cell.get_or_init(|| position(self.calendars, index, self.now))
@@ -160,6 +161,7 @@ pub fn prepare(clock: &Clock, calendars: &CalendarSet) -> Option<Prepared> {
 
 /// How `clock` stands at `at.now()`: exactly `countdown` and `crossings`, from the clock's
 /// prepared figures when they apply.
+#[inline(always)]
 pub fn standing_at(
     clock: &Clock,
     at: &SlaInstant<'_>,
@@ -267,18 +269,21 @@ pub fn replay_standing(
     Ok((c, crossings(clock, &c, now, calendars)?))
 }
 
+#[inline(always)]
 fn evaluate(
     clock: &Clock,
     now: Timestamp,
     calendars: &CalendarSet,
     position_at_now: impl FnOnce(usize) -> Option<Position>,
 ) -> Result<(Countdown, Option<Crossings>), CalendarError> {
-    let prepared = match clock.prepared {
+    // By reference: the prepared figures are over a hundred bytes, copied on every read
+    // otherwise.
+    let prepared = match &clock.prepared {
         Some(p) if p.set == calendars.id() && now >= p.settled => p,
         _ => return replay_standing(clock, now, calendars),
     };
-    match prepared.form {
-        Form::Settled { countdown } => Ok((countdown, None)),
+    match &prepared.form {
+        Form::Settled { countdown } => Ok((*countdown, None)),
         Form::Running(r) => {
             let Some(position) = position_at_now(r.calendar as usize) else {
                 return replay_standing(clock, now, calendars);
