@@ -243,42 +243,36 @@ impl Sla {
     /// How each clock stands at `now`, for the API (the prepared path; the segment walk for
     /// clocks not prepared on these calendars).
     pub fn views(&self, clocks: &[Clock], now: Timestamp) -> Vec<ClockView> {
-        clocks
-            .iter()
-            .filter_map(|clock| {
-                let (countdown, crossings) = sla::standing(clock, now, &self.calendars).ok()?;
-                Some(view(clock, countdown, crossings))
-            })
-            .collect()
+        self.views_at(clocks, &self.instant(now))
     }
 
-    /// [`Sla::views`] for a batch sharing one instant (lists, exports).
+    /// [`Sla::views`] for a batch sharing one instant (lists, exports). A clock no calendar can
+    /// count (an unknown office, an instant outside the calendars' years) is left out.
     pub fn views_at(&self, clocks: &[Clock], at: &SlaInstant<'_>) -> Vec<ClockView> {
         // An exact-size map lets each view (over 200 bytes) be written straight into the
-        // vector: building it aside and copying it in cost more than evaluating the clock.
-        // A clock that cannot be evaluated leaves a placeholder, and the batch is built again
-        // without it (clocks outside the calendars' years: not the hot path).
-        let mut complete = true;
-        let views: Vec<ClockView> = clocks
+        // vector: building it aside and copying it in cost more than evaluating the clock. A
+        // clock that cannot be evaluated leaves a placeholder, removed afterwards.
+        let mut unevaluated = smallvec::SmallVec::<[usize; 2]>::new();
+        let mut views: Vec<ClockView> = clocks
             .iter()
-            .map(|clock| match sla::standing_at(clock, at) {
+            .enumerate()
+            .map(|(index, clock)| match sla::standing_at(clock, at) {
                 Ok((countdown, crossings)) => view(clock, countdown, crossings),
                 Err(_) => {
-                    complete = false;
+                    unevaluated.push(index);
                     view(clock, UNEVALUATED, None)
                 }
             })
             .collect();
-        if complete {
-            return views;
+        if !unevaluated.is_empty() {
+            let mut index = 0;
+            views.retain(|_| {
+                let keep = !unevaluated.contains(&index);
+                index += 1;
+                keep
+            });
         }
-        clocks
-            .iter()
-            .filter_map(|clock| {
-                let (countdown, crossings) = sla::standing_at(clock, at).ok()?;
-                Some(view(clock, countdown, crossings))
-            })
-            .collect()
+        views
     }
 
     /// A batch instant on this service's calendars.
@@ -305,7 +299,7 @@ impl Sla {
     }
 }
 
-/// Stands in for a clock that could not be evaluated until its batch is rebuilt without it.
+/// Stands in for a clock that could not be evaluated until it is removed from its batch.
 const UNEVALUATED: sla::Countdown = sla::Countdown {
     state: SlaState::Ok,
     due_at: None,
@@ -316,18 +310,15 @@ const UNEVALUATED: sla::Countdown = sla::Countdown {
 
 #[inline(always)]
 fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
-    let mut offices: smallvec::SmallVec<[sla::OfficeCode; 2]> = smallvec::SmallVec::new();
+    let mut offices = smallvec::SmallVec::new();
     for office in clock
         .segments
         .iter()
         .map(|s| &s.office)
         .chain([&clock.office])
     {
-        if offices
-            .last()
-            .is_none_or(|last: &sla::OfficeCode| !same_code(last, office))
-        {
-            offices.push(sla::OfficeCode::clone(office));
+        if offices.last() != Some(office) {
+            offices.push(office.clone());
         }
     }
     ClockView {
@@ -347,12 +338,6 @@ fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossin
             paused: clock.is_paused(),
         },
     }
-}
-
-/// Office codes are a few bytes: compared inline, without the call `==` on strings makes.
-#[inline]
-fn same_code(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The receiving office of a forward's history detail: `TO`, or `FROM>TO`.

@@ -276,8 +276,6 @@ fn evaluate(
     calendars: &CalendarSet,
     position_at_now: impl FnOnce(usize) -> Option<Position>,
 ) -> Result<(Countdown, Option<Crossings>), CalendarError> {
-    // By reference: the prepared figures are over a hundred bytes, copied on every read
-    // otherwise.
     let prepared = match &clock.prepared {
         Some(p) if p.set == calendars.id() && now >= p.settled => p,
         _ => return replay_standing(clock, now, calendars),
