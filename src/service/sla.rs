@@ -256,12 +256,12 @@ impl Sla {
         let mut views: Vec<ClockView> = clocks
             .iter()
             .enumerate()
-            .map(|(index, clock)| match sla::standing_at(clock, at) {
-                Ok((countdown, crossings)) => view(clock, countdown, crossings),
-                Err(_) => {
+            .map(|(index, clock)| {
+                let (countdown, crossings) = sla::standing_at(clock, at).unwrap_or_else(|_| {
                     unevaluated.push(index);
-                    view(clock, UNEVALUATED, None)
-                }
+                    (UNEVALUATED, None)
+                });
+                view(clock, countdown, crossings)
             })
             .collect();
         if !unevaluated.is_empty() {
@@ -310,17 +310,7 @@ const UNEVALUATED: sla::Countdown = sla::Countdown {
 
 #[inline(always)]
 fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
-    let mut offices = smallvec::SmallVec::new();
-    for office in clock
-        .segments
-        .iter()
-        .map(|s| &s.office)
-        .chain([&clock.office])
-    {
-        if offices.last() != Some(office) {
-            offices.push(office.clone());
-        }
-    }
+    let offices = offices_of(clock);
     ClockView {
         warning_at: crossings.map(|c| c.warning),
         critical_at: crossings.map(|c| c.critical),
@@ -338,6 +328,29 @@ fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossin
             paused: clock.is_paused(),
         },
     }
+}
+
+/// The offices whose calendars `clock` ran on, in order, without repeats.
+#[inline(always)]
+fn offices_of(clock: &Clock) -> smallvec::SmallVec<[sla::OfficeCode; 2]> {
+    // Most clocks never left the office they started in: one comparison answers them.
+    if let [only] = clock.segments.as_slice()
+        && only.office == clock.office
+    {
+        return smallvec::smallvec![clock.office.clone()];
+    }
+    let mut offices = smallvec::SmallVec::new();
+    for office in clock
+        .segments
+        .iter()
+        .map(|s| &s.office)
+        .chain([&clock.office])
+    {
+        if offices.last() != Some(office) {
+            offices.push(office.clone());
+        }
+    }
+    offices
 }
 
 /// The receiving office of a forward's history detail: `TO`, or `FROM>TO`.
