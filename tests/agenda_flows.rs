@@ -179,14 +179,19 @@ fn b_books_a_slot_picked_by_day_and_time_then_moves_it_then_cancels_it() {
     assert!(screen.contains("Appuntamento · "), "{screen}");
     assert!(screen.contains("Canale: In sede"), "{screen}");
 
-    // → next day, ↓ twice, c twice (in sede → telefono → video), Enter.
-    f.keys(&[
-        key(KeyCode::Right),
-        key(KeyCode::Down),
-        key(KeyCode::Down),
-        char('c'),
-        char('c'),
-    ]);
+    // → next day. A closed day (a holiday such as 8 December) is shown with its reason and
+    // offers no place: → again, as an operator would, until a day with places.
+    f.keys(&[key(KeyCode::Right)]);
+    for _ in 0..10 {
+        if f.picker().current_slot(f.h.state.now).is_some() {
+            break;
+        }
+        let screen = f.screen();
+        assert!(screen.contains("Ufficio chiuso: "), "{screen}");
+        f.keys(&[key(KeyCode::Right)]);
+    }
+    // ↓ twice, c twice (in sede → telefono → video), Enter.
+    f.keys(&[key(KeyCode::Down), key(KeyCode::Down), char('c'), char('c')]);
     assert_ne!(f.picker().day, first_day);
     assert_eq!(f.picker().channel, Channel::Video);
     let chosen = f.picker().current_slot(f.h.state.now).unwrap().clone();
