@@ -822,7 +822,7 @@ async fn sla_clocks_run_from_filing_and_pause_on_integration_request() {
         let due = clock.due_at.expect("a running clock has a due instant");
         assert!(due > created.summary.created_at, "{clock:?}");
         assert!(clock.remaining_secs > 0, "{clock:?}");
-        assert_eq!(clock.office, "RM01");
+        assert_eq!(clock.office(), "RM01");
     }
 
     let id = created.summary.id.clone();
@@ -1327,7 +1327,8 @@ async fn a_live_forward_moves_the_clocks_to_the_receiving_office() {
     assert!(!running.is_empty());
     for clock in running {
         assert_eq!(
-            clock.office, "MI01",
+            clock.office(),
+            "MI01",
             "{:?} still on the sending office",
             clock.kind
         );

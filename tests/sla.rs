@@ -812,7 +812,7 @@ mod fidelity {
         let forwarded = live.view(ClockKind::Resolution, now);
         // 7 business days: Milan closes on 7 and 8 December → Monday 14 December 18:00 CET.
         assert_eq!(forwarded.due_at, Some(ts("2026-12-14T17:00:00Z")));
-        assert_eq!(forwarded.office, "MI01");
+        assert_eq!(forwarded.office(), "MI01");
         assert_eq!(forwarded.basis.offices.as_slice(), ["RM01", "MI01"]);
         // In Rome only 8 December is closed → Friday 11 December 18:00 CET.
         stayed.act(Transition::Take, ts("2026-12-04T10:00:00Z"), None);
@@ -841,7 +841,7 @@ mod fidelity {
         let monday_morning = live.view(ClockKind::Resolution, ts("2026-11-23T07:00:00Z"));
         // Rome is closed all weekend: nothing elapses between Friday 20:00 and Monday 08:00.
         assert_eq!(friday_night.remaining_secs, monday_morning.remaining_secs);
-        assert_eq!(monday_morning.office, "RM01");
+        assert_eq!(monday_morning.office(), "RM01");
     }
 
     /// Finding 2: replay counts each stretch on the office competent then. Milan → Trieste:
@@ -894,11 +894,11 @@ mod fidelity {
         let view = live.view(ClockKind::FirstReply, ts("2026-12-01T11:00:00Z"));
         assert_eq!(view.state, SlaState::Breached);
         assert_eq!(view.due_at, Some(ts("2026-11-18T17:00:00Z")));
-        assert_eq!(view.breach_at, view.due_at);
+        assert_eq!(view.breach_at(), view.due_at);
         // Overdue: Thu 19 – Mon 23 (3 × 10 h) + Tue 24 2 h + Mon 30 8 h + Tue 1 Dec 4 h = 44 h.
         assert_eq!(view.remaining_secs, -44 * 3600);
         // 75 % (2.25 days) was reached on Wednesday 18 at 10:30 CET.
-        assert_eq!(view.warning_at, Some(ts("2026-11-18T09:30:00Z")));
+        assert_eq!(view.warning_at(), Some(ts("2026-11-18T09:30:00Z")));
     }
 
     /// Finding 4: with exactly 0 s left the due instant is the instant the target was used up,
@@ -912,7 +912,7 @@ mod fidelity {
             let view = live.view(ClockKind::FirstReply, ts(now));
             assert_eq!(view.remaining_secs, 0);
             assert_eq!(view.due_at, Some(ts("2026-11-18T17:00:00Z")));
-            assert_eq!(view.breach_at, Some(ts("2026-11-18T17:00:00Z")));
+            assert_eq!(view.breach_at(), Some(ts("2026-11-18T17:00:00Z")));
         }
     }
 
@@ -1100,7 +1100,7 @@ mod fidelity {
         let paused = live.view(ClockKind::Resolution, ts("2026-11-19T09:00:00Z"));
         assert_eq!(paused.state, SlaState::Paused);
         assert!(paused.basis.paused);
-        assert_eq!(paused.office, "MI01");
+        assert_eq!(paused.office(), "MI01");
         // Two business hours used in Rome before the pause.
         let target = 7 * 10 * 3600;
         assert_eq!(paused.remaining_secs, target - 2 * 3600);
@@ -1221,7 +1221,7 @@ mod docs_examples {
                                 let time = tokens.next().unwrap();
                                 assert_eq!(view.due_at, Some(local(value, time)), "{what}")
                             }
-                            "office" => assert_eq!(view.office, value, "{what}"),
+                            "office" => assert_eq!(view.office(), value, "{what}"),
                             other => panic!("unknown key {other} in {line}"),
                         }
                         checked += 1;

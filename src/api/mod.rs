@@ -147,8 +147,50 @@ pub struct ClosingDayView {
 }
 
 /// One SLA clock of a request as the API returns it: `domain::sla::countdown` at response time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+///
+/// List pages build thousands of these a request, so it holds each fact once: the office the
+/// clock runs on now is the last of `basis.offices`, and the three threshold instants come
+/// together or not at all. On the wire it is [`ClockViewWire`], field for field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "ClockViewWire")]
 pub struct ClockView {
+    pub kind: crate::domain::sla::ClockKind,
+    pub state: crate::domain::sla::SlaState,
+    /// When the target is reached if the clock keeps running; absent when paused or stopped.
+    pub due_at: Option<Timestamp>,
+    /// Business seconds left (negative once breached).
+    pub remaining_secs: i64,
+    /// Elapsed business time as a percentage of the target.
+    pub percent_used: u32,
+    /// When a running clock reaches its warning, critical and breach thresholds.
+    pub crossings: Option<crate::domain::sla::Crossings>,
+    /// Why the figures are what they are: how the target is counted and on which calendars.
+    pub basis: ClockBasis,
+}
+
+impl ClockView {
+    /// Office whose calendar the clock currently runs on.
+    pub fn office(&self) -> &str {
+        self.basis.offices.last().map_or("", |o| o.as_str())
+    }
+
+    pub fn warning_at(&self) -> Option<Timestamp> {
+        self.crossings.map(|c| c.warning)
+    }
+
+    pub fn critical_at(&self) -> Option<Timestamp> {
+        self.crossings.map(|c| c.critical)
+    }
+
+    pub fn breach_at(&self) -> Option<Timestamp> {
+        self.crossings.map(|c| c.breach)
+    }
+}
+
+/// [`ClockView`] as JSON carries it (and as OpenAPI documents it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ClockView)]
+pub struct ClockViewWire {
     pub kind: crate::domain::sla::ClockKind,
     /// Office whose calendar the clock currently runs on.
     #[schema(value_type = String)]
@@ -176,6 +218,73 @@ pub struct ClockView {
     /// Why the figures are what they are: how the target is counted and on which calendars.
     #[serde(default)]
     pub basis: ClockBasis,
+}
+
+impl From<ClockViewWire> for ClockView {
+    fn from(wire: ClockViewWire) -> Self {
+        let mut basis = wire.basis;
+        // Older services sent `office` without it among `basis.offices`.
+        if basis.offices.last() != Some(&wire.office) {
+            basis.offices.push(wire.office);
+        }
+        let crossings = match (wire.warning_at, wire.critical_at, wire.breach_at) {
+            (Some(warning), Some(critical), Some(breach)) => Some(crate::domain::sla::Crossings {
+                warning,
+                critical,
+                breach,
+            }),
+            _ => None,
+        };
+        ClockView {
+            kind: wire.kind,
+            state: wire.state,
+            due_at: wire.due_at,
+            remaining_secs: wire.remaining_secs,
+            percent_used: wire.percent_used,
+            crossings,
+            basis,
+        }
+    }
+}
+
+// Written by hand rather than through `ClockViewWire`, which would copy every view of a page.
+impl Serialize for ClockView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("ClockView", 10)?;
+        out.serialize_field("kind", &self.kind)?;
+        out.serialize_field("office", self.office())?;
+        out.serialize_field("state", &self.state)?;
+        out.serialize_field("due_at", &self.due_at)?;
+        out.serialize_field("remaining_secs", &self.remaining_secs)?;
+        out.serialize_field("percent_used", &self.percent_used)?;
+        out.serialize_field("warning_at", &self.warning_at())?;
+        out.serialize_field("critical_at", &self.critical_at())?;
+        out.serialize_field("breach_at", &self.breach_at())?;
+        out.serialize_field("basis", &self.basis)?;
+        out.end()
+    }
+}
+
+impl utoipa::PartialSchema for ClockView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ClockViewWire as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for ClockView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <ClockViewWire as ToSchema>::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <ClockViewWire as ToSchema>::schemas(schemas)
+    }
 }
 
 /// What a clock is counted on, for an operator asking why a due time is what it is.

@@ -257,11 +257,13 @@ impl Sla {
             .iter()
             .enumerate()
             .map(|(index, clock)| {
-                let (countdown, crossings) = sla::standing_at(clock, at).unwrap_or_else(|_| {
+                sla::standing_at_with(clock, at, |countdown, crossings| {
+                    view(clock, countdown, crossings)
+                })
+                .unwrap_or_else(|_| {
                     unevaluated.push(index);
-                    (UNEVALUATED, None)
-                });
-                view(clock, countdown, crossings)
+                    view(clock, &UNEVALUATED, None)
+                })
             })
             .collect();
         if !unevaluated.is_empty() {
@@ -309,18 +311,19 @@ const UNEVALUATED: sla::Countdown = sla::Countdown {
 };
 
 #[inline(always)]
-fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossings>) -> ClockView {
+fn view(
+    clock: &Clock,
+    countdown: &sla::Countdown,
+    crossings: Option<&sla::Crossings>,
+) -> ClockView {
     let offices = offices_of(clock);
     ClockView {
-        warning_at: crossings.map(|c| c.warning),
-        critical_at: crossings.map(|c| c.critical),
-        breach_at: crossings.map(|c| c.breach),
         kind: clock.kind,
-        office: clock.office.clone(),
         state: countdown.state,
         due_at: countdown.due_at,
         remaining_secs: countdown.remaining_secs,
         percent_used: countdown.percent_used,
+        crossings: crossings.copied(),
         basis: ClockBasis {
             measure: clock.measure,
             target: clock.target_secs,
@@ -333,10 +336,8 @@ fn view(clock: &Clock, countdown: sla::Countdown, crossings: Option<sla::Crossin
 /// The offices whose calendars `clock` ran on, in order, without repeats.
 #[inline(always)]
 fn offices_of(clock: &Clock) -> smallvec::SmallVec<[sla::OfficeCode; 2]> {
-    // Most clocks never left the office they started in: one comparison answers them.
-    if let [only] = clock.segments.as_slice()
-        && only.office == clock.office
-    {
+    // Most clocks never left the office they started in, and their prepared figures say so.
+    if clock.never_left_office() {
         return smallvec::smallvec![clock.office.clone()];
     }
     let mut offices = smallvec::SmallVec::new();

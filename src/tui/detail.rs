@@ -606,14 +606,11 @@ mod basis_tests {
     fn clock(basis: ClockBasis) -> ClockView {
         ClockView {
             kind: ClockKind::Resolution,
-            office: "MI01".into(),
             state: SlaState::Paused,
             due_at: None,
             remaining_secs: 3_600,
             percent_used: 40,
-            warning_at: None,
-            critical_at: None,
-            breach_at: None,
+            crossings: None,
             basis,
         }
     }

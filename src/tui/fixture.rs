@@ -105,7 +105,6 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                 version: 1,
                 clocks: vec![crate::api::ClockView {
                     kind: crate::domain::sla::ClockKind::Resolution,
-                    office: office_code.as_str().into(),
                     state: match spent {
                         s if s >= 1.0 => crate::domain::sla::SlaState::Breached,
                         s if s >= 0.9 => crate::domain::sla::SlaState::Critical,
@@ -115,9 +114,11 @@ pub fn requests(count: usize, now: Timestamp, office: &str, me: &str) -> Vec<Req
                     due_at: Some(due),
                     remaining_secs: remaining,
                     percent_used: (spent * 100.0).clamp(0.0, 999.0) as u32,
-                    warning_at: Some(due - SignedDuration::from_hours(24)),
-                    critical_at: Some(due - SignedDuration::from_hours(4)),
-                    breach_at: Some(due),
+                    crossings: Some(crate::domain::sla::Crossings {
+                        warning: due - SignedDuration::from_hours(24),
+                        critical: due - SignedDuration::from_hours(4),
+                        breach: due,
+                    }),
                     basis: crate::api::ClockBasis {
                         measure: crate::domain::calendar::Measure::Days {
                             units: BUSINESS_DAY,

@@ -459,9 +459,11 @@ mod tests {
         let mut r = state.requests[0].clone();
         r.status = Status::InLavorazione;
         r.clocks.truncate(1);
-        r.clocks[0].warning_at = mins(-1);
-        r.clocks[0].critical_at = mins(10);
-        r.clocks[0].breach_at = mins(20);
+        r.clocks[0].crossings = Some(crate::domain::sla::Crossings {
+            warning: now - SignedDuration::from_mins(1),
+            critical: now + SignedDuration::from_mins(10),
+            breach: now + SignedDuration::from_mins(20),
+        });
         r.clocks[0].due_at = mins(20);
         state.upsert(r.clone());
         let breached = state

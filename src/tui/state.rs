@@ -270,13 +270,13 @@ impl SlaMarks {
             .clocks
             .iter()
             .any(|c| c.state == crate::domain::sla::SlaState::Breached);
-        let breach = soonest(|c| match (c.breach_at, c.due_at) {
+        let breach = soonest(|c| match (c.breach_at(), c.due_at) {
             (Some(b), Some(d)) => Some(b.min(d)),
             (b, d) => b.or(d),
         });
         SlaMarks {
-            warning: soonest(|c| c.warning_at).unwrap_or(NEVER),
-            critical: soonest(|c| c.critical_at).unwrap_or(NEVER),
+            warning: soonest(|c| c.warning_at()).unwrap_or(NEVER),
+            critical: soonest(|c| c.critical_at()).unwrap_or(NEVER),
             breach: if breached_now {
                 breach.map_or(i64::MIN, |b| b.min(r.updated_at.as_second()))
             } else {
@@ -964,9 +964,11 @@ mod colour_tests {
         let later = now + SignedDuration::from_hours(48);
         for c in &mut r.clocks {
             c.state = crate::domain::sla::SlaState::Ok;
-            c.warning_at = Some(later);
-            c.critical_at = Some(later);
-            c.breach_at = Some(later);
+            c.crossings = Some(crate::domain::sla::Crossings {
+                warning: later,
+                critical: later,
+                breach: later,
+            });
             c.due_at = Some(now - SignedDuration::from_hours(21 * 24));
         }
         assert_eq!(sla_of(&r, now), Some(SlaState::Breached), "due passed");

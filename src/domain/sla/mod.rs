@@ -26,7 +26,7 @@ pub use alert::{AlertLevel, PendingAlert, pending_alert};
 pub use policy::{DEFAULT_POLICY_TOML, KindTargets, Policy, PolicyError, Target, Thresholds};
 pub use prepared::{
     Prepared, SlaInstant, StateChange, next_state_change, prepare, replay_standing, standing,
-    standing_at, state_at,
+    standing_at, standing_at_with, state_at,
 };
 
 /// What a clock measures.

@@ -26,6 +26,10 @@ pub struct Prepared {
     /// The clock's last change: from then on the figures apply.
     settled: Timestamp,
     form: Form,
+    /// Every segment ran in the clock's office: the clock never left it (absent in clocks
+    /// prepared by earlier versions, which then answer the long way).
+    #[serde(default)]
+    one_office: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +63,11 @@ struct Running {
 pub struct SlaInstant<'a> {
     calendars: &'a CalendarSet,
     now: Timestamp,
-    positions: Vec<OnceCell<Option<Position>>>,
+    /// The first office asked about: one request's clocks, and most pages, run on one office,
+    /// so a detail view costs no table of every office.
+    first: OnceCell<(usize, Option<Position>)>,
+    /// Every office, allocated once a second office is asked about.
+    positions: OnceCell<Box<[OnceCell<Option<Position>>]>>,
 }
 
 impl<'a> SlaInstant<'a> {
@@ -67,7 +75,8 @@ impl<'a> SlaInstant<'a> {
         SlaInstant {
             calendars,
             now,
-            positions: (0..calendars.len()).map(|_| OnceCell::new()).collect(),
+            first: OnceCell::new(),
+            positions: OnceCell::new(),
         }
     }
 
@@ -81,13 +90,35 @@ impl<'a> SlaInstant<'a> {
 
     #[inline]
     fn position(&self, index: usize) -> Option<Position> {
-        let cell = self.positions.get(index)?;
-        *cell.get_or_init(|| position(self.calendars, index, self.now))
+        let &(first, at) = self
+            .first
+            .get_or_init(|| (index, position(self.calendars, index, self.now)));
+        if first == index {
+            return at;
+        }
+        let positions = self
+            .positions
+            .get_or_init(|| (0..self.calendars.len()).map(|_| OnceCell::new()).collect());
+        *positions
+            .get(index)?
+            .get_or_init(|| position(self.calendars, index, self.now))
     }
 }
 
 fn position(calendars: &CalendarSet, index: usize, now: Timestamp) -> Option<Position> {
     calendars.by_index(index)?.position(now).ok()
+}
+
+impl Clock {
+    /// Whether the clock only ever ran in the office it is in now, known without comparing
+    /// office codes when the clock is prepared (list rows ask it of every clock).
+    #[inline]
+    pub fn never_left_office(&self) -> bool {
+        match &self.prepared {
+            Some(p) => p.one_office,
+            None => self.segments.iter().all(|s| s.office == self.office),
+        }
+    }
 }
 
 /// The clock's last change (its latest recorded instant).
@@ -156,6 +187,7 @@ pub fn prepare(clock: &Clock, calendars: &CalendarSet) -> Option<Prepared> {
         set: calendars.id(),
         settled,
         form,
+        one_office: clock.segments.iter().all(|s| s.office == clock.office),
     })
 }
 
@@ -276,34 +308,72 @@ fn evaluate(
     calendars: &CalendarSet,
     position_at_now: impl FnOnce(usize) -> Option<Position>,
 ) -> Result<(Countdown, Option<Crossings>), CalendarError> {
-    let prepared = match &clock.prepared {
-        Some(p) if p.set == calendars.id() && now >= p.settled => p,
-        _ => return replay_standing(clock, now, calendars),
+    evaluate_with(
+        clock,
+        now,
+        calendars,
+        position_at_now,
+        |countdown, crossings| (*countdown, crossings.copied()),
+    )
+}
+
+/// How `clock` stands at `at.now()`, handed to `build` as [`standing_at`] would return it: the
+/// figures are read where they lie (a settled countdown and the threshold instants in the
+/// prepared clock) instead of being copied out first, for callers building many views.
+#[inline(always)]
+pub fn standing_at_with<R>(
+    clock: &Clock,
+    at: &SlaInstant<'_>,
+    build: impl FnOnce(&Countdown, Option<&Crossings>) -> R,
+) -> Result<R, CalendarError> {
+    evaluate_with(clock, at.now, at.calendars, |i| at.position(i), build)
+}
+
+#[inline(always)]
+fn evaluate_with<R>(
+    clock: &Clock,
+    now: Timestamp,
+    calendars: &CalendarSet,
+    position_at_now: impl FnOnce(usize) -> Option<Position>,
+    build: impl FnOnce(&Countdown, Option<&Crossings>) -> R,
+) -> Result<R, CalendarError> {
+    // One call of `build` whichever path answers, so that it is inlined into the caller.
+    let computed: Countdown;
+    let replayed: (Countdown, Option<Crossings>);
+    let form = match &clock.prepared {
+        Some(p) if p.set == calendars.id() && now >= p.settled => Some(&p.form),
+        _ => None,
     };
-    match &prepared.form {
-        Form::Settled { countdown } => Ok((*countdown, None)),
-        Form::Running(r) => {
-            let Some(position) = position_at_now(r.calendar as usize) else {
-                return replay_standing(clock, now, calendars);
-            };
+    let running = match form {
+        Some(Form::Running(r)) => position_at_now(r.calendar as usize).map(|at| (r, at)),
+        _ => None,
+    };
+    let (countdown, crossings) = match (form, running) {
+        (Some(Form::Settled { countdown }), _) => (countdown, None),
+        (_, Some((r, position))) => {
             let elapsed = if now > r.from {
                 r.closed + position.total(clock.measure) - r.base
             } else {
                 r.closed
             };
-            let countdown = Standing::Running { due: r.due }.countdown(
+            computed = Standing::Running { due: r.due }.countdown(
                 elapsed,
                 clock.target_secs,
                 clock.thresholds,
             );
-            let crossings = if countdown.due_at.is_some() {
-                r.crossings
+            let crossings = if computed.due_at.is_some() {
+                r.crossings.as_ref()
             } else {
                 None
             };
-            Ok((countdown, crossings))
+            (&computed, crossings)
         }
-    }
+        _ => {
+            replayed = replay_standing(clock, now, calendars)?;
+            (&replayed.0, replayed.1.as_ref())
+        }
+    };
+    Ok(build(countdown, crossings))
 }
 
 #[cfg(test)]
@@ -431,18 +501,25 @@ mod tests {
         ) {
             let set = calendars();
             let origin: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+            let instant = |probe: i64| {
+                let now = origin + SignedDuration::from_secs(start + probe);
+                if far { now + SignedDuration::from_secs(3 * 365 * 86_400) } else { now }
+            };
+            // One instant a probe shared by every clock, as a list page shares it, whatever
+            // offices they ask about and in whichever order.
+            let shared: Vec<SlaInstant> = probes.iter().map(|&p| SlaInstant::new(set, instant(p))).collect();
             for mut clock in clocks_from(start, office, &steps) {
                 clock.prepared = prepare(&clock, set);
                 // Stored and read back, as the service does.
                 let clock: Clock = serde_json::from_str(&serde_json::to_string(&clock).unwrap()).unwrap();
-                for &probe in &probes {
-                    let mut now = origin + SignedDuration::from_secs(start + probe);
-                    if far {
-                        now += SignedDuration::from_secs(3 * 365 * 86_400);
-                    }
+                let unprepared = Clock { prepared: None, ..clock.clone() };
+                prop_assert_eq!(clock.never_left_office(), unprepared.never_left_office());
+                for (&probe, shared) in probes.iter().zip(&shared) {
+                    let now = instant(probe);
                     let expected = replay_standing(&clock, now, set);
                     prop_assert_eq!(&standing(&clock, now, set), &expected);
                     prop_assert_eq!(&standing_at(&clock, &SlaInstant::new(set, now)), &expected);
+                    prop_assert_eq!(&standing_at(&clock, shared), &expected);
                     let at = SlaInstant::new(set, now);
                     prop_assert_eq!(
                         state_at(&clock, &at),
