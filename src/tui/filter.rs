@@ -156,10 +156,20 @@ pub fn highlight(
     spans
 }
 
-/// `needle`'s characters in order in `haystack`.
+/// The greedy leftmost match of `query` in `haystack` resumed at byte `from`; the end of it.
+pub fn extend_match(haystack: &str, from: usize, query: &str) -> Option<usize> {
+    let mut at = from;
+    for c in query.chars() {
+        // A UTF-8 encoded char found in valid UTF-8 always starts on a char boundary.
+        at += haystack.get(at..)?.find(c)? + c.len_utf8();
+    }
+    Some(at)
+}
+
+/// `needle`'s characters in order in `haystack` (`str::find` jumps to each, with `memchr` for
+/// ASCII, rather than decoding every character in between).
 fn subsequence(haystack: &str, needle: &str) -> bool {
-    let mut rest = haystack.chars();
-    needle.chars().all(|c| rest.any(|h| h == c))
+    extend_match(haystack, 0, needle).is_some()
 }
 
 #[cfg(test)]

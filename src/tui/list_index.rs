@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
+use super::filter::extend_match;
 use super::state::{NEVER, Operator, SlaMarks, SortKey};
 
 /// What queue membership and sorting need to know about a request. Copied into each of the
@@ -104,16 +105,6 @@ struct Hit {
 struct Level {
     query: String,
     hits: Vec<Hit>,
-}
-
-/// The greedy leftmost match of `query` in `haystack` resumed at byte `from`; the end of it.
-fn extend_match(haystack: &str, from: usize, query: &str) -> Option<usize> {
-    let mut at = from;
-    for c in query.chars() {
-        // A UTF-8 encoded char found in valid UTF-8 always starts on a char boundary.
-        at += haystack.get(at..)?.find(c)? + c.len_utf8();
-    }
-    Some(at)
 }
 
 /// A request id as one number: year and progressive number, distinct for distinct ids (an id
