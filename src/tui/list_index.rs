@@ -232,12 +232,8 @@ impl ListIndex {
         let facts = Facts::of(new, me);
         let text = haystack(new).into_boxed_str();
         if let Some(old) = old {
-            for order in &mut self.orders {
-                if let Some(at) = order.iter().position(|e| e.index == slot) {
-                    order.remove(at);
-                }
-            }
-            self.place(slot, &facts);
+            let before = self.facts[index];
+            self.move_entry(slot, &before, &facts);
             if old.citizen != new.citizen {
                 if let Some(list) = self.by_citizen.get_mut(&old.citizen) {
                     list.retain(|&i| i != slot);
@@ -299,6 +295,52 @@ impl ListIndex {
 
     /// Inserts request `slot`, described by `facts`, into every sort order (it must not be
     /// there).
+    /// Moves request `slot` in every order from where `before` put it to where `after` puts
+    /// it: found by binary search and shifted by a rotation of the entries in between, so a live
+    /// update of a national list moves a few entries rather than every entry behind two
+    /// positions.
+    fn move_entry(&mut self, slot: u32, before: &Facts, after: &Facts) {
+        for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+            let old_key = before.sort_key(sort, slot);
+            let found = order.partition_point(|e| e.facts.sort_key(sort, e.index) < old_key);
+            let from = if order.get(found).is_some_and(|e| e.index == slot) {
+                found
+            } else {
+                // Not where its facts say (never expected): look for it the long way.
+                match order.iter().position(|e| e.index == slot) {
+                    Some(at) => at,
+                    None => {
+                        let new_key = after.sort_key(sort, slot);
+                        let at =
+                            order.partition_point(|e| e.facts.sort_key(sort, e.index) < new_key);
+                        order.insert(
+                            at,
+                            Entry {
+                                index: slot,
+                                facts: *after,
+                            },
+                        );
+                        continue;
+                    }
+                }
+            };
+            order[from].facts = *after;
+            let new_key = after.sort_key(sort, slot);
+            // Where the entry goes among the others (itself excluded).
+            let to = if new_key < old_key {
+                order[..from].partition_point(|e| e.facts.sort_key(sort, e.index) < new_key)
+            } else {
+                from + order[from + 1..]
+                    .partition_point(|e| e.facts.sort_key(sort, e.index) < new_key)
+            };
+            if to < from {
+                order[to..=from].rotate_right(1);
+            } else if to > from {
+                order[from..=to].rotate_left(1);
+            }
+        }
+    }
+
     fn place(&mut self, slot: u32, facts: &Facts) {
         for (order, sort) in self.orders.iter_mut().zip(SORTS) {
             let key = facts.sort_key(sort, slot);
@@ -631,6 +673,41 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// An updated request moves within each order (binary search and rotation) to exactly
+        /// where building the orders afresh puts it, ties included.
+        #[test]
+        fn updates_leave_every_order_as_a_fresh_build(
+            changes in proptest::collection::vec(
+                (0usize..60, -200_000i64..200_000, 0i64..3, any::<bool>(), any::<bool>()),
+                1..40,
+            ),
+        ) {
+            let now: Timestamp = "2026-11-23T10:30:00Z".parse().unwrap();
+            let me = me();
+            let mut requests = fixture::requests(60, now, "RM01", "op00");
+            requests[5].clocks.clear();
+            let mut index = ListIndex::build(&requests, &me);
+            for (i, remaining, created_step, urgent, clear_clocks) in changes {
+                let mut changed = requests[i].clone();
+                if clear_clocks {
+                    changed.clocks.clear();
+                } else if let Some(clock) = changed.clocks.first_mut() {
+                    // Coarse values make ties, which the index breaks as a stable sort would.
+                    clock.remaining_secs = remaining - remaining % 50_000;
+                }
+                changed.created_at = requests[(i + 7) % requests.len()].created_at
+                    + SignedDuration::from_secs(created_step);
+                changed.priority = if urgent { Priority::Urgente } else { Priority::Normale };
+                index.update(i, Some(&requests[i]), &changed, &me);
+                requests[i] = changed;
+                let fresh = ListIndex::build(&requests, &me);
+                for sort in SORTS {
+                    prop_assert_eq!(index.order(sort), fresh.order(sort), "{:?}", sort);
+                }
+            }
+        }
+
         #[test]
         fn subsequence_match_is_exactly_when_skim_matches(
             haystack in "[a-eàè ]{0,24}",
