@@ -76,6 +76,9 @@ impl Facts {
     }
 }
 
+/// Separates the fuzzy terms of a [`ListIndex::matching`] query.
+pub const TERM_BREAK: char = ' ';
+
 const SORTS: [SortKey; 3] = [SortKey::Sla, SortKey::Age, SortKey::Priority];
 
 fn sort_slot(sort: SortKey) -> usize {
@@ -272,11 +275,16 @@ impl ListIndex {
                 break;
             };
             let mut buffer = [0u8; 4];
-            let Some(next) = extend_match(&self.haystacks[index], end, c.encode_utf8(&mut buffer))
-            else {
-                break;
-            };
-            end = next;
+            if c == TERM_BREAK {
+                end = 0;
+            } else {
+                let Some(next) =
+                    extend_match(&self.haystacks[index], end, c.encode_utf8(&mut buffer))
+                else {
+                    break;
+                };
+                end = next;
+            }
             let at = level.hits.partition_point(|h| h.index < slot);
             level.hits.insert(
                 at,
@@ -355,7 +363,10 @@ impl ListIndex {
         }
     }
 
-    /// Marks, by request index, the requests matching `query` (already lower-cased).
+    /// Marks, by request index, the requests matching every fuzzy term of `query` (already
+    /// lower-cased, terms separated by one space, each matched from the start of the text).
+    /// Each character is a level filtering the one below, so typing a character of any term
+    /// checks only the rows the query so far left, and deleting one costs nothing.
     pub fn matching(&mut self, query: &str) -> Vec<bool> {
         if self.levels.is_empty() {
             self.levels.push(Level {
@@ -380,18 +391,31 @@ impl ListIndex {
             };
             let mut buffer = [0u8; 4];
             let needle: &str = c.encode_utf8(&mut buffer);
-            let hits = top
-                .hits
-                .iter()
-                .filter_map(|h| {
-                    let end =
-                        extend_match(&self.haystacks[h.index as usize], h.end as usize, needle)?;
-                    Some(Hit {
+            let hits = if c == TERM_BREAK {
+                // The next term is looked for anywhere again: terms match in any order.
+                top.hits
+                    .iter()
+                    .map(|h| Hit {
                         index: h.index,
-                        end: end as u32,
+                        end: 0,
                     })
-                })
-                .collect();
+                    .collect()
+            } else {
+                top.hits
+                    .iter()
+                    .filter_map(|h| {
+                        let end = extend_match(
+                            &self.haystacks[h.index as usize],
+                            h.end as usize,
+                            needle,
+                        )?;
+                        Some(Hit {
+                            index: h.index,
+                            end: end as u32,
+                        })
+                    })
+                    .collect()
+            };
             let next = Level {
                 query: format!("{}{c}", top.query),
                 hits,

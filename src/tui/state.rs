@@ -120,7 +120,12 @@ impl Queue {
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
             Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
-            Queue::AppointmentsToday => f.appointment != NEVER && same_rome_day(f.appointment, now),
+            Queue::AppointmentsToday => {
+                f.appointment != NEVER && {
+                    let (start, next) = rome_day(now);
+                    (start..next).contains(&f.appointment)
+                }
+            }
             Queue::All => open,
             Queue::Cell(target) => {
                 use crate::tui::dashboard::drill::FigureColumn as F;
@@ -139,35 +144,31 @@ impl Queue {
     }
 }
 
-/// Whether two instants (UTC seconds) fall on the same day in Rome.
-fn same_rome_day(a: i64, b: i64) -> bool {
-    let day = |s: i64| {
-        Timestamp::from_second(s)
-            .ok()
-            .and_then(|t| crate::domain::agenda::rome_date(t).ok())
-    };
-    day(a).is_some() && day(a) == day(b)
+/// [`crate::domain::calendar::rome_day_start`] in UTC seconds, as the service counts "closed
+/// today" (since local midnight, not the last 24 hours).
+fn rome_day_start(now: i64) -> i64 {
+    rome_day(now).0
 }
 
-/// [`crate::domain::calendar::rome_day_start`] in UTC seconds, as the service counts "closed
-/// today" (since local midnight, not the last 24 hours); the day is kept, so checking every row
-/// costs a comparison.
-fn rome_day_start(now: i64) -> i64 {
+/// The Rome day holding `now` as UTC seconds `[start, next)`: 23 to 25 hours. The day is kept,
+/// so checking every row against it costs two comparisons rather than a time-zone conversion.
+fn rome_day(now: i64) -> (i64, i64) {
     thread_local! {
         static DAY: std::cell::Cell<(i64, i64)> = const { std::cell::Cell::new((1, 0)) };
     }
     DAY.with(|day| {
         let (start, end) = day.get();
         if (start..end).contains(&now) {
-            return start;
+            return (start, end);
         }
         let at = Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH);
         let start = crate::domain::calendar::rome_day_start(at);
         // A Rome day lasts 23 to 25 hours: 30 hours on is inside the next one.
         let next =
             crate::domain::calendar::rome_day_start(start + jiff::SignedDuration::from_hours(30));
-        day.set((start.as_second(), next.as_second()));
-        start.as_second()
+        let bounds = (start.as_second(), next.as_second());
+        day.set(bounds);
+        bounds
     })
 }
 
@@ -799,16 +800,18 @@ impl State {
         }
         let terms = crate::tui::filter::terms(&self.filter);
         let now = self.now.as_second();
-        // The first fuzzy term goes through the incremental index (typing it costs only what
-        // the new character changes); the other terms check the rows it leaves.
-        let first = terms.iter().position(|t| !t.exact);
-        let marks = first.map(|i| self.index.matching(&terms[i].text));
-        let rest: Vec<&crate::tui::filter::Term> = terms
+        // The fuzzy terms go through the incremental index (typing a character costs only what
+        // it changes); the exact ones check the rows it leaves.
+        let fuzzy: Vec<&str> = terms
             .iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != first)
-            .map(|(_, t)| t)
+            .filter(|t| !t.exact)
+            .map(|t| t.text.as_str())
             .collect();
+        let marks = (!fuzzy.is_empty()).then(|| {
+            let separator = crate::tui::list_index::TERM_BREAK.to_string();
+            self.index.matching(&fuzzy.join(separator.as_str()))
+        });
+        let rest: Vec<&crate::tui::filter::Term> = terms.iter().filter(|t| t.exact).collect();
         let requests = &self.requests;
         let index = &self.index;
         self.visible = index
