@@ -76,8 +76,54 @@ impl Facts {
     }
 }
 
-/// Separates the fuzzy terms of a [`ListIndex::matching`] query.
+/// Separates the terms of a [`ListIndex::matching`] query.
 pub const TERM_BREAK: char = ' ';
+
+/// Leads an exact term in a [`ListIndex::matching`] query, as in the `/` filter.
+pub const EXACT_MARK: char = '\'';
+
+/// What the last character of a level's query `key` asks of a row that matched the level below.
+#[derive(Debug, Clone, Copy)]
+enum Step<'k> {
+    /// A [`TERM_BREAK`]: the next term is looked for from the beginning again (terms match in
+    /// any order); or a lone [`EXACT_MARK`], which asks nothing yet.
+    Restart,
+    /// In a fuzzy term: the character after the previous one (the greedy subsequence match,
+    /// resumable).
+    Fuzzy(char),
+    /// In an exact term: the text so far, anywhere (a row holding `pensi` holds `pens`, so the
+    /// rows of the level below are the only candidates).
+    Exact(&'k str),
+}
+
+impl<'k> Step<'k> {
+    fn of(key: &'k str) -> Option<Self> {
+        let c = key.chars().next_back()?;
+        if c == TERM_BREAK {
+            return Some(Step::Restart);
+        }
+        let term = &key[key.rfind(TERM_BREAK).map_or(0, |i| i + 1)..];
+        Some(match term.strip_prefix(EXACT_MARK) {
+            Some("") => Step::Restart,
+            Some(exact) => Step::Exact(exact),
+            None => Step::Fuzzy(c),
+        })
+    }
+
+    /// Whether `haystack`, whose match of the current term ended at byte `end` one level
+    /// below, still matches; where this level's match ends.
+    #[inline]
+    fn apply(self, haystack: &str, end: usize) -> Option<usize> {
+        match self {
+            Step::Restart => Some(0),
+            Step::Exact(text) => haystack.contains(text).then_some(0),
+            Step::Fuzzy(c) => {
+                let mut buffer = [0u8; 4];
+                extend_match(haystack, end, c.encode_utf8(&mut buffer))
+            }
+        }
+    }
+}
 
 const SORTS: [SortKey; 3] = [SortKey::Sla, SortKey::Age, SortKey::Priority];
 
@@ -271,20 +317,12 @@ impl ListIndex {
         // Re-match the changed request at every level, resuming from the level below.
         let mut end = 0usize;
         for level in self.levels.iter_mut().skip(1) {
-            let Some(c) = level.query.chars().last() else {
+            let Some(next) =
+                Step::of(&level.query).and_then(|step| step.apply(&self.haystacks[index], end))
+            else {
                 break;
             };
-            let mut buffer = [0u8; 4];
-            if c == TERM_BREAK {
-                end = 0;
-            } else {
-                let Some(next) =
-                    extend_match(&self.haystacks[index], end, c.encode_utf8(&mut buffer))
-                else {
-                    break;
-                };
-                end = next;
-            }
+            end = next;
             let at = level.hits.partition_point(|h| h.index < slot);
             level.hits.insert(
                 at,
@@ -363,10 +401,11 @@ impl ListIndex {
         }
     }
 
-    /// Marks, by request index, the requests matching every fuzzy term of `query` (already
-    /// lower-cased, terms separated by one space, each matched from the start of the text).
-    /// Each character is a level filtering the one below, so typing a character of any term
-    /// checks only the rows the query so far left, and deleting one costs nothing.
+    /// Marks, by request index, the requests matching every term of `query` (already
+    /// lower-cased, terms separated by [`TERM_BREAK`], an exact one led by [`EXACT_MARK`]; see
+    /// [`Step`]). Each character is a level filtering the one below, so typing a
+    /// character of any term checks only the rows the query so far left, and deleting one
+    /// costs nothing.
     pub fn matching(&mut self, query: &str) -> Vec<bool> {
         if self.levels.is_empty() {
             self.levels.push(Level {
@@ -389,35 +428,23 @@ impl ListIndex {
             let Some(c) = query[top.query.len()..].chars().next() else {
                 break;
             };
-            let mut buffer = [0u8; 4];
-            let needle: &str = c.encode_utf8(&mut buffer);
-            let hits = if c == TERM_BREAK {
-                // The next term is looked for anywhere again: terms match in any order.
-                top.hits
-                    .iter()
-                    .map(|h| Hit {
-                        index: h.index,
-                        end: 0,
-                    })
-                    .collect()
-            } else {
-                top.hits
-                    .iter()
-                    .filter_map(|h| {
-                        let end = extend_match(
-                            &self.haystacks[h.index as usize],
-                            h.end as usize,
-                            needle,
-                        )?;
-                        Some(Hit {
-                            index: h.index,
-                            end: end as u32,
-                        })
-                    })
-                    .collect()
+            let key = &query[..top.query.len() + c.len_utf8()];
+            let Some(step) = Step::of(key) else {
+                break;
             };
+            let hits = top
+                .hits
+                .iter()
+                .filter_map(|h| {
+                    let end = step.apply(&self.haystacks[h.index as usize], h.end as usize)?;
+                    Some(Hit {
+                        index: h.index,
+                        end: end as u32,
+                    })
+                })
+                .collect();
             let next = Level {
-                query: format!("{}{c}", top.query),
+                query: key.to_string(),
                 hits,
             };
             self.levels.push(next);
@@ -616,7 +643,21 @@ mod tests {
     fn typing_backspace_queues_and_sorts_match_the_reference() {
         let mut state = loaded(600);
         assert_eq!(state.queue_counts, reference_counts(&state));
-        let queries = ["ros", "rossi maria", "cbp-2026-0000", "perché", "xq", "e a"];
+        // Fuzzy and exact terms (`'`), in either order, a quote inside an exact term, a full
+        // codice fiscale (exact on its masked form once complete), runs of spaces.
+        let queries = [
+            "ros",
+            "rossi maria",
+            "cbp-2026-0000",
+            "perché",
+            "xq",
+            "e a",
+            "'ross",
+            "mar 'ross",
+            "'ross  mar",
+            "''ab",
+            "rssmra85t10a562s",
+        ];
         for queue in 0..state.queues.len() {
             state.queue_cursor = queue;
             for sort in SORTS {
@@ -664,7 +705,7 @@ mod tests {
         state.upsert(added);
         assert_eq!(state.visible, reference(&state));
         assert_eq!(state.queue_counts, reference_counts(&state));
-        for query in ["ross", "ro", "", "zor", "zorro z"] {
+        for query in ["ross", "ro", "", "zor", "zorro z", "'zorro", "zeta 'zor"] {
             state.filter = query.into();
             state.refilter();
             assert_eq!(state.visible, reference(&state), "{query:?}");

@@ -800,30 +800,28 @@ impl State {
         }
         let terms = crate::tui::filter::terms(&self.filter);
         let now = self.now.as_second();
-        // The fuzzy terms go through the incremental index (typing a character costs only what
-        // it changes); the exact ones check the rows it leaves.
-        let fuzzy: Vec<&str> = terms
-            .iter()
-            .filter(|t| !t.exact)
-            .map(|t| t.text.as_str())
-            .collect();
-        let marks = (!fuzzy.is_empty()).then(|| {
-            let separator = crate::tui::list_index::TERM_BREAK.to_string();
-            self.index.matching(&fuzzy.join(separator.as_str()))
+        // Every term goes through the incremental index: typing a character costs only what it
+        // changes.
+        let marks = (!terms.is_empty()).then(|| {
+            use crate::tui::list_index::{EXACT_MARK, TERM_BREAK};
+            let mut key = String::new();
+            for term in &terms {
+                if !key.is_empty() {
+                    key.push(TERM_BREAK);
+                }
+                if term.exact {
+                    key.push(EXACT_MARK);
+                }
+                key.push_str(&term.text);
+            }
+            self.index.matching(&key)
         });
-        let rest: Vec<&crate::tui::filter::Term> = terms.iter().filter(|t| t.exact).collect();
         let requests = &self.requests;
         let index = &self.index;
         self.visible = index
             .order(self.sort)
             .iter()
             .filter(|e| marks.as_ref().is_none_or(|m| m[e.index as usize]))
-            .filter(|e| {
-                rest.is_empty()
-                    || rest
-                        .iter()
-                        .all(|t| t.matches(index.haystack_at(e.index as usize)))
-            })
             .filter(|e| {
                 requests
                     .get(e.index as usize)
