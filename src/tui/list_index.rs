@@ -432,17 +432,14 @@ impl ListIndex {
             let Some(step) = Step::of(key) else {
                 break;
             };
-            let hits = top
-                .hits
-                .iter()
-                .filter_map(|h| {
-                    let end = step.apply(&self.haystacks[h.index as usize], h.end as usize)?;
-                    Some(Hit {
-                        index: h.index,
-                        end: end as u32,
-                    })
+            let haystacks = &self.haystacks;
+            let hits = super::parallel::filter_map(&top.hits, |h| {
+                let end = step.apply(&haystacks[h.index as usize], h.end as usize)?;
+                Some(Hit {
+                    index: h.index,
+                    end: end as u32,
                 })
-                .collect();
+            });
             let next = Level {
                 query: key.to_string(),
                 hits,
