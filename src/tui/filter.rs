@@ -13,6 +13,9 @@ use crate::domain::codice_fiscale::CodiceFiscale;
 /// one-letter query over a national list would spend a frame scoring rows nobody reads.
 pub const RANK_LIMIT: usize = 50_000;
 
+/// Leads an exact term, in the query as typed and in the list index's level keys.
+pub const EXACT_MARK: char = '\'';
+
 /// Score of an exact term (fuzzy scores of a word-start match are of this order).
 const EXACT: i64 = 100;
 
@@ -40,7 +43,7 @@ pub fn terms(query: &str) -> Vec<Term> {
     query
         .split_whitespace()
         .filter_map(|word| {
-            if let Some(exact) = word.strip_prefix('\'') {
+            if let Some(exact) = word.strip_prefix(EXACT_MARK) {
                 return (!exact.is_empty()).then(|| Term {
                     text: exact.to_lowercase(),
                     exact: true,

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use crate::api::RequestSummary;
 use crate::domain::request::{Priority, RequestId, Status, Topic};
 
-use super::filter::extend_match;
+use super::filter::{EXACT_MARK, extend_match};
 use super::state::{NEVER, Operator, SlaMarks, SortKey};
 
 /// What queue membership and sorting need to know about a request. Copied into each of the
@@ -78,9 +78,6 @@ impl Facts {
 
 /// Separates the terms of a [`ListIndex::matching`] query.
 pub const TERM_BREAK: char = ' ';
-
-/// Leads an exact term in a [`ListIndex::matching`] query, as in the `/` filter.
-pub const EXACT_MARK: char = '\'';
 
 /// What the last character of a level's query `key` asks of a row that matched the level below.
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +151,19 @@ struct Hit {
 struct Level {
     query: String,
     hits: Vec<Hit>,
+}
+
+/// Inserts request `slot` into `order` (sorted by `sort`) where its facts put it.
+fn insert_sorted(order: &mut Vec<Entry>, sort: SortKey, slot: u32, facts: &Facts) {
+    let key = facts.sort_key(sort, slot);
+    let at = order.partition_point(|e| e.facts.sort_key(sort, e.index) < key);
+    order.insert(
+        at,
+        Entry {
+            index: slot,
+            facts: *facts,
+        },
+    );
 }
 
 /// A request id as one number: year and progressive number, distinct for distinct ids (an id
@@ -339,16 +349,16 @@ impl ListIndex {
         self.levels.clear();
     }
 
-    /// Inserts request `slot`, described by `facts`, into every sort order (it must not be
-    /// there).
     /// Moves request `slot` in every order from where `before` put it to where `after` puts
     /// it: found by binary search and shifted by a rotation of the entries in between, so a live
     /// update of a national list moves a few entries rather than every entry behind two
     /// positions.
     fn move_entry(&mut self, slot: u32, before: &Facts, after: &Facts) {
         for (order, sort) in self.orders.iter_mut().zip(SORTS) {
+            let key = |e: &Entry| e.facts.sort_key(sort, e.index);
             let old_key = before.sort_key(sort, slot);
-            let found = order.partition_point(|e| e.facts.sort_key(sort, e.index) < old_key);
+            let new_key = after.sort_key(sort, slot);
+            let found = order.partition_point(|e| key(e) < old_key);
             let from = if order.get(found).is_some_and(|e| e.index == slot) {
                 found
             } else {
@@ -356,28 +366,17 @@ impl ListIndex {
                 match order.iter().position(|e| e.index == slot) {
                     Some(at) => at,
                     None => {
-                        let new_key = after.sort_key(sort, slot);
-                        let at =
-                            order.partition_point(|e| e.facts.sort_key(sort, e.index) < new_key);
-                        order.insert(
-                            at,
-                            Entry {
-                                index: slot,
-                                facts: *after,
-                            },
-                        );
+                        insert_sorted(order, sort, slot, after);
                         continue;
                     }
                 }
             };
             order[from].facts = *after;
-            let new_key = after.sort_key(sort, slot);
             // Where the entry goes among the others (itself excluded).
             let to = if new_key < old_key {
-                order[..from].partition_point(|e| e.facts.sort_key(sort, e.index) < new_key)
+                order[..from].partition_point(|e| key(e) < new_key)
             } else {
-                from + order[from + 1..]
-                    .partition_point(|e| e.facts.sort_key(sort, e.index) < new_key)
+                from + order[from + 1..].partition_point(|e| key(e) < new_key)
             };
             if to < from {
                 order[to..=from].rotate_right(1);
@@ -387,17 +386,11 @@ impl ListIndex {
         }
     }
 
+    /// Inserts request `slot`, described by `facts`, into every sort order (it must not be
+    /// there).
     fn place(&mut self, slot: u32, facts: &Facts) {
         for (order, sort) in self.orders.iter_mut().zip(SORTS) {
-            let key = facts.sort_key(sort, slot);
-            let at = order.partition_point(|e| e.facts.sort_key(sort, e.index) < key);
-            order.insert(
-                at,
-                Entry {
-                    index: slot,
-                    facts: *facts,
-                },
-            );
+            insert_sorted(order, sort, slot, facts);
         }
     }
 

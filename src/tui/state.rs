@@ -119,7 +119,8 @@ impl Queue {
                 )
             }
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
-            Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day_start(now),
+            // Since local midnight, as the service counts it, not the last 24 hours.
+            Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day(now).0,
             Queue::AppointmentsToday => {
                 f.appointment != NEVER && {
                     let (start, next) = rome_day(now);
@@ -142,12 +143,6 @@ impl Queue {
             Queue::Saved(filter) => open && filter.accepts(r),
         }
     }
-}
-
-/// [`crate::domain::calendar::rome_day_start`] in UTC seconds, as the service counts "closed
-/// today" (since local midnight, not the last 24 hours).
-fn rome_day_start(now: i64) -> i64 {
-    rome_day(now).0
 }
 
 /// The Rome day holding `now` as UTC seconds `[start, next)`: 23 to 25 hours. The day is kept,
@@ -803,7 +798,8 @@ impl State {
         // Every term goes through the incremental index: typing a character costs only what it
         // changes.
         let marks = (!terms.is_empty()).then(|| {
-            use crate::tui::list_index::{EXACT_MARK, TERM_BREAK};
+            use crate::tui::filter::EXACT_MARK;
+            use crate::tui::list_index::TERM_BREAK;
             let mut key = String::new();
             for term in &terms {
                 if !key.is_empty() {

@@ -116,9 +116,13 @@ impl Clock {
     pub fn never_left_office(&self) -> bool {
         match &self.prepared {
             Some(p) => p.one_office,
-            None => self.segments.iter().all(|s| s.office == self.office),
+            None => ran_only_in_own_office(self),
         }
     }
+}
+
+fn ran_only_in_own_office(clock: &Clock) -> bool {
+    clock.segments.iter().all(|s| s.office == clock.office)
 }
 
 /// The clock's last change (its latest recorded instant).
@@ -187,7 +191,7 @@ pub fn prepare(clock: &Clock, calendars: &CalendarSet) -> Option<Prepared> {
         set: calendars.id(),
         settled,
         form,
-        one_office: clock.segments.iter().all(|s| s.office == clock.office),
+        one_office: ran_only_in_own_office(clock),
     })
 }
 
