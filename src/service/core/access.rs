@@ -123,9 +123,15 @@ fn history_for_patronato(history: &[HistoryEntry]) -> Vec<HistoryEntry> {
         .collect()
 }
 
+/// Whether `who` receives events without the usernames in their data (see [`event_for`]):
+/// the one difference between the projections of an event, whoever receives it.
+pub fn event_without_usernames(who: &Operator) -> bool {
+    who.role == Role::Patronato
+}
+
 /// An event as `who` may receive it: for a patronato without usernames in its data.
 pub fn event_for(who: &Operator, mut event: EventEnvelope) -> EventEnvelope {
-    if who.role == Role::Patronato
+    if event_without_usernames(who)
         && let Some(data) = event.data.as_object_mut()
     {
         data.remove("assignee");

@@ -3,19 +3,23 @@
 //! scope. A write costs one outbox read per commit whatever the number of subscribers; an idle
 //! subscriber costs a wake-up and a filter pass over the new events.
 //!
+//! Each buffered event is encoded as JSON once per projection (INPS staff, patronati: see
+//! [`access::event_without_usernames`]) the first time a live stream sends it, and every other
+//! live stream sends that same encoding.
+//!
 //! A subscriber that falls further behind than the buffer holds is told to `resync` (the
 //! client reloads, then continues from the head): it can never hold writers up or make the
 //! node keep events for it. A stream that opens from an older cursor (a client resuming after
 //! a disconnection) is served from the database once, as before, and then from the buffer.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use tokio::sync::watch;
 
-use super::EventBatch;
 use super::access;
 use super::journal;
+use super::{EncodedEvent, EventBatch};
 use crate::domain::roles::Operator;
 use crate::service::store::{OutboxEvent, Storage, StoreError};
 
@@ -36,12 +40,48 @@ pub struct EventFeed {
 struct Buffer {
     start: u64,
     end: u64,
-    events: VecDeque<OutboxEvent>,
+    events: VecDeque<Buffered>,
+}
+
+/// A buffered event and its encodings, made when a live stream first sends it.
+struct Buffered {
+    event: OutboxEvent,
+    for_staff: OnceLock<EncodedEvent>,
+    without_usernames: OnceLock<EncodedEvent>,
+}
+
+impl Buffered {
+    fn new(event: OutboxEvent) -> Self {
+        Buffered {
+            event,
+            for_staff: OnceLock::new(),
+            without_usernames: OnceLock::new(),
+        }
+    }
+
+    fn seq(&self) -> u64 {
+        self.event.envelope.seq
+    }
+
+    /// The event as `who` receives it, encoded once for everyone who receives the same.
+    fn encoded_for(&self, who: &Operator) -> Result<EncodedEvent, StoreError> {
+        let cell = if access::event_without_usernames(who) {
+            &self.without_usernames
+        } else {
+            &self.for_staff
+        };
+        if let Some(encoded) = cell.get() {
+            return Ok(encoded.clone());
+        }
+        // Two streams may race to encode it: both encodings are the same, one is kept.
+        let encoded = EncodedEvent::encode(&access::event_for(who, self.event.envelope.clone()))?;
+        Ok(cell.get_or_init(|| encoded).clone())
+    }
 }
 
 /// What the buffer answers for a cursor.
-pub enum Served {
-    Batch(EventBatch),
+pub enum Served<E = crate::api::EventEnvelope> {
+    Batch(EventBatch<E>),
     /// The cursor is older than the oldest event the buffer keeps.
     Behind,
     /// The cursor is newer than the buffer (it has not caught up with the store yet).
@@ -95,11 +135,11 @@ impl EventFeed {
                 .buffer
                 .write()
                 .map_err(|_| StoreError::Task("event buffer poisoned".into()))?;
-            buffer.events.extend(events);
+            buffer.events.extend(events.into_iter().map(Buffered::new));
             buffer.end = end;
             while buffer.events.len() > self.capacity {
                 if let Some(old) = buffer.events.pop_front() {
-                    buffer.start = old.envelope.seq;
+                    buffer.start = old.seq();
                 }
             }
         }
@@ -109,39 +149,77 @@ impl EventFeed {
 
     /// Events after `after` that `who` may see, at most `limit`, from the buffer.
     pub fn events_after(&self, who: &Operator, after: u64, limit: u32) -> Served {
+        match self.select(who, after, limit, |b| {
+            Ok(access::event_for(who, b.event.envelope.clone()))
+        }) {
+            Ok(served) => served,
+            // Cloning an envelope cannot fail.
+            Err(_) => Served::Ahead,
+        }
+    }
+
+    /// [`EventFeed::events_after`] encoded, each event once for all the streams that send it.
+    pub fn encoded_after(
+        &self,
+        who: &Operator,
+        after: u64,
+        limit: u32,
+    ) -> Result<Served<EncodedEvent>, StoreError> {
+        self.select(who, after, limit, |b| b.encoded_for(who))
+    }
+
+    /// The buffered events after `after` that `who` may see, at most `limit`, as `send` makes
+    /// them.
+    fn select<E>(
+        &self,
+        who: &Operator,
+        after: u64,
+        limit: u32,
+        send: impl Fn(&Buffered) -> Result<E, StoreError>,
+    ) -> Result<Served<E>, StoreError> {
         let Ok(buffer) = self.buffer.read() else {
-            return Served::Ahead;
+            return Ok(Served::Ahead);
         };
         if after < buffer.start {
-            return Served::Behind;
+            return Ok(Served::Behind);
         }
         if after > buffer.end {
-            return Served::Ahead;
+            return Ok(Served::Ahead);
         }
         let filter = access::event_filter(who);
-        let first = buffer.events.partition_point(|e| e.envelope.seq <= after);
+        let first = buffer.events.partition_point(|e| e.seq() <= after);
         let mut read = Vec::new();
         let mut last_seen = None;
         for event in buffer.events.range(first..) {
-            last_seen = Some(event.envelope.seq);
-            if access::admits(&filter, event) {
-                read.push(event.envelope.clone());
+            last_seen = Some(event.seq());
+            if access::admits(&filter, &event.event) {
+                read.push(event);
                 if read.len() >= limit as usize {
                     break;
                 }
             }
         }
-        Served::Batch(journal::batch_for(who, read, limit, last_seen, buffer.end))
+        let batch = journal::batch_of(
+            read,
+            |b| &b.event.envelope.kind,
+            send,
+            limit,
+            last_seen,
+            buffer.end,
+        );
+        Ok(Served::Batch(EventBatch {
+            events: batch.events.into_iter().collect::<Result<_, _>>()?,
+            cursor: batch.cursor,
+            resync: batch.resync,
+            more: batch.more,
+            reauthenticate: batch.reauthenticate,
+        }))
     }
 
     /// Drops the events with seq <= `up_to` (pruned from the store).
     pub fn forget_up_to(&self, up_to: u64) {
         if let Ok(mut buffer) = self.buffer.write() {
-            while buffer
-                .events
-                .front()
-                .is_some_and(|e| e.envelope.seq <= up_to)
-            {
+            while buffer.events.front().is_some_and(|e| e.seq() <= up_to) {
                 buffer.events.pop_front();
             }
             buffer.start = buffer.start.max(up_to.min(buffer.end));
@@ -149,7 +227,7 @@ impl EventFeed {
     }
 
     /// For a live stream whose cursor left the buffer behind: `resync` from the head.
-    pub fn resync(&self) -> EventBatch {
+    pub fn resync<E>(&self) -> EventBatch<E> {
         EventBatch {
             events: vec![],
             cursor: self.head(),
@@ -180,6 +258,86 @@ pub async fn pump<S: Storage>(feed: Arc<EventFeed>, store: Weak<S>) {
         }
         if latest.changed().await.is_err() {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::EventEnvelope;
+    use crate::domain::roles::Role;
+
+    fn who(role: Role) -> Operator {
+        Operator {
+            username: format!("{}.user", role.code()),
+            full_name: String::new(),
+            role,
+            office: Some("RM01".into()),
+            region: None,
+            patronato: (role == Role::Patronato).then(|| "INCA".to_string()),
+        }
+    }
+
+    /// A feed holding one `request.updated` of RM01, of INCA, taken by m.rossi.
+    fn feed() -> Arc<EventFeed> {
+        let feed = EventFeed::new(0, 10);
+        let envelope = EventEnvelope {
+            seq: 1,
+            at: "2026-12-04T10:00:00Z".parse().unwrap(),
+            kind: "request.updated".into(),
+            request_id: None,
+            office: Some("RM01".into()),
+            data: serde_json::json!({ "assignee": "m.rossi", "actor": "m.rossi", "version": 3 }),
+        };
+        let mut buffer = feed.buffer.write().unwrap();
+        buffer.events.push_back(Buffered::new(OutboxEvent {
+            envelope,
+            patronato: Some("INCA".into()),
+            region: Some("Lazio".into()),
+            internal: false,
+        }));
+        buffer.end = 1;
+        drop(buffer);
+        feed
+    }
+
+    fn encoded(feed: &EventFeed, who: &Operator) -> EncodedEvent {
+        match feed.encoded_after(who, 0, 10).unwrap() {
+            Served::Batch(batch) => batch.events.into_iter().next().unwrap(),
+            _ => panic!("the buffer covers seq 1"),
+        }
+    }
+
+    /// Streams of staff and of a patronato read the same buffered event in either order: each
+    /// gets its own projection (the patronato's without usernames), and streams of the same
+    /// projection share one encoding.
+    #[test]
+    fn each_projection_is_encoded_once_and_never_crosses_over() {
+        for patronato_first in [false, true] {
+            let feed = feed();
+            let (staff, client) = (who(Role::Operator), who(Role::Patronato));
+            let (a, b) = if patronato_first {
+                let b = encoded(&feed, &client);
+                (encoded(&feed, &staff), b)
+            } else {
+                let a = encoded(&feed, &staff);
+                (a, encoded(&feed, &client))
+            };
+            assert!(a.json.contains("m.rossi"), "{}", a.json);
+            assert!(!b.json.contains("m.rossi"), "{}", b.json);
+            assert!(b.json.contains("\"version\":3"), "{}", b.json);
+            assert_eq!(&*a.kind, "request.updated");
+            let again = encoded(&feed, &who(Role::Supervisor));
+            assert!(Arc::ptr_eq(&a.json, &again.json), "one encoding for staff");
+            let other = encoded(&feed, &client);
+            assert!(Arc::ptr_eq(&b.json, &other.json), "one for patronati");
+            // The same JSON the envelope path makes for that caller.
+            let Served::Batch(plain) = feed.events_after(&client, 0, 10) else {
+                panic!("the buffer covers seq 1");
+            };
+            let direct = EncodedEvent::encode(&plain.events[0]).unwrap();
+            assert_eq!(direct, b);
         }
     }
 }

@@ -321,16 +321,35 @@ pub fn batch_for(
     last_read: Option<u64>,
     head: u64,
 ) -> EventBatch {
+    batch_of(
+        read,
+        |e| &e.kind,
+        |event| access::event_for(who, event),
+        limit,
+        last_read,
+        head,
+    )
+}
+
+/// [`batch_for`] of any event type: `kind` names each one, `send` makes what the stream gets.
+pub fn batch_of<T, E>(
+    read: Vec<T>,
+    kind: impl Fn(&T) -> &str,
+    send: impl FnMut(T) -> E,
+    limit: u32,
+    last_read: Option<u64>,
+    head: u64,
+) -> EventBatch<E> {
     let full = read.len() >= limit as usize;
     let cursor = match (full, last_read) {
         (true, Some(last)) => last,
         _ => head,
     };
-    let reauthenticate = read.iter().any(|e| e.kind == TOKEN_REVOKED);
+    let reauthenticate = read.iter().any(|e| kind(e) == TOKEN_REVOKED);
     let events = read
         .into_iter()
-        .filter(|e| e.kind != TOKEN_REVOKED)
-        .map(|event| access::event_for(who, event))
+        .filter(|e| kind(e) != TOKEN_REVOKED)
+        .map(send)
         .collect();
     EventBatch {
         events,

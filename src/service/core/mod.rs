@@ -134,10 +134,11 @@ pub struct WriteResult {
     pub replayed: bool,
 }
 
-/// Events after a cursor, filtered by the caller's scope.
+/// Events after a cursor, filtered by the caller's scope: envelopes, or (for live streams)
+/// [`EncodedEvent`]s encoded once for every subscriber.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventBatch {
-    pub events: Vec<EventEnvelope>,
+pub struct EventBatch<E = EventEnvelope> {
+    pub events: Vec<E>,
     /// Resume after this seq next time (past events the caller may not see, too).
     pub cursor: u64,
     /// The cursor pointed at events that were pruned: the client must reload and resync.
@@ -146,6 +147,44 @@ pub struct EventBatch {
     pub more: bool,
     /// A token was revoked meanwhile: the stream must re-check its caller before going on.
     pub reauthenticate: bool,
+}
+
+/// An event as a stream sends it: its envelope already encoded as JSON, shared by every
+/// subscriber of the node that receives the same projection of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedEvent {
+    pub seq: u64,
+    pub kind: Arc<str>,
+    /// The `EventEnvelope` as JSON (one line: JSON strings escape newlines).
+    pub json: Arc<str>,
+}
+
+impl EncodedEvent {
+    pub fn encode(envelope: &EventEnvelope) -> Result<Self, StoreError> {
+        Ok(EncodedEvent {
+            seq: envelope.seq,
+            kind: envelope.kind.as_str().into(),
+            json: serde_json::to_string(envelope)?.into(),
+        })
+    }
+}
+
+impl EventBatch<EventEnvelope> {
+    /// The batch with each envelope encoded (for a stream's reads that the buffer cannot
+    /// serve: each is encoded for this one subscriber).
+    pub fn encoded(self) -> Result<EventBatch<EncodedEvent>, StoreError> {
+        Ok(EventBatch {
+            events: self
+                .events
+                .iter()
+                .map(EncodedEvent::encode)
+                .collect::<Result<_, _>>()?,
+            cursor: self.cursor,
+            resync: self.resync,
+            more: self.more,
+            reauthenticate: self.reauthenticate,
+        })
+    }
 }
 
 /// A token as issued: shown once, stored hashed.
@@ -263,14 +302,15 @@ pub trait App: Send + Sync + 'static {
         limit: u32,
     ) -> Result<EventBatch, StoreError>;
 
-    /// As [`App::events_after`] for a stream already running: one that fell further behind
-    /// than the node's event buffer gets `resync` rather than a catch-up read.
+    /// As [`App::events_after`] for a stream already running, encoded: one that fell further
+    /// behind than the node's event buffer gets `resync` rather than a catch-up read. Events
+    /// served from the buffer are encoded once for all the node's subscribers.
     async fn live_events_after(
         &self,
         who: &Principal,
         after: u64,
         limit: u32,
-    ) -> Result<EventBatch, StoreError>;
+    ) -> Result<EventBatch<EncodedEvent>, StoreError>;
 
     /// Latest event seq; changes whenever an event is committed (on any node).
     fn subscribe(&self) -> watch::Receiver<u64>;
@@ -682,15 +722,15 @@ impl<S: Storage> App for Core<S> {
         who: &Principal,
         after: u64,
         limit: u32,
-    ) -> Result<EventBatch, StoreError> {
+    ) -> Result<EventBatch<EncodedEvent>, StoreError> {
         if let Some(feed) = &self.feed {
-            match feed.events_after(who, after, limit) {
+            match feed.encoded_after(who, after, limit)? {
                 fanout::Served::Batch(batch) => return Ok(batch),
                 fanout::Served::Behind => return Ok(feed.resync()),
                 fanout::Served::Ahead => {}
             }
         }
-        self.events_after(who, after, limit).await
+        self.events_after(who, after, limit).await?.encoded()
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {

@@ -40,6 +40,9 @@ struct Cursor {
     ready: VecDeque<Event>,
     /// After the first read the stream is live: falling behind the node's buffer means resync.
     live: bool,
+    /// The last read reached the head the stream had seen: until the head moves, another read
+    /// would find nothing, so the stream waits without one.
+    caught_up: bool,
     /// Presence and other events that are never stored, from every node.
     ephemeral: tokio::sync::broadcast::Receiver<crate::service::store::OutboxEvent>,
 }
@@ -54,6 +57,12 @@ impl Cursor {
             if *self.shutdown.borrow() {
                 return None;
             }
+            if self.caught_up && !self.latest.has_changed().unwrap_or(true) {
+                if !self.wait().await {
+                    return None;
+                }
+                continue;
+            }
             // Mark the current value seen before reading, so no commit slips between.
             self.latest.borrow_and_update();
             let read = if self.live {
@@ -61,7 +70,10 @@ impl Cursor {
                     .live_events_after(&self.who, self.after, BATCH)
                     .await
             } else {
-                self.store.events_after(&self.who, self.after, BATCH).await
+                self.store
+                    .events_after(&self.who, self.after, BATCH)
+                    .await
+                    .and_then(|batch| batch.encoded())
             };
             self.live = true;
             let batch = match read {
@@ -91,28 +103,39 @@ impl Cursor {
                 );
                 continue;
             }
-            for envelope in batch.events {
-                self.ready
-                    .push_back(sse_event(&envelope).id(envelope.seq.to_string()));
+            for event in batch.events {
+                self.ready.push_back(
+                    Event::default()
+                        .event(&*event.kind)
+                        .id(event.seq.to_string())
+                        .data(&*event.json),
+                );
             }
-            if !self.ready.is_empty() || batch.more {
-                continue;
+            self.caught_up = !batch.more;
+        }
+    }
+
+    /// Waits for the head to move (then the stream reads again) or for a presence event to
+    /// send; `false` ends the stream.
+    async fn wait(&mut self) -> bool {
+        tokio::select! {
+            changed = self.latest.changed() => {
+                self.caught_up = false;
+                changed.is_ok()
             }
-            tokio::select! {
-                changed = self.latest.changed() => if changed.is_err() { return None },
-                heard = self.ephemeral.recv() => match heard {
-                    Ok(event) => {
-                        if let Some(envelope) = self.store.ephemeral_for(&self.who, &event) {
-                            // No `id:`: not a position a client resumes from.
-                            self.ready.push_back(sse_event(&envelope));
-                        }
+            heard = self.ephemeral.recv() => match heard {
+                Ok(event) => {
+                    if let Some(envelope) = self.store.ephemeral_for(&self.who, &event) {
+                        // No `id:`: not a position a client resumes from.
+                        self.ready.push_back(sse_event(&envelope));
                     }
-                    // Missed presence is stale presence: skip it.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                },
-                _ = self.shutdown.changed() => return None,
-            }
+                    true
+                }
+                // Missed presence is stale presence: skip it.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
+            },
+            _ = self.shutdown.changed() => false,
         }
     }
 }
@@ -166,6 +189,7 @@ pub async fn stream(
         shutdown: state.shutdown.clone(),
         ready: VecDeque::new(),
         live: false,
+        caught_up: false,
         ephemeral,
     };
     let events = futures::stream::unfold(cursor, |mut cursor| async move {
