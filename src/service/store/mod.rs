@@ -239,6 +239,13 @@ pub struct OutboxEvent {
     pub internal: bool,
 }
 
+/// What a store set aside for a bulk import ([`WriteTx::begin_bulk_load`]): for SQLite, the
+/// statements that recreate the indexes it dropped.
+#[derive(Debug, Default)]
+pub struct BulkLoad {
+    pub deferred: Vec<String>,
+}
+
 /// The outbox's positions: what exists and what was pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventBounds {
@@ -443,6 +450,18 @@ pub trait ReadTx {
 pub trait WriteTx: ReadTx {
     /// Inserts or replaces a request row.
     fn save_request(&mut self, stored: &StoredRequest) -> Result<(), StoreError>;
+    /// Before a bulk import into an empty requests table: sets aside what makes each inserted
+    /// row slower than it needs to be (SQLite drops the table's secondary indexes, whose pages
+    /// a million random inserts would rewrite again and again), for [`WriteTx::end_bulk_load`]
+    /// to restore in the same transaction. By default nothing.
+    fn begin_bulk_load(&mut self) -> Result<BulkLoad, StoreError> {
+        Ok(BulkLoad::default())
+    }
+    /// Restores what [`WriteTx::begin_bulk_load`] set aside (SQLite builds each index once,
+    /// from the loaded rows).
+    fn end_bulk_load(&mut self, _load: BulkLoad) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Appends to the outbox; returns the event's position. Positions are assigned in commit
     /// order without gaps, whatever the number of nodes.
     fn append_event(&mut self, event: &NewEvent) -> Result<u64, StoreError>;

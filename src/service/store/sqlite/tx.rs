@@ -763,6 +763,31 @@ impl ReadTx for SqliteTx<'_> {
 }
 
 impl WriteTx for SqliteTx<'_> {
+    fn begin_bulk_load(&mut self) -> Result<super::super::BulkLoad, StoreError> {
+        let mut indexes = self.tx.prepare(
+            "SELECT name, sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL",
+        )?;
+        let named: Vec<(String, String)> = indexes
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(indexes);
+        for (name, _) in &named {
+            self.tx
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        Ok(super::super::BulkLoad {
+            deferred: named.into_iter().map(|(_, sql)| sql).collect(),
+        })
+    }
+
+    fn end_bulk_load(&mut self, load: super::super::BulkLoad) -> Result<(), StoreError> {
+        for sql in &load.deferred {
+            self.tx.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+
     fn save_request(&mut self, stored: &StoredRequest) -> Result<(), StoreError> {
         let r = &stored.request;
         let outcome = r.outcome.as_ref().map(code_of).transpose()?;
