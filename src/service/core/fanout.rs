@@ -112,6 +112,11 @@ impl EventFeed {
         *self.head.borrow()
     }
 
+    /// Whether the buffer holds every event up to `seq`.
+    pub fn covers(&self, seq: u64) -> bool {
+        self.end() >= seq
+    }
+
     fn end(&self) -> u64 {
         self.buffer.read().map(|b| b.end).unwrap_or(u64::MAX)
     }

@@ -706,7 +706,11 @@ impl<S: Storage> App for Core<S> {
         after: u64,
         limit: u32,
     ) -> Result<EventBatch, StoreError> {
+        // Only a buffer that holds every committed event answers: a caller reading right after
+        // its writes (or a stream resuming) must not get a batch that ends before them because
+        // the pump has not read them yet.
         if let Some(feed) = &self.feed
+            && feed.covers(*self.store.subscribe().borrow())
             && let fanout::Served::Batch(batch) = feed.events_after(who, after, limit)
         {
             return Ok(batch);
