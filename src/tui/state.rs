@@ -121,11 +121,10 @@ impl Queue {
             Queue::Breached => open && level_at(f.status, f.marks, now) == Some(SlaState::Breached),
             // Since local midnight, as the service counts it, not the last 24 hours.
             Queue::ClosedToday => f.status == Status::Chiusa && f.updated >= rome_day(now).0,
+            // `NEVER` lies after every day.
             Queue::AppointmentsToday => {
-                f.appointment != NEVER && {
-                    let (start, next) = rome_day(now);
-                    (start..next).contains(&f.appointment)
-                }
+                let (start, next) = rome_day(now);
+                (start..next).contains(&f.appointment)
             }
             Queue::All => open,
             Queue::Cell(target) => {

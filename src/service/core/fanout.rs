@@ -204,21 +204,16 @@ impl EventFeed {
                 }
             }
         }
-        let batch = journal::batch_of(
+        journal::batch_of(
             read,
             |b| &b.event.envelope.kind,
             send,
             limit,
             last_seen,
             buffer.end,
-        );
-        Ok(Served::Batch(EventBatch {
-            events: batch.events.into_iter().collect::<Result<_, _>>()?,
-            cursor: batch.cursor,
-            resync: batch.resync,
-            more: batch.more,
-            reauthenticate: batch.reauthenticate,
-        }))
+        )
+        .try_map(|sent| sent)
+        .map(Served::Batch)
     }
 
     /// Drops the events with seq <= `up_to` (pruned from the store).

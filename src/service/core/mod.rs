@@ -169,21 +169,28 @@ impl EncodedEvent {
     }
 }
 
-impl EventBatch<EventEnvelope> {
-    /// The batch with each envelope encoded (for a stream's reads that the buffer cannot
-    /// serve: each is encoded for this one subscriber).
-    pub fn encoded(self) -> Result<EventBatch<EncodedEvent>, StoreError> {
+impl<E> EventBatch<E> {
+    /// The same batch with each event made by `make` (the first failure fails it).
+    pub fn try_map<F, X>(self, make: impl FnMut(E) -> Result<F, X>) -> Result<EventBatch<F>, X> {
         Ok(EventBatch {
             events: self
                 .events
-                .iter()
-                .map(EncodedEvent::encode)
+                .into_iter()
+                .map(make)
                 .collect::<Result<_, _>>()?,
             cursor: self.cursor,
             resync: self.resync,
             more: self.more,
             reauthenticate: self.reauthenticate,
         })
+    }
+}
+
+impl EventBatch<EventEnvelope> {
+    /// The batch with each envelope encoded (for a stream's reads that the buffer cannot
+    /// serve: each is encoded for this one subscriber).
+    pub fn encoded(self) -> Result<EventBatch<EncodedEvent>, StoreError> {
+        self.try_map(|envelope| EncodedEvent::encode(&envelope))
     }
 }
 

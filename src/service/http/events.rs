@@ -16,7 +16,7 @@ use super::AppState;
 use super::errors::ApiError;
 use super::extract::{BearerToken, Caller, StrictQuery};
 use crate::api::ErrorBody;
-use crate::service::core::{App, Principal};
+use crate::service::core::{App, EncodedEvent, Principal};
 
 const BATCH: u32 = 500;
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -104,12 +104,8 @@ impl Cursor {
                 continue;
             }
             for event in batch.events {
-                self.ready.push_back(
-                    Event::default()
-                        .event(&*event.kind)
-                        .id(event.seq.to_string())
-                        .data(&*event.json),
-                );
+                self.ready
+                    .push_back(sse_event(&event).id(event.seq.to_string()));
             }
             self.caught_up = !batch.more;
         }
@@ -126,8 +122,11 @@ impl Cursor {
             heard = self.ephemeral.recv() => match heard {
                 Ok(event) => {
                     if let Some(envelope) = self.store.ephemeral_for(&self.who, &event) {
-                        // No `id:`: not a position a client resumes from.
-                        self.ready.push_back(sse_event(&envelope));
+                        match EncodedEvent::encode(&envelope) {
+                            // No `id:`: not a position a client resumes from.
+                            Ok(encoded) => self.ready.push_back(sse_event(&encoded)),
+                            Err(e) => tracing::warn!(error = %e, "presence event not encoded"),
+                        }
                     }
                     true
                 }
@@ -140,10 +139,9 @@ impl Cursor {
     }
 }
 
-/// An envelope as an SSE event: `event:` its kind, `data:` the envelope (no `id:`).
-fn sse_event(envelope: &crate::api::EventEnvelope) -> Event {
-    let data = serde_json::to_string(envelope).unwrap_or_else(|_| "{}".into());
-    Event::default().event(envelope.kind.clone()).data(data)
+/// An encoded envelope as an SSE event: `event:` its kind, `data:` the envelope (no `id:`).
+fn sse_event(event: &EncodedEvent) -> Event {
+    Event::default().event(&*event.kind).data(&*event.json)
 }
 
 fn last_event_id(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
