@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod i18n;
+pub mod parallel;
 pub mod service;
 pub mod ssh;
 pub mod tui;

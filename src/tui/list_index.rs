@@ -426,7 +426,7 @@ impl ListIndex {
                 break;
             };
             let haystacks = &self.haystacks;
-            let hits = super::parallel::filter_map(&top.hits, |h| {
+            let hits = crate::parallel::filter_map(&top.hits, |h| {
                 let end = step.apply(&haystacks[h.index as usize], h.end as usize)?;
                 Some(Hit {
                     index: h.index,

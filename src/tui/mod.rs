@@ -20,7 +20,6 @@ pub mod keymap;
 mod list_index;
 pub mod live;
 pub mod outbox;
-mod parallel;
 pub mod remote;
 pub mod state;
 pub mod theme;

@@ -831,7 +831,7 @@ impl State {
         }
         // Best matches first, as fzf lists them; equal scores keep the sort order.
         if !terms.is_empty() && self.visible.len() <= crate::tui::filter::RANK_LIMIT {
-            let scores: Vec<i64> = crate::tui::parallel::filter_map(&self.visible, |&i| {
+            let scores: Vec<i64> = crate::parallel::filter_map(&self.visible, |&i| {
                 Some(crate::tui::filter::score(index.haystack_at(i), &terms))
             });
             let mut ranked: Vec<(i64, usize)> = scores

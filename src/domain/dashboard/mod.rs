@@ -39,6 +39,7 @@ use super::request::{HistoryEntry, Priority, Request, Status, Topic, Transition}
 use super::sla::{ClockKind, Policy};
 
 pub mod csv;
+pub mod prepared;
 
 /// Why the figures could not be computed (the embedded calendars or policy failed to load).
 #[derive(Debug, thiserror::Error)]
@@ -79,11 +80,7 @@ pub fn compute_on(
         calendars,
         business_day_hours: policy.business_day_hours,
     };
-    let options = DashboardOptions {
-        warning_percent: u32::from(policy.thresholds.warning),
-        ..DashboardOptions::default()
-    };
-    compute(facts, &clock, now, &options)
+    compute(facts, &clock, now, &DashboardOptions::of_policy(policy))
 }
 
 /// Business time in an office's calendar.
@@ -118,6 +115,15 @@ impl BusinessClock for SlaCalendars<'_> {
 }
 
 impl Targets {
+    /// The target of the governing clock: first reply until the office has replied.
+    fn governing(&self, replied: bool) -> i64 {
+        if replied {
+            self.resolution_secs
+        } else {
+            self.first_reply_secs
+        }
+    }
+
     /// First-reply and resolution targets of the SLA policy for a topic and priority.
     pub fn from_policy(policy: &Policy, topic: Topic, priority: Priority) -> Self {
         Targets {
@@ -227,16 +233,7 @@ impl RequestFacts {
 
     /// Business seconds the clock ran from filing to `until`, pauses excluded.
     pub fn running_business_seconds(&self, clock: &dyn BusinessClock, until: Timestamp) -> i64 {
-        let total = clock.business_seconds(&self.office, self.created_at, until);
-        let paused: i64 = self
-            .pauses
-            .iter()
-            .map(|&(start, end)| {
-                let end = end.map_or(until, |e| e.min(until));
-                clock.business_seconds(&self.office, start, end)
-            })
-            .sum();
-        (total - paused).max(0)
+        running_business_seconds(clock, &self.office, self.created_at, &self.pauses, until)
     }
 
     fn is_paused(&self) -> bool {
@@ -261,23 +258,13 @@ impl RequestFacts {
                 SlaState::Missed
             };
         }
-        let target = if self.first_reply_at.is_none() {
-            self.targets.first_reply_secs
-        } else {
-            self.targets.resolution_secs
-        };
         let used = self.running_business_seconds(clock, now);
-        // Integer comparison: used/target ≥ p/100  ⇔  used·100 ≥ p·target.
-        let reached = |percent: u32| used * 100 >= i64::from(percent) * target.max(1);
-        if reached(100) {
-            SlaState::Breached
-        } else if self.is_paused() {
-            SlaState::Paused
-        } else if reached(warning_percent) {
-            SlaState::Warning
-        } else {
-            SlaState::Ok
-        }
+        open_state(
+            used,
+            self.targets.governing(self.first_reply_at.is_some()),
+            self.is_paused(),
+            warning_percent,
+        )
     }
 
     /// First-reply business time, if replied.
@@ -293,18 +280,57 @@ impl RequestFacts {
     }
 }
 
+/// Business seconds a clock of `office` ran from `created` to `until`, `pauses` excluded (an
+/// open pause ends at `until`).
+fn running_business_seconds(
+    clock: &dyn BusinessClock,
+    office: &str,
+    created: Timestamp,
+    pauses: &[(Timestamp, Option<Timestamp>)],
+    until: Timestamp,
+) -> i64 {
+    let total = clock.business_seconds(office, created, until);
+    let paused: i64 = pauses
+        .iter()
+        .map(|&(start, end)| {
+            let end = end.map_or(until, |e| e.min(until));
+            clock.business_seconds(office, start, end)
+        })
+        .sum();
+    (total - paused).max(0)
+}
+
+/// The state of an open request's governing clock that has `used` business seconds of
+/// `target` (see the module docs).
+fn open_state(used: i64, target: i64, paused: bool, warning_percent: u32) -> SlaState {
+    // Integer comparison: used/target ≥ p/100  ⇔  used·100 ≥ p·target.
+    let reached = |percent: u32| used * 100 >= i64::from(percent) * target.max(1);
+    if reached(100) {
+        SlaState::Breached
+    } else if paused {
+        SlaState::Paused
+    } else if reached(warning_percent) {
+        SlaState::Warning
+    } else {
+        SlaState::Ok
+    }
+}
+
 /// The cruscotto counts requests in the one SLA state type of the project.
 pub use crate::domain::sla::SlaState;
 
 /// Nearest-rank percentile of ascending-sorted samples; `None` when empty.
 pub fn nearest_rank(sorted: &[i64], percent: u32) -> Option<i64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let n = sorted.len();
+    sorted
+        .get(nearest_rank_index(sorted.len(), percent)?)
+        .copied()
+}
+
+/// Index in ascending order of the nearest-rank `percent`-th of `n` samples.
+fn nearest_rank_index(n: usize, percent: u32) -> Option<usize> {
     // ceil(p·n/100) in integers, at least rank 1.
     let rank = (percent.min(100) as usize * n).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied()
+    (n > 0).then(|| rank - 1)
 }
 
 /// A share as exact counts; the percentage is derived.
@@ -320,6 +346,11 @@ impl Share {
         if hit {
             self.hits += 1;
         }
+    }
+    /// Adds the counts of `other` (the same share over more requests).
+    fn add(&mut self, other: Share) {
+        self.hits += other.hits;
+        self.total += other.total;
     }
     /// Percentage, `None` when nothing was counted.
     pub fn percent(&self) -> Option<f64> {
@@ -337,11 +368,28 @@ pub struct DurationStats {
 
 impl DurationStats {
     pub fn of(mut samples: Vec<i64>) -> Self {
-        samples.sort_unstable();
+        let count = u32::try_from(samples.len()).unwrap_or(u32::MAX);
+        // Two selections instead of a sort: the nearest ranks are all the figures need (a
+        // national dashboard has hundreds of thousands of samples).
+        let (Some(median_at), Some(p90_at)) = (
+            nearest_rank_index(samples.len(), 50),
+            nearest_rank_index(samples.len(), 90),
+        ) else {
+            return DurationStats {
+                count,
+                median_secs: None,
+                p90_secs: None,
+            };
+        };
+        let (_, &mut median, above) = samples.select_nth_unstable(median_at);
+        let p90 = match p90_at.checked_sub(median_at + 1) {
+            Some(i) => *above.select_nth_unstable(i).1,
+            None => median,
+        };
         DurationStats {
-            count: u32::try_from(samples.len()).unwrap_or(u32::MAX),
-            median_secs: nearest_rank(&samples, 50),
-            p90_secs: nearest_rank(&samples, 90),
+            count,
+            median_secs: Some(median),
+            p90_secs: Some(p90),
         }
     }
 }
@@ -384,6 +432,38 @@ pub struct CellFigures {
     /// Breaches expected ahead of time at this row's closing rate.
     #[serde(default)]
     pub forecast: Forecast,
+}
+
+impl CellFigures {
+    /// Counts an open request at its level: by the service's standing when known (as the
+    /// queues count, every request awaiting integration is also "paused", whatever its clocks
+    /// say: the awaiting queue), else by the governing clock's `state`.
+    fn count_open(
+        &mut self,
+        standing: Option<Standing>,
+        paused: bool,
+        state: impl FnOnce() -> SlaState,
+    ) {
+        self.open += 1;
+        match standing {
+            Some(standing) => {
+                if standing.breached {
+                    self.breached += 1;
+                } else if standing.at_risk {
+                    self.at_risk += 1;
+                }
+                if paused {
+                    self.paused += 1;
+                }
+            }
+            None => match state() {
+                SlaState::Warning | SlaState::Critical => self.at_risk += 1,
+                SlaState::Breached => self.breached += 1,
+                SlaState::Paused => self.paused += 1,
+                SlaState::Ok | SlaState::Met | SlaState::Missed => {}
+            },
+        }
+    }
 }
 
 /// Business-day horizons of the forecast.
@@ -510,6 +590,17 @@ pub struct DashboardOptions {
     pub trend_days: u32,
 }
 
+impl DashboardOptions {
+    /// The options of the service's figures: `policy`'s warning threshold, operators
+    /// aggregated, 30 days of trend.
+    pub fn of_policy(policy: &Policy) -> Self {
+        DashboardOptions {
+            warning_percent: u32::from(policy.thresholds.warning),
+            ..DashboardOptions::default()
+        }
+    }
+}
+
 impl Default for DashboardOptions {
     fn default() -> Self {
         DashboardOptions {
@@ -555,27 +646,9 @@ fn cell_figures(
     let day_secs = clock.business_day_seconds(office).max(1);
     for f in facts {
         if f.status.is_open() {
-            cell.open += 1;
-            match f.standing {
-                // As the queues count: by the service's clocks, and every request awaiting
-                // integration is "paused" whatever its clocks say (the awaiting queue).
-                Some(standing) => {
-                    if standing.breached {
-                        cell.breached += 1;
-                    } else if standing.at_risk {
-                        cell.at_risk += 1;
-                    }
-                    if f.is_paused() {
-                        cell.paused += 1;
-                    }
-                }
-                None => match f.sla_state(clock, now, options.warning_percent) {
-                    SlaState::Warning | SlaState::Critical => cell.at_risk += 1,
-                    SlaState::Breached => cell.breached += 1,
-                    SlaState::Paused => cell.paused += 1,
-                    SlaState::Ok | SlaState::Met | SlaState::Missed => {}
-                },
-            }
+            cell.count_open(f.standing, f.is_paused(), || {
+                f.sla_state(clock, now, options.warning_percent)
+            });
             let age_days = clock.business_seconds(&f.office, f.created_at, now) / day_secs;
             cell.backlog_by_age[age_bucket(age_days)] += 1;
         }
@@ -639,26 +712,45 @@ fn forecast(
     office: &str,
     now: Timestamp,
 ) -> Forecast {
-    let day_secs = i128::from(clock.business_day_seconds(office).max(1));
-    let window = i128::from(FORECAST_RATE_WINDOW);
+    let day_secs = clock.business_day_seconds(office).max(1);
     let mut recent_closures: u32 = 0;
-    let mut candidates: Vec<(i64, &str)> = Vec::new();
+    let mut candidates: Vec<i64> = Vec::new();
     for f in facts {
         if let Some(closed) = f.closed_at
             && closed <= now
-            && i128::from(clock.business_seconds(&f.office, closed, now)) < window * day_secs
+            && is_recent_closure(clock.business_seconds(&f.office, closed, now), day_secs)
         {
             recent_closures += 1;
         }
         if f.status.is_open() && !f.is_paused() {
             let remaining = f.targets.resolution_secs - f.running_business_seconds(clock, now);
-            // Nothing left (remaining ≤ 0) is breached, as `sla_state` rules.
-            if remaining > 0 {
-                candidates.push((remaining, &f.id));
+            if is_forecast_candidate(remaining, day_secs) {
+                candidates.push(remaining);
             }
         }
     }
+    forecast_of(recent_closures, candidates, day_secs)
+}
+
+/// Whether a close `since_close` business seconds ago counts in the closing rate.
+fn is_recent_closure(since_close: i64, day_secs: i64) -> bool {
+    i128::from(since_close) < i128::from(FORECAST_RATE_WINDOW) * i128::from(day_secs)
+}
+
+/// Whether an open, running clock with `remaining` business seconds is a candidate of some
+/// horizon. Nothing left (remaining ≤ 0) is breached, as `sla_state` rules; a clock due after
+/// the last horizon ranks after every candidate that counts, so it changes no figure.
+fn is_forecast_candidate(remaining: i64, day_secs: i64) -> bool {
+    let last_horizon = FORECAST_HORIZONS[FORECAST_HORIZONS.len() - 1];
+    remaining > 0 && i128::from(remaining) <= i128::from(last_horizon) * i128::from(day_secs)
+}
+
+/// The [`Forecast`] of a row from its recent closures and its candidates' remaining business
+/// seconds (in any order: equal ones are interchangeable in the ranking).
+fn forecast_of(recent_closures: u32, mut candidates: Vec<i64>, day_secs: i64) -> Forecast {
     candidates.sort_unstable();
+    let day_secs = i128::from(day_secs);
+    let window = i128::from(FORECAST_RATE_WINDOW);
     let closures = i128::from(recent_closures);
     let mut out = Forecast {
         recent_closures,
@@ -668,7 +760,7 @@ fn forecast(
         let horizon_secs = i128::from(*horizon) * day_secs;
         let mut breaching = 0u32;
         let mut extra: i128 = 0;
-        for (rank, &(remaining, _)) in candidates.iter().enumerate() {
+        for (rank, &remaining) in candidates.iter().enumerate() {
             let remaining = i128::from(remaining);
             if remaining > horizon_secs {
                 break; // sorted: the rest are due later
@@ -753,16 +845,23 @@ fn workload(facts: &[RequestFacts], named: bool) -> Workload {
             None => unassigned_open += 1,
         }
     }
+    workload_of(per_operator.into_iter().collect(), unassigned_open, named)
+}
+
+/// [`Workload`] from the open requests of each operator with any (`(username, count)`, in any
+/// order).
+fn workload_of(mut operators: Vec<(&str, u32)>, unassigned_open: u32, named: bool) -> Workload {
     if named {
+        operators.sort_unstable();
         return Workload::Named {
             unassigned_open,
-            operators: per_operator
+            operators: operators
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
         };
     }
-    let mut counts: Vec<i64> = per_operator.values().map(|&v| i64::from(v)).collect();
+    let mut counts: Vec<i64> = operators.iter().map(|&(_, v)| i64::from(v)).collect();
     counts.sort_unstable();
     let at = |p| {
         nearest_rank(&counts, p)

@@ -13,8 +13,10 @@
 //! offices × topics × operators, not requests. Levels are the ones [`Sla::risk_at`] gives, the
 //! same function that decides which requests the at-risk and breached queues list.
 //!
-//! The dashboard's figures are computed from the entries' facts (no database scan, no history
-//! parsed per call) and shared by every session of one scope: see [`DashboardMemo`].
+//! The dashboard's figures are computed from each request's facts prepared once, when it is
+//! loaded ([`PreparedFacts`]: its business times measured, its names numbered), kept in one
+//! dense table: no database scan, no history parsed and no calendar walked per call. They are
+//! shared by every session of one scope: see [`DashboardMemo`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,7 +24,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::calendar::rome_day_start;
-use crate::domain::dashboard::{Dashboard, RequestFacts, Standing, Targets, compute_on};
+use crate::domain::dashboard::prepared::{FigureSums, Names, Preparation, PreparedFacts};
+use crate::domain::dashboard::{
+    Dashboard, DashboardOptions, RequestFacts, Standing, Targets, compute_on,
+};
 use crate::domain::request::{RequestId, Status, Topic};
 use crate::domain::sla::{self, Clock, Policy, SlaInstant, StateChange};
 use crate::service::sla::Sla;
@@ -97,7 +102,26 @@ struct Entry {
     clocks: Vec<Clock>,
     /// Its instant in [`State::schedule`], if any.
     next: Option<Timestamp>,
-    facts: RequestFacts,
+    /// Its row in [`State::rows`].
+    slot: usize,
+}
+
+/// A request as the dashboard reads it: dense, so a computation walks one table.
+struct FigureRow {
+    facts: PreparedFacts,
+    /// Index in [`State::places`].
+    place: u32,
+    /// The level the counters hold for an open request (the queues' own figures).
+    standing: Option<Standing>,
+}
+
+impl Level {
+    fn standing(self) -> Standing {
+        Standing {
+            at_risk: self == Level::AtRisk,
+            breached: self == Level::Breached,
+        }
+    }
 }
 
 struct State {
@@ -114,6 +138,12 @@ struct State {
     /// Open requests whose clocks the fast path cannot schedule: evaluated at every answer.
     volatile: HashSet<RequestId>,
     strings: HashSet<Arc<str>>,
+    /// Every request's [`FigureRow`] (`None`: a free slot, listed in `free`).
+    rows: Vec<Option<FigureRow>>,
+    free: Vec<usize>,
+    names: Names,
+    places: Vec<Place>,
+    place_numbers: HashMap<Place, u32>,
 }
 
 /// Counts of one queue: open requests, and those at risk and breached among them.
@@ -185,41 +215,24 @@ impl Aggregates {
         Ok(out)
     }
 
-    /// The facts of every request in `scope` after catching up with `tx`, with the outbox
-    /// position they reflect; `Ok(None)` when that position is still `unchanged_since`.
-    pub fn facts(
+    /// The dashboard of `scope` at `now` after catching up with `tx`, with the outbox position
+    /// it reflects; `Ok(None)` when that position is still `unchanged_since`.
+    pub fn dashboard(
         &self,
         tx: &mut dyn ReadTx,
         sla: &Sla,
         scope: &Scope,
         now: Timestamp,
         unchanged_since: Option<u64>,
-    ) -> Result<Option<(u64, Vec<RequestFacts>)>, StoreError> {
+    ) -> Result<Option<(u64, Dashboard)>, StoreError> {
         let guard = self.current(tx, sla, now)?;
         let Some(state) = guard.as_ref() else {
-            return Ok(Some((0, Vec::new())));
+            return Ok(Some((0, dashboard_of(&[], sla, now))));
         };
         if unchanged_since == Some(state.applied) {
             return Ok(None);
         }
-        // Open requests carry the level the counters hold for them at `now`: the cruscotto's
-        // at-risk and breached figures are the queues' own.
-        let facts = state
-            .entries
-            .values()
-            .filter(|entry| entry.place().in_scope(scope))
-            .map(|entry| {
-                let mut facts = entry.facts.clone();
-                if let Counted::Open { level, .. } = entry.counted {
-                    facts.standing = Some(Standing {
-                        at_risk: level == Level::AtRisk,
-                        breached: level == Level::Breached,
-                    });
-                }
-                facts
-            })
-            .collect();
-        Ok(Some((state.applied, facts)))
+        Ok(Some((state.applied, state.dashboard(sla, scope, now))))
     }
 
     /// The outbox position applied last (0 before the first answer).
@@ -260,15 +273,6 @@ impl Aggregates {
     }
 }
 
-impl Entry {
-    fn place(&self) -> &Place {
-        match &self.counted {
-            Counted::Open { key, .. } => &key.place,
-            Counted::Closed(key) => &key.place,
-        }
-    }
-}
-
 impl State {
     fn build(tx: &mut dyn ReadTx, sla: &Sla, now: Timestamp) -> Result<State, StoreError> {
         // The position first: in one snapshot the rows are exactly those it covers.
@@ -282,12 +286,41 @@ impl State {
             schedule: BTreeSet::new(),
             volatile: HashSet::new(),
             strings: HashSet::new(),
+            rows: Vec::new(),
+            free: Vec::new(),
+            names: Names::default(),
+            places: Vec::new(),
+            place_numbers: HashMap::new(),
         };
         let instant = sla.instant(now);
+        let prep = Preparation::new(sla.policy(), sla.calendars());
         for row in tx.aggregate_rows(None)? {
-            state.upsert(row, sla, &instant);
+            state.upsert(row, sla, &instant, &prep);
         }
         Ok(state)
+    }
+
+    /// The dashboard of the requests in `scope` at `now`. Open requests are counted at the
+    /// level the counters hold for them: the cruscotto's at-risk and breached figures are the
+    /// queues' own.
+    fn dashboard(&self, sla: &Sla, scope: &Scope, now: Timestamp) -> Dashboard {
+        let prep = Preparation::new(sla.policy(), sla.calendars());
+        let in_scope: Vec<bool> = self.places.iter().map(|p| p.in_scope(scope)).collect();
+        let options = DashboardOptions::of_policy(sla.policy());
+        // Summed on every core: a national scope is every request of the node.
+        crate::parallel::fold(
+            &self.rows,
+            || FigureSums::new(&self.names, &prep, now, &options),
+            |sums, row| {
+                if let Some(row) = row
+                    && in_scope[row.place as usize]
+                {
+                    sums.add(&row.facts, row.standing);
+                }
+            },
+            |sums, more| sums.merge(more),
+        )
+        .finish()
     }
 
     /// Applies the events committed since [`State::applied`]; `false` when the state must be
@@ -325,11 +358,12 @@ impl State {
             }
         }
         let instant = sla.instant(self.levels_at);
+        let prep = Preparation::new(sla.policy(), sla.calendars());
         for chunk in changed.chunks(RELOAD_CHUNK) {
             let rows = tx.aggregate_rows(Some(chunk))?;
             let found: HashSet<RequestId> = rows.iter().map(|r| r.row.id.clone()).collect();
             for row in rows {
-                self.upsert(row, sla, &instant);
+                self.upsert(row, sla, &instant, &prep);
             }
             for id in chunk.iter().filter(|id| !found.contains(*id)) {
                 self.remove(id);
@@ -375,12 +409,23 @@ impl State {
         shared
     }
 
-    fn upsert(&mut self, row: AggregateRow, sla: &Sla, instant: &SlaInstant<'_>) {
+    fn upsert(
+        &mut self,
+        row: AggregateRow,
+        sla: &Sla,
+        instant: &SlaInstant<'_>,
+        prep: &Preparation<'_>,
+    ) {
         self.remove(&row.row.id);
         let place = Place {
             office: self.intern(&row.row.office),
             region: row.region.as_deref().map(|r| self.intern(r)),
             patronato: self.intern(&row.row.patronato),
+        };
+        let figures = FigureRow {
+            facts: prep.prepare(&facts_of(&row.row, sla.policy()), &mut self.names),
+            place: self.place_number(&place),
+            standing: None,
         };
         let status = row.row.status;
         let id = row.row.id.clone();
@@ -407,18 +452,45 @@ impl State {
         };
         self.count(&counted, 1);
         let next = assessment.and_then(|a| self.schedule_at(&id, None, a));
+        let standing = match &counted {
+            Counted::Open { level, .. } => Some(level.standing()),
+            Counted::Closed(_) => None,
+        };
+        let slot = self.free.pop().unwrap_or(self.rows.len());
+        let figures = Some(FigureRow {
+            standing,
+            ..figures
+        });
+        match self.rows.get_mut(slot) {
+            Some(free) => *free = figures,
+            None => self.rows.push(figures),
+        }
         let entry = Entry {
             counted,
             status,
             clocks,
             next,
-            facts: facts_of(&row.row, sla.policy()),
+            slot,
         };
         self.entries.insert(id, entry);
     }
 
+    fn place_number(&mut self, place: &Place) -> u32 {
+        if let Some(&n) = self.place_numbers.get(place) {
+            return n;
+        }
+        let n = u32::try_from(self.places.len()).unwrap_or(u32::MAX);
+        self.places.push(place.clone());
+        self.place_numbers.insert(place.clone(), n);
+        n
+    }
+
     fn remove(&mut self, id: &RequestId) {
         if let Some(entry) = self.entries.remove(id) {
+            if let Some(row) = self.rows.get_mut(entry.slot) {
+                *row = None;
+                self.free.push(entry.slot);
+            }
             self.count(&entry.counted, -1);
             if let Some(next) = entry.next {
                 self.schedule.remove(&(next, id.clone()));
@@ -470,6 +542,9 @@ impl State {
                 key,
                 level: assessment.level,
             };
+            if let Some(Some(row)) = self.rows.get_mut(entry.slot) {
+                row.standing = Some(assessment.level.standing());
+            }
         }
     }
 
@@ -649,6 +724,166 @@ mod tests {
     use crate::service::core::{App, Core};
     use crate::service::sla::Sla;
     use crate::service::store::sqlite::SqliteStore;
+
+    /// The dashboard the node keeps is `compute`'s over the same requests, each open one at
+    /// the level its clocks give: after the start, after takes, closes and forwards (rows
+    /// replaced and moved to other offices), and later, when levels moved by time alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kept_figures_equal_the_figures_computed_from_the_rows() {
+        use super::{assess, dashboard_of, facts_of};
+        use crate::api::ActionBody;
+        use crate::domain::request::{Outcome, Status};
+        use crate::service::core::{WriteCommand, WriteContext};
+        use crate::service::store::{ReadTx, Scope, Storage};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let store = SqliteStore::open(&path).unwrap();
+        let sla = Sla::embedded().unwrap();
+        let app = Arc::new(Core::new(store, Arc::clone(&sla)));
+        let now: jiff::Timestamp = "2026-11-23T15:00:00Z".parse().unwrap();
+        // Busy enough for a few dozen new requests to take.
+        let size = DemoSize {
+            requests: 1_500,
+            days: 30,
+            ..DemoSize::small()
+        };
+        let data = generate(7, size, now);
+        let by_role = |role: Role| data.operators.iter().find(|o| o.role == role).cloned();
+        let admin = by_role(Role::Admin).unwrap();
+        let supervisor = by_role(Role::Supervisor).unwrap();
+        let new_in = |office: &Option<String>| {
+            data.requests
+                .iter()
+                .filter(|r| Some(&r.office) == office.as_ref() && r.status == Status::Nuova)
+                .count()
+        };
+        // The operator with the most new requests to take.
+        let operator = data
+            .operators
+            .iter()
+            .filter(|o| o.role == Role::Operator)
+            .max_by_key(|o| new_in(&o.office))
+            .cloned()
+            .unwrap();
+        let office = operator.office.clone().unwrap();
+        let other_office = data
+            .offices
+            .iter()
+            .map(|o| o.code.clone())
+            .find(|code| *code != office)
+            .unwrap();
+        let mine: Vec<_> = data
+            .requests
+            .iter()
+            .filter(|r| r.office == office && r.status == Status::Nuova)
+            .map(|r| r.id.clone())
+            .take(24)
+            .collect();
+        app.import(data.clone()).await.unwrap();
+        let reader = SqliteStore::open(&path).unwrap();
+
+        let expected = |at: jiff::Timestamp, scope: Scope| {
+            let sla = Arc::clone(&sla);
+            reader.read(move |tx: &mut dyn ReadTx| {
+                let instant = sla.instant(at);
+                let facts: Vec<_> = tx
+                    .aggregate_rows(None)?
+                    .into_iter()
+                    .filter(|row| {
+                        crate::service::core::access::in_scope(
+                            &scope,
+                            Some(&row.row.office),
+                            row.region.as_deref(),
+                            Some(&row.row.patronato),
+                        )
+                    })
+                    .map(|row| {
+                        let mut facts = facts_of(&row.row, sla.policy());
+                        if row.row.status.is_open() {
+                            let level = assess(row.row.status, &row.clocks, &sla, &instant).level;
+                            facts.standing = Some(level.standing());
+                        }
+                        facts
+                    })
+                    .collect();
+                Ok(dashboard_of(&facts, &sla, at))
+            })
+        };
+        let check = |at: jiff::Timestamp, when: &'static str| {
+            let (app, admin, supervisor) = (Arc::clone(&app), admin.clone(), supervisor.clone());
+            let expected = &expected;
+            async move {
+                for who in [admin, supervisor] {
+                    let kept = app.dashboard(&who, at).await.unwrap();
+                    let scope = crate::service::core::access::scope_of(&who);
+                    let computed = expected(at, scope).await.unwrap();
+                    assert!(!computed.cells.is_empty(), "{when}: no figures to compare");
+                    assert_eq!(*kept, computed, "{when}, {:?}", who.role);
+                }
+            }
+        };
+        check(now, "after the import").await;
+
+        let write = |id, action: ActionBody, minutes: i64| {
+            let ctx = WriteContext {
+                principal: operator.clone(),
+                remote_addr: None,
+                now: now + jiff::SignedDuration::from_mins(minutes),
+                idempotency: None,
+            };
+            let cmd = WriteCommand::Action {
+                id,
+                if_match: None,
+                action,
+            };
+            let app = Arc::clone(&app);
+            // A transition the request's state refuses is no write: skipped.
+            async move { app.write(ctx, cmd).await.is_ok_and(|r| r.status < 300) }
+        };
+        let mut done = 0;
+        for (i, id) in mine.iter().enumerate() {
+            let minutes = i as i64;
+            if !write(id.clone(), ActionBody::Take, minutes).await {
+                continue;
+            }
+            let action = match i % 3 {
+                0 => ActionBody::Close {
+                    outcome: Outcome::Evasa,
+                    note: None,
+                },
+                1 => ActionBody::Forward {
+                    office: other_office.clone(),
+                    note: Some("competenza territoriale".into()),
+                },
+                _ => continue,
+            };
+            if write(id.clone(), action, minutes).await {
+                done += 1;
+            }
+        }
+        assert!(done >= 6, "only {done} closes and forwards went through");
+        let later = now + jiff::SignedDuration::from_mins(30);
+        check(later, "after the writes").await;
+        // The memo serves a scope's figures while nothing is committed: a write, then nine
+        // days on, when many levels have moved with time alone.
+        let mut tagged = false;
+        for id in &mine {
+            let tag = ActionBody::Tag {
+                tag: "verifica".into(),
+            };
+            if write(id.clone(), tag, 40).await {
+                tagged = true;
+                break;
+            }
+        }
+        assert!(tagged, "no request took a tag");
+        check(
+            later + jiff::SignedDuration::from_hours(24 * 9),
+            "nine days on",
+        )
+        .await;
+    }
 
     /// Fifty sessions of one scope asking at once cost one computation (two at most), not
     /// fifty, and a later caller with nothing committed since costs none. (That an answer

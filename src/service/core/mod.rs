@@ -622,11 +622,11 @@ impl<S: Storage> App for Core<S> {
         let started = Timestamp::now();
         let unchanged_since = memo.as_ref().and_then(|m| m.reusable_while_at(started));
         let (sla, aggregates) = (self.sla.clone(), self.aggregates.clone());
-        let facts = self
+        let computed = self
             .store
-            .read(move |tx| aggregates.facts(tx, &sla, &scope, now, unchanged_since))
+            .read(move |tx| aggregates.dashboard(tx, &sla, &scope, now, unchanged_since))
             .await?;
-        let Some((applied, facts)) = facts else {
+        let Some((applied, dashboard)) = computed else {
             // Nothing committed since: the figures stand, for everyone who asked until now.
             if let Some(m) = memo.as_mut() {
                 m.confirmed(started);
@@ -634,12 +634,7 @@ impl<S: Storage> App for Core<S> {
             }
             return Err(StoreError::Task("dashboard memo vanished".into()));
         };
-        let sla = self.sla.clone();
         self.dashboards.computing();
-        let dashboard =
-            tokio::task::spawn_blocking(move || aggregates::dashboard_of(&facts, &sla, now))
-                .await
-                .map_err(|e| StoreError::Task(format!("dashboard computation failed: {e}")))?;
         let dashboard = Arc::new(dashboard);
         *memo = Some(aggregates::Memo::new(
             applied,
