@@ -19,7 +19,7 @@ use jiff::civil::Date;
 
 use super::{
     BusinessClock, CellFigures, DAY, Dashboard, DashboardOptions, DurationStats, PatronatiByPeriod,
-    PatronatoFigures, RequestFacts, SlaCalendars, Standing, Targets, TrendDay, Workload,
+    PatronatoFigures, RequestFacts, Share, SlaCalendars, Standing, Targets, TrendDay, Workload,
     age_bucket, forecast_of, is_forecast_candidate, is_recent_closure, open_state, rome,
     running_business_seconds, series_len, start_of_day, workload_of,
 };
@@ -252,6 +252,15 @@ impl Now {
 }
 
 impl PreparedFacts {
+    /// Its office's number in the [`Names`] it was prepared with.
+    pub fn office(&self) -> u32 {
+        self.office
+    }
+
+    pub fn topic(&self) -> Topic {
+        self.topic
+    }
+
     fn is_open(&self) -> bool {
         self.status.is_open()
     }
@@ -321,6 +330,66 @@ impl CellSums {
             forecast: forecast_of(self.recent_closures, self.candidates, day_secs),
             ..self.figures
         }
+    }
+}
+
+/// What settled requests of one office and topic add to its cell, whatever the instant (see
+/// [`FigureSums::settles`]): requests can be taken out again when one changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettledSums {
+    requests: u32,
+    reopen: Share,
+    forwarded: Share,
+    forward_hops: u32,
+    /// Requests by number of forwards (for the greatest, as requests come and go).
+    by_forwards: Vec<u32>,
+}
+
+impl SettledSums {
+    /// Adds (`true`) or takes out (`false`) a settled request.
+    pub fn count(&mut self, f: &PreparedFacts, add: bool) {
+        let step = |n: &mut u32| {
+            *n = if add {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            }
+        };
+        step(&mut self.requests);
+        // Settled requests are closed: each counts in the reopen share.
+        self.reopen.total = if add {
+            self.reopen.total + 1
+        } else {
+            self.reopen.total.saturating_sub(1)
+        };
+        if f.reopens > 0 {
+            step(&mut self.reopen.hits);
+        }
+        step(&mut self.forwarded.total);
+        if f.forwards > 0 {
+            step(&mut self.forwarded.hits);
+        }
+        self.forward_hops = if add {
+            self.forward_hops + f.forwards
+        } else {
+            self.forward_hops.saturating_sub(f.forwards)
+        };
+        let hops = f.forwards as usize;
+        if self.by_forwards.len() <= hops {
+            self.by_forwards.resize(hops + 1, 0);
+        }
+        step(&mut self.by_forwards[hops]);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requests == 0
+    }
+
+    fn max_forward_hops(&self) -> u32 {
+        self.by_forwards
+            .iter()
+            .rposition(|&n| n > 0)
+            .map_or(0, |i| u32::try_from(i).unwrap_or(u32::MAX))
     }
 }
 
@@ -458,17 +527,65 @@ impl<'a> FigureSums<'a> {
             .filter(|&i| i < self.trend.len())
     }
 
-    /// Counts one request.
-    pub fn add(&mut self, f: &PreparedFacts, standing: Option<Standing>) {
-        let (now, day_secs, names, prep) = (&self.now, self.day_secs, self.names, self.prep);
-        let office = f.office as usize;
-        let now_total = *self.now_totals[office].get_or_insert_with(|| {
+    /// The calendar total of `office` at `now` (`None`: no calendar, or out of its years).
+    pub fn now_total(&mut self, office: u32) -> Option<i64> {
+        let (now, names, prep) = (&self.now, self.names, self.prep);
+        *self.now_totals[office as usize].get_or_insert_with(|| {
             prep.clock
                 .calendars
-                .get(names.offices.name(f.office))
+                .get(names.offices.name(office))
                 .ok()
                 .and_then(|c| c.elapsed(now.at).ok())
-        });
+        })
+    }
+
+    /// Whether `f`, counted at this instant or any later one, adds nothing but what
+    /// [`SettledSums`] keeps: a closed request filed, answered and closed before every window
+    /// of the cruscotto (the 30 days, the trend's days, the closing rate's business days).
+    /// Later instants keep it so while its office's calendar covers them.
+    pub fn settles(&mut self, f: &PreparedFacts) -> bool {
+        let Some(closed) = f.closed else {
+            return false;
+        };
+        if f.is_open() {
+            return false;
+        }
+        let before_windows = |mark: &Mark, sums: &Self| {
+            !sums.since_30d.is_at_or_before(mark.at) && mark.day < sums.first_day
+        };
+        if !before_windows(&f.filed, self)
+            || !before_windows(&closed, self)
+            || f.first_reply
+                .is_some_and(|reply| !before_windows(&reply, self))
+        {
+            return false;
+        }
+        let now_total = self.now_total(f.office);
+        now_total.is_some()
+            && closed.total != NO_TOTAL
+            && !is_recent_closure(since(&closed, &self.now, now_total), self.day_secs)
+    }
+
+    /// Adds requests of one office and topic summed while they were settled.
+    pub fn add_settled(&mut self, office: u32, topic: Topic, settled: &SettledSums) {
+        if settled.requests == 0 {
+            return;
+        }
+        let topic = Topic::ALL.iter().position(|t| *t == topic).unwrap_or(0);
+        let sums = &mut self.cells[office as usize * TOPICS + topic];
+        sums.present = true;
+        let cell = &mut sums.figures;
+        cell.reopen.add(settled.reopen);
+        cell.forwarded.add(settled.forwarded);
+        cell.forward_hops += settled.forward_hops;
+        cell.max_forward_hops = cell.max_forward_hops.max(settled.max_forward_hops());
+    }
+
+    /// Counts one request.
+    pub fn add(&mut self, f: &PreparedFacts, standing: Option<Standing>) {
+        let now_total = self.now_total(f.office);
+        let (now, day_secs, names, prep) = (&self.now, self.day_secs, self.names, self.prep);
+        let office = f.office as usize;
         let topic = Topic::ALL.iter().position(|t| *t == f.topic).unwrap_or(0);
         let sums = &mut self.cells[office * TOPICS + topic];
         sums.present = true;
@@ -692,6 +809,7 @@ mod tests {
     use super::*;
     use crate::domain::dashboard::{compute, nearest_rank};
     use crate::domain::request::{Priority, Status, Topic};
+    use std::collections::HashMap;
 
     fn calendars() -> CalendarSet {
         CalendarSet::from_registry(CalendarSet::years_around(2026), |_, _| {}).unwrap()
@@ -799,6 +917,7 @@ mod tests {
         offices.push("ZZ99".into()); // no calendar
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let base: Timestamp = "2026-12-04T10:30:00Z".parse().unwrap();
+        let mut settled_rounds = 0;
         for round in 0..150 {
             // Most rounds inside the calendars' years, some near or past their edges.
             let around = match round % 10 {
@@ -856,7 +975,38 @@ mod tests {
                     sums.merge(more);
                 }
                 assert_eq!(sums.finish(), expected, "round {round} at {now}, in parts");
+                // Requests settled at an earlier instant, counted from their sums: as a node
+                // does, only for offices whose calendar still covers `now`.
+                let earlier = now - SignedDuration::from_hours(rng.random_range(0..400));
+                let mut then = FigureSums::new(&names, &prep, earlier, &options);
+                let mut sums = FigureSums::new(&names, &prep, now, &options);
+                let mut settled: HashMap<(u32, Topic), SettledSums> = HashMap::new();
+                let mut any = false;
+                for (p, f) in &pairs {
+                    if sums.now_total(p.office()).is_some() && then.settles(p) {
+                        settled
+                            .entry((p.office(), p.topic()))
+                            .or_default()
+                            .count(p, true);
+                        any = true;
+                    } else {
+                        sums.add(p, f.standing);
+                    }
+                }
+                for ((office, topic), part) in &settled {
+                    sums.add_settled(*office, *topic, part);
+                }
+                settled_rounds += usize::from(any);
+                assert_eq!(
+                    sums.finish(),
+                    expected,
+                    "round {round} at {now}, settled at {earlier}"
+                );
             }
         }
+        assert!(
+            settled_rounds > 100,
+            "only {settled_rounds} computations settled any request"
+        );
     }
 }

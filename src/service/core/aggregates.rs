@@ -24,7 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::calendar::rome_day_start;
-use crate::domain::dashboard::prepared::{FigureSums, Names, Preparation, PreparedFacts};
+use crate::domain::dashboard::prepared::{
+    FigureSums, Names, Preparation, PreparedFacts, SettledSums,
+};
 use crate::domain::dashboard::{
     Dashboard, DashboardOptions, RequestFacts, Standing, Targets, compute_on,
 };
@@ -102,12 +104,22 @@ struct Entry {
     clocks: Vec<Clock>,
     /// Its instant in [`State::schedule`], if any.
     next: Option<Timestamp>,
-    /// Its row in [`State::rows`].
-    slot: usize,
+    /// Its dashboard row.
+    slot: Slot,
+}
+
+/// Where a request's [`FigureRow`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// In [`State::rows`], read by every computation.
+    Live(usize),
+    /// In [`State::settled_rows`], counted through [`State::settled`].
+    Settled(usize),
 }
 
 /// A request as the dashboard reads it: dense, so a computation walks one table.
 struct FigureRow {
+    id: RequestId,
     facts: PreparedFacts,
     /// Index in [`State::places`].
     place: u32,
@@ -141,6 +153,14 @@ struct State {
     /// Every request's [`FigureRow`] (`None`: a free slot, listed in `free`).
     rows: Vec<Option<FigureRow>>,
     free: Vec<usize>,
+    /// Rows no window of the cruscotto can hold any more ([`FigureSums::settles`]): kept, but
+    /// not read by a computation, which adds their sums by place × office × topic instead. On
+    /// a year of history most closed requests are there.
+    settled_rows: Vec<Option<FigureRow>>,
+    settled_free: Vec<usize>,
+    settled: HashMap<(u32, u32, Topic), SettledSums>,
+    /// The latest instant a row settled at: the sums hold for this instant and later ones.
+    settled_as_of: Option<Timestamp>,
     names: Names,
     places: Vec<Place>,
     place_numbers: HashMap<Place, u32>,
@@ -225,14 +245,21 @@ impl Aggregates {
         now: Timestamp,
         unchanged_since: Option<u64>,
     ) -> Result<Option<(u64, Dashboard)>, StoreError> {
-        let guard = self.current(tx, sla, now)?;
-        let Some(state) = guard.as_ref() else {
+        let mut guard = self.current(tx, sla, now)?;
+        let Some(state) = guard.as_mut() else {
             return Ok(Some((0, dashboard_of(&[], sla, now))));
         };
         if unchanged_since == Some(state.applied) {
             return Ok(None);
         }
         Ok(Some((state.applied, state.dashboard(sla, scope, now))))
+    }
+
+    /// Dashboard rows settled (read through their sums), for tests.
+    pub fn settled_rows(&self) -> usize {
+        self.lock()
+            .as_ref()
+            .map_or(0, |state| state.settled_rows.iter().flatten().count())
     }
 
     /// The outbox position applied last (0 before the first answer).
@@ -288,6 +315,10 @@ impl State {
             strings: HashSet::new(),
             rows: Vec::new(),
             free: Vec::new(),
+            settled_rows: Vec::new(),
+            settled_free: Vec::new(),
+            settled: HashMap::new(),
+            settled_as_of: None,
             names: Names::default(),
             places: Vec::new(),
             place_numbers: HashMap::new(),
@@ -302,25 +333,136 @@ impl State {
 
     /// The dashboard of the requests in `scope` at `now`. Open requests are counted at the
     /// level the counters hold for them: the cruscotto's at-risk and breached figures are the
-    /// queues' own.
-    fn dashboard(&self, sla: &Sla, scope: &Scope, now: Timestamp) -> Dashboard {
+    /// queues' own. Rows that can no longer change any figure but their cell's time-free sums
+    /// are settled afterwards, for the next computations.
+    fn dashboard(&mut self, sla: &Sla, scope: &Scope, now: Timestamp) -> Dashboard {
         let prep = Preparation::new(sla.policy(), sla.calendars());
-        let in_scope: Vec<bool> = self.places.iter().map(|p| p.in_scope(scope)).collect();
         let options = DashboardOptions::of_policy(sla.policy());
-        // Summed on every core: a national scope is every request of the node.
-        crate::parallel::fold(
+        let uncovered = {
+            let mut probe = FigureSums::new(&self.names, &prep, now, &options);
+            self.settled
+                .keys()
+                .any(|&(_, office, _)| probe.now_total(office).is_none())
+        };
+        // Asked about an instant before the sums (tests, clock skew between nodes), or past
+        // an office calendar's years: every row is read again.
+        if uncovered || self.settled_as_of.is_some_and(|at| now < at) {
+            self.unsettle_all();
+        }
+        let in_scope: Vec<bool> = self.places.iter().map(|p| p.in_scope(scope)).collect();
+        // Summed on every core: a national scope is every live request of the node.
+        let (mut sums, settling) = crate::parallel::fold(
             &self.rows,
-            || FigureSums::new(&self.names, &prep, now, &options),
-            |sums, row| {
-                if let Some(row) = row
-                    && in_scope[row.place as usize]
-                {
-                    sums.add(&row.facts, row.standing);
+            || {
+                (
+                    FigureSums::new(&self.names, &prep, now, &options),
+                    Vec::new(),
+                )
+            },
+            |(sums, settling), row| {
+                if let Some(row) = row {
+                    if in_scope[row.place as usize] {
+                        sums.add(&row.facts, row.standing);
+                    }
+                    if sums.settles(&row.facts) {
+                        settling.push(row.id.clone());
+                    }
                 }
             },
-            |sums, more| sums.merge(more),
-        )
-        .finish()
+            |(sums, settling), (more, also)| {
+                sums.merge(more);
+                settling.extend(also);
+            },
+        );
+        for (&(place, office, topic), settled) in &self.settled {
+            if in_scope[place as usize] {
+                sums.add_settled(office, topic, settled);
+            }
+        }
+        let dashboard = sums.finish();
+        if !settling.is_empty() {
+            for id in settling {
+                self.settle(&id);
+            }
+            self.settled_as_of = Some(self.settled_as_of.map_or(now, |at| at.max(now)));
+        }
+        dashboard
+    }
+
+    /// Stores `row`, live or settled, and says where.
+    fn put_row(&mut self, row: FigureRow, settled: bool) -> Slot {
+        let (table, free) = if settled {
+            let key = (row.place, row.facts.office(), row.facts.topic());
+            self.settled.entry(key).or_default().count(&row.facts, true);
+            (&mut self.settled_rows, &mut self.settled_free)
+        } else {
+            (&mut self.rows, &mut self.free)
+        };
+        let at = free.pop().unwrap_or(table.len());
+        match table.get_mut(at) {
+            Some(slot) => *slot = Some(row),
+            None => table.push(Some(row)),
+        }
+        if settled {
+            Slot::Settled(at)
+        } else {
+            Slot::Live(at)
+        }
+    }
+
+    /// Takes the row at `slot` out (and its sums, if settled).
+    fn take_row(&mut self, slot: Slot) -> Option<FigureRow> {
+        match slot {
+            Slot::Live(at) => {
+                let row = self.rows.get_mut(at)?.take()?;
+                self.free.push(at);
+                Some(row)
+            }
+            Slot::Settled(at) => {
+                let row = self.settled_rows.get_mut(at)?.take()?;
+                self.settled_free.push(at);
+                let key = (row.place, row.facts.office(), row.facts.topic());
+                if let Some(sums) = self.settled.get_mut(&key) {
+                    sums.count(&row.facts, false);
+                    if sums.is_empty() {
+                        self.settled.remove(&key);
+                    }
+                }
+                Some(row)
+            }
+        }
+    }
+
+    /// Moves a live row among the settled ones.
+    fn settle(&mut self, id: &RequestId) {
+        let Some(&Entry {
+            slot: slot @ Slot::Live(_),
+            ..
+        }) = self.entries.get(id)
+        else {
+            return;
+        };
+        if let Some(row) = self.take_row(slot) {
+            let settled = self.put_row(row, true);
+            if let Some(entry) = self.entries.get_mut(id) {
+                entry.slot = settled;
+            }
+        }
+    }
+
+    /// Every settled row live again.
+    fn unsettle_all(&mut self) {
+        let rows = std::mem::take(&mut self.settled_rows);
+        self.settled_free.clear();
+        self.settled.clear();
+        self.settled_as_of = None;
+        for row in rows.into_iter().flatten() {
+            let id = row.id.clone();
+            let slot = self.put_row(row, false);
+            if let Some(entry) = self.entries.get_mut(&id) {
+                entry.slot = slot;
+            }
+        }
     }
 
     /// Applies the events committed since [`State::applied`]; `false` when the state must be
@@ -423,6 +565,7 @@ impl State {
             patronato: self.intern(&row.row.patronato),
         };
         let figures = FigureRow {
+            id: row.row.id.clone(),
             facts: prep.prepare(&facts_of(&row.row, sla.policy()), &mut self.names),
             place: self.place_number(&place),
             standing: None,
@@ -456,15 +599,13 @@ impl State {
             Counted::Open { level, .. } => Some(level.standing()),
             Counted::Closed(_) => None,
         };
-        let slot = self.free.pop().unwrap_or(self.rows.len());
-        let figures = Some(FigureRow {
-            standing,
-            ..figures
-        });
-        match self.rows.get_mut(slot) {
-            Some(free) => *free = figures,
-            None => self.rows.push(figures),
-        }
+        let slot = self.put_row(
+            FigureRow {
+                standing,
+                ..figures
+            },
+            false,
+        );
         let entry = Entry {
             counted,
             status,
@@ -487,10 +628,7 @@ impl State {
 
     fn remove(&mut self, id: &RequestId) {
         if let Some(entry) = self.entries.remove(id) {
-            if let Some(row) = self.rows.get_mut(entry.slot) {
-                *row = None;
-                self.free.push(entry.slot);
-            }
+            self.take_row(entry.slot);
             self.count(&entry.counted, -1);
             if let Some(next) = entry.next {
                 self.schedule.remove(&(next, id.clone()));
@@ -542,7 +680,10 @@ impl State {
                 key,
                 level: assessment.level,
             };
-            if let Some(Some(row)) = self.rows.get_mut(entry.slot) {
+            // Open requests are never settled.
+            if let Slot::Live(at) = entry.slot
+                && let Some(Some(row)) = self.rows.get_mut(at)
+            {
                 row.standing = Some(assessment.level.standing());
             }
         }
@@ -727,7 +868,7 @@ mod tests {
 
     /// The dashboard the node keeps is `compute`'s over the same requests, each open one at
     /// the level its clocks give: after the start, after takes, closes and forwards (rows
-    /// replaced and moved to other offices), and later, when levels moved by time alone.
+    /// replaced and moved to other offices), and later, when levels moved by time alone and old closed requests settled.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn kept_figures_equal_the_figures_computed_from_the_rows() {
         use super::{assess, dashboard_of, facts_of};
@@ -865,7 +1006,7 @@ mod tests {
         assert!(done >= 6, "only {done} closes and forwards went through");
         let later = now + jiff::SignedDuration::from_mins(30);
         check(later, "after the writes").await;
-        // The memo serves a scope's figures while nothing is committed: a write, then nine
+        // The memo serves a scope's figures while nothing is committed: a write, then twenty
         // days on, when many levels have moved with time alone.
         let mut tagged = false;
         for id in &mine {
@@ -878,11 +1019,41 @@ mod tests {
             }
         }
         assert!(tagged, "no request took a tag");
-        check(
-            later + jiff::SignedDuration::from_hours(24 * 9),
-            "nine days on",
-        )
-        .await;
+        let weeks_on = later + jiff::SignedDuration::from_hours(24 * 20);
+        check(weeks_on, "twenty days on").await;
+        // Closed requests older than every window settled: the next computations add their
+        // sums instead of reading them, and a write to one takes it out again.
+        let settled = app.aggregates.settled_rows();
+        assert!(settled > 100, "only {settled} rows settled");
+        let month_ago = now - jiff::SignedDuration::from_hours(24 * 25);
+        let old_closed: Vec<_> = data
+            .requests
+            .iter()
+            .filter(|r| r.status == Status::Chiusa && r.created_at < month_ago)
+            .map(|r| r.id.clone())
+            .collect();
+        let tag = |tag: &str| ActionBody::Tag { tag: tag.into() };
+        assert!(write(mine[0].clone(), tag("dopo"), 50).await);
+        let hour = jiff::SignedDuration::from_hours(1);
+        check(weeks_on + hour, "from the settled sums").await;
+        let mut retagged = false;
+        for id in &old_closed {
+            if write(id.clone(), tag("archivio"), 60).await {
+                retagged = true;
+                break;
+            }
+        }
+        if retagged {
+            check(weeks_on + hour * 2, "a settled request written").await;
+        }
+        // Back to an earlier instant: every row is read again.
+        assert!(write(mine[0].clone(), tag("ancora"), 70).await);
+        check(later, "an earlier instant after settling").await;
+        let left = app.aggregates.settled_rows();
+        assert!(
+            left < settled,
+            "{left} rows stayed settled for an earlier instant"
+        );
     }
 
     /// Fifty sessions of one scope asking at once cost one computation (two at most), not
