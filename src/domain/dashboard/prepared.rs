@@ -337,7 +337,8 @@ impl CellSums {
 /// [`FigureSums::settles`]): requests can be taken out again when one changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettledSums {
-    requests: u32,
+    /// Every settled request is closed, so it counts in the reopen share: `reopen.total` is
+    /// also how many requests these are.
     reopen: Share,
     forwarded: Share,
     forward_hops: u32,
@@ -355,13 +356,7 @@ impl SettledSums {
                 n.saturating_sub(1)
             }
         };
-        step(&mut self.requests);
-        // Settled requests are closed: each counts in the reopen share.
-        self.reopen.total = if add {
-            self.reopen.total + 1
-        } else {
-            self.reopen.total.saturating_sub(1)
-        };
+        step(&mut self.reopen.total);
         if f.reopens > 0 {
             step(&mut self.reopen.hits);
         }
@@ -382,7 +377,7 @@ impl SettledSums {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.requests == 0
+        self.reopen.total == 0
     }
 
     fn max_forward_hops(&self) -> u32 {
@@ -484,6 +479,12 @@ pub struct FigureSums<'a> {
 
 const TOPICS: usize = Topic::ALL.len();
 
+/// Index of an office × topic cell in [`FigureSums::cells`].
+fn cell_index(office: u32, topic: Topic) -> usize {
+    let topic = Topic::ALL.iter().position(|t| *t == topic).unwrap_or(0);
+    office as usize * TOPICS + topic
+}
+
 impl<'a> FigureSums<'a> {
     pub fn new(
         names: &'a Names,
@@ -544,12 +545,10 @@ impl<'a> FigureSums<'a> {
     /// of the cruscotto (the 30 days, the trend's days, the closing rate's business days).
     /// Later instants keep it so while its office's calendar covers them.
     pub fn settles(&mut self, f: &PreparedFacts) -> bool {
+        // Only a closed request has a close.
         let Some(closed) = f.closed else {
             return false;
         };
-        if f.is_open() {
-            return false;
-        }
         let before_windows = |mark: &Mark, sums: &Self| {
             !sums.since_30d.is_at_or_before(mark.at) && mark.day < sums.first_day
         };
@@ -568,11 +567,10 @@ impl<'a> FigureSums<'a> {
 
     /// Adds requests of one office and topic summed while they were settled.
     pub fn add_settled(&mut self, office: u32, topic: Topic, settled: &SettledSums) {
-        if settled.requests == 0 {
+        if settled.is_empty() {
             return;
         }
-        let topic = Topic::ALL.iter().position(|t| *t == topic).unwrap_or(0);
-        let sums = &mut self.cells[office as usize * TOPICS + topic];
+        let sums = &mut self.cells[cell_index(office, topic)];
         sums.present = true;
         let cell = &mut sums.figures;
         cell.reopen.add(settled.reopen);
@@ -585,9 +583,7 @@ impl<'a> FigureSums<'a> {
     pub fn add(&mut self, f: &PreparedFacts, standing: Option<Standing>) {
         let now_total = self.now_total(f.office);
         let (now, day_secs, names, prep) = (&self.now, self.day_secs, self.names, self.prep);
-        let office = f.office as usize;
-        let topic = Topic::ALL.iter().position(|t| *t == f.topic).unwrap_or(0);
-        let sums = &mut self.cells[office * TOPICS + topic];
+        let sums = &mut self.cells[cell_index(f.office, f.topic)];
         sums.present = true;
         let cell = &mut sums.figures;
         if f.is_open() {
